@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** Milliseconds since the Unix epoch, UTC. */
+export const TimestampMs = z.number().int().nonnegative();
+
+/** Exchange symbol id as Binance spells it (`BTCUSDT`); ccxt's unified `BTC/USDT:USDT` is converted at the edge. */
+export const SymbolId = z
+  .string()
+  .regex(/^[A-Z0-9]{2,30}$/, 'expected an exchange symbol id such as BTCUSDT');
+
+export const FiniteNumber = z.number().finite();
+export const PositiveNumber = z.number().finite().positive();
+export const NonNegativeNumber = z.number().finite().nonnegative();
+
+/** Which way a position faces. */
+export const PositionSide = z.enum(['LONG', 'SHORT']);
+export type PositionSide = z.infer<typeof PositionSide>;
+
+/** Which way an order trades. */
+export const OrderSide = z.enum(['BUY', 'SELL']);
+export type OrderSide = z.infer<typeof OrderSide>;
+
+/** A model's or the ensemble's call. */
+export const Action = z.enum(['BUY', 'SELL', 'HOLD']);
+export type Action = z.infer<typeof Action>;
+
+/** Answer of a gate or filter: gates answer, they do not throw (STYLE.md). */
+export type GateResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly gate: string; readonly reason: string };
+
+export const entrySideOf = (side: PositionSide): OrderSide => (side === 'LONG' ? 'BUY' : 'SELL');
+export const exitSideOf = (side: PositionSide): OrderSide => (side === 'LONG' ? 'SELL' : 'BUY');
+/** +1 for long, −1 for short: multiplies price moves into PnL. */
+export const directionOf = (side: PositionSide): 1 | -1 => (side === 'LONG' ? 1 : -1);

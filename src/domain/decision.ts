@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { PositionSide, SymbolId, TimestampMs } from './common.js';
+
+/**
+ * The strategy's request to open a position (`TradeIntent`). `id` is deterministic
+ * (`symbol-ts-side`), and every order derived from it carries it, which makes orders idempotent.
+ */
+export const TradeIntent = z
+  .object({
+    kind: z.literal('intent'),
+    id: z.string(),
+    symbol: SymbolId,
+    ts: TimestampMs,
+    side: PositionSide,
+    /** Reference price (close of the signal candle). */
+    price: z.number().positive(),
+    confidence: z.number().min(0).max(1),
+    atr: z.number().positive().optional(),
+    strategy: z.string(),
+    reason: z.string(),
+  })
+  .readonly();
+export type TradeIntent = z.infer<typeof TradeIntent>;
+
+/** The sizer's answer (`SizingDecided`): how much, at what leverage, with which protective levels. */
+export const SizingDecision = z
+  .object({
+    kind: z.literal('sizing'),
+    intentId: z.string(),
+    symbol: SymbolId,
+    ts: TimestampMs,
+    side: PositionSide,
+    price: z.number().positive(),
+    qty: z.number().positive(),
+    notionalUsdt: z.number().positive(),
+    leverage: z.number().positive(),
+    stopPrice: z.number().positive(),
+    takeProfitPrice: z.number().positive().optional(),
+    /** Distance entry→stop in price units; 1R of risk per unit. */
+    riskPerUnit: z.number().positive(),
+    method: z.string(),
+  })
+  .readonly();
+export type SizingDecision = z.infer<typeof SizingDecision>;
+
+/** A gate said no (`OrderDenied`): the stream goes on, the denial is data. */
+export const OrderDenied = z
+  .object({
+    kind: z.literal('denied'),
+    intentId: z.string(),
+    symbol: SymbolId,
+    ts: TimestampMs,
+    gate: z.string(),
+    reason: z.string(),
+  })
+  .readonly();
+export type OrderDenied = z.infer<typeof OrderDenied>;
+
+/** The risk layer tripped its kill switch: no new entries from now on. */
+export const KillSwitchTripped = z
+  .object({ kind: z.literal('kill-switch'), ts: TimestampMs, gate: z.string(), reason: z.string() })
+  .readonly();
+export type KillSwitchTripped = z.infer<typeof KillSwitchTripped>;

@@ -1,0 +1,72 @@
+/**
+ * The error catalog (ccxt-style): a stable `code` per error and a `retryable` flag the retry
+ * policy reads. Callers branch on the class or code, never on message text.
+ */
+export class QuantumError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  /** Where it happened: a config path, `file:line`, a stream id. */
+  readonly where?: string;
+  constructor(
+    code: string,
+    message: string,
+    options: { retryable?: boolean; where?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.where = options.where;
+  }
+}
+
+/** The pipeline config is invalid; the message lists each bad path and the expected value. Exit 2. */
+export class ConfigError extends QuantumError {
+  constructor(message: string, where?: string) {
+    super('QT_CONFIG_INVALID', message, { where });
+  }
+}
+
+/** Input data is malformed (CSV row, JSON candle, Redis message). `where` is `file:line` or the stream id. */
+export class DataError extends QuantumError {
+  constructor(message: string, where?: string) {
+    super('QT_DATA_INVALID', message, { where });
+  }
+}
+
+/** A model file is corrupt or does not match the pipeline. */
+export class ModelError extends QuantumError {
+  constructor(message: string, where?: string) {
+    super('QT_MODEL_INVALID', message, { where });
+  }
+}
+
+/** Bad command-line usage. Exit 2. */
+export class UsageError extends QuantumError {
+  constructor(message: string) {
+    super('QT_USAGE', message);
+  }
+}
+
+/** Exchange errors: network problems are retryable, exchange refusals are not. */
+export class ExchangeError extends QuantumError {}
+export class NetworkError extends ExchangeError {
+  constructor(message: string, cause?: unknown) {
+    super('QT_EXCHANGE_NETWORK', message, { retryable: true, cause });
+  }
+}
+export class RateLimitExceeded extends ExchangeError {
+  constructor(message: string, cause?: unknown) {
+    super('QT_EXCHANGE_RATE_LIMIT', message, { retryable: true, cause });
+  }
+}
+export class InsufficientFunds extends ExchangeError {
+  constructor(message: string) {
+    super('QT_EXCHANGE_INSUFFICIENT_MARGIN', message);
+  }
+}
+export class InvalidOrder extends ExchangeError {
+  constructor(message: string) {
+    super('QT_EXCHANGE_INVALID_ORDER', message);
+  }
+}

@@ -1,0 +1,39 @@
+import type { Observable } from 'rxjs';
+import type {
+  CancelOrder,
+  ExecutionResult,
+  Fill,
+  FundingPaid,
+  MarketEvent,
+  OrderRequest,
+  Position,
+  PositionLiquidated,
+  SymbolFilters,
+} from '../domain/index.js';
+
+/** What a venue reports: order updates, fills, funding and liquidations. */
+export type VenueEvent = ExecutionResult | Fill | FundingPaid | PositionLiquidated;
+
+/**
+ * The exchange port (ccxt's verbs). `SimExchange` implements it for backtest and paper,
+ * `CcxtExchange` for testnet and live. Everything the venue does is reported on `events$`;
+ * the simulator reports synchronously, inside `onMarket`/`createOrder`, so a backtest stays a
+ * single deterministic sequence of events.
+ */
+export interface Exchange {
+  readonly name: string;
+  /** Order updates, fills, funding, liquidations, in the order they happened. */
+  readonly events$: Observable<VenueEvent>;
+  /** Market data reached the venue: the simulator matches resting orders, settles funding, liquidates. Live venues ignore it. */
+  onMarket(event: MarketEvent): void;
+  /** Submit an order (`SubmitOrder`); the answer comes on `events$` (NEW, FILLED, REJECTED…). Idempotent per `clientOrderId`. */
+  createOrder(order: OrderRequest): void;
+  /** Cancel a resting order (`CancelOrder`); answered on `events$`. */
+  cancelOrder(command: CancelOrder): void;
+  /** Open positions as the venue sees them. */
+  fetchPositions(): readonly Position[];
+  /** The venue's filters for a symbol. */
+  filtersOf(symbol: string): SymbolFilters;
+  /** No more market data: the simulator closes what is open at the last price (reason END_OF_DATA), then completes `events$`. */
+  close(ts: number): void;
+}
