@@ -1,0 +1,74 @@
+import type { Action, FeatureVector, ModelPrediction } from '../domain/index.js';
+
+/**
+ * A model the ensemble can ask for a vote. `features` names the inputs it reads (by name, so it
+ * fits any feature set that computes them); `warmup` is how many closed candles it needs before
+ * its first real vote (it abstains before that).
+ */
+export interface Model {
+  readonly name: string;
+  readonly features: readonly string[];
+  readonly warmup: number;
+  /** Creates a fresh stateful predictor per subscription. */
+  create(): (vector: FeatureVector) => ModelPrediction;
+}
+
+/** Something that has a model name: a `Model`, or just its name. */
+export type ModelRef = Pick<Model, 'name'> | string;
+
+const nameOf = (model: ModelRef): string => (typeof model === 'string' ? model : model.name);
+
+/** Clip to 0…1; NaN becomes 0 so a broken score can never look confident. */
+export const clipConfidence = (value: number): number => (value > 1 ? 1 : value > 0 ? value : 0);
+
+/**
+ * The model abstains on this vector (`action: null`, confidence 0): warm-up, a NaN feature, or
+ * anything else that makes a vote meaningless. The ensemble gives it weight 0 and re-weights.
+ */
+export const abstain = (model: ModelRef, vector: FeatureVector, reason: string): ModelPrediction => ({
+  kind: 'prediction',
+  symbol: vector.symbol,
+  ts: vector.ts,
+  model: nameOf(model),
+  action: null,
+  confidence: 0,
+  abstainReason: reason,
+});
+
+/** A real vote on this vector; `confidence` is clipped to 0…1 (NaN ⇒ 0). */
+export const predictionOf = (
+  model: ModelRef,
+  vector: FeatureVector,
+  action: Action,
+  confidence: number,
+  probabilities?: { readonly BUY: number; readonly SELL: number; readonly HOLD: number },
+): ModelPrediction =>
+  probabilities === undefined
+    ? {
+        kind: 'prediction',
+        symbol: vector.symbol,
+        ts: vector.ts,
+        model: nameOf(model),
+        action,
+        confidence: clipConfidence(confidence),
+      }
+    : {
+        kind: 'prediction',
+        symbol: vector.symbol,
+        ts: vector.ts,
+        model: nameOf(model),
+        action,
+        confidence: clipConfidence(confidence),
+        probabilities: { BUY: probabilities.BUY, SELL: probabilities.SELL, HOLD: probabilities.HOLD },
+      };
+
+/**
+ * Positions of `features` inside a vector's `names` (−1 when the feature set lacks one). Feature
+ * sets share one `names` array per set, so callers cache the answer by array identity and pay the
+ * `indexOf` scans once per feature set, not once per candle.
+ */
+export const featureIndexes = (names: readonly string[], features: readonly string[]): Int32Array => {
+  const indexes = new Int32Array(features.length);
+  for (let i = 0; i < features.length; i++) indexes[i] = names.indexOf(features[i]);
+  return indexes;
+};
