@@ -19,7 +19,8 @@ export type ModelRef = Pick<Model, 'name'> | string;
 const nameOf = (model: ModelRef): string => (typeof model === 'string' ? model : model.name);
 
 /** Clip to 0…1; NaN becomes 0 so a broken score can never look confident. */
-export const clipConfidence = (value: number): number => (value > 1 ? 1 : value > 0 ? value : 0);
+export const clipConfidence = (value: number): number =>
+  Number.isNaN(value) ? 0 : Math.min(1, Math.max(0, value));
 
 /**
  * The model abstains on this vector (`action: null`, confidence 0): warm-up, a NaN feature, or
