@@ -1,0 +1,119 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import type { Action, ModelVote, Signal } from '../domain/index.js';
+import type { ModelBatch } from './predict.js';
+
+export const ensembleVoteParams = z
+  .object({
+    /** Weight per model name; a model not listed weighs 1. Weights are normalized over the voters. */
+    weights: z.record(z.string(), z.number().finite().nonnegative()).default({}),
+    /** A winning score below this becomes HOLD. */
+    minConfidence: z.number().min(0).max(1).default(0.5),
+    /** Feature copied into `Signal.atr` when present, finite and > 0. */
+    atrFeature: z.string().min(1).default('atr_14'),
+    /** Emit HOLD signals too (false: only BUY/SELL pass). */
+    emitHold: z.boolean().default(true),
+  })
+  .strict();
+export type EnsembleVoteParams = z.output<typeof ensembleVoteParams>;
+
+const ACTIONS: readonly Action[] = ['BUY', 'SELL', 'HOLD'];
+
+/**
+ * Weighted vote of the models into one `Signal` per batch.
+ *
+ * Voting: abstaining models (action null) get weight 0; the configured weights of the others
+ * (missing ⇒ 1) are re-normalized to sum 1. Per action, score = Σ weightᵢ × confidenceᵢ over the
+ * models voting that action. The winner is the action with the highest score; a tie for the top,
+ * or a winning score below `minConfidence`, gives HOLD. The signal's confidence is the score of
+ * the emitted action (HOLD's own score when HOLD wins by tie or threshold).
+ *
+ * Worked example: XGB BUY 85% (weight 1), LGBM BUY 76% (weight 1), NHITS abstains (weight 2):
+ * NHITS gets 0, XGB and LGBM 0.5 each; BUY = 0.5 × 0.85 + 0.5 × 0.76 = 0.805 ⇒ BUY 80.5%.
+ * All models abstaining (or all weights 0) ⇒ HOLD with confidence 0, votes listing abstentions.
+ *
+ * Every vote is kept in `Signal.votes` with its re-normalized weight; `Signal.price` is the
+ * candle close; `Signal.atr` is the `atrFeature` value when present. Emits one signal per batch,
+ * synchronously; silent only for HOLD when `emitHold` is false.
+ */
+export const ensembleVote = (
+  params: z.input<typeof ensembleVoteParams> = {},
+): OperatorFunction<ModelBatch, Signal> => {
+  const p = ensembleVoteParams.parse(params);
+  const weightOf = (model: string): number => p.weights[model] ?? 1;
+  return (source) =>
+    new Observable<Signal>((subscriber) => {
+      // ATR index cached by the identity of the feature set's shared `names` array.
+      let knownNames: readonly string[] | undefined;
+      let atrIndex = -1;
+      const scores = new Float64Array(3);
+      return source.subscribe({
+        next({ vector, predictions }) {
+          let totalWeight = 0;
+          for (const prediction of predictions) {
+            if (prediction.action !== null) totalWeight += weightOf(prediction.model);
+          }
+          scores.fill(0);
+          const votes = new Array<ModelVote>(predictions.length);
+          for (let i = 0; i < predictions.length; i++) {
+            const prediction = predictions[i];
+            const weight =
+              prediction.action === null || totalWeight === 0 ? 0 : weightOf(prediction.model) / totalWeight;
+            if (prediction.action !== null) {
+              scores[ACTIONS.indexOf(prediction.action)] += weight * prediction.confidence;
+            }
+            votes[i] =
+              prediction.abstainReason === undefined
+                ? {
+                    model: prediction.model,
+                    action: prediction.action,
+                    confidence: prediction.confidence,
+                    weight,
+                  }
+                : {
+                    model: prediction.model,
+                    action: prediction.action,
+                    confidence: prediction.confidence,
+                    weight,
+                    abstainReason: prediction.abstainReason,
+                  };
+          }
+          let action: Action = 'HOLD';
+          let confidence = scores[2];
+          if (totalWeight > 0) {
+            let best = 0;
+            let tie = false;
+            for (let a = 1; a < 3; a++) {
+              if (scores[a] > scores[best]) {
+                best = a;
+                tie = false;
+              } else if (scores[a] === scores[best]) tie = true;
+            }
+            if (!tie && ACTIONS[best] !== 'HOLD' && scores[best] >= p.minConfidence) {
+              action = ACTIONS[best];
+              confidence = scores[best];
+            }
+          }
+          if (action === 'HOLD' && !p.emitHold) return;
+          if (vector.names !== knownNames) {
+            knownNames = vector.names;
+            atrIndex = vector.names.indexOf(p.atrFeature);
+          }
+          const atr = atrIndex < 0 ? Number.NaN : vector.values[atrIndex];
+          const base = {
+            kind: 'signal' as const,
+            symbol: vector.symbol,
+            ts: vector.ts,
+            action,
+            // Float sums can land a hair outside 0…1.
+            confidence: Math.min(1, Math.max(0, confidence)),
+            votes,
+            price: vector.kline.close,
+          };
+          subscriber.next(Number.isFinite(atr) && atr > 0 ? { ...base, atr } : base);
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+};

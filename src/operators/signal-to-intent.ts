@@ -1,0 +1,51 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import { describeSignal, type PositionSide, type Signal, type TradeIntent } from '../domain/index.js';
+
+export const signalToIntentParams = z
+  .object({
+    /** Signals below this confidence open nothing. */
+    minConfidence: z.number().min(0).max(1).default(0.55),
+    /** SELL opens a SHORT; false ignores SELL signals. */
+    allowShort: z.boolean().default(true),
+    /** Strategy name carried on the intent (reports group trades by it). */
+    strategy: z.string().min(1).default('ensemble'),
+  })
+  .strict();
+export type SignalToIntentParams = z.output<typeof signalToIntentParams>;
+
+/**
+ * Turns a confident signal into a request to open a position: BUY ⇒ LONG, SELL ⇒ SHORT (when
+ * `allowShort`), with `id = symbol-ts-side` (deterministic, so every order derived from it is
+ * idempotent), the signal's price, confidence and ATR, and `describeSignal` as the reason.
+ * Silent for HOLD, for confidence < `minConfidence`, and for SELL when shorts are off.
+ */
+export const signalToIntent = (
+  params: z.input<typeof signalToIntentParams> = {},
+): OperatorFunction<Signal, TradeIntent> => {
+  const p = signalToIntentParams.parse(params);
+  return (source) =>
+    new Observable<TradeIntent>((subscriber) =>
+      source.subscribe({
+        next(signal) {
+          if (signal.action === 'HOLD' || signal.confidence < p.minConfidence) return;
+          if (signal.action === 'SELL' && !p.allowShort) return;
+          const side: PositionSide = signal.action === 'BUY' ? 'LONG' : 'SHORT';
+          const intent: TradeIntent = {
+            kind: 'intent',
+            id: `${signal.symbol}-${signal.ts}-${side}`,
+            symbol: signal.symbol,
+            ts: signal.ts,
+            side,
+            price: signal.price,
+            confidence: signal.confidence,
+            strategy: p.strategy,
+            reason: describeSignal(signal),
+          };
+          subscriber.next(signal.atr === undefined ? intent : { ...intent, atr: signal.atr });
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
+};
