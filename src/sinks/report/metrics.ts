@@ -1,0 +1,166 @@
+import { DataError, type ExitReason, type TradeClosed } from '../../domain/index.js';
+import { drawdownStats } from './drawdown-stats.js';
+import {
+  DAY_MS,
+  periodReturns,
+  type ReturnsBasis,
+  sharpeRatio,
+  sortinoRatio,
+  YEAR_DAYS,
+} from './period-returns.js';
+import type { EquityPoint } from './report-types.js';
+import { tradeStats } from './trade-stats.js';
+
+/** What a run's statistics are computed from. */
+export interface MetricsInput {
+  readonly initialEquityUsdt: number;
+  /** One point per bar, in time order (downsampled is fine for the daily basis, see period-returns.ts). */
+  readonly equity: readonly EquityPoint[];
+  readonly trades: readonly TradeClosed[];
+  /** Total fees paid over the run (the account's figure: includes trades still open at the end). */
+  readonly feesUsdt: number;
+  /** Total funding paid (+) or received (−) over the run. */
+  readonly fundingUsdt: number;
+  readonly from: number;
+  readonly to: number;
+  readonly barIntervalMs: number;
+}
+
+/**
+ * A run's statistics. Ratios that are undefined are null; `profitFactor` and `sortino` may be
+ * +Infinity in memory (no losses), which report.json writes as null plus a `nonFinite` flag and the
+ * summary table prints as `∞`.
+ */
+export interface ReportMetrics {
+  readonly from: number;
+  readonly to: number;
+  readonly spanMs: number;
+  readonly initialEquityUsdt: number;
+  readonly finalEquityUsdt: number;
+  readonly netProfitUsdt: number;
+  readonly totalReturnPct: number;
+  /** Compound annual growth by calendar time from→to, 365-day years; null for an empty span. */
+  readonly cagrPct: number | null;
+  /** The span is shorter than one day: CAGR extrapolates wildly and should not be trusted. */
+  readonly cagrShortSpan: boolean;
+  readonly sharpe: number | null;
+  readonly sortino: number | null;
+  /** Which returns Sharpe and Sortino were computed from, how many, and the annualization used. */
+  readonly returnsBasis: ReturnsBasis;
+  readonly returnPeriods: number;
+  readonly periodsPerYear: number;
+  readonly maxDrawdownPct: number;
+  readonly maxDrawdownDurationMs: number;
+  readonly maxDrawdownDurationOpen: boolean;
+  readonly trades: number;
+  readonly longTrades: number;
+  readonly shortTrades: number;
+  readonly wins: number;
+  readonly losses: number;
+  readonly winRatePct: number | null;
+  readonly grossProfitUsdt: number;
+  readonly grossLossUsdt: number;
+  readonly profitFactor: number | null;
+  readonly avgTradeUsdt: number | null;
+  readonly avgWinUsdt: number | null;
+  readonly avgLossUsdt: number | null;
+  readonly expectancyUsdt: number | null;
+  readonly avgR: number | null;
+  readonly tradesWithR: number;
+  readonly bestTradeUsdt: number | null;
+  readonly worstTradeUsdt: number | null;
+  readonly avgHoldMs: number | null;
+  readonly exposurePct: number;
+  readonly feesUsdt: number;
+  readonly fundingUsdt: number;
+  readonly exitReasons: Readonly<Partial<Record<ExitReason, number>>>;
+}
+
+/**
+ * Computes a run's statistics (pure, no I/O). Final equity is the last equity point, or the initial
+ * equity plus Σ trade netPnl when there are no points. Sharpe/Sortino: see period-returns.ts for the
+ * basis (daily UTC closes from 3 days on, else per bar) and annualization.
+ * Throws `DataError` for an input no statistic can be made of (non-positive initial equity or bar
+ * interval, `to` before `from`, equity points out of time order).
+ */
+export const computeMetrics = (input: MetricsInput): ReportMetrics => {
+  const { initialEquityUsdt, equity, from, to, barIntervalMs } = input;
+  if (!(initialEquityUsdt > 0)) {
+    throw new DataError(`initialEquityUsdt must be > 0, got ${initialEquityUsdt}`, 'computeMetrics input');
+  }
+  if (!(barIntervalMs > 0)) {
+    throw new DataError(`barIntervalMs must be > 0, got ${barIntervalMs}`, 'computeMetrics input');
+  }
+  if (!(to >= from)) throw new DataError(`to (${to}) is before from (${from})`, 'computeMetrics input');
+
+  const count = equity.length;
+  const ts = new Float64Array(count);
+  const equityUsdt = new Float64Array(count);
+  const reportedDrawdownPct = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const point = equity[i];
+    if (i > 0 && point.ts < ts[i - 1]) {
+      throw new DataError(
+        `equity points must be in time order: point ${i} (ts ${point.ts}) is before point ${i - 1} (ts ${ts[i - 1]})`,
+        'computeMetrics input.equity',
+      );
+    }
+    ts[i] = point.ts;
+    equityUsdt[i] = point.equityUsdt;
+    reportedDrawdownPct[i] = point.drawdownPct;
+  }
+  const series = { ts, equityUsdt };
+
+  const tradeSummary = tradeStats(input.trades, from, to);
+  const finalEquityUsdt = count > 0 ? equityUsdt[count - 1] : initialEquityUsdt + tradeSummary.netPnlUsdt;
+  const growth = finalEquityUsdt / initialEquityUsdt;
+  const spanMs = to - from;
+  const years = spanMs / DAY_MS / YEAR_DAYS;
+  let cagrPct: number | null = null;
+  if (spanMs > 0) cagrPct = growth > 0 ? (growth ** (1 / years) - 1) * 100 : -100;
+
+  const periods = periodReturns(series, initialEquityUsdt, from, to, barIntervalMs);
+  const drawdown = drawdownStats(series, initialEquityUsdt, from, reportedDrawdownPct);
+
+  return {
+    from,
+    to,
+    spanMs,
+    initialEquityUsdt,
+    finalEquityUsdt,
+    netProfitUsdt: finalEquityUsdt - initialEquityUsdt,
+    totalReturnPct: (growth - 1) * 100,
+    cagrPct,
+    cagrShortSpan: spanMs < DAY_MS,
+    sharpe: sharpeRatio(periods.returns, periods.periodsPerYear),
+    sortino: sortinoRatio(periods.returns, periods.periodsPerYear),
+    returnsBasis: periods.basis,
+    returnPeriods: periods.returns.length,
+    periodsPerYear: periods.periodsPerYear,
+    maxDrawdownPct: drawdown.maxDrawdownPct,
+    maxDrawdownDurationMs: drawdown.maxDrawdownDurationMs,
+    maxDrawdownDurationOpen: drawdown.maxDrawdownDurationOpen,
+    trades: tradeSummary.trades,
+    longTrades: tradeSummary.longTrades,
+    shortTrades: tradeSummary.shortTrades,
+    wins: tradeSummary.wins,
+    losses: tradeSummary.losses,
+    winRatePct: tradeSummary.winRatePct,
+    grossProfitUsdt: tradeSummary.grossProfitUsdt,
+    grossLossUsdt: tradeSummary.grossLossUsdt,
+    profitFactor: tradeSummary.profitFactor,
+    avgTradeUsdt: tradeSummary.avgTradeUsdt,
+    avgWinUsdt: tradeSummary.avgWinUsdt,
+    avgLossUsdt: tradeSummary.avgLossUsdt,
+    expectancyUsdt: tradeSummary.expectancyUsdt,
+    avgR: tradeSummary.avgR,
+    tradesWithR: tradeSummary.tradesWithR,
+    bestTradeUsdt: tradeSummary.bestTradeUsdt,
+    worstTradeUsdt: tradeSummary.worstTradeUsdt,
+    avgHoldMs: tradeSummary.avgHoldMs,
+    exposurePct: tradeSummary.exposurePct,
+    feesUsdt: input.feesUsdt,
+    fundingUsdt: input.fundingUsdt,
+    exitReasons: tradeSummary.exitReasons,
+  };
+};

@@ -1,0 +1,54 @@
+import type { PortfolioSnapshot, TradeClosed } from '../../domain/index.js';
+import type { ReportMetrics } from './metrics.js';
+
+/** One point of the equity curve (one per bar; the report downsamples for display). */
+export interface EquityPoint {
+  readonly ts: number;
+  readonly equityUsdt: number;
+  /** Wallet balance (realized only); optional because not every source knows it. */
+  readonly walletUsdt?: number;
+  /** Drawdown from the running equity peak, percent (0…100). */
+  readonly drawdownPct: number;
+}
+
+/** What was run: echoed into report.json and the HTML header. Never contains wall-clock time. */
+export interface ReportRunInfo {
+  readonly mode?: string;
+  readonly seed?: number | string;
+  /** Where the market data came from (file paths, `synthetic:…`). */
+  readonly dataSource?: string;
+  readonly symbols: readonly string[];
+  readonly from: number;
+  readonly to: number;
+  readonly barIntervalMs: number;
+  readonly initialEquityUsdt: number;
+}
+
+/** Everything the report files are written from. */
+export interface BacktestReport {
+  readonly run: ReportRunInfo;
+  readonly metrics: ReportMetrics;
+  readonly trades: readonly TradeClosed[];
+  readonly equity: readonly EquityPoint[];
+  /** Denied orders counted by gate name (`OrderDenied.gate`). */
+  readonly deniedByGate?: Readonly<Record<string, number>>;
+  /** How many inputs went to the dead-letter queue. */
+  readonly deadLetters?: number;
+  /** The validated pipeline config, echoed as-is. */
+  readonly config?: unknown;
+  /** Anything else worth keeping (per-model vote stats, …); must be JSON-serializable. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * When the report was generated, passed in by the caller (ISO string). Only report.json and
+   * report.html show it; trades.csv and equity.csv never do, so they stay byte-identical.
+   */
+  readonly generatedAt?: string;
+}
+
+/** The equity point a portfolio snapshot stands for. */
+export const equityPointOf = (snapshot: PortfolioSnapshot): EquityPoint => ({
+  ts: snapshot.ts,
+  equityUsdt: snapshot.equityUsdt,
+  walletUsdt: snapshot.walletUsdt,
+  drawdownPct: snapshot.drawdownPct,
+});
