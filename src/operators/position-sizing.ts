@@ -1,4 +1,4 @@
-import { type Observable, type OperatorFunction, Observable as Rx } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
   directionOf,
