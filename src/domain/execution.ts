@@ -23,6 +23,8 @@ export const Fill = z
     reduceOnly: z.boolean(),
     /** Copied from the order: why the trade closes when this fill reduces a position. */
     exitReason: ExitReason.optional(),
+    /** Leverage of the position this fill opened or changed (isolated margin = notional / leverage). */
+    leverage: z.number().positive().optional(),
   })
   .readonly();
 export type Fill = z.infer<typeof Fill>;

@@ -1,0 +1,425 @@
+import type { Fill, Kline, OrderRequest, OrderSide, Tick } from '../domain/index.js';
+import { directionOf, exitSideOf, roundToStep } from '../domain/index.js';
+import type { VenueEvent } from './exchange.js';
+import { applyFill, type FillOutcome, liquidationPrice, pnlUsdt } from './position-math.js';
+import type { SimExchangeParams } from './sim-exchange-params.js';
+import {
+  executionResultOf,
+  exitReasonOf,
+  isOpenStatus,
+  newSimOrder,
+  type SimOrder,
+  type SymbolBook,
+} from './sim-order-book.js';
+
+/** Running totals of the wallet's moves (wallet = initial + realized − fees − funding). */
+export interface SimLedger {
+  realizedPnlUsdt: number;
+  feesUsdt: number;
+  fundingUsdt: number;
+}
+
+const NO_HIT = Number.NaN;
+
+/**
+ * Where along the segment `cur → to` (direction `dir`) a trigger at `level` is reached, or NaN.
+ * `triggerDir` −1 fires when price falls to the level, +1 when it rises to it; a level already
+ * beyond the current price fires at once (at `cur`: a gap). `strict`: the price must trade through.
+ */
+const hitOf = (
+  triggerDir: -1 | 1,
+  level: number,
+  strict: boolean,
+  cur: number,
+  to: number,
+  dir: -1 | 1,
+): number => {
+  if (triggerDir === -1) {
+    const threshold = dir === -1 ? to : cur;
+    if (strict ? level > threshold : level >= threshold) return dir === -1 ? Math.min(level, cur) : cur;
+    return NO_HIT;
+  }
+  const threshold = dir === 1 ? to : cur;
+  if (strict ? level < threshold : level <= threshold) return dir === 1 ? Math.max(level, cur) : cur;
+  return NO_HIT;
+};
+
+/** Whether a reduce-only order has a position to reduce (it waits otherwise). */
+const reduces = (book: SymbolBook, order: SimOrder): boolean =>
+  book.position !== undefined && order.request.side === exitSideOf(book.position.side);
+
+/**
+ * The matching engine behind `SimExchange` (see its doc comment for the semantics): walks each
+ * market event's price path over one symbol's book, fills, liquidates, settles funding and
+ * reports through `emit`. Internal to the exchange; not a public API.
+ */
+export class SimMatcher {
+  /** Sequence number of the market event being processed (orders created during it wait for the next). */
+  eventSeq = 0;
+  readonly ledger: SimLedger = { realizedPnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0 };
+  // Context of the current event, kept in fields so the hot path allocates nothing per candle.
+  private eventTs = 0;
+  private eventVolume = 0;
+  private slippageFraction = 0;
+  private readonly fundingIntervalMs: number;
+
+  constructor(
+    private readonly params: SimExchangeParams,
+    private readonly emit: (event: VenueEvent) => void,
+  ) {
+    this.fundingIntervalMs = params.fundingIntervalHours * 3_600_000;
+  }
+
+  onKline(book: SymbolBook, kline: Kline): void {
+    const rangeFraction = (kline.high - kline.low) / kline.close;
+    this.begin(kline.ts, kline.volume, rangeFraction);
+    if (book.orders.length > 0) this.arrive(book, kline.open);
+    this.walk(book, kline.open, kline.open);
+    let lowFirst = kline.close >= kline.open;
+    const position = book.position;
+    if (position !== undefined && this.params.intrabarPolicy !== 'ohlc-path') {
+      // worst: the adverse extreme first (long ⇒ low); best: the favourable one.
+      lowFirst = (this.params.intrabarPolicy === 'worst') === (position.side === 'LONG');
+    }
+    const first = lowFirst ? kline.low : kline.high;
+    const second = lowFirst ? kline.high : kline.low;
+    if (first !== kline.open) this.walk(book, kline.open, first);
+    if (second !== first) this.walk(book, first, second);
+    if (kline.close !== second) this.walk(book, second, kline.close);
+    this.settleFunding(book, kline.openTime, kline.ts, kline.close, kline.fundingRate);
+    book.lastPrice = kline.close;
+    book.lastRangeFraction = rangeFraction;
+    book.lastTs = kline.ts;
+  }
+
+  onTick(book: SymbolBook, tick: Tick): void {
+    this.begin(tick.ts, tick.qty, 0);
+    if (book.orders.length > 0) this.arrive(book, tick.price);
+    this.walk(book, tick.price, tick.price);
+    // The first tick of a symbol has no "since": funding starts counting from it.
+    const since = Number.isNaN(book.lastTs) ? tick.ts : book.lastTs;
+    this.settleFunding(book, since, tick.ts, tick.price, undefined);
+    book.lastPrice = tick.price;
+    book.lastTs = tick.ts;
+  }
+
+  cancel(book: SymbolBook, order: SimOrder, ts: number, reason: string): void {
+    this.finish(book, order, 'CANCELED', ts, reason);
+  }
+
+  /** End of data for one symbol: market-close its position, cancel what rests. */
+  closeBook(book: SymbolBook, ts: number): void {
+    this.begin(ts, 0, book.lastRangeFraction);
+    const position = book.position;
+    if (position !== undefined && !Number.isNaN(book.lastPrice)) {
+      const request: OrderRequest = {
+        kind: 'order',
+        clientOrderId: `eod-${book.symbol}`.slice(0, 36),
+        intentId: position.intentId,
+        symbol: book.symbol,
+        ts,
+        side: exitSideOf(position.side),
+        type: 'MARKET',
+        qty: position.qty,
+        reduceOnly: true,
+        purpose: 'EXIT',
+        positionSide: position.side,
+        exitReason: 'END_OF_DATA',
+        reason: 'end of data',
+      };
+      const init = { seq: -1, createdAtEventSeq: -1, activeAtTs: ts, leverage: position.leverage };
+      const state = newSimOrder(request, { ...init, qty: position.qty, status: 'NEW' });
+      const order: SimOrder = { ...state, last: executionResultOf(state, ts, []) };
+      this.fillTaker(book, order, position.qty, book.lastPrice);
+    }
+    for (const order of book.orders.slice()) {
+      if (isOpenStatus(order.status)) this.finish(book, order, 'CANCELED', ts, 'end of data');
+    }
+  }
+
+  private begin(ts: number, volume: number, rangeFraction: number): void {
+    this.eventSeq++;
+    this.eventTs = ts;
+    this.eventVolume = volume;
+    const slippage = this.params.slippage;
+    this.slippageFraction =
+      slippage.bps / 1e4 + (slippage.model === 'volatility' ? slippage.volatilityFactor * rangeFraction : 0);
+  }
+
+  /** Orders whose latency has elapsed reach the venue at `price` (the event's open). */
+  private arrive(book: SymbolBook, price: number): void {
+    let pending = false;
+    for (const order of book.orders) {
+      if (!order.arrived && order.createdAtEventSeq < this.eventSeq && order.activeAtTs <= this.eventTs) {
+        pending = true;
+        break;
+      }
+    }
+    if (!pending) return;
+    // A copy: fills may cancel siblings (OCO) while we go through the list.
+    for (const order of book.orders.slice()) {
+      if (order.arrived || !isOpenStatus(order.status)) continue;
+      if (order.createdAtEventSeq >= this.eventSeq || order.activeAtTs > this.eventTs) continue;
+      order.arrived = true;
+      const request = order.request;
+      if (request.type === 'MARKET') {
+        if (request.reduceOnly && !reduces(book, order)) {
+          this.finish(book, order, 'EXPIRED', this.eventTs, 'reduce-only MARKET: no position to reduce');
+          continue;
+        }
+        this.fillTaker(book, order, this.clampReduceOnly(book, order), price);
+      } else if (request.type === 'LIMIT') {
+        const marketable = request.side === 'BUY' ? price <= order.triggerLevel : price >= order.triggerLevel;
+        if (!marketable) continue;
+        if (request.postOnly === true) {
+          this.finish(book, order, 'EXPIRED', this.eventTs, 'post-only (GTX) LIMIT would take liquidity');
+          continue;
+        }
+        if (request.reduceOnly && !reduces(book, order)) continue;
+        this.fillLimit(book, order, price, 'TAKER');
+      }
+    }
+  }
+
+  /** Process every trigger the path `from → to` reaches, in path order (liquidation first on ties). */
+  private walk(book: SymbolBook, from: number, to: number): void {
+    const dir: -1 | 1 = to >= from ? 1 : -1;
+    let cur = from;
+    for (;;) {
+      let best: SimOrder | undefined;
+      let bestHit = NO_HIT;
+      const position = book.position;
+      if (position !== undefined && position.liquidationPrice > 0) {
+        bestHit = hitOf(position.side === 'LONG' ? -1 : 1, position.liquidationPrice, false, cur, to, dir);
+      }
+      for (const order of book.orders) {
+        if (order.triggerDir === 0 || !order.arrived || order.exhaustedEventSeq === this.eventSeq) continue;
+        if (order.request.reduceOnly && !reduces(book, order)) continue;
+        const hit = hitOf(order.triggerDir, order.triggerLevel, order.strict, cur, to, dir);
+        if (Number.isNaN(hit)) continue;
+        // Strictly earlier along the path wins; ties keep the liquidation, then the older order.
+        if (Number.isNaN(bestHit) || (hit - bestHit) * dir < 0) {
+          best = order;
+          bestHit = hit;
+        }
+      }
+      if (Number.isNaN(bestHit)) return;
+      if (best === undefined) this.liquidate(book);
+      else if (best.request.type === 'LIMIT') this.fillLimit(book, best, best.triggerLevel, 'MAKER');
+      else this.fillTaker(book, best, this.clampReduceOnly(book, best), bestHit);
+      cur = bestHit;
+    }
+  }
+
+  /** Remaining qty, clamped to the position for reduce-only orders (the order shrinks to match). */
+  private clampReduceOnly(book: SymbolBook, order: SimOrder): number {
+    const remaining = order.qty - order.filledQty;
+    if (!order.request.reduceOnly || book.position === undefined || book.position.qty >= remaining) {
+      return remaining;
+    }
+    order.qty = order.filledQty + book.position.qty;
+    return book.position.qty;
+  }
+
+  /** Taker fill at `referencePrice` moved against us by the slippage fraction, on the tick grid. */
+  private fillTaker(book: SymbolBook, order: SimOrder, qty: number, referencePrice: number): void {
+    const buy = order.request.side === 'BUY';
+    const slipped = referencePrice * (buy ? 1 + this.slippageFraction : 1 - this.slippageFraction);
+    const price = roundToStep(slipped, book.filters.tickSize);
+    const slippageUsdt = (price - referencePrice) * qty * (buy ? 1 : -1);
+    this.fill(book, order, qty, price, 'TAKER', slippageUsdt);
+  }
+
+  /** Limit fill at `price`, at most the volume share left for this event, step-rounded down. */
+  private fillLimit(book: SymbolBook, order: SimOrder, price: number, liquidity: Fill['liquidity']): void {
+    if (order.capEventSeq !== this.eventSeq) {
+      order.capEventSeq = this.eventSeq;
+      order.capFilledQty = 0;
+    }
+    const stepSize = book.filters.stepSize;
+    const capacity = Math.max(0, this.params.limitFillVolumeShare * this.eventVolume - order.capFilledQty);
+    const wanted = this.clampReduceOnly(book, order);
+    const qty = Math.min(wanted, roundToStep(capacity, stepSize, 'down'));
+    if (qty < stepSize * (1 - 1e-9)) {
+      order.exhaustedEventSeq = this.eventSeq;
+      return;
+    }
+    order.capFilledQty += qty;
+    // What is left after the cap waits for the next event.
+    if (qty < wanted) order.exhaustedEventSeq = this.eventSeq;
+    this.fill(book, order, qty, price, liquidity, 0);
+  }
+
+  private fill(
+    book: SymbolBook,
+    order: SimOrder,
+    qty: number,
+    price: number,
+    liquidity: Fill['liquidity'],
+    slippageUsdt: number,
+  ): void {
+    const request = order.request;
+    const feeUsdt =
+      qty * price * (liquidity === 'MAKER' ? this.params.makerFeeRate : this.params.takerFeeRate);
+    const before = book.position;
+    const outcome = applyFill(before, {
+      side: request.side,
+      qty,
+      price,
+      leverage: order.leverage,
+      reduceOnly: request.reduceOnly,
+    });
+    this.ledger.realizedPnlUsdt += outcome.realizedPnlUsdt;
+    this.ledger.feesUsdt += feeUsdt;
+    this.setPosition(book, outcome, request.intentId);
+    const exitReason = exitReasonOf(request);
+    const fill: Fill = {
+      kind: 'fill',
+      clientOrderId: request.clientOrderId,
+      intentId: request.intentId,
+      symbol: request.symbol,
+      ts: this.eventTs,
+      side: request.side,
+      positionSide: request.positionSide,
+      purpose: request.purpose,
+      qty,
+      price,
+      feeUsdt,
+      liquidity,
+      slippageUsdt,
+      reduceOnly: request.reduceOnly,
+      ...(exitReason === undefined ? {} : { exitReason }),
+      leverage: outcome.position?.leverage ?? before?.leverage ?? order.leverage,
+    };
+    order.filledQty += qty;
+    order.filledNotionalUsdt += qty * price;
+    order.feeUsdt += feeUsdt;
+    const filled = order.filledQty >= order.qty - book.filters.stepSize * 1e-6;
+    order.status = filled ? 'FILLED' : 'PARTIALLY_FILLED';
+    order.last = executionResultOf(order, this.eventTs, [fill]);
+    if (filled) this.remove(book, order);
+    // State is final before anyone hears of it: subscribers may react synchronously.
+    this.emit(fill);
+    this.emit(order.last);
+    if (outcome.closedPosition && before !== undefined) this.cancelReduceOnly(book, exitSideOf(before.side));
+  }
+
+  private setPosition(book: SymbolBook, outcome: FillOutcome, intentId: string): void {
+    const next = outcome.position;
+    const before = book.position;
+    if (next === undefined) {
+      book.position = undefined;
+      return;
+    }
+    const opened = before === undefined || outcome.closedPosition;
+    book.position = {
+      ...next,
+      openedTs: opened ? this.eventTs : before.openedTs,
+      intentId: opened ? intentId : before.intentId,
+      liquidationPrice: liquidationPrice(next, book.mmr),
+    };
+  }
+
+  /**
+   * Liquidation at the position's liquidation price: realized PnL at that price plus a clearance
+   * fee of the maintenance margin left, so the wallet loses exactly the isolated margin.
+   */
+  private liquidate(book: SymbolBook): void {
+    const position = book.position;
+    if (position === undefined) return;
+    const price = position.liquidationPrice;
+    const side: OrderSide = exitSideOf(position.side);
+    const realizedPnlUsdt = pnlUsdt(position.side, position.entryPrice, price, position.qty);
+    const feeUsdt = Math.max(0, position.marginUsdt + realizedPnlUsdt);
+    this.ledger.realizedPnlUsdt += realizedPnlUsdt;
+    this.ledger.feesUsdt += feeUsdt;
+    book.position = undefined;
+    const ts = this.eventTs;
+    this.emit({
+      kind: 'liquidation',
+      symbol: book.symbol,
+      ts,
+      positionSide: position.side,
+      qty: position.qty,
+      price,
+      lossUsdt: feeUsdt - realizedPnlUsdt,
+    });
+    this.emit({
+      kind: 'fill',
+      clientOrderId: `autoclose-${ts}`,
+      intentId: position.intentId,
+      symbol: book.symbol,
+      ts,
+      side,
+      positionSide: position.side,
+      purpose: 'EXIT',
+      qty: position.qty,
+      price,
+      feeUsdt,
+      liquidity: 'TAKER',
+      slippageUsdt: 0,
+      reduceOnly: true,
+      exitReason: 'LIQUIDATION',
+      leverage: position.leverage,
+    });
+    this.cancelReduceOnly(book, side);
+  }
+
+  /** OCO: a flat (or flipped) position takes its protective orders with it. */
+  private cancelReduceOnly(book: SymbolBook, closingSide: OrderSide): void {
+    for (const order of book.orders.slice()) {
+      if (order.request.reduceOnly && order.request.side === closingSide && isOpenStatus(order.status)) {
+        this.finish(book, order, 'CANCELED', this.eventTs, 'position closed');
+      }
+    }
+  }
+
+  /** Funding instants in (since, until] not yet settled; each open position pays at `markPrice`. */
+  private settleFunding(
+    book: SymbolBook,
+    since: number,
+    until: number,
+    markPrice: number,
+    dataRate: number | undefined,
+  ): void {
+    const interval = this.fundingIntervalMs;
+    let instant = Math.floor(Math.max(since, book.lastFundingTs) / interval) * interval + interval;
+    if (instant > until) return;
+    const rate = dataRate ?? this.params.defaultFundingRate;
+    for (; instant <= until; instant += interval) {
+      book.lastFundingTs = instant;
+      const position = book.position;
+      if (position === undefined || rate === null) continue;
+      const amountUsdt = position.qty * markPrice * rate * directionOf(position.side);
+      this.ledger.fundingUsdt += amountUsdt;
+      this.emit({
+        kind: 'funding',
+        symbol: book.symbol,
+        ts: instant,
+        positionSide: position.side,
+        rate,
+        markPrice,
+        qty: position.qty,
+        amountUsdt,
+      });
+    }
+  }
+
+  private finish(
+    book: SymbolBook,
+    order: SimOrder,
+    status: 'CANCELED' | 'EXPIRED',
+    ts: number,
+    reason: string,
+  ): void {
+    order.status = status;
+    this.remove(book, order);
+    order.last = executionResultOf(order, ts, [], reason);
+    this.emit(order.last);
+  }
+
+  private remove(book: SymbolBook, order: SimOrder): void {
+    const index = book.orders.indexOf(order);
+    if (index >= 0) book.orders.splice(index, 1);
+  }
+}

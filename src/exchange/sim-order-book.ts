@@ -1,0 +1,153 @@
+import type { ExecutionResult, Fill, OrderRequest, OrderStatus, SymbolFilters } from '../domain/index.js';
+import type { PositionState } from './position-math.js';
+
+/**
+ * Internal state of `SimExchange`: one resting order and one symbol's book. Mutable on purpose
+ * (the venue's private memory); everything that leaves the venue is a fresh readonly event.
+ */
+
+/** An order the simulator accepted. */
+export interface SimOrder {
+  readonly request: OrderRequest;
+  /** Creation sequence: breaks ties between orders triggered at the same price (older first). */
+  readonly seq: number;
+  /** Market-event sequence number when it was created: only later events may match it. */
+  readonly createdAtEventSeq: number;
+  /** `order.ts + latencyMs`: the first market event at or after this instant makes it live. */
+  readonly activeAtTs: number;
+  readonly leverage: number;
+  /** −1: triggers when price falls to `triggerLevel`; +1: when it rises to it; 0: MARKET (fills on arrival). */
+  readonly triggerDir: -1 | 0 | 1;
+  readonly triggerLevel: number;
+  /** LIMIT orders need the price to trade through the level (strict); stops trigger on touch. */
+  readonly strict: boolean;
+  /** Order size; a reduce-only order is clamped down to the position it reduces. */
+  qty: number;
+  filledQty: number;
+  filledNotionalUsdt: number;
+  feeUsdt: number;
+  status: OrderStatus;
+  /** Whether it reached the matching engine (latency elapsed). */
+  arrived: boolean;
+  /** Market-event sequence number whose volume share this LIMIT order has used up. */
+  exhaustedEventSeq: number;
+  /** Market-event sequence number `capFilledQty` counts for (volume-share cap per event). */
+  capEventSeq: number;
+  capFilledQty: number;
+  /** The latest report, re-sent when the same clientOrderId is submitted again. */
+  last: ExecutionResult;
+}
+
+/** An open position as the venue keeps it. */
+export interface SimPosition extends PositionState {
+  readonly openedTs: number;
+  readonly intentId: string;
+  readonly liquidationPrice: number;
+}
+
+/** Everything the venue knows about one symbol. */
+export interface SymbolBook {
+  readonly symbol: string;
+  readonly filters: SymbolFilters;
+  /** Maintenance-margin rate used for the liquidation price. */
+  readonly mmr: number;
+  /** Open orders in creation order. */
+  readonly orders: SimOrder[];
+  position: SimPosition | undefined;
+  /** Last traded price (kline close or tick price); NaN before the first event. */
+  lastPrice: number;
+  /** (high − low) / close of the last candle, for the volatility slippage model. */
+  lastRangeFraction: number;
+  /** Ts of the last market event; NaN before the first one. */
+  lastTs: number;
+  /** Latest funding instant already settled. */
+  lastFundingTs: number;
+}
+
+export const isOpenStatus = (status: OrderStatus): boolean =>
+  status === 'NEW' || status === 'PARTIALLY_FILLED';
+
+/** Where an order triggers: see `SimOrder.triggerDir`. */
+export const triggerOf = (
+  request: OrderRequest,
+): { readonly dir: -1 | 0 | 1; readonly level: number; readonly strict: boolean } => {
+  const buy = request.side === 'BUY';
+  switch (request.type) {
+    case 'STOP_MARKET':
+      return { dir: buy ? 1 : -1, level: request.stopPrice ?? Number.NaN, strict: false };
+    case 'TAKE_PROFIT_MARKET':
+      return { dir: buy ? -1 : 1, level: request.stopPrice ?? Number.NaN, strict: false };
+    case 'LIMIT':
+      return { dir: buy ? -1 : 1, level: request.price ?? Number.NaN, strict: true };
+    default:
+      return { dir: 0, level: Number.NaN, strict: false };
+  }
+};
+
+/** The venue's report on an order after a change. Optional keys are omitted, not `undefined`. */
+export const executionResultOf = (
+  order: Omit<SimOrder, 'last'>,
+  ts: number,
+  fills: readonly Fill[],
+  reason?: string,
+  errorCode?: string,
+): ExecutionResult => {
+  const request = order.request;
+  const result: ExecutionResult = {
+    kind: 'execution',
+    clientOrderId: request.clientOrderId,
+    intentId: request.intentId,
+    symbol: request.symbol,
+    ts,
+    side: request.side,
+    type: request.type,
+    purpose: request.purpose,
+    status: order.status,
+    qty: order.qty,
+    filledQty: order.filledQty,
+    avgPrice: order.filledQty > 0 ? order.filledNotionalUsdt / order.filledQty : 0,
+    feeUsdt: order.feeUsdt,
+    fills,
+    ...(reason === undefined ? {} : { reason }),
+    ...(errorCode === undefined ? {} : { errorCode }),
+  };
+  return result;
+};
+
+/** Exit reason a fill of this order carries (TradeClosed.reason when it closes a position). */
+export const exitReasonOf = (request: OrderRequest): Fill['exitReason'] => {
+  if (request.exitReason !== undefined) return request.exitReason;
+  if (request.purpose === 'STOP_LOSS') return 'STOP_LOSS';
+  if (request.purpose === 'TAKE_PROFIT') return 'TAKE_PROFIT';
+  if (request.purpose === 'EXIT') return 'SIGNAL_EXIT';
+  return undefined;
+};
+
+/** A fresh order record (no fills yet) with its trigger derived from the request. */
+export const newSimOrder = (
+  request: OrderRequest,
+  init: {
+    readonly seq: number;
+    readonly createdAtEventSeq: number;
+    readonly activeAtTs: number;
+    readonly leverage: number;
+    readonly qty: number;
+    readonly status: OrderStatus;
+  },
+): Omit<SimOrder, 'last'> => {
+  const trigger = triggerOf(request);
+  return {
+    request,
+    ...init,
+    triggerDir: trigger.dir,
+    triggerLevel: trigger.level,
+    strict: trigger.strict,
+    filledQty: 0,
+    filledNotionalUsdt: 0,
+    feeUsdt: 0,
+    arrived: false,
+    exhaustedEventSeq: -1,
+    capEventSeq: -1,
+    capFilledQty: 0,
+  };
+};
