@@ -1,0 +1,126 @@
+import { type FeatureSpec, parseFeatureNames } from '../feature-names.js';
+import { Atr } from './atr.js';
+import { Bollinger } from './bollinger.js';
+import { Cci } from './cci.js';
+import { Dmi } from './dmi.js';
+import { Ema } from './ema.js';
+import { LogReturn } from './log-return.js';
+import { Macd } from './macd.js';
+import { Mfi } from './mfi.js';
+import { Obv } from './obv.js';
+import { RealizedVolatility } from './realized-volatility.js';
+import { Roc } from './roc.js';
+import { Rsi } from './rsi.js';
+import { Sma } from './sma.js';
+import { Stochastic } from './stochastic.js';
+import type { StreamingIndicator } from './streaming-indicator.js';
+import { VolumeZScore } from './volume-z-score.js';
+import { WilliamsR } from './williams-r.js';
+import { Wma } from './wma.js';
+
+/** One symbol's indicator set: feed it closed candles in time order, read the feature values. */
+export interface FeatureState {
+  /**
+   * Consumes one closed candle and writes every feature's value (NaN during its warm-up) into
+   * `values[0 … names.length−1]`.
+   */
+  update(high: number, low: number, close: number, volume: number, values: number[] | Float64Array): void;
+}
+
+/** A compiled feature list: names, lookbacks, and a factory of per-symbol states. */
+export interface FeatureEngine {
+  /** The feature names, frozen: one shared array for every vector of this engine. */
+  readonly names: readonly string[];
+  /** TA-Lib lookback per feature (same order as `names`). */
+  readonly lookbacks: readonly number[];
+  /** Largest lookback: from candle index `maxLookback` on, every feature has a value. */
+  readonly maxLookback: number;
+  /** Fresh indicator state for one symbol. */
+  createState(): FeatureState;
+}
+
+const createIndicator = (spec: FeatureSpec): StreamingIndicator => {
+  const p = spec.params;
+  switch (spec.family) {
+    case 'ema':
+      return new Ema({ period: p[0] });
+    case 'sma':
+      return new Sma({ period: p[0] });
+    case 'wma':
+      return new Wma({ period: p[0] });
+    case 'rsi':
+      return new Rsi({ period: p[0] });
+    case 'macd':
+      return new Macd({ fast: p[0], slow: p[1], signal: p[2] });
+    case 'atr':
+      return new Atr({ period: p[0] });
+    case 'dmi':
+      return new Dmi({ period: p[0] });
+    case 'bb':
+      return new Bollinger({ period: p[0], nbdev: p[1] });
+    case 'roc':
+      return new Roc({ period: p[0] });
+    case 'cci':
+      return new Cci({ period: p[0] });
+    case 'willr':
+      return new WilliamsR({ period: p[0] });
+    case 'stoch':
+      return new Stochastic({ fastK: p[0], slowK: p[1], slowD: p[1] });
+    case 'mfi':
+      return new Mfi({ period: p[0] });
+    case 'obv':
+      return new Obv();
+    case 'logret':
+      return new LogReturn({ period: p[0] });
+    case 'rvol':
+      return new RealizedVolatility({ period: p[0] });
+    case 'volz':
+      return new VolumeZScore({ period: p[0] });
+  }
+};
+
+/**
+ * Per-symbol state: the distinct indicators, then a flat copy of outputs into the value array.
+ * The outputs are read through each indicator's `out` typed array, collected once here, so the
+ * per-candle loop does only monomorphic typed-array loads.
+ */
+class CompiledFeatureState implements FeatureState {
+  private readonly indicators: StreamingIndicator[];
+  private readonly outputs: Float64Array[];
+  private readonly sourceIndex: Int32Array;
+  private readonly outputIndex: Int32Array;
+
+  constructor(specs: readonly FeatureSpec[], computeKeys: readonly string[]) {
+    this.indicators = computeKeys.map((key) => createIndicator(specs.find((s) => s.computeKey === key)!));
+    this.outputs = this.indicators.map((indicator) => indicator.out);
+    this.sourceIndex = Int32Array.from(specs, (s) => computeKeys.indexOf(s.computeKey));
+    this.outputIndex = Int32Array.from(specs, (s) => s.outputIndex);
+  }
+
+  update(high: number, low: number, close: number, volume: number, values: number[] | Float64Array): void {
+    const indicators = this.indicators;
+    for (let i = 0; i < indicators.length; i++) indicators[i].update(high, low, close, volume);
+    const outputs = this.outputs;
+    const sourceIndex = this.sourceIndex;
+    const outputIndex = this.outputIndex;
+    for (let i = 0; i < sourceIndex.length; i++) values[i] = outputs[sourceIndex[i]][outputIndex[i]];
+  }
+}
+
+/**
+ * Compiles a feature list into an engine. Features of one computation share one indicator
+ * instance (`macd_*` with the same parameters, `bb_*` with the same period and width, `adx`/
+ * `plus_di`/`minus_di` with the same period, `atr`/`natr`, `stoch_k`/`stoch_d`).
+ * Throws `ConfigError` with the path (`features[i]`) on a bad or duplicate name.
+ */
+export const createFeatureEngine = (names: readonly string[], basePath = 'features'): FeatureEngine => {
+  const specs = parseFeatureNames(names, basePath);
+  const computeKeys = [...new Set(specs.map((s) => s.computeKey))];
+  const lookbacks = Object.freeze(specs.map((s) => s.lookback));
+  return {
+    names: Object.freeze([...names]),
+    lookbacks,
+    maxLookback: lookbacks.reduce((max, lookback) => Math.max(max, lookback), 0),
+    createState: () => new CompiledFeatureState(specs, computeKeys),
+  };
+};

@@ -1,0 +1,32 @@
+// Test helper: reads the real AVAXUSDT 1m month (40,320 candles) with a tiny CSV parse, so the
+// indicator tests do not depend on the stream readers. Returns undefined when the data folder is
+// absent, and tests then register nothing.
+import { existsSync, readFileSync } from 'node:fs';
+
+export const AVAX_CSV = '/work/shared/data/klines/AVAXUSDT-1m-2026-02.csv';
+
+export interface CandleColumns {
+  readonly ts: number[];
+  readonly open: number[];
+  readonly high: number[];
+  readonly low: number[];
+  readonly close: number[];
+  readonly volume: number[];
+}
+
+export const readCandleColumns = (path = AVAX_CSV): CandleColumns | undefined => {
+  if (!existsSync(path)) return undefined;
+  const columns: CandleColumns = { ts: [], open: [], high: [], low: [], close: [], volume: [] };
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const cells = line.split(',');
+    if (cells.length < 7 || !/^\d+$/.test(cells[0])) continue;
+    // ts = close_time + 1 ms (the instant the candle closed).
+    columns.ts.push(Number(cells[6]) + 1);
+    columns.open.push(Number(cells[1]));
+    columns.high.push(Number(cells[2]));
+    columns.low.push(Number(cells[3]));
+    columns.close.push(Number(cells[4]));
+    columns.volume.push(Number(cells[5]));
+  }
+  return columns;
+};
