@@ -1,1 +1,89 @@
-export {};
+import { writeFile } from 'node:fs/promises';
+import type { TradeClosed } from '../../domain/index.js';
+import type { EquityPoint } from './report-types.js';
+import { formatDecimal, formatIsoUtc } from './stable-format.js';
+
+/**
+ * trades.csv and equity.csv. Both are byte-identical for identical inputs (DESIGN.md rule 2): fixed
+ * column order, `\n` line ends, numbers through `formatDecimal` (no locale, no exponent), times as
+ * ms plus ISO-8601 UTC, and nothing from the wall clock.
+ */
+
+export const TRADES_CSV_HEADER = [
+  'trade_id',
+  'symbol',
+  'side',
+  'entry_ts',
+  'entry_time',
+  'exit_ts',
+  'exit_time',
+  'entry_price',
+  'exit_price',
+  'qty',
+  'leverage',
+  'gross_pnl',
+  'fees',
+  'funding',
+  'net_pnl',
+  'r_multiple',
+  'exit_reason',
+] as const;
+
+export const EQUITY_CSV_HEADER = ['ts', 'time', 'equity', 'wallet', 'drawdown_pct'] as const;
+
+const NEEDS_QUOTES = /[",\r\n]/;
+/** RFC 4180 quoting, only where needed (ids are free text and could hold a comma). */
+const csvField = (text: string): string =>
+  NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+
+/** trades.csv content: the header and one line per trade in the given order (callers pass close order). */
+export const formatTradesCsv = (trades: readonly TradeClosed[]): string => {
+  const lines: string[] = [TRADES_CSV_HEADER.join(',')];
+  for (const trade of trades) {
+    lines.push(
+      [
+        csvField(trade.tradeId),
+        trade.symbol,
+        trade.side,
+        String(trade.entryTs),
+        formatIsoUtc(trade.entryTs),
+        String(trade.ts),
+        formatIsoUtc(trade.ts),
+        formatDecimal(trade.entryPrice),
+        formatDecimal(trade.exitPrice),
+        formatDecimal(trade.qty),
+        formatDecimal(trade.leverage),
+        formatDecimal(trade.grossPnlUsdt),
+        formatDecimal(trade.feesUsdt),
+        formatDecimal(trade.fundingUsdt),
+        formatDecimal(trade.netPnlUsdt),
+        trade.rMultiple === undefined ? '' : formatDecimal(trade.rMultiple, 6),
+        trade.reason,
+      ].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+};
+
+/** equity.csv content: the header and one line per point; `wallet` is empty when the point has none. */
+export const formatEquityCsv = (points: readonly EquityPoint[]): string => {
+  const lines: string[] = [EQUITY_CSV_HEADER.join(',')];
+  for (const point of points) {
+    lines.push(
+      `${point.ts},${formatIsoUtc(point.ts)},${formatDecimal(point.equityUsdt)},${
+        point.walletUsdt === undefined ? '' : formatDecimal(point.walletUsdt)
+      },${formatDecimal(point.drawdownPct, 6)}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+};
+
+/** Writes trades.csv (see `formatTradesCsv`) to `path`, replacing any file there. */
+export const writeTradesCsv = async (path: string, trades: readonly TradeClosed[]): Promise<void> => {
+  await writeFile(path, formatTradesCsv(trades), 'utf8');
+};
+
+/** Writes equity.csv (see `formatEquityCsv`) to `path`, replacing any file there. */
+export const writeEquityCsv = async (path: string, points: readonly EquityPoint[]): Promise<void> => {
+  await writeFile(path, formatEquityCsv(points), 'utf8');
+};

@@ -1,4 +1,5 @@
 export * from './csv-files.js';
+export * from './display-time.js';
 export * from './downsample-equity.js';
 export * from './drawdown-stats.js';
 export * from './metrics.js';

@@ -1,1 +1,288 @@
-export {};
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { z } from 'zod';
+import { ConfigError, ExitReason, type TradeClosed } from '../../domain/index.js';
+import { createDisplayTimeFormatter } from './display-time.js';
+import { downsampleEquity } from './downsample-equity.js';
+import { metricsToJson } from './report-json.js';
+import { REPORT_PAGE_CSS, REPORT_PAGE_SCRIPT } from './report-page-assets.js';
+import type { BacktestReport } from './report-types.js';
+import { formatDecimal, formatDurationMs, formatFixedGrouped } from './stable-format.js';
+import { formatPct, formatUsdt, summaryRows } from './summary-table.js';
+
+/** Options of the HTML report. */
+export const reportHtmlParams = z
+  .object({
+    /** IANA zone for every time label on the page (charts, tables); computation is always UTC. */
+    timeZone: z.string().min(1).default('UTC'),
+    /** Page title; defaults to "Quantum backtest — <symbols>". */
+    title: z.string().min(1).optional(),
+    /** The trades table shows the last this-many trades (the full list is in trades.csv). */
+    maxTrades: z.number().int().positive().default(2000),
+    /** The equity and drawdown charts get at most this many points (see downsample-equity.ts). */
+    maxEquityPoints: z.number().int().min(5).default(5000),
+  })
+  .strict();
+export type ReportHtmlParams = z.output<typeof reportHtmlParams>;
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+/** Text made safe for HTML content and attribute values. */
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+
+/**
+ * JSON safe to place inside `<script type="application/json">`: every `<` becomes `\u003c` so no
+ * string in the data can close the element (`</script>`) or open a comment (`<!--`); U+2028/2029
+ * are escaped for older parsers. `JSON.parse` of the element's text gives the original value back.
+ */
+export const jsonForScript = (value: unknown): string =>
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+
+// uPlot is read from node_modules on every render rather than cached at module level: the file is
+// 50 kB, a report is written once per run, and a stale cache would outlive a package update.
+const readUplotAssets = (): { js: string; css: string } => {
+  const require = createRequire(import.meta.url);
+  const js = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
+  const css = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
+  // Neither file contains these today; guard so a future version cannot end our elements early.
+  return { js: js.replace(/<\/(script)/gi, '<\\/$1'), css: css.replace(/<\/(style)/gi, '<\\/$1') };
+};
+
+const round4 = (value: number): number => Math.round(value * 1e4) / 1e4;
+
+const signClass = (value: number | null): string =>
+  value === null || value === 0 || Number.isNaN(value) ? '' : value > 0 ? 'up' : 'down';
+
+const defaultTitle = (symbols: readonly string[]): string => {
+  const shown = symbols.slice(0, 6).join(', ');
+  return `Quantum backtest — ${shown}${symbols.length > 6 ? ` +${symbols.length - 6} more` : ''}`;
+};
+
+const numberCell = (value: number | undefined, text: string, extraClass = ''): string =>
+  `<td${extraClass ? ` class="${extraClass}"` : ''} data-v="${value === undefined || !Number.isFinite(value) ? '' : value}">${text}</td>`;
+
+const TRADE_HEADERS = [
+  ['#', ''],
+  ['Trade', 'text'],
+  ['Symbol', 'text'],
+  ['Side', 'text'],
+  ['Entry time', 'text'],
+  ['Exit time', 'text'],
+  ['Hold', ''],
+  ['Entry', ''],
+  ['Exit', ''],
+  ['Qty', ''],
+  ['Lev', ''],
+  ['Gross', ''],
+  ['Fees', ''],
+  ['Funding', ''],
+  ['Net PnL', ''],
+  ['R', ''],
+  ['Exit reason', 'text'],
+] as const;
+
+const tradesTable = (
+  trades: readonly TradeClosed[],
+  maxTrades: number,
+  formatTime: (ts: number) => string,
+): string => {
+  const firstShown = Math.max(0, trades.length - maxTrades);
+  const rows: string[] = [];
+  for (let i = firstShown; i < trades.length; i++) {
+    const t = trades[i];
+    const holdMs = t.ts - t.entryTs;
+    rows.push(
+      `<tr>${numberCell(i + 1, String(i + 1))}<td class="text">${escapeHtml(t.tradeId)}</td>` +
+        `<td class="text">${t.symbol}</td><td class="text ${t.side === 'LONG' ? 'up' : 'down'}">${t.side}</td>` +
+        `<td class="text" data-v="${t.entryTs}">${formatTime(t.entryTs)}</td>` +
+        `<td class="text" data-v="${t.ts}">${formatTime(t.ts)}</td>` +
+        numberCell(holdMs, formatDurationMs(holdMs)) +
+        numberCell(t.entryPrice, formatDecimal(t.entryPrice)) +
+        numberCell(t.exitPrice, formatDecimal(t.exitPrice)) +
+        numberCell(t.qty, formatDecimal(t.qty)) +
+        numberCell(t.leverage, formatDecimal(t.leverage)) +
+        numberCell(t.grossPnlUsdt, formatFixedGrouped(t.grossPnlUsdt, 2)) +
+        numberCell(t.feesUsdt, formatFixedGrouped(t.feesUsdt, 2)) +
+        numberCell(t.fundingUsdt, formatFixedGrouped(t.fundingUsdt, 2)) +
+        numberCell(t.netPnlUsdt, formatFixedGrouped(t.netPnlUsdt, 2), signClass(t.netPnlUsdt)) +
+        numberCell(t.rMultiple, t.rMultiple === undefined ? '' : formatFixedGrouped(t.rMultiple, 2)) +
+        `<td class="text">${t.reason}</td></tr>`,
+    );
+  }
+  const head = TRADE_HEADERS.map(([label, cls]) => `<th${cls ? ` class="${cls}"` : ''}>${label}</th>`).join(
+    '',
+  );
+  const note =
+    firstShown > 0
+      ? `<p class="note">Showing the last ${formatFixedGrouped(maxTrades, 0)} of ${formatFixedGrouped(trades.length, 0)} trades; all of them are in trades.csv.</p>`
+      : '';
+  return `${note}<div class="scroll panel"><table id="trades" class="sortable"><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
+};
+
+const exitReasonTable = (trades: readonly TradeClosed[]): string => {
+  const counts = new Map<ExitReason, { count: number; netPnlUsdt: number; wins: number }>();
+  for (const t of trades) {
+    const entry = counts.get(t.reason) ?? { count: 0, netPnlUsdt: 0, wins: 0 };
+    entry.count++;
+    entry.netPnlUsdt += t.netPnlUsdt;
+    if (t.netPnlUsdt > 0) entry.wins++;
+    counts.set(t.reason, entry);
+  }
+  const rows = ExitReason.options
+    .filter((reason) => counts.has(reason))
+    .map((reason) => {
+      const { count, netPnlUsdt, wins } = counts.get(reason)!;
+      return `<tr><td>${reason}</td>${numberCell(count, String(count))}${numberCell(
+        (count / trades.length) * 100,
+        formatPct((count / trades.length) * 100),
+      )}${numberCell((wins / count) * 100, formatPct((wins / count) * 100))}${numberCell(
+        netPnlUsdt,
+        formatUsdt(netPnlUsdt),
+        signClass(netPnlUsdt),
+      )}</tr>`;
+    });
+  if (rows.length === 0) rows.push('<tr><td colspan="5">no closed trades</td></tr>');
+  return `<table id="exit-reasons" class="sortable"><thead><tr><th>Exit reason</th><th>Trades</th><th>Share</th><th>Win rate</th><th>Net PnL</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+};
+
+const deniedTable = (deniedByGate: Readonly<Record<string, number>>, deadLetters: number): string => {
+  const gates = Object.keys(deniedByGate).sort();
+  const rows = gates.map(
+    (gate) =>
+      `<tr><td>${escapeHtml(gate)}</td>${numberCell(deniedByGate[gate], String(deniedByGate[gate]))}</tr>`,
+  );
+  if (rows.length === 0) rows.push('<tr><td colspan="2">no orders denied</td></tr>');
+  return `<table id="denied-gates" class="sortable"><thead><tr><th>Gate</th><th>Denied orders</th></tr></thead><tbody>${rows.join(
+    '',
+  )}</tbody></table><p class="note">Dead letters (malformed inputs): ${deadLetters}</p>`;
+};
+
+/**
+ * Renders the backtest report as ONE self-contained HTML page that works offline: uPlot's JS and CSS
+ * are inlined (read from node_modules at render time), chart data sits in a
+ * `<script type="application/json" id="report-data">` block, nothing is fetched. The page shows the
+ * title and run info, summary metric cards, equity and drawdown charts (downsampled to
+ * `maxEquityPoints` keeping each bucket's extremes), exit-reason and denied-gate tables and a
+ * sortable table of the last `maxTrades` trades. `timeZone` changes labels only.
+ * Throws `ConfigError` for unknown params or time zone. Deterministic: same report ⇒ same bytes.
+ */
+export const renderReportHtml = (
+  report: BacktestReport,
+  params: z.input<typeof reportHtmlParams> = {},
+): string => {
+  const parsed = reportHtmlParams.safeParse(params);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid report HTML options — ${problems.join('; ')}`, 'report.html');
+  }
+  const options = parsed.data;
+  const formatTime = createDisplayTimeFormatter(options.timeZone);
+  const { run, metrics, trades } = report;
+  const title = options.title ?? defaultTitle(run.symbols);
+  const uplot = readUplotAssets();
+
+  const shown = downsampleEquity(report.equity, options.maxEquityPoints);
+  const hasWallet = shown.length > 0 && shown.every((point) => point.walletUsdt !== undefined);
+  const data = {
+    timeZone: options.timeZone,
+    run,
+    ...metricsToJson(metrics),
+    equity: {
+      ts: shown.map((point) => point.ts),
+      equity: shown.map((point) => round4(point.equityUsdt)),
+      wallet: hasWallet ? shown.map((point) => round4(point.walletUsdt ?? 0)) : null,
+      drawdownPct: shown.map((point) => round4(point.drawdownPct)),
+    },
+  };
+
+  const cards = summaryRows(metrics)
+    .map(([label, value]) => {
+      const tone =
+        label === 'Total return' || label === 'CAGR' || label === 'Avg trade'
+          ? signClass(
+              label === 'Total return'
+                ? metrics.totalReturnPct
+                : label === 'CAGR'
+                  ? metrics.cagrPct
+                  : metrics.avgTradeUsdt,
+            )
+          : label === 'Max drawdown' && metrics.maxDrawdownPct > 0
+            ? 'down'
+            : '';
+      return `<div class="card"><div class="label">${escapeHtml(label)}</div><div class="value ${tone}">${escapeHtml(value)}</div></div>`;
+    })
+    .join('\n');
+
+  const info = [
+    `<span>Symbols: ${escapeHtml(run.symbols.join(', '))}</span>`,
+    `<span>Period: ${formatTime(run.from)} → ${formatTime(run.to)} (${escapeHtml(options.timeZone)})</span>`,
+    `<span>Bars: ${formatDurationMs(run.barIntervalMs)}</span>`,
+    `<span>Initial equity: ${formatUsdt(run.initialEquityUsdt)}</span>`,
+    run.mode === undefined ? '' : `<span>Mode: ${escapeHtml(run.mode)}</span>`,
+    run.seed === undefined ? '' : `<span>Seed: ${escapeHtml(String(run.seed))}</span>`,
+    run.dataSource === undefined ? '' : `<span>Data: ${escapeHtml(run.dataSource)}</span>`,
+    report.generatedAt === undefined ? '' : `<span>Generated: ${escapeHtml(report.generatedAt)}</span>`,
+  ]
+    .filter((part) => part !== '')
+    .join('');
+
+  const downsampleNote =
+    shown.length < report.equity.length
+      ? `${formatFixedGrouped(shown.length, 0)} of ${formatFixedGrouped(report.equity.length, 0)} equity points shown: each bucket keeps its lowest and highest equity and its deepest drawdown, so no trough is hidden; equity.csv has every point.`
+      : `${formatFixedGrouped(report.equity.length, 0)} equity points.`;
+  const basisNote =
+    metrics.returnsBasis === 'daily'
+      ? `Sharpe and Sortino: ${metrics.returnPeriods} daily UTC returns, annualized ×√365, risk-free 0.`
+      : `Sharpe and Sortino: ${metrics.returnPeriods} per-bar returns (run shorter than 3 days), annualized ×√${formatFixedGrouped(metrics.periodsPerYear, 0)}, risk-free 0.`;
+
+  const details = [
+    report.extra !== undefined && Object.keys(report.extra).length > 0
+      ? `<details><summary>Extra statistics</summary><pre>${escapeHtml(JSON.stringify(report.extra, null, 2))}</pre></details>`
+      : '',
+    report.config !== undefined
+      ? `<details><summary>Config</summary><pre>${escapeHtml(JSON.stringify(report.config, null, 2))}</pre></details>`
+      : '',
+  ].join('');
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${uplot.css}</style>
+<style>${REPORT_PAGE_CSS}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p class="sub">${info}</p>
+<section class="cards">
+${cards}
+</section>
+<h2>Equity</h2>
+<div class="panel"><div id="equity-chart" class="chart"></div><div id="drawdown-chart" class="chart"></div>
+<p class="note">${downsampleNote} ${basisNote} Times in ${escapeHtml(options.timeZone)}; drag on a chart to zoom, double-click to reset.</p></div>
+<div class="row">
+<div><h2>Exit reasons</h2><div class="panel">${exitReasonTable(trades)}</div></div>
+<div><h2>Denied orders by gate</h2><div class="panel">${deniedTable(report.deniedByGate ?? {}, report.deadLetters ?? 0)}</div></div>
+</div>
+<h2>Trades (${formatFixedGrouped(trades.length, 0)})</h2>
+${tradesTable(trades, options.maxTrades, formatTime)}
+${details}
+<script type="application/json" id="report-data">${jsonForScript(data)}</script>
+<script>${uplot.js}</script>
+<script>${REPORT_PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+};
