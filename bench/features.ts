@@ -79,7 +79,7 @@ const viaOperator = measure(() => {
     .pipe(featureVectors({ features: [...DEFAULT_FEATURES] }))
     .subscribe((vector) => {
       const last = vector.values[vector.values.length - 1];
-      if (last === last) checksum += last;
+      if (!Number.isNaN(last)) checksum += last;
     });
   return checksum;
 });
@@ -128,7 +128,7 @@ const viaLoop = measure(() => {
     values[16] = rvol.update(h, l, c, v);
     values[17] = volz.update(h, l, c, v);
     const last = values[17];
-    if (last === last) checksum += last;
+    if (!Number.isNaN(last)) checksum += last;
   }
   return checksum;
 });
@@ -167,8 +167,8 @@ const viaInline = measure(() => {
           atr /= 14;
         }
       } else {
-        gain = (gain * 13 + (change > 0 ? change : 0)) / 14;
-        loss = (loss * 13 + (change < 0 ? -change : 0)) / 14;
+        gain = (gain * 13 + Math.max(change, 0)) / 14;
+        loss = (loss * 13 + Math.max(-change, 0)) / 14;
         atr = (atr * 13 + tr) / 14;
       }
       if (i >= 14) checksum += ema + (100 * gain) / (gain + loss) + atr;
