@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Kline } from '../domain/index.js';
+import { createIssueLog, type DataIssue, dataPolicy } from './data-quality.js';
+
+/** One funding settlement: when (ms) and the rate (fraction of notional, positive ⇒ longs pay). */
+export interface FundingRate {
+  readonly ts: number;
+  readonly rate: number;
+}
+
+export const fundingCsvOptions = z.object({ policy: dataPolicy }).strict();
+
+/** Funding rates of one file, ascending by ts, and the issues. */
+export interface FundingFileResult {
+  readonly file: string;
+  readonly rates: FundingRate[];
+  readonly issues: DataIssue[];
+}
+
+/**
+ * Parses a Binance fundingRate dump, `calc_time,funding_interval_hours,last_funding_rate` (header
+ * optional; `calc_time` in ms or µs, kept as is — Binance stamps a few ms after the hour, which
+ * still falls in the right candle). A bad number, an earlier or repeated time is an issue
+ * handled by `options.policy` (data-quality.ts).
+ */
+export const parseFundingCsv = (
+  text: string,
+  file: string,
+  options: z.input<typeof fundingCsvOptions> = {},
+): FundingFileResult => {
+  const opts = fundingCsvOptions.parse(options);
+  const log = createIssueLog(file, opts.policy);
+  const lines = text.split('\n');
+  const hasHeader =
+    lines.length > 0 && !Number.isFinite(Number(lines[0].split(',', 1)[0])) && lines[0].trim() !== '';
+  const rates: FundingRate[] = [];
+  for (let i = hasHeader ? 1 : 0; i < lines.length; i++) {
+    const lineText = lines[i].trim();
+    if (lineText === '') continue;
+    const lineNo = i + 1;
+    const fields = lineText.split(',');
+    if (fields.length < 3) {
+      log.report(
+        lineNo,
+        'missing-column',
+        `expected 3 columns (calc_time,funding_interval_hours,last_funding_rate), found ${fields.length}`,
+      );
+      continue;
+    }
+    const rawTs = fields[0] === '' ? Number.NaN : Number(fields[0]);
+    const rate = fields[2] === '' ? Number.NaN : Number(fields[2]);
+    if (!(rawTs >= 0 && rawTs < Number.POSITIVE_INFINITY)) {
+      log.report(lineNo, 'invalid-number', `calc_time is "${fields[0]}", expected ms since the epoch`);
+      continue;
+    }
+    if (!Number.isFinite(rate)) {
+      log.report(lineNo, 'invalid-number', `last_funding_rate is "${fields[2]}", expected a number`);
+      continue;
+    }
+    const ts = rawTs > 1e14 ? Math.floor(rawTs / 1000) : rawTs;
+    const previous = rates[rates.length - 1];
+    if (previous !== undefined && ts <= previous.ts) {
+      log.report(
+        lineNo,
+        ts === previous.ts ? 'duplicate' : 'out-of-order',
+        `calc_time ${ts} is not after the previous ${previous.ts}`,
+      );
+      continue;
+    }
+    rates.push({ ts, rate });
+  }
+  return { file, rates, issues: log.issues };
+};
+
+/** Reads a Binance fundingRate CSV; see `parseFundingCsv`. */
+export const readFundingCsv = (
+  path: string,
+  options: z.input<typeof fundingCsvOptions> = {},
+): FundingFileResult => parseFundingCsv(readFileSync(path, 'utf8'), path, options);
+
+/**
+ * Returns the candles with `fundingRate` set on each candle whose `(openTime, ts]` contains a
+ * funding time (the candle at whose close the settlement applies); when several fall in one
+ * candle (coarse intervals) their rates are summed. Candles are copied, never mutated; candles
+ * without funding are returned as the same objects. Both inputs must be sorted by time.
+ */
+export const attachFunding = (klines: readonly Kline[], rates: readonly FundingRate[]): Kline[] => {
+  const result: Kline[] = new Array(klines.length);
+  let next = 0;
+  for (let i = 0; i < klines.length; i++) {
+    const kline = klines[i];
+    // Skip funding times before this candle (they fall in no candle we have).
+    while (next < rates.length && rates[next].ts <= kline.openTime) next++;
+    let rate = 0;
+    let found = false;
+    while (next < rates.length && rates[next].ts <= kline.ts) {
+      rate += rates[next].rate;
+      found = true;
+      next++;
+    }
+    result[i] = found ? { ...kline, fundingRate: rate } : kline;
+  }
+  return result;
+};
