@@ -1,13 +1,16 @@
-import type { Fill, Kline, OrderRequest, OrderSide, Tick } from '../domain/index.js';
+import type { Fill, Kline, OrderSide, Tick } from '../domain/index.js';
 import { directionOf, exitSideOf, roundToStep } from '../domain/index.js';
 import type { VenueEvent } from './exchange.js';
 import { applyFill, type FillOutcome, liquidationPrice, pnlUsdt } from './position-math.js';
 import type { SimExchangeParams } from './sim-exchange-params.js';
 import {
+  endOfDataOrder,
   executionResultOf,
   exitReasonOf,
+  hitOf,
   isOpenStatus,
-  newSimOrder,
+  NO_HIT,
+  reduces,
   type SimOrder,
   type SymbolBook,
 } from './sim-order-book.js';
@@ -18,35 +21,6 @@ export interface SimLedger {
   feesUsdt: number;
   fundingUsdt: number;
 }
-
-const NO_HIT = Number.NaN;
-
-/**
- * Where along the segment `cur → to` (direction `dir`) a trigger at `level` is reached, or NaN.
- * `triggerDir` −1 fires when price falls to the level, +1 when it rises to it; a level already
- * beyond the current price fires at once (at `cur`: a gap). `strict`: the price must trade through.
- */
-const hitOf = (
-  triggerDir: -1 | 1,
-  level: number,
-  strict: boolean,
-  cur: number,
-  to: number,
-  dir: -1 | 1,
-): number => {
-  if (triggerDir === -1) {
-    const threshold = dir === -1 ? to : cur;
-    if (strict ? level > threshold : level >= threshold) return dir === -1 ? Math.min(level, cur) : cur;
-    return NO_HIT;
-  }
-  const threshold = dir === 1 ? to : cur;
-  if (strict ? level < threshold : level <= threshold) return dir === 1 ? Math.max(level, cur) : cur;
-  return NO_HIT;
-};
-
-/** Whether a reduce-only order has a position to reduce (it waits otherwise). */
-const reduces = (book: SymbolBook, order: SimOrder): boolean =>
-  book.position !== undefined && order.request.side === exitSideOf(book.position.side);
 
 /**
  * The matching engine behind `SimExchange` (see its doc comment for the semantics): walks each
@@ -112,24 +86,7 @@ export class SimMatcher {
     this.begin(ts, 0, book.lastRangeFraction);
     const position = book.position;
     if (position !== undefined && !Number.isNaN(book.lastPrice)) {
-      const request: OrderRequest = {
-        kind: 'order',
-        clientOrderId: `eod-${book.symbol}`.slice(0, 36),
-        intentId: position.intentId,
-        symbol: book.symbol,
-        ts,
-        side: exitSideOf(position.side),
-        type: 'MARKET',
-        qty: position.qty,
-        reduceOnly: true,
-        purpose: 'EXIT',
-        positionSide: position.side,
-        exitReason: 'END_OF_DATA',
-        reason: 'end of data',
-      };
-      const init = { seq: -1, createdAtEventSeq: -1, activeAtTs: ts, leverage: position.leverage };
-      const state = newSimOrder(request, { ...init, qty: position.qty, status: 'NEW' });
-      const order: SimOrder = { ...state, last: executionResultOf(state, ts, []) };
+      const order = endOfDataOrder(book.symbol, position, ts);
       this.fillTaker(book, order, position.qty, book.lastPrice);
     }
     for (const order of book.orders.slice()) {
@@ -213,7 +170,8 @@ export class SimMatcher {
 
   /** Remaining qty, clamped to the position for reduce-only orders (the order shrinks to match). */
   private clampReduceOnly(book: SymbolBook, order: SimOrder): number {
-    const remaining = order.qty - order.filledQty;
+    // Snapped to the step grid: 1 − 0.4 − 0.4 is 0.19999999999999996 in floats.
+    const remaining = roundToStep(order.qty - order.filledQty, book.filters.stepSize);
     if (!order.request.reduceOnly || book.position === undefined || book.position.qty >= remaining) {
       return remaining;
     }
@@ -291,7 +249,7 @@ export class SimMatcher {
       ...(exitReason === undefined ? {} : { exitReason }),
       leverage: outcome.position?.leverage ?? before?.leverage ?? order.leverage,
     };
-    order.filledQty += qty;
+    order.filledQty = roundToStep(order.filledQty + qty, book.filters.stepSize);
     order.filledNotionalUsdt += qty * price;
     order.feeUsdt += feeUsdt;
     const filled = order.filledQty >= order.qty - book.filters.stepSize * 1e-6;

@@ -1,4 +1,5 @@
 import type { ExecutionResult, Fill, OrderRequest, OrderStatus, SymbolFilters } from '../domain/index.js';
+import { exitSideOf } from '../domain/index.js';
 import type { PositionState } from './position-math.js';
 
 /**
@@ -150,4 +151,55 @@ export const newSimOrder = (
     capEventSeq: -1,
     capFilledQty: 0,
   };
+};
+
+export const NO_HIT = Number.NaN;
+
+/**
+ * Where along the segment `cur → to` (direction `dir`) a trigger at `level` is reached, or NaN.
+ * `triggerDir` −1 fires when price falls to the level, +1 when it rises to it; a level already
+ * beyond the current price fires at once (at `cur`: a gap). `strict`: the price must trade through.
+ */
+export const hitOf = (
+  triggerDir: -1 | 1,
+  level: number,
+  strict: boolean,
+  cur: number,
+  to: number,
+  dir: -1 | 1,
+): number => {
+  if (triggerDir === -1) {
+    const threshold = dir === -1 ? to : cur;
+    if (strict ? level > threshold : level >= threshold) return dir === -1 ? Math.min(level, cur) : cur;
+    return NO_HIT;
+  }
+  const threshold = dir === 1 ? to : cur;
+  if (strict ? level < threshold : level <= threshold) return dir === 1 ? Math.max(level, cur) : cur;
+  return NO_HIT;
+};
+
+/** Whether a reduce-only order has a position to reduce (it waits otherwise). */
+export const reduces = (book: SymbolBook, order: SimOrder): boolean =>
+  book.position !== undefined && order.request.side === exitSideOf(book.position.side);
+
+/** The MARKET exit `close()` sends for a position still open at the end of data. */
+export const endOfDataOrder = (symbol: string, position: SimPosition, ts: number): SimOrder => {
+  const request: OrderRequest = {
+    kind: 'order',
+    clientOrderId: `eod-${symbol}`.slice(0, 36),
+    intentId: position.intentId,
+    symbol,
+    ts,
+    side: exitSideOf(position.side),
+    type: 'MARKET',
+    qty: position.qty,
+    reduceOnly: true,
+    purpose: 'EXIT',
+    positionSide: position.side,
+    exitReason: 'END_OF_DATA',
+    reason: 'end of data',
+  };
+  const init = { seq: -1, createdAtEventSeq: -1, activeAtTs: ts, leverage: position.leverage };
+  const state = newSimOrder(request, { ...init, qty: position.qty, status: 'NEW' });
+  return { ...state, last: executionResultOf(state, ts, []) };
 };
