@@ -12,7 +12,7 @@ import {
 } from './kline-rows.js';
 import { intervalFromOpenTimes, metaFromFileName } from './series-meta.js';
 
-export { type KlineFileResult, type KlineReadOptions, klineReadOptions } from './kline-rows.js';
+export { type KlineFileResult, type KlineReadOptions, klineReadOptions, toEpochMs } from './kline-rows.js';
 
 const FULL_COLUMNS = 12;
 const BASIC_COLUMNS = 6;
