@@ -183,8 +183,8 @@ export const DEFAULT_FEATURES: readonly string[] = Object.freeze([
   'volz_20',
 ]);
 
-/** `kind` = lower-case words joined by `_`; params = the `_`-separated segments after the last word. */
-const NAME_SHAPE = /^([a-z]+(?:_[a-z]+)*)((?:_[^_]*)*)$/;
+/** Lower-case letters, digits, `_`, `.` and `-` (the last only to give a clear message for negative periods). */
+const NAME_SHAPE = /^[a-z][a-z0-9_.-]*$/;
 const NUMBER_SHAPE = /^\d+(?:\.\d+)?$/;
 
 const fail = (path: string, message: string): never => {
@@ -197,15 +197,19 @@ const fail = (path: string, message: string): never => {
  * parameter count, a parameter below TA-Lib's minimum or not an integer, or MACD fast ≥ slow.
  */
 export const parseFeatureName = (name: string, path = 'features'): FeatureSpec => {
-  const shape = NAME_SHAPE.exec(name);
   const known = `known: ${KNOWN_FEATURE_PATTERNS.join(', ')}`;
-  if (shape === null) {
+  if (!NAME_SHAPE.test(name)) {
     return fail(path, `"${name}" is not a feature name (lower case kind_param…, e.g. ema_12); ${known}`);
   }
-  const kind = shape[1];
+  // The kind is the longest run of leading `_`-segments that names a known kind (`macd_signal`
+  // before `macd`); the remaining segments are the parameters.
+  const allSegments = name.split('_');
+  let kindLength = allSegments.length;
+  while (kindLength > 0 && !Object.hasOwn(KINDS, allSegments.slice(0, kindLength).join('_'))) kindLength--;
+  if (kindLength === 0) return fail(path, `unknown feature "${name}"; ${known}`);
+  const kind = allSegments.slice(0, kindLength).join('_');
   const rule = KINDS[kind];
-  if (rule === undefined) return fail(path, `unknown feature "${name}"; ${known}`);
-  const segments = shape[2] === '' ? [] : shape[2].slice(1).split('_');
+  const segments = allSegments.slice(kindLength);
   if (segments.length !== rule.params.length) {
     return fail(
       path,
@@ -285,3 +289,19 @@ export const featureParams = z
     });
   });
 export type FeatureParams = z.output<typeof featureParams>;
+
+/**
+ * `featureParams.parse` that throws `ConfigError` (not a ZodError) listing each bad entry as
+ * `features[i]: message`, for factories that take `{ features }` directly from code or config.
+ */
+export const parseFeatureParams = (input: z.input<typeof featureParams>): FeatureParams => {
+  const result = featureParams.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const where = issue.path
+      .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+      .join('');
+    return `${where.replace(/^\./, '') || '(root)'}: ${issue.message}`;
+  });
+  throw new ConfigError(lines.join('\n'), lines[0]?.split(':')[0]);
+};

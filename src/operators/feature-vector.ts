@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { z } from 'zod';
 import type { FeatureVector } from '../domain/feature-vector.js';
 import type { Kline } from '../domain/kline.js';
-import { featureParams } from './feature-names.js';
+import { type featureParams, parseFeatureParams } from './feature-names.js';
 import { createFeatureEngine, type FeatureState } from './indicators/feature-engine.js';
 
 export type { FeatureParams } from './feature-names.js';
@@ -28,7 +28,7 @@ interface SymbolFeatures {
  * Turns closed klines into feature vectors, TA-Lib-exact (see `indicators/`).
  *
  * @param params `{ features }` — feature names (`featureParams`, default `DEFAULT_FEATURES`),
- *   validated once here; a bad name throws `ConfigError` naming `features[i]`.
+ *   validated once here; a bad name throws `ConfigError` naming `features[i]` and the fix.
  * @param hooks optional `onSkip` for dropped out-of-order klines.
  * @returns an operator emitting one `FeatureVector` per kline, synchronously, in input order:
  *   `names` is ONE frozen array shared by every vector of this operator instance; `values` is a
@@ -43,7 +43,7 @@ export const featureVectors = (
   params: z.input<typeof featureParams> = {},
   hooks: FeatureVectorHooks = {},
 ): OperatorFunction<Kline, FeatureVector> => {
-  const { features } = featureParams.parse(params);
+  const { features } = parseFeatureParams(params);
   const engine = createFeatureEngine(features);
   const names = engine.names;
   const featureCount = names.length;
