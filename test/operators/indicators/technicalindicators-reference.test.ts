@@ -49,9 +49,9 @@ const close = (actual: number, expected: number, tolerance = 1e-9) =>
 
 const assertSeries = (actual: number[], expected: number[], label: string, tolerance = 1e-9) => {
   assert.is(actual.length, expected.length, label);
-  actual.forEach((value, i) =>
-    assert.ok(close(value, expected[i], tolerance), `${label}[${i}]: ours ${value}, expected ${expected[i]}`),
-  );
+  actual.forEach((value, i) => {
+    assert.ok(close(value, expected[i], tolerance), `${label}[${i}]: ours ${value}, expected ${expected[i]}`);
+  });
 };
 
 if (existsSync(DIR)) {
