@@ -1,0 +1,264 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import {
+  DEFAULT_SYMBOL_FILTERS,
+  directionOf,
+  type EngineEvent,
+  type ExitReason,
+  type Fill,
+  type MarketEvent,
+  type PortfolioSnapshot,
+  type Position,
+  type TradeClosed,
+} from '../domain/index.js';
+import type { VenueEvent } from '../exchange/exchange.js';
+import {
+  applyFill,
+  liquidationPrice,
+  type PositionState,
+  unrealizedPnlUsdt,
+} from '../exchange/position-math.js';
+
+export const portfolioAccountingParams = z
+  .object({
+    initialBalanceUsdt: z.number().positive().default(10_000),
+    /** Maintenance-margin rate for the liquidation price shown in snapshots (one rate for all symbols). */
+    maintenanceMarginRate: z.number().min(0).max(0.5).default(DEFAULT_SYMBOL_FILTERS.maintenanceMarginRate),
+  })
+  .strict();
+export type PortfolioAccountingParams = z.output<typeof portfolioAccountingParams>;
+
+/** What the account view listens to: market data, venue reports, and any other engine event (ignored). */
+export type PortfolioInput = EngineEvent | MarketEvent | VenueEvent;
+
+/** One position's life from flat to flat, accumulated fill by fill. */
+interface RoundTrip {
+  position: PositionState;
+  readonly symbol: string;
+  readonly intentId: string;
+  readonly entryTs: number;
+  maxQty: number;
+  entryQty: number;
+  entryNotionalUsdt: number;
+  exitQty: number;
+  exitNotionalUsdt: number;
+  grossPnlUsdt: number;
+  feesUsdt: number;
+  fundingUsdt: number;
+  reason: ExitReason | undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The engine's account view, the same in every mode: positions per symbol rebuilt from `Fill`s
+ * (position-math), wallet = initial + realized − fees − funding (`FundingPaid`), marked to the
+ * last kline close (or tick price) per symbol.
+ *
+ * @param params `initialBalanceUsdt`, `maintenanceMarginRate` (see `portfolioAccountingParams`).
+ * Emits
+ * - `TradeClosed` when a position returns to flat (or flips): tradeId = entry intentId + '#' + n
+ *   (n counts trades per subscription), avg entry and exit prices, qty = the largest size held,
+ *   gross PnL, fees and funding of that round trip (a flipping fill's fee is split pro rata),
+ *   net = gross − fees − funding, rMultiple = net / (riskPerUnit × qty) when a `sizing` event of the
+ *   entry intent passed by, reason = exitReason of the last reducing fill.
+ * - `PortfolioSnapshot` after every kline, with that kline's close as the symbol's mark. Feed the
+ *   venue first so the kline's fills arrive before the kline itself: the snapshot then reflects them.
+ * Stays silent on everything else (ExecutionResult is ignored: its fills arrive as `Fill` events;
+ * PositionLiquidated is informational: the liquidation Fill carries the accounting).
+ */
+export const portfolioAccounting = (
+  params: z.input<typeof portfolioAccountingParams> = {},
+): OperatorFunction<PortfolioInput, PortfolioSnapshot | TradeClosed> => {
+  const { initialBalanceUsdt, maintenanceMarginRate } = portfolioAccountingParams.parse(params);
+  return (source) =>
+    new Observable<PortfolioSnapshot | TradeClosed>((subscriber) => {
+      // Per-subscription state: each subscriber replays its own account from scratch.
+      const trips = new Map<string, RoundTrip>();
+      const marks = new Map<string, number>();
+      /** Entry → stop distance per intent, from sizing decisions, for rMultiple. */
+      const riskPerUnit = new Map<string, number>();
+      const lastExitTs: Record<string, number> = {};
+      let realizedPnlUsdt = 0;
+      let feesUsdt = 0;
+      let fundingUsdt = 0;
+      let tradeCount = 0;
+      let peakEquityUsdt = initialBalanceUsdt;
+      let day = Number.NaN;
+      let dayStartEquityUsdt = initialBalanceUsdt;
+
+      const closeTrip = (trip: RoundTrip, ts: number): TradeClosed => {
+        const netPnlUsdt = trip.grossPnlUsdt - trip.feesUsdt - trip.fundingUsdt;
+        const risk = riskPerUnit.get(trip.intentId);
+        riskPerUnit.delete(trip.intentId);
+        return {
+          kind: 'trade-closed',
+          tradeId: `${trip.intentId}#${++tradeCount}`,
+          intentId: trip.intentId,
+          symbol: trip.symbol,
+          side: trip.position.side,
+          entryTs: trip.entryTs,
+          ts,
+          entryPrice: trip.entryNotionalUsdt / trip.entryQty,
+          exitPrice: trip.exitNotionalUsdt / trip.exitQty,
+          qty: trip.maxQty,
+          leverage: trip.position.leverage,
+          grossPnlUsdt: trip.grossPnlUsdt,
+          feesUsdt: trip.feesUsdt,
+          fundingUsdt: trip.fundingUsdt,
+          netPnlUsdt,
+          ...(risk === undefined ? {} : { rMultiple: netPnlUsdt / (risk * trip.maxQty) }),
+          reason: trip.reason ?? 'SIGNAL_EXIT',
+        };
+      };
+
+      const onFill = (fill: Fill): void => {
+        const trip = trips.get(fill.symbol);
+        const before = trip?.position;
+        const outcome = applyFill(before, {
+          side: fill.side,
+          qty: fill.qty,
+          price: fill.price,
+          leverage: fill.leverage ?? before?.leverage ?? 1,
+          reduceOnly: fill.reduceOnly,
+        });
+        realizedPnlUsdt += outcome.realizedPnlUsdt;
+        feesUsdt += fill.feeUsdt;
+        const closingFeeUsdt = (fill.feeUsdt * outcome.closedQty) / fill.qty;
+        // The opening part's fee belongs to the position that remains; with none, to the closed trip.
+        const openingFeeUsdt = fill.feeUsdt - closingFeeUsdt;
+        if (trip !== undefined && outcome.closedQty > 0) {
+          trip.exitQty += outcome.closedQty;
+          trip.exitNotionalUsdt += outcome.closedQty * fill.price;
+          trip.grossPnlUsdt += outcome.realizedPnlUsdt;
+          trip.feesUsdt += closingFeeUsdt + (outcome.position === undefined ? openingFeeUsdt : 0);
+          // A reducing fill without a reason (e.g. an opposite entry flipping the position) is a signal exit.
+          trip.reason = fill.exitReason ?? 'SIGNAL_EXIT';
+        }
+        if (trip !== undefined && outcome.closedPosition) {
+          trips.delete(fill.symbol);
+          lastExitTs[fill.symbol] = fill.ts;
+          subscriber.next(closeTrip(trip, fill.ts));
+        }
+        const position = outcome.position;
+        if (position === undefined) return;
+        const continuing = trips.get(fill.symbol);
+        if (continuing === undefined) {
+          trips.set(fill.symbol, {
+            position,
+            symbol: fill.symbol,
+            intentId: fill.intentId,
+            entryTs: fill.ts,
+            maxQty: position.qty,
+            entryQty: outcome.openedQty,
+            entryNotionalUsdt: outcome.openedQty * fill.price,
+            exitQty: 0,
+            exitNotionalUsdt: 0,
+            grossPnlUsdt: 0,
+            feesUsdt: openingFeeUsdt,
+            fundingUsdt: 0,
+            reason: undefined,
+          });
+          return;
+        }
+        continuing.position = position;
+        if (outcome.openedQty > 0) {
+          continuing.entryQty += outcome.openedQty;
+          continuing.entryNotionalUsdt += outcome.openedQty * fill.price;
+          continuing.feesUsdt += openingFeeUsdt;
+          if (position.qty > continuing.maxQty) continuing.maxQty = position.qty;
+        }
+      };
+
+      const snapshotAt = (ts: number): PortfolioSnapshot => {
+        let unrealized = 0;
+        let usedMarginUsdt = 0;
+        let grossExposureUsdt = 0;
+        let netExposureUsdt = 0;
+        const positions: Position[] = [];
+        for (const trip of trips.values()) {
+          const position = trip.position;
+          const markPrice = marks.get(trip.symbol) ?? position.entryPrice;
+          const pnl = unrealizedPnlUsdt(position, markPrice);
+          unrealized += pnl;
+          usedMarginUsdt += position.marginUsdt;
+          grossExposureUsdt += markPrice * position.qty;
+          netExposureUsdt += markPrice * position.qty * directionOf(position.side);
+          positions.push({
+            symbol: trip.symbol,
+            side: position.side,
+            qty: position.qty,
+            entryPrice: position.entryPrice,
+            leverage: position.leverage,
+            marginUsdt: position.marginUsdt,
+            liquidationPrice: liquidationPrice(position, maintenanceMarginRate),
+            markPrice,
+            unrealizedPnlUsdt: pnl,
+            openedTs: trip.entryTs,
+            intentId: trip.intentId,
+          });
+        }
+        const walletUsdt = initialBalanceUsdt + realizedPnlUsdt - feesUsdt - fundingUsdt;
+        const equityUsdt = walletUsdt + unrealized;
+        if (equityUsdt > peakEquityUsdt) peakEquityUsdt = equityUsdt;
+        const drawdownPct =
+          peakEquityUsdt > 0
+            ? Math.min(100, Math.max(0, ((peakEquityUsdt - equityUsdt) / peakEquityUsdt) * 100))
+            : 0;
+        const today = Math.floor(ts / DAY_MS);
+        if (today !== day) {
+          day = today;
+          dayStartEquityUsdt = equityUsdt;
+        }
+        return {
+          kind: 'portfolio',
+          ts,
+          walletUsdt,
+          unrealizedPnlUsdt: unrealized,
+          equityUsdt,
+          usedMarginUsdt,
+          availableUsdt: walletUsdt - usedMarginUsdt,
+          grossExposureUsdt,
+          netExposureUsdt,
+          realizedPnlUsdt,
+          feesUsdt,
+          fundingUsdt,
+          peakEquityUsdt,
+          drawdownPct,
+          dayStartEquityUsdt,
+          positions,
+          lastExitTs: { ...lastExitTs },
+        };
+      };
+
+      return source.subscribe({
+        next(event) {
+          switch (event.kind) {
+            case 'fill':
+              onFill(event);
+              return;
+            case 'funding': {
+              fundingUsdt += event.amountUsdt;
+              const trip = trips.get(event.symbol);
+              if (trip !== undefined) trip.fundingUsdt += event.amountUsdt;
+              return;
+            }
+            case 'sizing':
+              riskPerUnit.set(event.intentId, event.riskPerUnit);
+              return;
+            case 'tick':
+              marks.set(event.symbol, event.price);
+              return;
+            case 'kline':
+              marks.set(event.symbol, event.close);
+              subscriber.next(snapshotAt(event.ts));
+              return;
+            default:
+              return;
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+};
