@@ -71,7 +71,7 @@ interface Part {
  * freqtrade candle JSON, our JSONL (its klines; ticks are counted as skipped — aggregate them
  * with `ticksToKlines`). A CSV whose header has no `open` column (trades, funding) is skipped.
  * Files of one symbol are joined by time; candles repeated across files are dropped as
- * `duplicate`/`out-of-order` and holes between files are reported as `gap`, all under `policy`.
+ * `duplicate` and holes between files are reported as `gap`, all under `policy`.
  * A file whose symbol or interval is not selected is listed in `files` with `skipped`; so is a
  * file that cannot be read at all under `skip` (with an `unreadable-file` issue) — under `fail`
  * any issue throws `DataError`.
@@ -250,11 +250,11 @@ const joinParts = (
       const last = joined[joined.length - 1];
       if (last !== undefined) {
         while (start < part.klines.length && part.klines[start].openTime <= last.openTime) {
+          // An overlap of two files repeats candles the earlier file already gave: duplicates.
           const { openTime } = part.klines[start];
-          const kind = openTime === last.openTime ? 'duplicate' : 'out-of-order';
           log.report(
             part.lines[start],
-            kind,
+            'duplicate',
             `${symbol} open_time ${openTime} is already covered by an earlier file`,
           );
           start++;

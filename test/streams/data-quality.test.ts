@@ -51,7 +51,12 @@ test('duplicate open time: the second row (line 4) is dropped, the first kept', 
   const result = readKlineCsv(path);
   assert.is(result.klines.length, 4);
   assert.equal(result.issues, [
-    { file: path, line: 4, kind: 'duplicate', message: 'duplicate open_time 1769904060000 (first seen on line 3)' },
+    {
+      file: path,
+      line: 4,
+      kind: 'duplicate',
+      message: 'duplicate open_time 1769904060000 (first seen on line 3)',
+    },
   ]);
   assert.is(strictError(path).message, `${path}:4: duplicate open_time 1769904060000 (first seen on line 3)`);
 });
@@ -93,7 +98,10 @@ test('missing column on line 3 names the expected layout', () => {
   assert.is(result.issues[0].line, 3);
   assert.is(result.issues[0].kind, 'missing-column');
   assert.match(result.issues[0].message, /^expected 12 columns \(open_time,open,.*,ignore\), found 11$/);
-  assert.match(strictError(path).message, new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: expected 12 columns`));
+  assert.match(
+    strictError(path).message,
+    new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: expected 12 columns`),
+  );
 });
 
 test('high below low, zero price and an empty close are each dropped with their own kind', () => {
@@ -132,7 +140,10 @@ test('the sequence check accepts the next interval and drops a repeated open tim
   assert.ok(sequence.accept(0, 2));
   assert.ok(sequence.accept(60_000, 3));
   assert.not.ok(sequence.accept(60_000, 4));
-  assert.equal(log.issues.map((i) => i.kind), ['duplicate']);
+  assert.equal(
+    log.issues.map((i) => i.kind),
+    ['duplicate'],
+  );
 });
 
 test('an issue log under fail throws DataError with file:line in message and where', () => {

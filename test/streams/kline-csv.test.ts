@@ -35,7 +35,17 @@ if (hasData) {
     // Last row: 1772323140000,9.1660,9.1670,9.1570,9.1620,5486,1772323199999,50262.4490,224,4312,…
     const last = result.klines[40_319];
     assert.equal(
-      [last.openTime, last.ts, last.open, last.high, last.low, last.close, last.volume, last.quoteVolume, last.trades],
+      [
+        last.openTime,
+        last.ts,
+        last.open,
+        last.high,
+        last.low,
+        last.close,
+        last.volume,
+        last.quoteVolume,
+        last.trades,
+      ],
       [1_772_323_140_000, 1_772_323_200_000, 9.166, 9.167, 9.157, 9.162, 5486, 50_262.449, 224],
     );
     assert.is(result.lines[0], 2, 'line numbers count the header');
@@ -59,8 +69,14 @@ if (hasData) {
     assert.is(result.klines.length, 30_240);
     const first = result.klines[0];
     const last = result.klines[30_239];
-    assert.equal([first.openTime, first.open, first.high, first.low, first.close], [1_677_628_800_000, 23_144.78, 23_152.48, 23_133.11, 23_143.72]);
-    assert.equal([last.openTime, last.open, last.high, last.low, last.close, last.volume], [1_679_443_140_000, 28_211.29, 28_211.4, 28_183, 28_194.93, 11.06334]);
+    assert.equal(
+      [first.openTime, first.open, first.high, first.low, first.close],
+      [1_677_628_800_000, 23_144.78, 23_152.48, 23_133.11, 23_143.72],
+    );
+    assert.equal(
+      [last.openTime, last.open, last.high, last.low, last.close, last.volume],
+      [1_679_443_140_000, 28_211.29, 28_211.4, 28_183, 28_194.93, 11.06334],
+    );
   });
 
   test('takes the interval from the name of a spot file (BTCUSDT-1h-2022-01-spot.csv)', () => {
@@ -105,15 +121,22 @@ test('accepts the 6-column layout; quote volume is estimated as close × volume'
 });
 
 test('handles CRLF line endings and a trailing blank line', () => {
-  const text = 'open_time,open,high,low,close,volume\r\n1769904000000,10,11,9,10.5,100\r\n1769904060000,10.5,10.6,10.4,10.4,50\r\n\r\n';
+  const text =
+    'open_time,open,high,low,close,volume\r\n1769904000000,10,11,9,10.5,100\r\n1769904060000,10.5,10.6,10.4,10.4,50\r\n\r\n';
   const result = parseKlineCsv(text, 'crlf.csv', { symbol: 'AVAXUSDT' });
   assert.is(result.interval, '1m');
-  assert.equal(result.klines.map((k) => k.close), [10.5, 10.4]);
+  assert.equal(
+    result.klines.map((k) => k.close),
+    [10.5, 10.4],
+  );
   assert.equal(result.issues, []);
 });
 
 test('refuses a file whose symbol cannot be told, naming the fix', () => {
-  assert.throws(() => parseKlineCsv('1769904000000,10,11,9,10.5,100\n', 'data.csv'), /data\.csv:0: cannot tell the symbol.*options\.symbol/);
+  assert.throws(
+    () => parseKlineCsv('1769904000000,10,11,9,10.5,100\n', 'data.csv'),
+    /data\.csv:0: cannot tell the symbol.*options\.symbol/,
+  );
 });
 
 test('refuses a file whose interval cannot be told', () => {
