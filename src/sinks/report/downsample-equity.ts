@@ -38,16 +38,12 @@ export const downsampleEquity = (
       if (point.equityUsdt > points[maxIndex].equityUsdt) maxIndex = i;
       if (point.drawdownPct > points[deepestIndex].drawdownPct) deepestIndex = i;
     }
-    // Three indices in time order (a tiny sort network: no allocation per bucket).
-    let a = minIndex;
-    let b = maxIndex;
-    let c = deepestIndex;
-    if (a > b) [a, b] = [b, a];
-    if (b > c) [b, c] = [c, b];
-    if (a > b) [a, b] = [b, a];
-    keep(a);
-    keep(b);
-    keep(c);
+    // Three indices in time order: the smallest, the middle (sum − min − max), the largest.
+    const first = Math.min(minIndex, maxIndex, deepestIndex);
+    const last = Math.max(minIndex, maxIndex, deepestIndex);
+    keep(first);
+    keep(minIndex + maxIndex + deepestIndex - first - last);
+    keep(last);
   }
   keep(count - 1);
   return kept;

@@ -1,3 +1,5 @@
+export * from './build-backtest-report.js';
+export * from './collect-report-inputs.js';
 export * from './csv-files.js';
 export * from './display-time.js';
 export * from './downsample-equity.js';
