@@ -6,9 +6,10 @@
 import { createRequire } from 'node:module';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createPrng } from '../../../src/domain/prng.js';
 import { parseFeatureName } from '../../../src/operators/feature-names.js';
 import { createFeatureEngine } from '../../../src/operators/indicators/feature-engine.js';
-import { readCandleColumns } from './real-candles.js';
+import { type CandleColumns, readCandleColumns } from './real-candles.js';
 
 interface TalibResult {
   begIndex: number;
@@ -32,8 +33,7 @@ const talibSeries = (request: Record<string, unknown>, key: string, length: numb
 };
 
 /** Our values of one feature over all candles, through the same engine the operator uses. */
-const ourSeries = (name: string): number[] => {
-  const c = candles!;
+const ourSeries = (name: string, c: CandleColumns): number[] => {
   const state = createFeatureEngine([name]).createState();
   const value = [Number.NaN];
   const series = new Array<number>(c.close.length);
@@ -44,8 +44,7 @@ const ourSeries = (name: string): number[] => {
   return series;
 };
 
-const referenceOf = (name: string): { series: number[]; begIndex: number } => {
-  const c = candles!;
+const referenceOf = (name: string, c: CandleColumns): { series: number[]; begIndex: number } => {
   const n = c.close.length;
   const spec = parseFeatureName(name);
   const [p0, p1, p2] = spec.params;
@@ -193,25 +192,26 @@ const FEATURES = [
 /** Largest observed |ours − talib| / max(1, |talib|) per feature, printed as the measured numbers. */
 const measured: Record<string, number> = {};
 
+const checkParity = (name: string, c: CandleColumns): number => {
+  const ours = ourSeries(name, c);
+  const reference = referenceOf(name, c);
+  const lookback = parseFeatureName(name).lookback;
+  assert.is(reference.begIndex, lookback, 'documented lookback = TA-Lib begIndex');
+  for (let i = 0; i < lookback; i++) assert.ok(Number.isNaN(ours[i]), `${name} NaN in warm-up at ${i}`);
+  let worst = 0;
+  for (let i = lookback; i < ours.length; i++) {
+    const expected = reference.series[i];
+    const diff = Math.abs(ours[i] - expected) / Math.max(1, Math.abs(expected));
+    if (!(diff <= 1e-9)) assert.unreachable(`${name} at candle ${i}: ours ${ours[i]}, TA-Lib ${expected}`);
+    if (diff > worst) worst = diff;
+  }
+  return worst;
+};
+
 if (candles !== undefined) {
   for (const name of FEATURES) {
     test(`${name} equals TA-Lib over ${candles.close.length} real candles (first value at its lookback)`, () => {
-      const ours = ourSeries(name);
-      const reference = referenceOf(name);
-      const lookback = parseFeatureName(name).lookback;
-      assert.is(reference.begIndex, lookback, 'documented lookback = TA-Lib begIndex');
-      assert.ok(Number.isNaN(ours[lookback - 1] ?? Number.NaN), 'NaN just before the lookback');
-      let worst = 0;
-      for (let i = lookback; i < ours.length; i++) {
-        const expected = reference.series[i];
-        const diff = Math.abs(ours[i] - expected) / Math.max(1, Math.abs(expected));
-        if (!(diff <= 1e-9)) {
-          assert.unreachable(`${name} at candle ${i}: ours ${ours[i]}, TA-Lib ${expected}`);
-        }
-        if (diff > worst) worst = diff;
-      }
-      for (let i = 0; i < lookback; i++) assert.ok(Number.isNaN(ours[i]), `${name} NaN in warm-up at ${i}`);
-      measured[name] = worst;
+      measured[name] = checkParity(name, candles);
     });
   }
   test('prints the largest differences measured', () => {
@@ -220,6 +220,41 @@ if (candles !== undefined) {
       JSON.stringify({ parity: 'talib', candles: candles.close.length, worstScaledDiff: worst, measured }),
     );
     assert.ok(worst <= 1e-9);
+  });
+}
+
+/**
+ * A synthetic series that walks into TA-Lib's special cases: long flat stretches (zero ranges, zero
+ * changes, zero variance), zero volume, repeated highs/lows (ties), and gaps.
+ */
+const edgeCases = (): CandleColumns => {
+  const prng = createPrng('edge-cases');
+  const columns: CandleColumns = { ts: [], open: [], high: [], low: [], close: [], volume: [] };
+  let close = 20;
+  for (let i = 0; i < 3000; i++) {
+    const regime = Math.floor(i / 250) % 4;
+    const open = close;
+    if (regime === 0)
+      close = open; // flat: no change at all
+    else if (regime === 1)
+      close = Math.max(1, open + (prng.int(3) - 1) * 0.01); // tick steps, ties
+    else if (regime === 2) close = open * Math.exp(prng.normal() * 0.02);
+    else close = open * (prng.next() < 0.05 ? 1.1 : 1); // rare jumps
+    const flat = regime === 0;
+    columns.ts.push((i + 1) * 60_000);
+    columns.open.push(open);
+    columns.high.push(flat ? open : Math.max(open, close) + prng.int(2) * 0.01);
+    columns.low.push(flat ? open : Math.min(open, close) - prng.int(2) * 0.01);
+    columns.close.push(close);
+    columns.volume.push(flat || prng.next() < 0.1 ? 0 : prng.int(5000));
+  }
+  return columns;
+};
+
+const edge = edgeCases();
+for (const name of FEATURES) {
+  test(`${name} equals TA-Lib on flat stretches, zero volume, ties and jumps`, () => {
+    checkParity(name, edge);
   });
 }
 
