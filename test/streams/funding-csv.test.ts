@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Kline } from '../../src/domain/index.js';
+import { readFreqtradeJson } from '../../src/streams/freqtrade-json.js';
+import { attachFunding, parseFundingCsv, readFundingCsv } from '../../src/streams/funding-csv.js';
+
+const FUNDING = '/work/shared/data/funding/XRPUSDT-funding.csv';
+const KLINES = '/work/shared/data/klines/XRPUSDT-5m-futures.freqtrade.json';
+
+const kline = (openTime: number, intervalMs = 60_000): Kline => ({
+  kind: 'kline',
+  symbol: 'XRPUSDT',
+  interval: intervalMs === 60_000 ? '1m' : '1d',
+  openTime,
+  ts: openTime + intervalMs,
+  open: 1,
+  high: 1,
+  low: 1,
+  close: 1,
+  volume: 1,
+  quoteVolume: 1,
+  trades: 1,
+  takerBuyVolume: 0,
+});
+
+if (existsSync(FUNDING)) {
+  test('reads the 91 XRPUSDT funding rates every 8 h', () => {
+    const { rates, issues } = readFundingCsv(FUNDING);
+    assert.equal(issues, []);
+    assert.is(rates.length, 91);
+    assert.equal(rates[0], { ts: 1_637_193_600_017, rate: 0.0001 });
+    assert.equal(rates[90], { ts: 1_639_785_600_014, rate: 0.0001 });
+  });
+}
+
+if (existsSync(FUNDING) && existsSync(KLINES)) {
+  test('attaches the real rates to the 5m candles whose (openTime, ts] holds the funding time', () => {
+    const { rates } = readFundingCsv(FUNDING);
+    const { klines } = readFreqtradeJson(KLINES);
+    const funded = attachFunding(klines, rates).filter((k) => k.fundingRate !== undefined);
+    // Candles run 2021-11-15 00:00 → 2021-11-21 22:35; funding times 11-18 00:00 … inside that range.
+    const inRange = rates.filter((r) => r.ts > klines[0].openTime && r.ts <= klines[klines.length - 1].ts);
+    assert.is(funded.length, inRange.length);
+    assert.is(
+      funded[0].openTime,
+      1_637_193_600_000,
+      'the stamp 00:00:00.017 lies in the candle opening at 00:00',
+    );
+  });
+}
+
+test('a funding time on a candle boundary belongs to the candle that closes there', () => {
+  const klines = [kline(0), kline(60_000), kline(120_000)];
+  const result = attachFunding(klines, [
+    { ts: 60_000, rate: 0.0001 },
+    { ts: 150_000, rate: -0.0002 },
+  ]);
+  assert.equal(
+    result.map((k) => k.fundingRate),
+    [0.0001, undefined, -0.0002],
+  );
+  assert.is(result[1], klines[1], 'untouched candles are the same objects');
+  assert.is(klines[0].fundingRate, undefined, 'inputs are not mutated');
+});
+
+test('rates falling in one coarse candle are summed; rates outside all candles are ignored', () => {
+  const day = 86_400_000;
+  const result = attachFunding(
+    [kline(day, day)],
+    [
+      { ts: 10, rate: 0.5 },
+      { ts: day + 8 * 3_600_000, rate: 0.0001 },
+      { ts: day + 16 * 3_600_000, rate: 0.0002 },
+      { ts: 2 * day, rate: 0.0003 },
+      { ts: 3 * day, rate: 0.5 },
+    ],
+  );
+  assert.ok(Math.abs((result[0].fundingRate ?? 0) - 0.0006) < 1e-15);
+});
+
+test('bad funding rows are issues with their line', () => {
+  const text =
+    'calc_time,funding_interval_hours,last_funding_rate\n1000,8,0.0001\n2000,8,abc\n1000,8,0.0001\n';
+  const result = parseFundingCsv(text, 'XRPUSDT-funding.csv');
+  assert.equal(
+    result.issues.map((i) => [i.line, i.kind, i.message]),
+    [
+      [3, 'invalid-number', 'last_funding_rate is "abc", expected a number'],
+      [4, 'duplicate', 'calc_time 1000 is not after the previous 1000'],
+    ],
+  );
+});
+
+test.run();
