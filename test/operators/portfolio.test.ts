@@ -204,7 +204,9 @@ const scenario = fc.record({
   funding: fc.double({ min: -0.001, max: 0.001, noNaN: true }),
 });
 
-const runScenario = ({ moves, wicks, actions, leverage, funding: rate }: fc.RecordValue<typeof scenario>) => {
+type ScenarioInput = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+const runScenario = ({ moves, wicks, actions, leverage, funding: rate }: ScenarioInput) => {
   const h = harness({ defaultFundingRate: rate, fundingIntervalHours: 1, slippage: { model: 'volatility' } });
   const stream: PortfolioInput[] = [];
   let cursor = 0;
