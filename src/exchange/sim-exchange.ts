@@ -120,7 +120,7 @@ export class SimExchange implements Exchange {
   onMarket(event: MarketEvent): void {
     if (this.closed) return;
     const book = this.bookOf(event.symbol);
-    if (event.kind === 'kline') this.matcher.onKline(book, event as Kline);
+    if (event.kind === 'kline') this.matcher.onKline(book, event);
     else this.matcher.onTick(book, event);
   }
 
