@@ -2,7 +2,6 @@ import { type Observable, Subject } from 'rxjs';
 import type { z } from 'zod';
 import type {
   CancelOrder,
-  Kline,
   MarketEvent,
   OrderRequest,
   Position,
