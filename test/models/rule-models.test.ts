@@ -80,7 +80,9 @@ test('macd-adx: HOLD below the ADX threshold or when DI disagrees with the histo
 });
 
 test('macd-adx: abstains while ADX is NaN', () => {
-  const p = macdAdx()(vector({ macd_hist_12_26_9: 0.5, adx_14: Number.NaN, plus_di_14: 30, minus_di_14: 20 }));
+  const p = macdAdx()(
+    vector({ macd_hist_12_26_9: 0.5, adx_14: Number.NaN, plus_di_14: 30, minus_di_14: 20 }),
+  );
   assert.is(p.abstainReason, 'warm-up');
 });
 

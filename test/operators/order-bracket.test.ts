@@ -1,7 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clientOrderIdFor, OrderRequest } from '../../src/domain/index.js';
+import { clientOrderIdFor, OrderRequest, type SizingDecision } from '../../src/domain/index.js';
 import { orderBracket } from '../../src/operators/order-bracket.js';
 import { sizing } from '../builders.js';
 
@@ -105,7 +105,7 @@ test('a short without take-profit: SELL entry and BUY stop only; takeProfit fals
 
 test('errors and unsubscription pass through', () => {
   scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-    expectObservable(cold('--#', undefined, new Error('x')).pipe(orderBracket())).toBe(
+    expectObservable(cold<SizingDecision>('--#', undefined, new Error('x')).pipe(orderBracket())).toBe(
       '--#',
       undefined,
       new Error('x'),

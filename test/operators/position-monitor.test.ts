@@ -2,7 +2,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { clientOrderIdFor, type ExitReason, type PositionSide } from '../../src/domain/index.js';
-import { positionMonitor } from '../../src/operators/position-monitor.js';
+import { type PositionMonitorInput, positionMonitor } from '../../src/operators/position-monitor.js';
 import { execution, fill, kline, sizing, snapshot } from '../builders.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
@@ -158,7 +158,7 @@ test('the resting stop is learned from execution reports; a canceled stop is not
   scheduler().run(({ cold, expectObservable }) => {
     const placed = execution({ intentId: id, clientOrderId: 'manual-stop', status: 'NEW' });
     const gone = execution({ intentId: id, clientOrderId: 'manual-stop', status: 'CANCELED' });
-    const run = (events: string, values: Record<string, unknown>) => cold(events, values as never);
+    const run = (events: string, values: Record<string, PositionMonitorInput>) => cold(events, values);
     expectObservable(
       run('dfna---|', { d: decision, f: entryFill, n: placed, a: k(3, 102) }).pipe(positionMonitor()),
     ).toBe('---(BC)|', {

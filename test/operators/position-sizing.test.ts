@@ -2,6 +2,7 @@ import { NEVER } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { PortfolioSnapshot, TradeIntent } from '../../src/domain/index.js';
 import { positionSizing, positionSizingParams, sizeIntent } from '../../src/operators/position-sizing.js';
 import { intent, snapshot } from '../builders.js';
 
@@ -111,18 +112,16 @@ test('operator: initialEquityUsdt until the first snapshot, then the latest equi
 
 test('operator: portfolio errors and source errors propagate; unsubscription reaches both', () => {
   scheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
-    const failing$ = hot('---#', undefined, new Error('portfolio down'));
+    const failing$ = hot<PortfolioSnapshot>('---#', undefined, new Error('portfolio down'));
     expectObservable(cold('-----a|', { a: intent() }).pipe(positionSizing({}, failing$))).toBe(
       '---#',
       undefined,
       new Error('portfolio down'),
     );
-    expectObservable(cold('--#', undefined, new Error('x')).pipe(positionSizing({}, NEVER))).toBe(
-      '--#',
-      undefined,
-      new Error('x'),
-    );
-    const portfolio$ = hot('------');
+    expectObservable(
+      cold<TradeIntent>('--#', undefined, new Error('x')).pipe(positionSizing({}, NEVER)),
+    ).toBe('--#', undefined, new Error('x'));
+    const portfolio$ = hot<PortfolioSnapshot>('------');
     const intents = cold('------a|', { a: intent() });
     expectObservable(intents.pipe(positionSizing({}, portfolio$)), '^--!').toBe('----');
     expectSubscriptions(portfolio$.subscriptions).toBe('^--!');

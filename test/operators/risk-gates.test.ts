@@ -2,7 +2,11 @@ import { NEVER } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_SYMBOL_FILTERS, type SizingDecision } from '../../src/domain/index.js';
+import {
+  DEFAULT_SYMBOL_FILTERS,
+  type PortfolioSnapshot,
+  type SizingDecision,
+} from '../../src/domain/index.js';
 import {
   cooldownGate,
   dailyLossGate,
@@ -255,18 +259,18 @@ test('operator: filtersOf option wins over configured filters', () => {
 
 test('operator: errors and unsubscription propagate', () => {
   scheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
-    expectObservable(cold('-#', undefined, new Error('x')).pipe(riskGates({}, NEVER))).toBe(
+    expectObservable(cold<SizingDecision>('-#', undefined, new Error('x')).pipe(riskGates({}, NEVER))).toBe(
       '-#',
       undefined,
       new Error('x'),
     );
-    const failing$ = hot('--#', undefined, new Error('p'));
+    const failing$ = hot<PortfolioSnapshot>('--#', undefined, new Error('p'));
     expectObservable(cold('----a|', { a: d }).pipe(riskGates({}, failing$))).toBe(
       '--#',
       undefined,
       new Error('p'),
     );
-    const portfolio$ = hot('-----');
+    const portfolio$ = hot<PortfolioSnapshot>('-----');
     const decisions = cold('----a|', { a: d });
     expectObservable(decisions.pipe(riskGates({}, portfolio$)), '^-!').toBe('---');
     expectSubscriptions(portfolio$.subscriptions).toBe('^-!');
