@@ -92,12 +92,11 @@ test('a tie for the top score is HOLD', () => {
   assert.is(signal.action, 'HOLD');
 });
 
-test('HOLD votes can win', () => {
+test('HOLD votes can win: weights a 2, b 1 ⇒ HOLD 2/3 × 0.9 = 0.6 beats BUY 0.3', () => {
   const [signal] = voteOnce(
     {
       vector: v,
       predictions: [predictionOf('a', v, 'HOLD', 0.9), predictionOf('b', v, 'BUY', 0.9)],
-      // Equal scores 0.45 ⇒ tie ⇒ HOLD anyway; make HOLD heavier.
     },
     { weights: { a: 2 } },
   );
