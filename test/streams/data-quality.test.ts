@@ -16,7 +16,7 @@ const strictError = (path: string): DataError => {
     if (error instanceof DataError) return error;
     throw error;
   }
-  throw new assert.Assertion({ message: `expected ${path} to fail under policy 'fail'` });
+  return assert.unreachable(`expected ${path} to fail under policy 'fail'`) as never;
 };
 
 test('NaN close: skip drops line 4 and reports it; fail throws file:line with the expectation', () => {
