@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { TradeClosed } from '../../domain/index.js';
 import type { EquityPoint } from './report-types.js';
-import { formatDecimal, formatIsoUtc } from './stable-format.js';
+import { createIsoUtcFormatter, formatDecimal } from './stable-format.js';
 
 /**
  * trades.csv and equity.csv. Both are byte-identical for identical inputs (DESIGN.md rule 2): fixed
@@ -38,6 +38,7 @@ const csvField = (text: string): string =>
 
 /** trades.csv content: the header and one line per trade in the given order (callers pass close order). */
 export const formatTradesCsv = (trades: readonly TradeClosed[]): string => {
+  const formatIsoUtc = createIsoUtcFormatter();
   const lines: string[] = [TRADES_CSV_HEADER.join(',')];
   for (const trade of trades) {
     lines.push(
@@ -67,6 +68,7 @@ export const formatTradesCsv = (trades: readonly TradeClosed[]): string => {
 
 /** equity.csv content: the header and one line per point; `wallet` is empty when the point has none. */
 export const formatEquityCsv = (points: readonly EquityPoint[]): string => {
+  const formatIsoUtc = createIsoUtcFormatter();
   const lines: string[] = [EQUITY_CSV_HEADER.join(',')];
   for (const point of points) {
     lines.push(

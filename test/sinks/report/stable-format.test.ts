@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createPrng } from '../../../src/domain/index.js';
 import {
+  createIsoUtcFormatter,
   formatDecimal,
   formatDurationMs,
   formatFixedGrouped,
@@ -43,6 +45,25 @@ test('formatDurationMs prints the largest units first and leaves zero units out'
   assert.is(formatDurationMs(3_600_000), '1h');
   assert.is(formatDurationMs(86_400_000 + 5 * 60_000), '1d 5m');
   assert.is(formatDurationMs(2 * 86_400_000 + 3 * 3_600_000 + 4 * 60_000), '2d 3h 4m');
+});
+
+test('createIsoUtcFormatter equals toISOString across days, years and odd milliseconds', () => {
+  const format = createIsoUtcFormatter();
+  const prng = createPrng('iso');
+  const samples = [
+    0,
+    1,
+    999,
+    86_399_999,
+    86_400_000,
+    Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+    -1,
+    253_402_300_799_999,
+  ];
+  for (let i = 0; i < 2000; i++) samples.push(Math.floor(prng.next() * 4_102_444_800_000));
+  // ascending runs too, the case the day cache is for
+  for (let ts = Date.UTC(2026, 0, 31, 23, 58); ts < Date.UTC(2026, 1, 1, 0, 3); ts += 7_001) samples.push(ts);
+  for (const ts of samples) assert.is(format(ts), new Date(ts).toISOString(), String(ts));
 });
 
 test.run();
