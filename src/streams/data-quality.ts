@@ -77,6 +77,9 @@ export const createIssueLog = (file: string, policy: DataPolicy = 'skip'): Issue
 const show = (raw: unknown): string =>
   typeof raw === 'string' ? `"${raw}"` : (JSON.stringify(raw) ?? String(raw));
 
+const PRICE_NAMES = ['open', 'high', 'low', 'close'] as const;
+const INF = Number.POSITIVE_INFINITY;
+
 /**
  * Checks one candle's prices and volume; reports the first problem and returns false when the
  * row must be dropped. `rawOf(i)` gives the text of field i (open, high, low, close, volume) for
@@ -124,8 +127,6 @@ export const checkCandleValues = (
   }
   return true;
 };
-const PRICE_NAMES = ['open', 'high', 'low', 'close'] as const;
-const INF = Number.POSITIVE_INFINITY;
 
 /** Decides whether the next candle of one series is accepted, given its open time. */
 export interface SequenceCheck {
