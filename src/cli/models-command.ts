@@ -1,0 +1,162 @@
+import type { Command } from 'commander';
+import { Action } from '../domain/common.js';
+import { UsageError } from '../domain/errors.js';
+import { readFeatureRows } from '../models/feature-rows.js';
+import { DEFAULT_MODELS_ROOT, importModel, listModels, loadModel } from '../models/registry.js';
+
+/** Where the commands write and what time it is: injectable so tests need no real stdout or clock. */
+export interface ModelsCommandIo {
+  readonly out: (text: string) => void;
+  readonly now: () => number;
+}
+
+const defaultIo: ModelsCommandIo = { out: (text) => process.stdout.write(text), now: () => Date.now() };
+
+/**
+ * The shortest decimal that reads back as the same float32 (what the XGBoost CLI prints), e.g.
+ * 0.6875211 rather than 0.687521100044250488; integers and non-finite values as they are.
+ */
+export const formatFloat32 = (value: number): string => {
+  if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
+  const target = Math.fround(value);
+  for (let digits = 1; digits < 9; digits++) {
+    const text = String(Number(value.toPrecision(digits)));
+    if (Math.fround(Number(text)) === target) return text;
+  }
+  return String(Number(value.toPrecision(9)));
+};
+
+const parseList = (text: string, option: string): string[] => {
+  const items = text.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) throw new UsageError(`${option} "${text}": empty name in the list`);
+  return items;
+};
+
+const parseInteger = (text: string, option: string): number => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    throw new UsageError(`${option} "${text}": expected an integer ≥ 0`);
+  return value;
+};
+
+interface ImportOptions {
+  name?: string;
+  features?: string;
+  featuresFrom?: string;
+  root: string;
+  warmup?: string;
+  classes?: string;
+  labelHorizon?: string;
+  labelThresholdPct?: string;
+}
+
+const runImport = (file: string, options: ImportOptions, io: ModelsCommandIo): void => {
+  if (options.features !== undefined && options.featuresFrom !== undefined) {
+    throw new UsageError('give either --features or --features-from, not both');
+  }
+  const classes = options.classes === undefined ? undefined : parseList(options.classes, '--classes');
+  const badClass = classes?.find((c) => !Action.safeParse(c).success);
+  if (badClass !== undefined) throw new UsageError(`--classes: "${badClass}" is not one of BUY, SELL, HOLD`);
+  const manifest = importModel({
+    file,
+    name: options.name,
+    features: options.features === undefined ? undefined : parseList(options.features, '--features'),
+    featuresFile: options.featuresFrom,
+    root: options.root,
+    warmup: options.warmup === undefined ? undefined : parseInteger(options.warmup, '--warmup'),
+    classes: classes as Action[] | undefined,
+    label:
+      options.labelHorizon === undefined
+        ? undefined
+        : {
+            horizon: parseInteger(options.labelHorizon, '--label-horizon'),
+            thresholdPct:
+              options.labelThresholdPct === undefined ? undefined : Number(options.labelThresholdPct),
+          },
+    createdTs: io.now(),
+  });
+  io.out(
+    `imported ${manifest.name}@${manifest.version} (${manifest.objective}, ${manifest.features.length} features) ` +
+      `into ${options.root}/${manifest.name}/${manifest.version}\n`,
+  );
+};
+
+const runList = (options: { root: string; json?: boolean }, io: ModelsCommandIo): void => {
+  const manifests = listModels(options.root);
+  if (options.json === true) {
+    io.out(`${JSON.stringify(manifests)}\n`);
+    return;
+  }
+  if (manifests.length === 0) {
+    io.out(`no models in ${options.root}\n`);
+    return;
+  }
+  io.out('name\tversion\tobjective\tfeatures\tcreated\n');
+  for (const m of manifests) {
+    const created = new Date(m.createdTs).toISOString();
+    io.out(`${m.name}\t${m.version}\t${m.objective}\t${m.features.length}\t${created}\n`);
+  }
+};
+
+const runPredict = (
+  options: { model: string; data: string; root: string; margin?: boolean },
+  io: ModelsCommandIo,
+): void => {
+  const loaded = loadModel(options.model, options.root);
+  const { rows } = readFeatureRows(options.data, loaded.manifest.features);
+  const out = new Float64Array(loaded.predictor.numGroup);
+  const lines: string[] = [];
+  for (const row of rows) {
+    if (options.margin === true) loaded.predictor.predictMargin(row, out);
+    else loaded.predictor.predict(row, out);
+    lines.push(Array.from(out, formatFloat32).join(','));
+  }
+  io.out(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+};
+
+/**
+ * Registers `quantum models …`:
+ * - `import <file> [--name n] [--features a,b,c | --features-from export.csv] [--root dir]
+ *   [--warmup n] [--classes SELL,HOLD,BUY] [--label-horizon n] [--label-threshold-pct x]`:
+ *   copies an XGBoost JSON model into the registry and prints `imported name@version …`;
+ * - `list [--root dir] [--json]`: one line per model version;
+ * - `predict --model <path|name[@version]> --data <file.libsvm|file.csv> [--root dir] [--margin]`:
+ *   one line per input row — binary: P(class 1); multiclass (softprob and softmax): the class
+ *   probabilities comma-separated; regression: the value; `--margin`: raw margins. Numbers are
+ *   the shortest text that reads back as the same float32, as the XGBoost CLI prints them.
+ * Errors are thrown (UsageError, ModelError, DataError); the main CLI prints them and exits 2.
+ */
+export const registerModelsCommands = (program: Command, io: ModelsCommandIo = defaultIo): Command => {
+  const models = program
+    .command('models')
+    .description('import, list and run XGBoost models (bring your own model)');
+  models
+    .command('import <file>')
+    .description('copy an XGBoost JSON model into the registry with its manifest')
+    .option('--name <name>', 'registry name (default: file name)')
+    .option('--features <names>', 'feature names in training order, comma separated')
+    .option('--features-from <file>', 'feature export CSV (header) or a names file, one per line')
+    .option('--root <dir>', 'registry root', DEFAULT_MODELS_ROOT)
+    .option('--warmup <candles>', 'closed candles before the first vote')
+    .option('--classes <actions>', 'multiclass: action of each class index, e.g. SELL,HOLD,BUY')
+    .option('--label-horizon <candles>', 'label: forward-return horizon used for training')
+    .option('--label-threshold-pct <pct>', 'label: forward-return threshold in percent')
+    .action((file: string, options: ImportOptions) => runImport(file, options, io));
+  models
+    .command('list')
+    .description('list the models in the registry')
+    .option('--root <dir>', 'registry root', DEFAULT_MODELS_ROOT)
+    .option('--json', 'print the manifests as JSON')
+    .action((options: { root: string; json?: boolean }) => runList(options, io));
+  models
+    .command('predict')
+    .description('predict every row of a libsvm or feature-export CSV file')
+    .requiredOption('--model <ref>', 'model path, name or name@version')
+    .requiredOption('--data <file>', 'rows to predict: .libsvm or feature-export .csv')
+    .option('--root <dir>', 'registry root', DEFAULT_MODELS_ROOT)
+    .option('--margin', 'print raw margins (before the objective transform)')
+    .action((options: { model: string; data: string; root: string; margin?: boolean }) =>
+      runPredict(options, io),
+    );
+  return models;
+};

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseLibsvmRows } from '../../src/models/feature-rows.js';
+import { parseXgboostJson, readXgboostJson } from '../../src/models/xgboost-json.js';
+import { baseMarginOf, compileXgboost, sigmoid32 } from '../../src/models/xgboost-predictor.js';
+
+const fixtures = 'test/fixtures/xgboost';
+const testRows = parseLibsvmRows(readFileSync(join(fixtures, 'test.libsvm'), 'utf8'), 'test.libsvm', 8).rows;
+const numbers = (file: string): number[] =>
+  readFileSync(join(fixtures, file), 'utf8').trim().split('\n').map(Number);
+
+/** Largest |ours − CLI| over every row and output of a fixture model. */
+const maxAbsDiff = (model: string, file: string, mode: 'predict' | 'predictMargin'): number => {
+  const predictor = compileXgboost(readXgboostJson(join(fixtures, `${model}.json`)));
+  const expected = numbers(file);
+  assert.is(expected.length, testRows.length * predictor.numGroup, `${file} has one line per row and class`);
+  let max = 0;
+  testRows.forEach((row, i) => {
+    const out = predictor[mode](row);
+    for (let g = 0; g < out.length; g++) max = Math.max(max, Math.abs(out[g] - expected[i * out.length + g]));
+  });
+  return max;
+};
+
+for (const model of ['binary', 'multi', 'reg', 'dart']) {
+  test(`${model}: predictions equal the xgboost CLI's pred.txt within 1e-6 (incl. missing and edge rows)`, () => {
+    const diff = maxAbsDiff(model, `${model}.pred.txt`, 'predict');
+    assert.ok(diff <= 1e-6, `max abs diff ${diff}`);
+  });
+  test(`${model}: margins equal the CLI's pred_margin=1 output within 1e-6`, () => {
+    const diff = maxAbsDiff(model, `${model}.margin.txt`, 'predictMargin');
+    assert.ok(diff <= 1e-6, `max abs diff ${diff}`);
+  });
+}
+
+test('multi:softmax: the argmax of our probabilities is the class the CLI predicts', () => {
+  const predictor = compileXgboost(readXgboostJson(join(fixtures, 'softmax.json')));
+  const classes = numbers('softmax.pred.txt');
+  testRows.forEach((row, i) => {
+    const p = predictor.predict(row);
+    const argmax = p.indexOf(Math.max(...p));
+    assert.is(argmax, classes[i], `row ${i}`);
+    assert.ok(Math.abs(p[0] + p[1] + p[2] - 1) < 1e-6);
+  });
+});
+
+test('CSV-style float64 input differs from the CLI only where its text parser is not correctly rounded', () => {
+  // The CLI reads "1.8662524859233933" as 1.86625230 (dmlc ParseFloat); fround gives 1.86625254,
+  // one float32 step up. Edge rows built on a split threshold make that visible.
+  const predictor = compileXgboost(readXgboostJson(join(fixtures, 'multi.json')));
+  const lines = readFileSync(join(fixtures, 'test.libsvm'), 'utf8').trim().split('\n');
+  const expected = numbers('multi.margin.txt');
+  let differing = 0;
+  lines.forEach((line, i) => {
+    const row = new Float64Array(8).fill(Number.NaN);
+    for (const cell of line.split(' ').slice(1)) {
+      const [index, value] = cell.split(':');
+      row[Number(index)] = Number(value);
+    }
+    const out = predictor.predictMargin(row);
+    if ([0, 1, 2].some((g) => Math.abs(out[g] - expected[i * 3 + g]) > 1e-6)) differing++;
+  });
+  assert.ok(differing > 0, 'the edge rows expose the parser difference');
+  assert.ok(differing < 20, `${differing} rows differ`);
+});
+
+/** A one-split model: feature 0 < 0.1f ⇒ left leaf −0.5, else right leaf +0.25; missing ⇒ `defaultLeft`. */
+const stump = (objective: string, baseScore: string, defaultLeft: 0 | 1, numClass = 0): string =>
+  JSON.stringify({
+    version: [1, 7, 4],
+    learner: {
+      feature_names: [],
+      learner_model_param: { base_score: baseScore, num_class: String(numClass), num_feature: '2' },
+      objective: { name: objective },
+      gradient_booster: {
+        name: 'gbtree',
+        model: {
+          tree_info: Array.from({ length: Math.max(1, numClass) }, (_, g) => g),
+          trees: Array.from({ length: Math.max(1, numClass) }, (_, g) => ({
+            left_children: [1, -1, -1],
+            right_children: [2, -1, -1],
+            split_indices: [0, 0, 0],
+            split_conditions: [1.0000000149011612e-1, -0.5 + g, 0.25 * (g + 1)],
+            default_left: [defaultLeft, 0, 0],
+            split_type: [0, 0, 0],
+            tree_param: { num_nodes: '3', size_leaf_vector: '0' },
+          })),
+        },
+      },
+    },
+  });
+
+test('split rule: float32(value) < threshold goes left; a double just below the float32 threshold goes right', () => {
+  const predictor = compileXgboost(parseXgboostJson(stump('reg:squarederror', '5E-1', 1), 'stump'));
+  const threshold = Math.fround(0.1);
+  assert.is(predictor.predict([0.09])[0], 0);
+  assert.is(predictor.predict([threshold])[0], 0.75);
+  // 0.1 as a double is above 0.1f's neighbour below and rounds to 0.1f: equal, so right.
+  const justBelow = threshold - 2 ** -30;
+  assert.ok(justBelow < threshold && Math.fround(justBelow) === threshold);
+  assert.is(predictor.predict([justBelow])[0], 0.75);
+  assert.is(predictor.predict([Math.fround(threshold - 2 ** -27)])[0], 0);
+});
+
+test('missing (NaN, or past the end of the row) follows default_left', () => {
+  const left = compileXgboost(parseXgboostJson(stump('reg:squarederror', '5E-1', 1), 'stump'));
+  const right = compileXgboost(parseXgboostJson(stump('reg:squarederror', '5E-1', 0), 'stump'));
+  assert.is(left.predict([Number.NaN])[0], 0);
+  assert.is(left.predict([])[0], 0);
+  assert.is(right.predict([Number.NaN])[0], 0.75);
+});
+
+test('binary:logistic: margin starts at logit(base_score), output is sigmoid(margin) (hand-computed)', () => {
+  const predictor = compileXgboost(parseXgboostJson(stump('binary:logistic', '2E-1', 1), 'stump'));
+  // logit(0.2) = ln(0.25) = −1.3862944; + 0.25 = −1.1362944; sigmoid = 1/(1 + e^1.1362944) = 0.2430014
+  assert.ok(Math.abs(baseMarginOf('binary:logistic', Math.fround(0.2)) - Math.log(0.25)) < 1e-6);
+  const margin = predictor.predictMargin([1])[0];
+  assert.ok(Math.abs(margin - (Math.log(0.25) + 0.25)) < 1e-6, `margin ${margin}`);
+  const p = predictor.predict([1])[0];
+  assert.ok(Math.abs(p - 1 / (1 + Math.exp(-(Math.log(0.25) + 0.25)))) < 1e-6, `p ${p}`);
+  assert.ok(Math.abs(p - 0.2430014) < 1e-6);
+  assert.is(sigmoid32(0), 0.5);
+});
+
+test('binary:logitraw returns the margin; count:poisson returns exp(margin) from log(base_score)', () => {
+  const raw = compileXgboost(parseXgboostJson(stump('binary:logitraw', '5E-1', 1), 'stump'));
+  assert.is(raw.predict([1])[0], 0.25);
+  const poisson = compileXgboost(parseXgboostJson(stump('count:poisson', '5E-1', 1), 'stump'));
+  assert.ok(Math.abs(poisson.predict([1])[0] - 0.5 * Math.exp(0.25)) < 1e-6);
+});
+
+test('multi:softprob: softmax over the class margins (hand-computed)', () => {
+  const predictor = compileXgboost(parseXgboostJson(stump('multi:softprob', '5E-1', 1, 3), 'stump'));
+  // right leaves 0.25, 0.5, 0.75 on base 0.5: margins 0.75, 1, 1.25
+  const margins = [0.75, 1, 1.25];
+  const sum = margins.reduce((a, m) => a + Math.exp(m), 0);
+  const p = predictor.predict([1]);
+  for (let g = 0; g < 3; g++) assert.ok(Math.abs(p[g] - Math.exp(margins[g]) / sum) < 1e-6, `class ${g}`);
+  assert.equal(Array.from(predictor.predictMargin([1])), margins);
+});
+
+test('predict can write into a caller buffer (no allocation)', () => {
+  const predictor = compileXgboost(readXgboostJson(join(fixtures, 'multi.json')));
+  const out = new Float64Array(3);
+  assert.is(predictor.predict(testRows[0], out), out);
+  assert.equal(Array.from(out), Array.from(predictor.predict(testRows[0])));
+});
+
+test.run();
