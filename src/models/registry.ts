@@ -162,7 +162,8 @@ export const importModel = (input: z.input<typeof importModelParams>): ModelMani
   mkdirSync(nameDir, { recursive: true });
   // Non-recursive: fails if a concurrent import took this version, instead of mixing two models.
   mkdirSync(dir);
-  const manifest: ModelManifest = ModelManifest.parse({
+  // Through JSON so absent optional keys are absent (not `undefined`), as they are when read back.
+  const draft = {
     name,
     version,
     kind: 'xgboost-json',
@@ -178,7 +179,8 @@ export const importModel = (input: z.input<typeof importModelParams>): ModelMani
     metrics: params.metrics,
     importedFrom: resolve(params.file),
     createdTs: params.createdTs ?? Math.floor(statSync(params.file).mtimeMs),
-  });
+  };
+  const manifest = ModelManifest.parse(JSON.parse(JSON.stringify(draft)));
   writeFileSync(join(dir, MODEL_FILE), bytes);
   writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
