@@ -53,7 +53,7 @@ const missingFeatureError = (name: string, feature: string, names: readonly stri
  * Makes an engine model from a compiled XGBoost forest. Vectors are mapped to the forest's
  * inputs by feature NAME (positions cached per `names` array, so the lookup is paid once per
  * feature set). Per vector:
- * - abstains while the symbol has seen fewer than `warmup` vectors, when a needed feature is
+ * - abstains until the symbol has delivered `warmup` vectors (the `warmup`-th one votes), when a needed feature is
  *   NaN (unless `allowMissing`) or ±Infinity;
  * - binary objectives: p = P(up). BUY if p ≥ buyThreshold (confidence p), SELL if
  *   p ≤ sellThreshold (confidence 1 − p), else HOLD with confidence 1 − |p − 0.5|·2 (how
@@ -114,7 +114,7 @@ export const xgboostModel = (
         if (absent >= 0) throw missingFeatureError(name, features[absent], vector.names);
         lastNames = vector.names;
       }
-      if (seen <= warmup) return abstain(name, vector, `warm-up: ${seen} of ${warmup} candles`);
+      if (seen < warmup) return abstain(name, vector, `warm-up: ${seen} of ${warmup} candles`);
       for (let f = 0; f < row.length; f++) {
         const value = vector.values[positions[f]];
         if (!Number.isFinite(value) && !(params.allowMissing && Number.isNaN(value))) {

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { parseLibsvmRows } from '../../src/models/feature-rows.js';
 import { parseXgboostJson, readXgboostJson } from '../../src/models/xgboost-json.js';
 import { baseMarginOf, compileXgboost, sigmoid32 } from '../../src/models/xgboost-predictor.js';
+import { stumpJson } from './xgboost-stump.js';
 
 const fixtures = 'test/fixtures/xgboost';
 const testRows = parseLibsvmRows(readFileSync(join(fixtures, 'test.libsvm'), 'utf8'), 'test.libsvm', 8).rows;
@@ -66,31 +67,7 @@ test('CSV-style float64 input differs from the CLI only where its text parser is
   assert.ok(differing < 20, `${differing} rows differ`);
 });
 
-/** A one-split model: feature 0 < 0.1f ⇒ left leaf −0.5, else right leaf +0.25; missing ⇒ `defaultLeft`. */
-const stump = (objective: string, baseScore: string, defaultLeft: 0 | 1, numClass = 0): string =>
-  JSON.stringify({
-    version: [1, 7, 4],
-    learner: {
-      feature_names: [],
-      learner_model_param: { base_score: baseScore, num_class: String(numClass), num_feature: '2' },
-      objective: { name: objective },
-      gradient_booster: {
-        name: 'gbtree',
-        model: {
-          tree_info: Array.from({ length: Math.max(1, numClass) }, (_, g) => g),
-          trees: Array.from({ length: Math.max(1, numClass) }, (_, g) => ({
-            left_children: [1, -1, -1],
-            right_children: [2, -1, -1],
-            split_indices: [0, 0, 0],
-            split_conditions: [1.0000000149011612e-1, -0.5 + g, 0.25 * (g + 1)],
-            default_left: [defaultLeft, 0, 0],
-            split_type: [0, 0, 0],
-            tree_param: { num_nodes: '3', size_leaf_vector: '0' },
-          })),
-        },
-      },
-    },
-  });
+const stump = stumpJson;
 
 test('split rule: float32(value) < threshold goes left; a double just below the float32 threshold goes right', () => {
   const predictor = compileXgboost(parseXgboostJson(stump('reg:squarederror', '5E-1', 1), 'stump'));
