@@ -64,6 +64,8 @@ const DAY_MS = 86_400_000;
  *   entry intent passed by, reason = exitReason of the last reducing fill.
  * - `PortfolioSnapshot` after every kline, with that kline's close as the symbol's mark. Feed the
  *   venue first so the kline's fills arrive before the kline itself: the snapshot then reflects them.
+ * - One last `PortfolioSnapshot` on completion when fills or funding arrived after the last kline
+ *   (e.g. the venue's END_OF_DATA exits), so the final account is never stale.
  * Stays silent on everything else (ExecutionResult is ignored: its fills arrive as `Fill` events;
  * PositionLiquidated is informational: the liquidation Fill carries the accounting).
  */
@@ -231,13 +233,20 @@ export const portfolioAccounting = (
         };
       };
 
+      // Whether fills or funding changed the account after the last snapshot, and when the last did.
+      let changedSinceSnapshot = false;
+      let lastChangeTs = 0;
       return source.subscribe({
         next(event) {
           switch (event.kind) {
             case 'fill':
+              changedSinceSnapshot = true;
+              lastChangeTs = Math.max(lastChangeTs, event.ts);
               onFill(event);
               return;
             case 'funding': {
+              changedSinceSnapshot = true;
+              lastChangeTs = Math.max(lastChangeTs, event.ts);
               fundingUsdt += event.amountUsdt;
               const trip = trips.get(event.symbol);
               if (trip !== undefined) trip.fundingUsdt += event.amountUsdt;
@@ -251,6 +260,7 @@ export const portfolioAccounting = (
               return;
             case 'kline':
               marks.set(event.symbol, event.close);
+              changedSinceSnapshot = false;
               subscriber.next(snapshotAt(event.ts));
               return;
             default:
@@ -258,7 +268,11 @@ export const portfolioAccounting = (
           }
         },
         error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
+        complete: () => {
+          // Fills after the last kline (the venue's end-of-data close) still belong in the account.
+          if (changedSinceSnapshot) subscriber.next(snapshotAt(lastChangeTs));
+          subscriber.complete();
+        },
       });
     });
 };

@@ -1,7 +1,7 @@
 // portfolioAccounting: marble specs with hand-computed accounting, and a property test that runs
 // random markets and orders through SimExchange and checks the account invariants.
 import fc from 'fast-check';
-import { from, map, type Observable, toArray } from 'rxjs';
+import { filter, from, map, type Observable, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -137,7 +137,11 @@ test('a flip closes the trade and opens the rest the other way, splitting the fe
       a: fill({ intentId: 'long', qty: 1, price: 100, feeUsdt: 0.05, leverage: 2 }),
       b: fill({ intentId: 'short', side: 'SELL', positionSide: 'SHORT', qty: 3, price: 98, feeUsdt: 0.147 }),
     });
-    const closed = source.pipe(portfolioAccounting({}), map(summary));
+    const closed = source.pipe(
+      portfolioAccounting({}),
+      filter((event) => event.kind === 'trade-closed'),
+      map(summary),
+    );
     // closes 1 of 3: its fee share 0.147 / 3 = 0.049; gross (98 − 100) × 1 = −2; net −2 − 0.099
     expectObservable(closed).toBe('---c-|', {
       c: {
@@ -154,6 +158,21 @@ test('a flip closes the trade and opens the rest the other way, splitting the fe
         reason: 'SIGNAL_EXIT',
       },
     });
+  });
+});
+
+test('fills after the last kline get one final snapshot on completion', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    const source = cold<PortfolioInput>('-k-f-|', {
+      k: kline({ ts: 60_000, close: 100 }),
+      f: fill({ ts: 60_000, qty: 1, price: 100, feeUsdt: 0.05, leverage: 1 }),
+    });
+    const wallets = source.pipe(
+      portfolioAccounting({}),
+      map((e) => (e.kind === 'portfolio' ? e.walletUsdt : Number.NaN)),
+    );
+    // 10 000 before the fill; after it only the 0.05 fee has left the wallet
+    expectObservable(wallets).toBe('-a---(b|)', { a: 10_000, b: 9_999.95 });
   });
 });
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerBacktestCommand } from './cli/backtest-command.js';
+import { registerConfigCommands } from './cli/config-command.js';
+import { reportCliError } from './cli/errors.js';
+import { registerFeaturesCommand } from './cli/features-command.js';
+import { registerModelsCommands } from './cli/models-command.js';
+
+/** `quantum <command>`: the engine's command line. Bad input exits 2 with the place and the fix. */
+const main = async (argv: readonly string[]): Promise<number> => {
+  const program = new Command('quantum')
+    .description('Quantum: a reactive trading engine for Binance USDT-M perpetual futures')
+    .showHelpAfterError()
+    .exitOverride();
+  registerBacktestCommand(program);
+  registerFeaturesCommand(program);
+  registerModelsCommands(program);
+  registerConfigCommands(program);
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    return reportCliError(error);
+  }
+};
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = reportCliError(error);
+  },
+);

@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { UsageError } from '../domain/errors.js';
+import { loadPipelineConfig } from '../pipeline/config.js';
+import { loadMarketReplay } from '../pipeline/market-source.js';
+import { writeFeatureRows } from '../sinks/feature-export.js';
+import { parseTimeOption } from './parse-time.js';
+import { createProgress } from './progress.js';
+
+interface FeaturesFlags {
+  data: string;
+  config?: string;
+  features?: string;
+  from?: string;
+  to?: string;
+  out: string;
+  labelHorizon?: string;
+  labelThreshold?: string;
+  policy: string;
+  progress: boolean;
+}
+
+const positiveInt = (option: string, value: string): number => {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new UsageError(`${option}: expected an integer ≥ 1, got "${value}"`);
+  return Number(value);
+};
+
+/**
+ * `quantum features`: one row per closed candle with the features the pipeline computes — by the
+ * same operator — as CSV (empty cells in warm-up) or libsvm (absent entries), with an optional
+ * forward-return label for training.
+ */
+export const registerFeaturesCommand = (program: Command): void => {
+  program
+    .command('features')
+    .description(
+      'export the pipeline features of a kline file as CSV or libsvm (for training models elsewhere)',
+    )
+    .requiredOption(
+      '-d, --data <file>',
+      'kline file (Binance CSV with or without header, ms or µs; freqtrade JSON; JSONL)',
+    )
+    .requiredOption('-o, --out <file>', 'output: .csv or .libsvm')
+    .option('-c, --config <file>', 'take the feature list from this pipeline (default: the default pipeline)')
+    .option('-f, --features <names>', 'comma-separated feature names, e.g. ema_12,rsi_14,macd_hist_12_26_9')
+    .option(
+      '--from <time>',
+      'first candle close to write (ISO date or ms); indicators warm up on earlier candles',
+    )
+    .option('--to <time>', 'last candle close to write (ISO date or ms)')
+    .option(
+      '--label-horizon <candles>',
+      'add a label: 1 if the close this many candles ahead is higher (see --label-threshold)',
+    )
+    .option('--label-threshold <pct>', 'label threshold in percent (default 0)')
+    .option('--policy <policy>', 'bad rows: fail (default; exit 2 at file:line) or skip', 'fail')
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: FeaturesFlags) => {
+      if (flags.policy !== 'fail' && flags.policy !== 'skip') {
+        throw new UsageError(`--policy: expected fail or skip, got "${flags.policy}"`);
+      }
+      const config = loadPipelineConfig(flags.config);
+      const features = flags.features
+        ? flags.features
+            .split(',')
+            .map((name) => name.trim())
+            .filter((name) => name !== '')
+        : config.features;
+      const from = parseTimeOption('--from', flags.from);
+      const to = parseTimeOption('--to', flags.to);
+      const market = loadMarketReplay(
+        {
+          ...config,
+          data: {
+            ...config.data,
+            source: 'files',
+            path: flags.data,
+            policy: flags.policy,
+            from: undefined,
+            to: undefined,
+          },
+        },
+        { dataPath: flags.data },
+      );
+      for (const issue of market.issues)
+        process.stderr.write(`skipped ${issue.file}:${issue.line}: ${issue.message}\n`);
+      const label =
+        flags.labelHorizon === undefined
+          ? undefined
+          : {
+              horizon: positiveInt('--label-horizon', flags.labelHorizon),
+              thresholdPct: flags.labelThreshold === undefined ? 0 : Number(flags.labelThreshold),
+            };
+      if (label && !Number.isFinite(label.thresholdPct)) {
+        throw new UsageError(`--label-threshold: expected a number (percent), got "${flags.labelThreshold}"`);
+      }
+      const progress = createProgress('features', market.klines.length, 'candles', flags.progress);
+      const result = await writeFeatureRows(market.klines, {
+        features,
+        out: flags.out,
+        from,
+        to,
+        label,
+        onProgress: (done) => progress.update(done),
+      });
+      progress.stop();
+      process.stdout.write(`${result.rows} rows × ${features.length} features → ${result.path}\n`);
+    });
+};

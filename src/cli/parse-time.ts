@@ -1,0 +1,19 @@
+import { UsageError } from '../domain/errors.js';
+
+/**
+ * `--from` / `--to` values: ms since epoch, or an ISO-8601 date/time (`2026-02-01`,
+ * `2026-02-01T12:00Z`). A date without a zone is UTC. Returns ms since epoch.
+ */
+export const parseTimeOption = (option: string, value: string | undefined): number | undefined => {
+  if (value === undefined || value === '') return undefined;
+  if (/^\d{10,16}$/.test(value)) return Number(value.length > 13 ? value.slice(0, 13) : value);
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(iso);
+  const ts = Date.parse(hasZone ? iso : `${iso}Z`);
+  if (Number.isNaN(ts)) {
+    throw new UsageError(
+      `${option}: expected a date like 2026-02-01 or 2026-02-01T12:00Z or ms since epoch, got "${value}"`,
+    );
+  }
+  return ts;
+};

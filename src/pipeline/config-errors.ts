@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors.js';
+
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema | boolean;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  default?: unknown;
+};
+
+/** `risk.maxLeverage`, `models[1].weight`: how a config path reads in a message. */
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    return text === '' ? String(key) : `${text}.${String(key)}`;
+  }, '');
+
+const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((node, key) => {
+    if (node === null || typeof node !== 'object') return undefined;
+    return (node as Record<PropertyKey, unknown>)[key as string];
+  }, input);
+
+const schemaAt = (root: JsonSchema, path: readonly PropertyKey[]): JsonSchema | undefined => {
+  let node: JsonSchema | undefined = root;
+  for (const key of path) {
+    if (node === undefined) return undefined;
+    const options: JsonSchema[] = [node, ...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])];
+    let next: JsonSchema | undefined;
+    for (const option of options) {
+      if (typeof key === 'number' && option.items) next = option.items;
+      else if (option.properties?.[String(key)]) next = option.properties[String(key)];
+      if (next) break;
+    }
+    node = next;
+  }
+  return node;
+};
+
+const describeValue = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+};
+
+/** Plain words for what a JSON schema node accepts: "a number ≤ 125", "one of fixed-fraction, atr-stop". */
+export const describeExpected = (schema: JsonSchema | undefined): string | undefined => {
+  if (!schema) return undefined;
+  if (schema.enum) return `one of ${schema.enum.map((v) => String(v)).join(', ')}`;
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (alternatives) {
+    const parts = alternatives.map(describeExpected).filter((p): p is string => p !== undefined);
+    return parts.length > 0 ? parts.join(' or ') : undefined;
+  }
+  const type = Array.isArray(schema.type) ? schema.type.filter((t) => t !== 'null')[0] : schema.type;
+  const bounds: string[] = [];
+  // zod's int() adds ±MAX_SAFE_INTEGER bounds that say nothing to a reader.
+  const shown = (bound: number | undefined): bound is number => bound !== undefined && Math.abs(bound) < 9e15;
+  if (shown(schema.minimum)) bounds.push(`≥ ${schema.minimum}`);
+  if (shown(schema.exclusiveMinimum)) bounds.push(`> ${schema.exclusiveMinimum}`);
+  if (shown(schema.maximum)) bounds.push(`≤ ${schema.maximum}`);
+  if (shown(schema.exclusiveMaximum)) bounds.push(`< ${schema.exclusiveMaximum}`);
+  const noun =
+    type === 'integer'
+      ? 'an integer'
+      : type === 'number'
+        ? 'a number'
+        : type === 'string'
+          ? 'a string'
+          : type === 'boolean'
+            ? 'true or false'
+            : type === 'array'
+              ? 'a list'
+              : type === 'object'
+                ? 'a mapping'
+                : undefined;
+  if (!noun) return undefined;
+  return bounds.length > 0 ? `${noun} ${bounds.join(' and ')}` : noun;
+};
+
+/**
+ * Turns zod issues into one line per problem that names the config path, what was expected and
+ * what was found: `risk.maxLeverage: expected a number ≤ 125, got "ten"`.
+ */
+export const formatConfigIssues = (
+  schema: z.ZodType,
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+): string[] => {
+  let root: JsonSchema = {};
+  try {
+    root = z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as JsonSchema;
+  } catch {
+    // A schema JSON Schema cannot express: fall back to zod's own words below.
+  }
+  return issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const known = Object.keys(schemaAt(root, issue.path)?.properties ?? {});
+      return issue.keys
+        .map((key) => {
+          const where = formatPath([...issue.path, key]);
+          return `${where}: unknown key${known.length > 0 ? `; expected one of ${known.join(', ')}` : ''}`;
+        })
+        .join('\n');
+    }
+    const where = formatPath(issue.path) || '(top level)';
+    const got = describeValue(valueAt(input, issue.path));
+    if (issue.code === 'custom') return `${where}: ${issue.message}`;
+    const expected =
+      describeExpected(schemaAt(root, issue.path)) ?? issue.message.replace(/^Invalid input: /, '');
+    return `${where}: expected ${expected}, got ${got}`;
+  });
+};
+
+/** Parse `input` with `schema`, or throw a ConfigError listing every bad path (source names the file). */
+export const parseConfig = <S extends z.ZodType>(schema: S, input: unknown, source: string): z.output<S> => {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const lines = formatConfigIssues(schema, result.error.issues, input);
+  throw new ConfigError(`${source}: invalid pipeline config\n  ${lines.join('\n  ')}`, source);
+};

@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors.js';
+import { SymbolFilters } from '../domain/index.js';
+import { simExchangeParams } from '../exchange/sim-exchange-params.js';
+import { emaTrendRsiParams, macdAdxParams } from '../models/rule-models.js';
+import { ensembleVoteParams } from '../operators/ensemble-vote.js';
+import { DEFAULT_FEATURES, parseFeatureName } from '../operators/feature-names.js';
+import { orderBracketParams } from '../operators/order-bracket.js';
+import { positionMonitorParams } from '../operators/position-monitor.js';
+import { positionSizingParams } from '../operators/position-sizing.js';
+import { riskGatesParams } from '../operators/risk-gates.js';
+import { signalToIntentParams } from '../operators/signal-to-intent.js';
+import { dataPolicy } from '../streams/data-quality.js';
+import { syntheticMarketParams } from '../streams/synthetic-market.js';
+import { parseConfig } from './config-errors.js';
+import { DEFAULT_CONFIG_YAML } from './default-config.js';
+
+/** A date in the config: ISO-8601 (`2026-02-01`, `2026-02-01T12:00Z`, UTC when no zone) or ms since epoch. */
+const ConfigTime = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .refine(
+      (text) => !Number.isNaN(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text)),
+      {
+        message: 'expected an ISO date such as 2026-02-01 or 2026-02-01T12:00Z',
+      },
+    ),
+]);
+
+/** Where market data comes from: the seeded synthetic market, or recorded files (a file or a folder). */
+const dataConfig = z
+  .object({
+    source: z.enum(['synthetic', 'files']).default('synthetic'),
+    /** File or directory of Binance kline CSV, freqtrade JSON or JSONL (relative to the config file). */
+    path: z.string().optional(),
+    /** Bad rows: `skip` drops and reports them (dead letters), `fail` stops with file:line. */
+    policy: dataPolicy,
+    symbols: z.array(z.string()).optional(),
+    from: ConfigTime.optional(),
+    to: ConfigTime.optional(),
+    /** Parameters of the synthetic market (its `seed` is the run's seed unless set here). */
+    synthetic: syntheticMarketParams.omit({ seed: true }).prefault({}),
+  })
+  .strict()
+  .refine((data) => data.source !== 'files' || data.path !== undefined, {
+    message: 'source "files" needs data.path (a kline file or a folder of them)',
+    path: ['path'],
+  });
+
+/** Rule models: their params are their own module's schema; `name` defaults to the type. */
+const emaRsiModelConfig = z
+  .object({
+    type: z.literal('ema-rsi'),
+    weight: z.number().finite().nonnegative().default(1),
+    params: emaTrendRsiParams.prefault({}),
+  })
+  .strict();
+const macdAdxModelConfig = z
+  .object({
+    type: z.literal('macd-adx'),
+    weight: z.number().finite().nonnegative().default(1),
+    params: macdAdxParams.prefault({}),
+  })
+  .strict();
+/** A model trained elsewhere (XGBoost JSON) and imported into the registry (`quantum models import`). */
+const xgboostModelConfig = z
+  .object({
+    type: z.literal('xgboost'),
+    /** Registry reference `name`, `name@version`, or a path to a model directory / JSON file. */
+    model: z.string().min(1),
+    name: z.string().min(1).optional(),
+    weight: z.number().finite().nonnegative().default(1),
+    /** Registry root (relative to the config file). */
+    root: z.string().default('models'),
+    /** Binary classifiers: BUY when P(up) ≥ buyThreshold, SELL when ≤ sellThreshold. */
+    buyThreshold: z.number().min(0).max(1).default(0.55),
+    sellThreshold: z.number().min(0).max(1).default(0.45),
+    /** Let XGBoost see missing (NaN) features instead of abstaining during warm-up. */
+    allowMissing: z.boolean().default(false),
+  })
+  .strict();
+const modelConfig = z.discriminatedUnion('type', [emaRsiModelConfig, macdAdxModelConfig, xgboostModelConfig]);
+export type ModelConfig = z.output<typeof modelConfig>;
+
+const outputConfig = z
+  .object({
+    /** Folder for report.json, trades.csv, equity.csv, report.html (relative to the working directory). */
+    dir: z.string().default('reports/latest'),
+    /** Display time zone of the HTML report (stored timestamps stay UTC). */
+    timeZone: z.string().default('UTC'),
+    /** Progress bar on stderr. */
+    progress: z.boolean().default(true),
+  })
+  .strict();
+
+/**
+ * The pipeline: one YAML document that reads like the trading idea. Each section is the params
+ * schema of the module that runs it, so a module brings its own validation and defaults. Unknown
+ * keys are rejected everywhere. Shared facts live once: `symbols` (exchange filters) feed the
+ * risk gates, the monitor and the venue; `exchange.initialBalanceUsdt` is the sizer's and the
+ * gates' starting equity; `risk.maxDrawdownPct` drives both the gate and the kill switch.
+ */
+export const pipelineConfig = z
+  .object({
+    name: z.string().min(1).default('default'),
+    description: z.string().optional(),
+    /** Seed of every random choice (synthetic market, slippage draws): same seed ⇒ same trades. */
+    seed: z.number().int().default(42),
+    data: dataConfig.prefault({}),
+    features: z
+      .array(z.string())
+      .min(1)
+      .default([...DEFAULT_FEATURES]),
+    models: z
+      .array(modelConfig)
+      .min(1)
+      .prefault([{ type: 'ema-rsi' }, { type: 'macd-adx' }]),
+    ensemble: ensembleVoteParams.omit({ weights: true }).prefault({}),
+    strategy: signalToIntentParams.prefault({}),
+    sizing: positionSizingParams.omit({ initialEquityUsdt: true }).prefault({}),
+    risk: riskGatesParams
+      .omit({ initialEquityUsdt: true, filters: true })
+      .extend({ flattenOnKill: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
+    monitor: positionMonitorParams.omit({ filters: true }).prefault({}),
+    orders: orderBracketParams.prefault({}),
+    exchange: simExchangeParams.omit({ filters: true }).prefault({}),
+    /** Exchange filters per symbol (tick size, step size, min notional, maintenance margin). */
+    symbols: z.record(z.string(), SymbolFilters.partial()).default({}),
+    output: outputConfig.prefault({}),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    config.features.forEach((name, index) => {
+      try {
+        parseFeatureName(name, `features[${index}]`);
+      } catch (error) {
+        context.addIssue({ code: 'custom', path: ['features', index], message: (error as Error).message });
+      }
+    });
+    const names = new Set<string>();
+    config.models.forEach((model, index) => {
+      const name = modelName(model);
+      if (names.has(name)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['models', index],
+          message: `duplicate model name "${name}"`,
+        });
+      }
+      names.add(name);
+      if (model.type === 'xgboost') return;
+      const needed = model.type === 'ema-rsi' ? [model.params.fast, model.params.slow, model.params.rsi] : [];
+      for (const feature of needed) {
+        if (!config.features.includes(feature)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['models', index, 'params'],
+            message: `model "${name}" reads feature "${feature}", which is not in features; add it there`,
+          });
+        }
+      }
+    });
+  });
+export type PipelineConfig = z.output<typeof pipelineConfig>;
+export type PipelineConfigInput = z.input<typeof pipelineConfig>;
+
+/** The name a model votes under. */
+export const modelName = (model: ModelConfig): string =>
+  model.type === 'xgboost' ? (model.name ?? model.model.replace(/[@/\\].*$/, '')) : model.params.name;
+
+/** Ensemble weights by model name, from the model entries. */
+export const ensembleWeights = (config: PipelineConfig): Record<string, number> =>
+  Object.fromEntries(config.models.map((model) => [modelName(model), model.weight]));
+
+/** A config time as ms since epoch (dates without a zone are UTC). */
+export const configTimeMs = (value: string | number | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return value;
+  return Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+};
+
+/** Validate a config object (from YAML or code); `source` names it in errors. */
+export const parsePipelineConfig = (input: unknown, source = 'config'): PipelineConfig =>
+  parseConfig(pipelineConfig, input ?? {}, source);
+
+/** Parse YAML text into a validated config; YAML syntax errors name the line and column. */
+export const parsePipelineYaml = (text: string, source = 'config'): PipelineConfig => {
+  let document: unknown;
+  try {
+    document = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const position = error.linePos?.[0];
+      const where = position ? `${source}:${position.line}:${position.col}` : source;
+      throw new ConfigError(`${where}: ${error.message.split('\n')[0]}`, where);
+    }
+    throw error;
+  }
+  return parsePipelineConfig(document, source);
+};
+
+/** Load a pipeline config file, or the embedded default when `path` is undefined. */
+export const loadPipelineConfig = (path?: string): PipelineConfig => {
+  if (path === undefined) return parsePipelineYaml(DEFAULT_CONFIG_YAML, '(default config)');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `${path}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      path,
+    );
+  }
+  return parsePipelineYaml(text, path);
+};

@@ -1,0 +1,69 @@
+import type { EngineEvent } from '../domain/index.js';
+
+/** Counts of what a run did, by kind, for the report and the terminal. */
+export interface RunStats {
+  record(event: EngineEvent): void;
+  summary(): Record<string, unknown>;
+}
+
+/**
+ * Tallies engine events: actionable signals, intents, orders by type, fills, rejections by code,
+ * funding, liquidations, kill-switch trips, and every model's votes inside actionable signals
+ * (`{ ema-rsi: { BUY: 10, SELL: 7, HOLD: 3, abstain: 0 } }`).
+ */
+export const createRunStats = (): RunStats => {
+  const counts = new Map<string, number>();
+  const votes = new Map<string, { BUY: number; SELL: number; HOLD: number; abstain: number }>();
+  const add = (key: string, n = 1): void => {
+    counts.set(key, (counts.get(key) ?? 0) + n);
+  };
+  return {
+    record(event) {
+      switch (event.kind) {
+        case 'signal':
+          add(`signals.${event.action}`);
+          for (const vote of event.votes) {
+            let tally = votes.get(vote.model);
+            if (!tally) {
+              tally = { BUY: 0, SELL: 0, HOLD: 0, abstain: 0 };
+              votes.set(vote.model, tally);
+            }
+            if (vote.action === null) tally.abstain++;
+            else tally[vote.action]++;
+          }
+          return;
+        case 'intent':
+          add('intents');
+          return;
+        case 'order':
+          add(`orders.${event.type}`);
+          return;
+        case 'cancel':
+          add('cancels');
+          return;
+        case 'fill':
+          add('fills');
+          return;
+        case 'execution':
+          if (event.status === 'REJECTED') add(`rejected.${event.errorCode ?? 'unknown'}`);
+          return;
+        case 'funding':
+          add('fundingPayments');
+          return;
+        case 'liquidation':
+          add('liquidations');
+          return;
+        case 'kill-switch':
+          add('killSwitchTrips');
+          return;
+        default:
+          return;
+      }
+    },
+    summary() {
+      const sortedCounts = Object.fromEntries([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+      const modelVotes = Object.fromEntries([...votes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+      return { counts: sortedCounts, modelVotes };
+    },
+  };
+};
