@@ -13,17 +13,21 @@ export interface ModelsCommandIo {
 const defaultIo: ModelsCommandIo = { out: (text) => process.stdout.write(text), now: () => Date.now() };
 
 /**
- * The shortest decimal that reads back as the same float32 (what the XGBoost CLI prints), e.g.
- * 0.6875211 rather than 0.687521100044250488; integers and non-finite values as they are.
+ * A prediction as the XGBoost CLI prints it: C's `%.9g` (9 significant digits — enough to read
+ * back the same float32 — trailing zeros dropped, exponent form below 1e-4 or from 1e9), so
+ * `quantum models predict` output can be diffed against `xgboost task=pred` output as text.
  */
-export const formatFloat32 = (value: number): string => {
-  if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
-  const target = Math.fround(value);
-  for (let digits = 1; digits < 9; digits++) {
-    const text = String(Number(value.toPrecision(digits)));
-    if (Math.fround(Number(text)) === target) return text;
+export const formatPrediction = (value: number): string => {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  const [mantissa, exponentText] = value.toExponential(8).split('e');
+  const exponent = Number(exponentText);
+  const trim = (text: string): string => (text.includes('.') ? text.replace(/\.?0+$/, '') : text);
+  if (exponent < -4 || exponent >= 9) {
+    const sign = exponent < 0 ? '-' : '+';
+    return `${trim(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
   }
-  return String(Number(value.toPrecision(9)));
+  return trim(value.toFixed(8 - exponent));
 };
 
 const parseList = (text: string, option: string): string[] => {
@@ -109,7 +113,7 @@ const runPredict = (
   for (const row of rows) {
     if (options.margin === true) loaded.predictor.predictMargin(row, out);
     else loaded.predictor.predict(row, out);
-    lines.push(Array.from(out, formatFloat32).join(','));
+    lines.push(Array.from(out, formatPrediction).join(','));
   }
   io.out(lines.length > 0 ? `${lines.join('\n')}\n` : '');
 };
@@ -123,7 +127,7 @@ const runPredict = (
  * - `predict --model <path|name[@version]> --data <file.libsvm|file.csv> [--root dir] [--margin]`:
  *   one line per input row — binary: P(class 1); multiclass (softprob and softmax): the class
  *   probabilities comma-separated; regression: the value; `--margin`: raw margins. Numbers are
- *   the shortest text that reads back as the same float32, as the XGBoost CLI prints them.
+ *   printed like the XGBoost CLI prints them (`formatPrediction`, %.9g).
  * Errors are thrown (UsageError, ModelError, DataError); the main CLI prints them and exits 2.
  */
 export const registerModelsCommands = (program: Command, io: ModelsCommandIo = defaultIo): Command => {
