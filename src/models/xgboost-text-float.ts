@@ -74,3 +74,25 @@ const uint64ToNumber = (digits: string): number => {
   if (digits.length <= 15) return Number(digits);
   return Number(BigInt(digits) & 0xffffffffffffffffn);
 };
+
+/**
+ * Text that the XGBoost CLI (`parseXgboostFloat`) reads back as exactly `Math.fround(value)`, the
+ * float32 our engine feeds the model for the same value — so a model trained by the CLI on a
+ * libsvm export sees the very numbers the engine will predict on. Writing the full double
+ * (`String(value)`) does not do that: about 1.5 % of values land one float32 step away, which
+ * moves a row across a split threshold now and then (seen in the round-trip test).
+ * Why it works: the float32's own shortest text splits into an integer part and a fraction that
+ * are each exactly float32, so dmlc's two roundings are exact; tiny values are written without an
+ * exponent (dmlc applies exponents by float32 multiplication, which rounds). Exact for 0 and
+ * 1e-10 ≤ |value| < 2^64 (dmlc's integer part is a uint64); outside, it may be a step off.
+ */
+export const formatXgboostFloat = (value: number): string => {
+  const single = Math.fround(value);
+  const text = String(single);
+  if (!text.includes('e') || !Number.isFinite(single)) return text;
+  // |x| < 1e-6 prints with an exponent: spell it out with the 19 fraction digits dmlc reads.
+  if (Math.abs(single) < 1) return single.toFixed(19).replace(/0+$/, '');
+  // ≥ 1e21: an integer-valued float32; every digit fits dmlc's uint64 below 2^64. Above, dmlc
+  // overflows whatever the text, so keep the shortest form.
+  return Math.abs(single) < 2 ** 64 ? BigInt(single).toString() : text;
+};

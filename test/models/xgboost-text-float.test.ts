@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseXgboostFloat } from '../../src/models/xgboost-text-float.js';
+import { createPrng } from '../../src/domain/prng.js';
+import { formatXgboostFloat, parseXgboostFloat } from '../../src/models/xgboost-text-float.js';
 
 test('short decimals read as their float32', () => {
   for (const text of ['0', '1', '-2.5', '0.1', '123.456', '1e3', '2.5E-2', '+7']) {
@@ -30,6 +31,24 @@ test('inf, nan and text without digits', () => {
   assert.ok(Number.isNaN(parseXgboostFloat('nan')));
   assert.ok(Number.isNaN(parseXgboostFloat('abc')));
   assert.ok(Number.isNaN(parseXgboostFloat('')));
+});
+
+test('formatXgboostFloat text reads back as exactly Math.fround(value), where String(value) often does not', () => {
+  const prng = createPrng('format');
+  let misreadFull = 0;
+  for (let i = 0; i < 200_000; i++) {
+    // 1e-10 … 1e18, both signs: the documented exact range.
+    const sign = prng.next() < 0.5 ? -1 : 1;
+    const value = sign * (1 + 9 * prng.next()) * 10 ** (prng.int(28) - 10);
+    assert.is(parseXgboostFloat(formatXgboostFloat(value)), Math.fround(value), `${value}`);
+    if (parseXgboostFloat(String(value)) !== Math.fround(value)) misreadFull++;
+  }
+  assert.ok(misreadFull > 1000, `String(value) misread ${misreadFull} times`);
+  for (const value of [0, 1, -1, 2 ** 24 + 2, 1e19, 4.7e-7]) {
+    assert.is(parseXgboostFloat(formatXgboostFloat(value)), Math.fround(value), `${value}`);
+  }
+  assert.is(formatXgboostFloat(0.1), '0.10000000149011612');
+  assert.is(formatXgboostFloat(Number.NaN), 'NaN');
 });
 
 test.run();
