@@ -51,10 +51,16 @@ export const baseMarginOf = (objective: XgboostObjective, baseScore: number): nu
  * follows the node's default direction, and leaf values are added to the margin one tree at a
  * time in float32, starting from the base margin — the order XGBoost's CPU predictor uses.
  * @param doc a model from `parseXgboostJson` / `readXgboostJson`
+ * @param layout node layout: 'complete' (level-order complete trees, fastest, memory 2^depth
+ *   per tree), 'linked' (child pointers, any depth); 'auto' picks complete up to depth 10
  * @returns a predictor; it keeps one scratch row, so use one predictor per thread of work
  */
-export const compileXgboost = (doc: XgboostModelDoc): XgboostPredictor => {
-  const addTrees = doc.maxDepth <= COMPLETE_MAX_DEPTH ? completeForest(doc) : linkedForest(doc);
+export const compileXgboost = (
+  doc: XgboostModelDoc,
+  layout: 'auto' | 'complete' | 'linked' = 'auto',
+): XgboostPredictor => {
+  const complete = layout === 'complete' || (layout === 'auto' && doc.maxDepth <= COMPLETE_MAX_DEPTH);
+  const addTrees = complete ? completeForest(doc) : linkedForest(doc);
   const numFeature = doc.numFeature;
   const numGroup = doc.numGroup;
   const treeCount = doc.trees.length;

@@ -118,6 +118,17 @@ test('multi:softprob: softmax over the class margins (hand-computed)', () => {
   assert.equal(Array.from(predictor.predictMargin([1])), margins);
 });
 
+test('the linked layout (deep trees) predicts exactly like the complete layout', () => {
+  for (const model of ['binary', 'multi', 'reg', 'dart']) {
+    const doc = readXgboostJson(join(fixtures, `${model}.json`));
+    const complete = compileXgboost(doc, 'complete');
+    const linked = compileXgboost(doc, 'linked');
+    for (const row of testRows) {
+      assert.equal(Array.from(linked.predictMargin(row)), Array.from(complete.predictMargin(row)), model);
+    }
+  }
+});
+
 test('predict can write into a caller buffer (no allocation)', () => {
   const predictor = compileXgboost(readXgboostJson(join(fixtures, 'multi.json')));
   const out = new Float64Array(3);
