@@ -153,7 +153,16 @@ export const pipelineConfig = z
         });
       }
       names.add(name);
-      if (model.type === 'xgboost') return;
+      if (model.type === 'xgboost') {
+        if (model.name === undefined && /[/\\]|\.json$/i.test(model.model)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['models', index, 'name'],
+            message: `a model given by path ("${model.model}") needs a name for its votes; add name: …`,
+          });
+        }
+        return;
+      }
       const needed = model.type === 'ema-rsi' ? [model.params.fast, model.params.slow, model.params.rsi] : [];
       for (const feature of needed) {
         if (!config.features.includes(feature)) {
@@ -171,7 +180,7 @@ export type PipelineConfigInput = z.input<typeof pipelineConfig>;
 
 /** The name a model votes under. */
 export const modelName = (model: ModelConfig): string =>
-  model.type === 'xgboost' ? (model.name ?? model.model.replace(/[@/\\].*$/, '')) : model.params.name;
+  model.type === 'xgboost' ? (model.name ?? model.model.replace(/@.*$/, '')) : model.params.name;
 
 /** Ensemble weights by model name, from the model entries. */
 export const ensembleWeights = (config: PipelineConfig): Record<string, number> =>

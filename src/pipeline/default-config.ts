@@ -50,11 +50,11 @@ strategy:
   allowShort: true
 
 sizing:
-  method: atr-stop           # risk 1% of equity with a 2 ATR stop, target 2R
-  riskPct: 1
-  atrMultiplier: 2
-  rewardRisk: 2
-  maxLeverage: 5
+  method: fixed-fraction     # post 10% of equity as margin at 3x; or atr-stop (riskPct, atrMultiplier)
+  fraction: 0.1
+  leverage: 3
+  stopLossPct: 1.5
+  takeProfitPct: 3
 
 risk:
   maxLeverage: 5

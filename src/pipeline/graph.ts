@@ -144,7 +144,8 @@ export const tradingGraph =
         signals$.pipe(filter((signal) => signal.action !== 'HOLD')),
         intents$,
         sized$.pipe(filter(isKind('denied'))),
-        gated$,
+        // The kill switch operator announces the trip; the gates' own notice would repeat it.
+        gated$.pipe(filter((event) => event.kind !== 'kill-switch')),
       ) as Observable<EngineEvent>;
 
       return new Observable<EngineEvent>((subscriber) => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import type { FeatureVector } from '../domain/feature-vector.js';
 import type { Kline } from '../domain/kline.js';
+import { formatXgboostFloat } from '../models/xgboost-text-float.js';
 import { DEFAULT_FEATURES } from '../operators/feature-names.js';
 import { featureVectors } from '../operators/feature-vector.js';
 
@@ -76,7 +77,9 @@ const formatOf = (out: string, format: FeatureExportParams['format']): 'csv' | '
  *
  * - CSV: header `ts,symbol,<names…>[,label]`; a feature in warm-up is an empty cell; numbers are
  *   `String(x)` (shortest text that round-trips the double).
- * - libsvm: `<label> <index>:<value> …` with 0-based feature indexes in name order; a feature in
+ * - libsvm: `<label> <index>:<value> …` with 0-based feature indexes in name order, values written
+ *   by `formatXgboostFloat` so XGBoost's text parser reads exactly the float32 the engine feeds the
+ *   model (plain `String(x)` is misread one float32 step off for ~1.5 % of values); a feature in
  *   warm-up is omitted (XGBoost reads it as missing); label 0 when no label is requested.
  * - Label (optional): 1 if close[t+h]/close[t] − 1 > thresholdPct/100 else 0, with h candles of
  *   the same symbol. Rows without a future close (the last h of each symbol, or of the input)
@@ -130,7 +133,8 @@ export const writeFeatureRows = async (
     }
     if (label !== undefined && row.label === undefined) return undefined;
     let line = String(row.label ?? 0);
-    for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) line += ` ${i}:${values[i]}`;
+    for (let i = 0; i < values.length; i++)
+      if (!Number.isNaN(values[i])) line += ` ${i}:${formatXgboostFloat(values[i])}`;
     return `${line}\n`;
   };
 

@@ -109,7 +109,7 @@ if (!hasXgboost) {
     vectors = await lastValueFrom(from(klines).pipe(featureVectors({ features }), toArray()));
   });
 
-  test('export → CLI train/predict → import → our model on the operator vectors: equal to 1e-6 but where the CLI misreads text', () => {
+  test('export → CLI train/predict → import → our model on the operator vectors: every row equal to 1e-6', () => {
     // libsvm leaves out the last `horizon` candles (no future close for their label).
     assert.is(rows, candleCount - horizon);
     const { cliPredictions, model } = trainPredictImport(dir, 'train.libsvm', features);
@@ -135,9 +135,10 @@ if (!hasXgboost) {
       );
       assert.ok(misread, `row ${i} differs without a misread value`);
     }
-    assert.ok(beyond.length <= rows / 1000, `${beyond.length} rows differ`);
+    // The export writes values with formatXgboostFloat, so the CLI reads our float32s exactly.
+    assert.is(beyond.length, 0, `${beyond.length} rows differ by more than 1e-6`);
     process.stdout.write(
-      `round-trip (String(value) export): ${rows} rows, ${beyond.length} beyond 1e-6 (max ${maxAbsDiff.toExponential(2)}), ` +
+      `round-trip (formatXgboostFloat export): ${rows} rows, ${beyond.length} beyond 1e-6 (max ${maxAbsDiff.toExponential(2)}), ` +
         `all explained by the CLI's text parse; max ${maxFromCliParse.toExponential(2)} on the CLI's own parse\n`,
     );
   });
