@@ -17,8 +17,9 @@ import { DEFAULT_FEATURES } from '../../src/operators/feature-names.js';
 import { featureVectors } from '../../src/operators/feature-vector.js';
 import { writeFeatureRows } from '../../src/sinks/feature-export.js';
 import { readKlineCsv } from '../../src/streams/kline-csv.js';
+import { sharedData } from '../shared-data.js';
 
-const dataFile = '/work/shared/data/klines/AVAXUSDT-1m-2026-02.csv';
+const dataFile = sharedData('klines/AVAXUSDT-1m-2026-02.csv');
 const candleCount = 5000;
 const horizon = 5;
 const hasXgboost = spawnSync('xgboost', ['--version'], { encoding: 'utf8' }).status === 0;

@@ -4,8 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DataError } from '../../src/domain/index.js';
 import { parseFreqtradeJson, readFreqtradeJson } from '../../src/streams/freqtrade-json.js';
+import { sharedData } from '../shared-data.js';
 
-const DATA = '/work/shared/data/klines';
+const DATA = sharedData('klines');
 
 if (existsSync(DATA)) {
   test('reads XRPUSDT 5m futures candles with first and last values of the file', () => {

@@ -4,9 +4,10 @@ import * as assert from 'uvu/assert';
 import type { Kline } from '../../src/domain/index.js';
 import { readFreqtradeJson } from '../../src/streams/freqtrade-json.js';
 import { attachFunding, parseFundingCsv, readFundingCsv } from '../../src/streams/funding-csv.js';
+import { sharedData } from '../shared-data.js';
 
-const FUNDING = '/work/shared/data/funding/XRPUSDT-funding.csv';
-const KLINES = '/work/shared/data/klines/XRPUSDT-5m-futures.freqtrade.json';
+const FUNDING = sharedData('funding/XRPUSDT-funding.csv');
+const KLINES = sharedData('klines/XRPUSDT-5m-futures.freqtrade.json');
 
 const kline = (openTime: number, intervalMs = 60_000): Kline => ({
   kind: 'kline',

@@ -4,8 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kline } from '../../src/domain/index.js';
 import { parseKlineCsv, readKlineCsv, toEpochMs } from '../../src/streams/kline-csv.js';
+import { sharedData } from '../shared-data.js';
 
-const DATA = '/work/shared/data/klines';
+const DATA = sharedData('klines');
 const FIXTURES = join(import.meta.dirname, '../fixtures/klines');
 const hasData = existsSync(DATA);
 

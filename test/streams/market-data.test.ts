@@ -7,8 +7,9 @@ import { DataError } from '../../src/domain/index.js';
 import { writeJsonl } from '../../src/streams/jsonl-events.js';
 import { loadMarketData } from '../../src/streams/market-data.js';
 import { syntheticMarket } from '../../src/streams/synthetic-market.js';
+import { sharedData } from '../shared-data.js';
 
-const DATA = '/work/shared/data/klines';
+const DATA = sharedData('klines');
 
 if (existsSync(DATA)) {
   test('loads a directory: every format, symbols in order, the finest interval per symbol', () => {

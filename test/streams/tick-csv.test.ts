@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseTickCsv, readTickCsv } from '../../src/streams/tick-csv.js';
+import { sharedData } from '../shared-data.js';
 
-const TRADES = '/work/shared/data/trades/ETHUSDT-trades-2023-02-02.csv';
+const TRADES = sharedData('trades/ETHUSDT-trades-2023-02-02.csv');
 
 if (existsSync(TRADES)) {
   test('reads 1,000 ETHUSDT trades; symbol from the name, side upper-cased', () => {

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { DataError, type Kline, type Tick } from '../../src/domain/index.js';
 import { readTickCsv } from '../../src/streams/tick-csv.js';
 import { ticksToKlines } from '../../src/streams/ticks-to-klines.js';
+import { sharedData } from '../shared-data.js';
 
 const T0 = 1_767_225_600_000;
 const tick = (
@@ -173,7 +174,7 @@ test('marble: a late tick is dropped by default and fails the stream with lateTi
   });
 });
 
-const TRADES = '/work/shared/data/trades/ETHUSDT-trades-2023-02-02.csv';
+const TRADES = sharedData('trades/ETHUSDT-trades-2023-02-02.csv');
 if (existsSync(TRADES)) {
   test('1,000 real ETHUSDT trades make 3 closed 1m candles matching a hand aggregation', () => {
     const { ticks, issues } = readTickCsv(TRADES);

@@ -2,8 +2,9 @@
 // indicator tests do not depend on the stream readers. Returns undefined when the data folder is
 // absent, and tests then register nothing.
 import { existsSync, readFileSync } from 'node:fs';
+import { sharedData } from '../../shared-data.js';
 
-export const AVAX_CSV = '/work/shared/data/klines/AVAXUSDT-1m-2026-02.csv';
+export const AVAX_CSV = sharedData('klines/AVAXUSDT-1m-2026-02.csv');
 
 export interface CandleColumns {
   readonly ts: number[];

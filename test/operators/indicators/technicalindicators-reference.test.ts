@@ -22,8 +22,9 @@ import { Stochastic } from '../../../src/operators/indicators/stochastic.js';
 import type { StreamingIndicator } from '../../../src/operators/indicators/streaming-indicator.js';
 import { WilliamsR } from '../../../src/operators/indicators/williams-r.js';
 import { Wma } from '../../../src/operators/indicators/wma.js';
+import { sharedData } from '../../shared-data.js';
 
-const DIR = '/work/shared/data/indicators/technicalindicators';
+const DIR = sharedData('indicators/technicalindicators');
 
 interface Reference {
   params: Record<string, number>;
