@@ -28,7 +28,7 @@ export const positionSizingParams = z
     /** atr-stop: stop distance in ATRs. */
     atrMultiplier: z.number().positive().default(2),
     /** atr-stop: highest leverage the sizer may ask for; the position shrinks to fit. */
-    maxLeverage: z.number().positive().default(5),
+    maxLeverage: z.number().positive().max(125).default(5),
   })
   .strict();
 export type PositionSizingParams = z.output<typeof positionSizingParams>;

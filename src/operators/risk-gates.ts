@@ -19,7 +19,7 @@ export const riskGatesParams = z
     /** daily-loss: deny while (dayStartEquity − equity) / dayStartEquity ≥ this, percent. */
     dailyLossPct: z.number().positive().max(100).default(5),
     /** max-leverage: highest leverage allowed (also capped by the symbol's filter). */
-    maxLeverage: z.number().positive().default(5),
+    maxLeverage: z.number().positive().max(125).default(5),
     /** max-leverage: clamp an excess leverage to the max instead of denying. */
     clampLeverage: z.boolean().default(false),
     /** max-open-positions: open positions allowed at once. */

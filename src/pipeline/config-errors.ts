@@ -117,7 +117,9 @@ export const formatConfigIssues = (
     }
     const where = formatPath(issue.path) || '(top level)';
     const got = describeValue(valueAt(input, issue.path));
-    if (issue.code === 'custom') return `${where}: ${issue.message}`;
+    // Module validators may already prefix their path (`features[1]: …`); say it once.
+    if (issue.code === 'custom')
+      return issue.message.startsWith(`${where}: `) ? issue.message : `${where}: ${issue.message}`;
     const expected =
       describeExpected(schemaAt(root, issue.path)) ?? issue.message.replace(/^Invalid input: /, '');
     return `${where}: expected ${expected}, got ${got}`;

@@ -113,7 +113,16 @@ export const pipelineConfig = z
     features: z
       .array(z.string())
       .min(1)
-      .default([...DEFAULT_FEATURES]),
+      .default([...DEFAULT_FEATURES])
+      .superRefine((names, context) => {
+        names.forEach((name, index) => {
+          try {
+            parseFeatureName(name, `features[${index}]`);
+          } catch (error) {
+            context.addIssue({ code: 'custom', path: [index], message: (error as Error).message });
+          }
+        });
+      }),
     models: z
       .array(modelConfig)
       .min(1)
@@ -135,13 +144,6 @@ export const pipelineConfig = z
   })
   .strict()
   .superRefine((config, context) => {
-    config.features.forEach((name, index) => {
-      try {
-        parseFeatureName(name, `features[${index}]`);
-      } catch (error) {
-        context.addIssue({ code: 'custom', path: ['features', index], message: (error as Error).message });
-      }
-    });
     const names = new Set<string>();
     config.models.forEach((model, index) => {
       const name = modelName(model);
