@@ -34,7 +34,7 @@ export const ModelPrediction = z
   .readonly();
 export type ModelPrediction = z.infer<typeof ModelPrediction>;
 
-/** The ensemble's verdict (`SignalGenerated`), keeping every model's vote ("XGB BUY 85%, LGBM BUY 76% → BUY 51%"). */
+/** The ensemble's verdict (`SignalGenerated`), keeping every model's vote ("XGB BUY 85%, LGBM BUY 76% → BUY 81%"). */
 export const Signal = z
   .object({
     kind: z.literal('signal'),
@@ -51,12 +51,16 @@ export const Signal = z
   .readonly();
 export type Signal = z.infer<typeof Signal>;
 
-/** Human summary of a signal: `XGB BUY 85%, LGBM BUY 76% → BUY 51%`. */
+/** Human summary of a signal: `XGB BUY 85%, LGBM BUY 76% → BUY 81%`. */
 export const describeSignal = (signal: Signal): string => {
-  const votes = signal.votes
-    .map((v) =>
-      v.action === null ? `${v.model} abstain` : `${v.model} ${v.action} ${Math.round(v.confidence * 100)}%`,
-    )
-    .join(', ');
-  return `${votes} → ${signal.action} ${Math.round(signal.confidence * 100)}%`;
+  // A loop, not map/join: this runs for every intent.
+  let text = '';
+  for (const vote of signal.votes) {
+    if (text !== '') text += ', ';
+    text +=
+      vote.action === null
+        ? `${vote.model} abstain`
+        : `${vote.model} ${vote.action} ${Math.round(vote.confidence * 100)}%`;
+  }
+  return `${text} → ${signal.action} ${Math.round(signal.confidence * 100)}%`;
 };

@@ -35,14 +35,34 @@ const decimalsOf = (step: number): number => {
   return Math.max(0, fraction - Number(exponent));
 };
 
-/** Round a price down/up/nearest to the tick size without binary-float drift. */
+/** A step as an integer count of 10^-decimals (0.025 → 25 / 10^3), cached: steps are few, calls are many. */
+const stepUnits = new Map<number, { readonly units: number; readonly scale: number }>();
+const unitsOf = (step: number): { readonly units: number; readonly scale: number } => {
+  let known = stepUnits.get(step);
+  if (known === undefined) {
+    const scale = 10 ** decimalsOf(step);
+    known = { units: Math.round(step * scale), scale };
+    stepUnits.set(step, known);
+  }
+  return known;
+};
+
+/**
+ * Round a price or quantity down/up/nearest to the tick or step size without binary-float drift.
+ * The quotient is first rounded to 9 decimals (1.0005 / 0.001 is 1000.4999999999999 in binary
+ * floats, and a price exactly half a tick away rounds up as its decimal text says); the result is
+ * an exact integer divided by a power of ten, i.e. the double nearest the decimal value.
+ */
 export const roundToStep = (
   value: number,
   step: number,
   mode: 'down' | 'up' | 'nearest' = 'nearest',
 ): number => {
-  // Snap the quotient to 9 decimals first: 1.0005 / 0.001 is 1000.4999999999999 in binary floats.
-  const units = Number((value / step).toFixed(9));
+  // The quotient's fraction snapped to 9 decimals, as `toFixed(9)` would, without its string cost.
+  const quotient = value / step;
+  const whole = Math.floor(quotient);
+  const units = whole + Math.round((quotient - whole) * 1e9) / 1e9;
   const rounded = mode === 'down' ? Math.floor(units) : mode === 'up' ? Math.ceil(units) : Math.round(units);
-  return Number((rounded * step).toFixed(decimalsOf(step)));
+  const { units: stepCount, scale } = unitsOf(step);
+  return (rounded * stepCount) / scale;
 };

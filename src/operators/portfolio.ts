@@ -81,6 +81,8 @@ export const portfolioAccounting = (
       /** Entry → stop distance per intent, from sizing decisions, for rMultiple. */
       const riskPerUnit = new Map<string, number>();
       const lastExitTs: Record<string, number> = {};
+      // Snapshots share one frozen copy of lastExitTs until the next exit (copy on write, not per kline).
+      let lastExitTsView: Readonly<Record<string, number>> = Object.freeze({});
       let realizedPnlUsdt = 0;
       let feesUsdt = 0;
       let fundingUsdt = 0;
@@ -140,6 +142,7 @@ export const portfolioAccounting = (
         if (trip !== undefined && outcome.closedPosition) {
           trips.delete(fill.symbol);
           lastExitTs[fill.symbol] = fill.ts;
+          lastExitTsView = Object.freeze({ ...lastExitTs });
           subscriber.next(closeTrip(trip, fill.ts));
         }
         const position = outcome.position;
@@ -229,7 +232,7 @@ export const portfolioAccounting = (
           drawdownPct,
           dayStartEquityUsdt,
           positions,
-          lastExitTs: { ...lastExitTs },
+          lastExitTs: lastExitTsView,
         };
       };
 

@@ -31,18 +31,16 @@ export const signalToIntent = (
           if (signal.action === 'HOLD' || signal.confidence < p.minConfidence) return;
           if (signal.action === 'SELL' && !p.allowShort) return;
           const side: PositionSide = signal.action === 'BUY' ? 'LONG' : 'SHORT';
-          const intent: TradeIntent = {
-            kind: 'intent',
-            id: `${signal.symbol}-${signal.ts}-${side}`,
-            symbol: signal.symbol,
-            ts: signal.ts,
-            side,
-            price: signal.price,
-            confidence: signal.confidence,
-            strategy: p.strategy,
-            reason: describeSignal(signal),
-          };
-          subscriber.next(signal.atr === undefined ? intent : { ...intent, atr: signal.atr });
+          const id = `${signal.symbol}-${signal.ts}-${side}`;
+          const reason = describeSignal(signal);
+          const { symbol, ts, price, confidence, atr } = signal;
+          const strategy = p.strategy;
+          // Two literal shapes instead of a spread (one intent per actionable candle).
+          const intent: TradeIntent =
+            atr === undefined
+              ? { kind: 'intent', id, symbol, ts, side, price, confidence, strategy, reason }
+              : { kind: 'intent', id, symbol, ts, side, price, confidence, atr, strategy, reason };
+          subscriber.next(intent);
         },
         error: (error) => subscriber.error(error),
         complete: () => subscriber.complete(),
