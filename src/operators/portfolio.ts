@@ -69,6 +69,9 @@ const DAY_MS = 86_400_000;
  * Stays silent on everything else (ExecutionResult is ignored: its fills arrive as `Fill` events;
  * PositionLiquidated is informational: the liquidation Fill carries the accounting).
  */
+/** Shared by every flat snapshot: most candles have no open position. */
+const NO_POSITIONS: readonly Position[] = Object.freeze([]);
+
 export const portfolioAccounting = (
   params: z.input<typeof portfolioAccountingParams> = {},
 ): OperatorFunction<PortfolioInput, PortfolioSnapshot | TradeClosed> => {
@@ -231,7 +234,7 @@ export const portfolioAccounting = (
           peakEquityUsdt,
           drawdownPct,
           dayStartEquityUsdt,
-          positions,
+          positions: positions.length === 0 ? NO_POSITIONS : positions,
           lastExitTs: lastExitTsView,
         };
       };

@@ -41,10 +41,11 @@ export interface GraphDeps {
   readonly models: readonly Model[];
 }
 
+/** A type-narrowing filter on one event kind (runs for every event: a plain compare). */
 const isKind =
-  <K extends EngineEvent['kind']>(...kinds: K[]) =>
+  <K extends EngineEvent['kind']>(kind: K) =>
   (event: { kind: string }): event is Extract<EngineEvent, { kind: K }> =>
-    (kinds as string[]).includes(event.kind);
+    event.kind === kind;
 
 /**
  * The trading graph: market events in, every engine event out — the same graph in backtest, paper,
