@@ -122,6 +122,8 @@ test('synthetic, 3 symbols: nothing decided up to a cut changes when the future 
       `cut ${index}: the altered future changed no signal, so the test proves nothing`,
     );
   }
+  const closedByLastCut = ofKind(base, 'trade-closed').filter((t) => t.ts <= klines[5400].ts);
+  assert.ok(closedByLastCut.length >= 3, 'closed trades were compared too');
 });
 
 test('the check can fail: a future that leaks into the past is caught', async () => {
