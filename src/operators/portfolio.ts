@@ -50,6 +50,9 @@ interface RoundTrip {
 
 const DAY_MS = 86_400_000;
 
+/** Shared by every flat snapshot: most candles have no open position. */
+const NO_POSITIONS: readonly Position[] = Object.freeze([]);
+
 /**
  * The engine's account view, the same in every mode: positions per symbol rebuilt from `Fill`s
  * (position-math), wallet = initial + realized − fees − funding (`FundingPaid`), marked to the
@@ -69,9 +72,6 @@ const DAY_MS = 86_400_000;
  * Stays silent on everything else (ExecutionResult is ignored: its fills arrive as `Fill` events;
  * PositionLiquidated is informational: the liquidation Fill carries the accounting).
  */
-/** Shared by every flat snapshot: most candles have no open position. */
-const NO_POSITIONS: readonly Position[] = Object.freeze([]);
-
 export const portfolioAccounting = (
   params: z.input<typeof portfolioAccountingParams> = {},
 ): OperatorFunction<PortfolioInput, PortfolioSnapshot | TradeClosed> => {
