@@ -32,18 +32,39 @@ const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
     return (node as Record<PropertyKey, unknown>)[key as string];
   }, input);
 
-const schemaAt = (root: JsonSchema, path: readonly PropertyKey[]): JsonSchema | undefined => {
+/** Whether an object alternative fits what the user wrote: its literal keys (`type: xgboost`) agree. */
+const fitsInput = (option: JsonSchema, value: unknown): boolean => {
+  if (!option.properties || value === null || typeof value !== 'object') return true;
+  return Object.entries(option.properties).every(([key, property]) => {
+    const given = (value as Record<string, unknown>)[key];
+    return property.const === undefined || given === undefined || given === property.const;
+  });
+};
+
+/**
+ * The JSON schema node at a config path. In a union (the model entries), the alternatives whose
+ * literal keys match the input are followed, so `models[0].params` of an ema-rsi entry is the
+ * ema-rsi params; when several still fit (or none has literals), all of them are kept as `anyOf`,
+ * so `models[0].type` lists every model type.
+ */
+const schemaAt = (root: JsonSchema, path: readonly PropertyKey[], input: unknown): JsonSchema | undefined => {
   let node: JsonSchema | undefined = root;
+  let value: unknown = input;
   for (const key of path) {
     if (node === undefined) return undefined;
-    const options: JsonSchema[] = [node, ...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])];
-    let next: JsonSchema | undefined;
+    const alternatives = [...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])];
+    const fitting = alternatives.filter((option) => fitsInput(option, value));
+    const options: JsonSchema[] = [node, ...(fitting.length > 0 ? fitting : alternatives)];
+    const next: JsonSchema[] = [];
     for (const option of options) {
-      if (typeof key === 'number' && option.items) next = option.items;
-      else if (option.properties?.[String(key)]) next = option.properties[String(key)];
-      if (next) break;
+      const child = typeof key === 'number' ? option.items : option.properties?.[String(key)];
+      if (child && !next.includes(child)) next.push(child);
     }
-    node = next;
+    node = next.length > 1 ? { anyOf: next } : next[0];
+    value =
+      value !== null && typeof value === 'object'
+        ? (value as Record<PropertyKey, unknown>)[key as string]
+        : undefined;
   }
   return node;
 };
@@ -62,7 +83,11 @@ export const describeExpected = (schema: JsonSchema | undefined): string | undef
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (alternatives) {
     const parts = alternatives.map(describeExpected).filter((p): p is string => p !== undefined);
-    return parts.length > 0 ? parts.join(' or ') : undefined;
+    const distinct = [...new Set(parts)];
+    // Literals read as a list: `one of "ema-rsi", "macd-adx", "xgboost"`.
+    if (distinct.length > 1 && alternatives.every((a) => a.const !== undefined))
+      return `one of ${distinct.join(', ')}`;
+    return distinct.length > 0 ? distinct.join(' or ') : undefined;
   }
   const type = Array.isArray(schema.type) ? schema.type.filter((t) => t !== 'null')[0] : schema.type;
   const bounds: string[] = [];
@@ -107,7 +132,13 @@ export const formatConfigIssues = (
   }
   return issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      const known = Object.keys(schemaAt(root, issue.path)?.properties ?? {});
+      const node = schemaAt(root, issue.path, input);
+      const here = valueAt(input, issue.path);
+      // A union (a model entry): the keys of the alternatives that fit what was written.
+      const alternatives = [...(node?.anyOf ?? []), ...(node?.oneOf ?? [])].filter((o) => fitsInput(o, here));
+      const known = [
+        ...new Set([node, ...alternatives].flatMap((option) => Object.keys(option?.properties ?? {}))),
+      ];
       return issue.keys
         .map((key) => {
           const where = formatPath([...issue.path, key]);
@@ -121,7 +152,7 @@ export const formatConfigIssues = (
     if (issue.code === 'custom')
       return issue.message.startsWith(`${where}: `) ? issue.message : `${where}: ${issue.message}`;
     const expected =
-      describeExpected(schemaAt(root, issue.path)) ?? issue.message.replace(/^Invalid input: /, '');
+      describeExpected(schemaAt(root, issue.path, input)) ?? issue.message.replace(/^Invalid input: /, '');
     return `${where}: expected ${expected}, got ${got}`;
   });
 };

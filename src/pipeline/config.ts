@@ -165,7 +165,12 @@ export const pipelineConfig = z
         }
         return;
       }
-      const needed = model.type === 'ema-rsi' ? [model.params.fast, model.params.slow, model.params.rsi] : [];
+      // A rule model abstains while a feature it reads is NaN, so a missing one would silence it for
+      // the whole run without a word: refuse the config instead.
+      const needed =
+        model.type === 'ema-rsi'
+          ? [model.params.fast, model.params.slow, model.params.rsi]
+          : [model.params.macdHist, model.params.adx, model.params.plusDi, model.params.minusDi];
       for (const feature of needed) {
         if (!config.features.includes(feature)) {
           context.addIssue({
