@@ -91,7 +91,8 @@ export const loadMarketReplay = (config: PipelineConfig, options: MarketReplayOp
 export const deadLetterOf = (issue: DataIssue): DeadLetter => ({
   kind: 'dead-letter',
   origin: `${issue.file}:${issue.line}`,
-  reason: `${issue.kind}: ${issue.message}`,
+  // Some readers already lead with the kind ("gap: 1 missing …"): say it once.
+  reason: issue.message.startsWith(`${issue.kind}:`) ? issue.message : `${issue.kind}: ${issue.message}`,
   payload: formatIssue(issue),
 });
 
