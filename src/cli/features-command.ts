@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../domain/errors.js';
+import { parseFeatureNames } from '../operators/feature-names.js';
 import { loadPipelineConfig } from '../pipeline/config.js';
 import { loadMarketReplay } from '../pipeline/market-source.js';
 import { writeFeatureRows } from '../sinks/feature-export.js';
@@ -66,6 +67,9 @@ export const registerFeaturesCommand = (program: Command): void => {
             .map((name) => name.trim())
             .filter((name) => name !== '')
         : config.features;
+      // A bad name is a usage error to report before reading (maybe large, maybe also bad) data,
+      // under the flag the user typed.
+      if (flags.features) parseFeatureNames(features, '--features');
       const from = parseTimeOption('--from', flags.from);
       const to = parseTimeOption('--to', flags.to);
       const market = loadMarketReplay(
