@@ -42,7 +42,7 @@ const runBoth = async (name: string, config: PipelineConfig): Promise<Run> => {
   };
 };
 
-const markets: { name: string; input: Record<string, unknown> }[] = [
+const markets: { name: string; input: Record<string, unknown>; liquidations?: boolean }[] = [
   {
     name: 'um-2026-02-1h (7 symbols, 1h)',
     input: { data: { source: 'files', path: sharedData('klines/um-2026-02-1h') } },
@@ -52,6 +52,24 @@ const markets: { name: string; input: Record<string, unknown> }[] = [
     input: {
       data: { source: 'files', path: sharedData('klines/AVAXUSDT-1m-2026-02.csv'), to: '2026-02-11' },
     },
+  },
+  {
+    // Stops 8 % away at 25× (liquidation is ~4 % away): positions die by liquidation, which must
+    // be accounted like any other exit (margin lost, clearance fee, funding until then).
+    name: 'um-2026-02-1h at 25× with stops beyond liquidation',
+    input: {
+      data: { source: 'files', path: sharedData('klines/um-2026-02-1h') },
+      sizing: { fraction: 0.05, leverage: 25, stopLossPct: 8, takeProfitPct: 3 },
+      risk: {
+        maxLeverage: 50,
+        maxDrawdownPct: 95,
+        dailyLossPct: 95,
+        maxGrossExposure: 50,
+        maxOpenPositions: 7,
+      },
+      monitor: { breakEvenAtR: 0, trailingActivationR: 0 },
+    },
+    liquidations: true,
   },
 ];
 
@@ -76,6 +94,11 @@ if (hasSharedData()) {
         `expected ≥ 10 trades, got ${result.report.trades.length}`,
       );
       const last = snapshots[snapshots.length - 1];
+      if (market.liquidations) {
+        const liquidated = result.report.trades.filter((t) => t.reason === 'LIQUIDATION');
+        assert.ok(liquidated.length >= 10, `expected liquidations, got ${liquidated.length}`);
+        assert.is(ofKind(events, 'liquidation').length, liquidated.length);
+      }
       assert.equal(last.positions, [], 'no position left after END_OF_DATA');
       assert.is(last.unrealizedPnlUsdt, 0);
       assert.is(last.usedMarginUsdt, 0);
