@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { lastValueFrom, merge, type Observable, of, tap } from 'rxjs';
 import type { DeadLetter, EngineEvent } from '../domain/index.js';
-import { createPrng } from '../domain/index.js';
+import { createPrng, DataError } from '../domain/index.js';
 import { SimExchange } from '../exchange/sim-exchange.js';
 import { writeDeadLetters } from '../sinks/dead-letter-file.js';
 import {
@@ -13,7 +13,7 @@ import {
   writeReportFiles,
 } from '../sinks/report/index.js';
 import { buildModels } from './build-models.js';
-import type { PipelineConfig } from './config.js';
+import { configTimeMs, type PipelineConfig } from './config.js';
 import { tradingGraph } from './graph.js';
 import { chunkedReplay, deadLetterOf, loadMarketReplay } from './market-source.js';
 import { createRunStats, type RunStats } from './run-stats.js';
@@ -60,6 +60,21 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     to: options.to,
     seed,
   });
+  if (market.klines.length === 0) {
+    // Without a candle there is no run to report (the metrics would see an empty span); say why.
+    const fromMs = options.from ?? configTimeMs(config.data.from);
+    const toMs = options.to ?? configTimeMs(config.data.to);
+    // Display only: the window as the user wrote it, in ISO.
+    const window = [
+      fromMs === undefined ? undefined : `from ${new Date(fromMs).toISOString()}`,
+      toMs === undefined ? undefined : `to ${new Date(toMs).toISOString()}`,
+    ].filter((part) => part !== undefined);
+    throw new DataError(
+      `${market.source}: no candles to replay${window.length > 0 ? ` ${window.join(' ')}` : ''}; ` +
+        'check --from/--to (data.from/data.to) against the data range, and data.symbols',
+      market.source,
+    );
+  }
   const models = buildModels(config, baseDir);
   const exchange = new SimExchange(
     { ...config.exchange, filters: config.symbols },
