@@ -1,8 +1,9 @@
 // End-to-end tests of the `quantum` command line, spawned as a user runs it (`node --import tsx
 // src/cli.ts …` from the repository root): exit codes, what reaches stdout and stderr, the files
 // written, and the bring-your-own-model flow with the real `xgboost` CLI.
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -19,36 +20,76 @@ const AVAX = sharedData('klines/AVAXUSDT-1m-2026-02.csv');
 const hasAvax = hasSharedData() && existsSync(AVAX);
 const hasXgboost = spawnSync('xgboost', ['--version'], { encoding: 'utf8' }).status === 0;
 
-/** Runs `quantum …args` from the repository root, logs silent, no colours, no debug stacks. */
-const quantum = (...args: string[]): SpawnSyncReturns<string> => {
-  const env: NodeJS.ProcessEnv = { ...process.env, QUANTUM_LOG_LEVEL: 'silent', FORCE_COLOR: '0' };
-  delete env.QUANTUM_DEBUG;
-  return spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: REPO,
-    env,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+/** What a finished `quantum` process left: its exit code and its output. */
+interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+// Each spawn costs ~0.5 s of Node + tsx start-up, mostly waiting on one core: run a few at once.
+const MAX_RUNNING = availableParallelism() + 1;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+/** Spawns `quantum …args` from the repository root (logs silent, no colours, no debug stacks). */
+const spawnQuantum = (args: readonly string[]): Promise<CliRun> =>
+  new Promise<CliRun>((resolveRun, reject) => {
+    const start = (): void => {
+      running++;
+      const env: NodeJS.ProcessEnv = { ...process.env, QUANTUM_LOG_LEVEL: 'silent', FORCE_COLOR: '0' };
+      delete env.QUANTUM_DEBUG;
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        stdout += text;
+      });
+      child.stderr.setEncoding('utf8').on('data', (text: string) => {
+        stderr += text;
+      });
+      child.on('error', reject);
+      child.on('close', (status) => {
+        running--;
+        waiting.shift()?.();
+        resolveRun({ status, stdout, stderr });
+      });
+    };
+    if (running < MAX_RUNNING) start();
+    else waiting.push(start);
   });
+
+/** Runs started ahead of their test (see `prestart`), by their argument list. */
+const started = new Map<string, Promise<CliRun>>();
+
+/**
+ * Starts these commands now, in parallel; the test that later calls `quantum` with the same
+ * arguments gets that run. Only for commands whose result does not depend on earlier tests.
+ */
+const prestart = (...commands: readonly (readonly string[])[]): void => {
+  for (const args of commands) started.set(args.join('\0'), spawnQuantum(args));
+};
+
+/** `quantum …args`: the prestarted run of these arguments, or a new one. */
+const quantum = (...args: string[]): Promise<CliRun> => {
+  const key = args.join('\0');
+  const early = started.get(key);
+  started.delete(key);
+  return early ?? spawnQuantum(args);
 };
 
 /** A user error: exit 2, one `error QT_…:` message on stderr containing `expected`, no stack trace. */
-const assertUserError = (run: SpawnSyncReturns<string>, expected: string | RegExp): void => {
+const assertUserError = (run: CliRun, expected: string | RegExp): void => {
   const where = `stdout: ${run.stdout}\nstderr: ${run.stderr}`;
   assert.is(run.status, 2, where);
+  assert.match(run.stderr, /^error QT_[A-Z_]+: /, where);
   if (typeof expected === 'string') assert.ok(run.stderr.includes(expected), where);
   else assert.match(run.stderr, expected, where);
   assert.not.ok(run.stderr.includes('    at '), `a stack trace reached the user:\n${run.stderr}`);
 };
 
 let tmpCount = 0;
-const tmpRoot = (() => {
-  const root = join(
-    process.env.TMPDIR ?? '/tmp',
-    `quantum-cli-${process.pid}-${process.hrtime.bigint().toString(36)}`,
-  );
-  mkdirSync(root, { recursive: true });
-  return root;
-})();
+const tmpRoot = mkdtempSync(join(tmpdir(), 'quantum-cli-'));
 /** A fresh folder under this run's temporary root. */
 const tmp = (name: string): string => {
   const dir = join(tmpRoot, `${++tmpCount}-${name}`);
@@ -64,10 +105,73 @@ const avaxSlice = (dir: string, rows: number): string => {
   return path;
 };
 
+/** Output folders of the runs below (made by the CLI itself, or never when the run must fail). */
+const OUT = {
+  strict: join(tmpRoot, 'strict'),
+  relative: join(tmpRoot, 'relative'),
+  nan: join(tmpRoot, 'nan', 'f.csv'),
+  rsx: join(tmpRoot, 'rsx', 'f.csv'),
+  ema0: join(tmpRoot, 'ema0', 'f.csv'),
+  backtest: join(tmpRoot, 'backtest'),
+  window: join(tmpRoot, 'window'),
+};
+
+/** The commands whose runs do not depend on each other: all started at once, asserted one per test. */
+const RUN = {
+  badConfig: ['backtest', '--config', 'test/fixtures/pipeline/bad-risk.yaml', '--no-progress'],
+  badYaml: ['config', 'check', 'test/fixtures/pipeline/bad-yaml.yaml'],
+  missingConfig: ['backtest', '--config', 'test/fixtures/pipeline/no-such.yaml'],
+  checkOk: ['config', 'check', SMALL_CONFIG],
+  checkDefault: ['config', 'check'],
+  checkBad: ['config', 'check', 'test/fixtures/pipeline/bad-risk.yaml'],
+  print: ['config', 'print'],
+  strictNan: [
+    'backtest',
+    '--config',
+    'test/fixtures/pipeline/strict-files.yaml',
+    '--data',
+    NAN_FIXTURE,
+    '--out',
+    OUT.strict,
+  ],
+  strictRelative: ['backtest', '--config', 'test/fixtures/pipeline/strict-files.yaml', '--out', OUT.relative],
+  featuresNan: ['features', '--data', NAN_FIXTURE, '--out', OUT.nan, '--no-progress'],
+  // The data file has a gap, which would also fail: the feature list must be checked first.
+  featuresRsx: [
+    'features',
+    '--data',
+    'test/fixtures/klines/AVAXUSDT-1m-gap.csv',
+    '--features',
+    'ema_12,rsx_14',
+    '--out',
+    OUT.rsx,
+  ],
+  featuresEma0: ['features', '--data', NAN_FIXTURE, '--features', 'ema_0', '--out', OUT.ema0],
+  badFrom: ['backtest', '--from', 'yesterday'],
+  badTo: ['backtest', '--to', '2026-13-45'],
+  fromAfterTo: ['backtest', '--from', '2026-02-10', '--to', '2026-02-01'],
+  badSeed: ['backtest', '--seed', 'abc'],
+  unknownOption: ['backtest', '--frobnicate'],
+  backtest: ['backtest', '--config', SMALL_CONFIG, '--seed', '7', '--out', OUT.backtest, '--no-progress'],
+  window: [
+    'backtest',
+    '--config',
+    SMALL_CONFIG,
+    '--from',
+    '2026-01-01T10:00Z',
+    '--to',
+    '2026-01-01T20:00Z',
+    '--out',
+    OUT.window,
+    '--no-progress',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+prestart(...Object.values(RUN));
+
 // ——— config errors ———
 
-test('backtest with an invalid config file: exit 2, every bad path named, no stack trace', () => {
-  const run = quantum('backtest', '--config', 'test/fixtures/pipeline/bad-risk.yaml', '--no-progress');
+test('backtest with an invalid config file: exit 2, every bad path named, no stack trace', async () => {
+  const run = await quantum(...RUN.badConfig);
   assertUserError(
     run,
     'error QT_CONFIG_INVALID: test/fixtures/pipeline/bad-risk.yaml: invalid pipeline config',
@@ -78,111 +182,79 @@ test('backtest with an invalid config file: exit 2, every bad path named, no sta
   assert.is(run.stdout, '');
 });
 
-test('a YAML syntax error names file:line:col', () => {
-  assertUserError(
-    quantum('config', 'check', 'test/fixtures/pipeline/bad-yaml.yaml'),
-    /bad-yaml\.yaml:3:\d+: /,
-  );
+test('a YAML syntax error names file:line:col', async () => {
+  assertUserError(await quantum(...RUN.badYaml), /bad-yaml\.yaml:3:\d+: /);
 });
 
-test('a missing config file: exit 2 naming the path and ENOENT', () => {
+test('a missing config file: exit 2 naming the path and ENOENT', async () => {
   assertUserError(
-    quantum('backtest', '--config', 'test/fixtures/pipeline/no-such.yaml'),
+    await quantum(...RUN.missingConfig),
     'test/fixtures/pipeline/no-such.yaml: cannot read the config file (ENOENT)',
   );
 });
 
-test('config check: ok line for a good file (exit 0), exit 2 for a bad one; config print is the default', () => {
-  const ok = quantum('config', 'check', SMALL_CONFIG);
+test('config check: ok line for a good file (exit 0), exit 2 for a bad one; config print is the default', async () => {
+  const ok = await quantum(...RUN.checkOk);
   assert.is(ok.status, 0, ok.stderr);
   assert.is(ok.stdout, `${SMALL_CONFIG}: ok — pipeline "small-synthetic", 2 models, 18 features\n`);
-  const fallback = quantum('config', 'check');
+  const fallback = await quantum(...RUN.checkDefault);
   assert.is(fallback.status, 0, fallback.stderr);
   assert.ok(fallback.stdout.startsWith('(default config): ok'), fallback.stdout);
-  assertUserError(quantum('config', 'check', 'test/fixtures/pipeline/bad-risk.yaml'), 'risk.maxLeverage');
-  const printed = quantum('config', 'print');
+  assertUserError(await quantum(...RUN.checkBad), 'risk.maxLeverage');
+  const printed = await quantum(...RUN.print);
   assert.is(printed.status, 0);
   assert.is(printed.stdout, DEFAULT_CONFIG_YAML);
 });
 
 // ——— data errors ———
 
-test('backtest --data <NaN fixture> under a config with data.policy fail: exit 2 with file:line', () => {
-  const run = quantum(
-    'backtest',
-    '--config',
-    'test/fixtures/pipeline/strict-files.yaml',
-    '--data',
-    NAN_FIXTURE,
-    '--out',
-    tmp('strict'),
+test('backtest --data <NaN fixture> under a config with data.policy fail: exit 2 with file:line', async () => {
+  assertUserError(
+    await quantum(...RUN.strictNan),
+    `error QT_DATA_INVALID: ${NAN_FIXTURE}:4: close is "NaN", expected a positive number`,
   );
-  assertUserError(run, `error QT_DATA_INVALID: ${NAN_FIXTURE}:4: close is "NaN", expected a positive number`);
+  assert.not.ok(existsSync(OUT.strict), 'a failed run wrote a report');
 });
 
-test('a relative data.path resolves against the config file: the strict config fails in its own fixture', () => {
-  const run = quantum(
-    'backtest',
-    '--config',
-    'test/fixtures/pipeline/strict-files.yaml',
-    '--out',
-    tmp('rel'),
+test('a relative data.path resolves against the config file: the strict config fails in its own fixture', async () => {
+  assertUserError(
+    await quantum(...RUN.strictRelative),
+    `${join(FIXTURES, 'klines', 'AVAXUSDT-1m-gap.csv')}:4: gap: 3 missing 1m candle(s)`,
   );
-  assertUserError(run, `${join(FIXTURES, 'klines', 'AVAXUSDT-1m-gap.csv')}:4: gap: 3 missing 1m candle(s)`);
 });
 
-test('features --data <NaN fixture>: exit 2 with file:line (policy fail is the default)', () => {
-  const run = quantum('features', '--data', NAN_FIXTURE, '--out', join(tmp('nan'), 'f.csv'), '--no-progress');
-  assertUserError(run, `${NAN_FIXTURE}:4: close is "NaN"`);
+test('features --data <NaN fixture>: exit 2 with file:line (policy fail is the default)', async () => {
+  assertUserError(await quantum(...RUN.featuresNan), `${NAN_FIXTURE}:4: close is "NaN"`);
 });
 
 // ——— usage errors ———
 
-test('features --features rsx_14: exit 2 naming the flag entry and the name, before reading any data', () => {
-  // The data file has a gap, which would also fail: the feature list must be checked first.
-  const run = quantum(
-    'features',
-    '--data',
-    'test/fixtures/klines/AVAXUSDT-1m-gap.csv',
-    '--features',
-    'ema_12,rsx_14',
-    '--out',
-    join(tmp('rsx'), 'f.csv'),
-  );
-  assertUserError(run, '--features[1]: unknown feature "rsx_14"; known: ema_N');
+test('features --features rsx_14: exit 2 naming the flag entry and the name, before reading any data', async () => {
+  assertUserError(await quantum(...RUN.featuresRsx), '--features[1]: unknown feature "rsx_14"; known: ema_N');
 });
 
-test('features --features ema_0: exit 2 (a period below the minimum)', () => {
-  const run = quantum(
-    'features',
-    '--data',
-    NAN_FIXTURE,
-    '--features',
-    'ema_0',
-    '--out',
-    join(tmp('ema0'), 'f.csv'),
-  );
-  assertUserError(run, '--features[0]: "ema_0": period must be an integer ≥ 2, got "0"');
-});
-
-test('backtest: bad --from, --to, --seed and --from after --to all exit 2; unknown options exit 2', () => {
-  assertUserError(quantum('backtest', '--from', 'yesterday'), '--from: expected a date like 2026-02-01');
-  assertUserError(quantum('backtest', '--to', '2026-13-45'), '--to: expected a date');
+test('features --features ema_0: exit 2 (a period below the minimum)', async () => {
   assertUserError(
-    quantum('backtest', '--from', '2026-02-10', '--to', '2026-02-01'),
-    '--from must be before --to',
+    await quantum(...RUN.featuresEma0),
+    '--features[0]: "ema_0": period must be an integer ≥ 2, got "0"',
   );
-  assertUserError(quantum('backtest', '--seed', 'abc'), '--seed: expected an integer, got "abc"');
-  const unknown = quantum('backtest', '--frobnicate');
+});
+
+test('backtest: bad --from, --to, --seed and --from after --to all exit 2; unknown options exit 2', async () => {
+  assertUserError(await quantum(...RUN.badFrom), '--from: expected a date like 2026-02-01');
+  assertUserError(await quantum(...RUN.badTo), '--to: expected a date');
+  assertUserError(await quantum(...RUN.fromAfterTo), '--from must be before --to');
+  assertUserError(await quantum(...RUN.badSeed), '--seed: expected an integer, got "abc"');
+  const unknown = await quantum(...RUN.unknownOption);
   assert.is(unknown.status, 2);
   assert.match(unknown.stderr, /unknown option '--frobnicate'/);
 });
 
 // ——— happy paths ———
 
-test('backtest --seed 7 --out dir: the four report files and dead-letters.jsonl, and the summary table', () => {
-  const out = tmp('backtest');
-  const run = quantum('backtest', '--config', SMALL_CONFIG, '--seed', '7', '--out', out, '--no-progress');
+test('backtest --seed 7 --out dir: the four report files and dead-letters.jsonl, and the summary table', async () => {
+  const out = OUT.backtest;
+  const run = await quantum(...RUN.backtest);
   assert.is(run.status, 0, run.stderr);
   assert.equal(readdirSync(out).sort(), [
     'dead-letters.jsonl',
@@ -211,29 +283,17 @@ test('backtest --seed 7 --out dir: the four report files and dead-letters.jsonl,
   assert.match(report.generatedAt, /^\d{4}-\d{2}-\d{2}T/);
 });
 
-test('backtest --from/--to cut the synthetic market to [from, to) by candle close', () => {
-  const out = tmp('window');
-  const run = quantum(
-    'backtest',
-    '--config',
-    SMALL_CONFIG,
-    '--from',
-    '2026-01-01T10:00Z',
-    '--to',
-    '2026-01-01T20:00Z',
-    '--out',
-    out,
-    '--no-progress',
-  );
+test('backtest --from/--to cut the synthetic market to [from, to) by candle close', async () => {
+  const run = await quantum(...RUN.window);
   assert.is(run.status, 0, run.stderr);
-  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  const report = JSON.parse(readFileSync(join(OUT.window, 'report.json'), 'utf8'));
   // 10 hours of 1m candles, 3 symbols: closes 10:00 … 19:59 are in, 20:00 is not.
   assert.is(report.extra.klines, 3 * 600);
   assert.is(report.run.toIso, '2026-01-01T19:59:00.000Z');
 });
 
 if (hasAvax) {
-  test('features on a real slice: CSV with warm-up blanks, TA-Lib-seeded EMA, forward labels; libsvm without', () => {
+  test('features on a real slice: CSV with warm-up blanks, TA-Lib-seeded EMA, forward labels; libsvm without', async () => {
     const dir = tmp('features');
     const data = avaxSlice(dir, 300);
     const closes = readFileSync(data, 'utf8')
@@ -250,7 +310,7 @@ if (hasAvax) {
       '3',
       '--no-progress',
     ];
-    const csvRun = quantum('features', ...args, '--out', join(dir, 'f.csv'));
+    const csvRun = await quantum('features', ...args, '--out', join(dir, 'f.csv'));
     assert.is(csvRun.status, 0, csvRun.stderr);
     assert.is(csvRun.stdout, `300 rows × 3 features → ${join(dir, 'f.csv')}\n`);
     const rows = readFileSync(join(dir, 'f.csv'), 'utf8').trim().split('\n');
@@ -275,7 +335,7 @@ if (hasAvax) {
       ['', '', ''],
     );
 
-    const svmRun = quantum('features', ...args, '--out', join(dir, 'f.libsvm'));
+    const svmRun = await quantum('features', ...args, '--out', join(dir, 'f.libsvm'));
     assert.is(svmRun.status, 0, svmRun.stderr);
     const lines = readFileSync(join(dir, 'f.libsvm'), 'utf8').trim().split('\n');
     assert.is(lines.length, 297);
@@ -287,7 +347,7 @@ if (hasAvax) {
 }
 
 if (hasAvax && hasXgboost) {
-  test('bring your own model, all through the CLI: features → xgboost → import → predict → backtest', () => {
+  test('bring your own model, all through the CLI: features → xgboost → import → predict → backtest', async () => {
     const dir = tmp('byom');
     const data = avaxSlice(dir, 6000);
     const xgboost = (...args: string[]): void => {
@@ -295,7 +355,7 @@ if (hasAvax && hasXgboost) {
       assert.is(run.status, 0, `xgboost ${args.join(' ')}: ${run.stdout}${run.stderr}`);
     };
     // 1. training rows (libsvm, labels 5 candles ahead) and the CSV export whose header names the features
-    const svm = quantum(
+    const svm = await quantum(
       'features',
       '--data',
       data,
@@ -306,7 +366,7 @@ if (hasAvax && hasXgboost) {
     );
     assert.is(svm.status, 0, svm.stderr);
     assert.is(svm.stdout, `5995 rows × 18 features → ${join(dir, 'train.libsvm')}\n`);
-    const csv = quantum('features', '--data', data, '--out', join(dir, 'train.csv'), '--no-progress');
+    const csv = await quantum('features', '--data', data, '--out', join(dir, 'train.csv'), '--no-progress');
     assert.is(csv.status, 0, csv.stderr);
     // 2. the real XGBoost CLI trains and predicts
     writeFileSync(
@@ -330,7 +390,7 @@ if (hasAvax && hasXgboost) {
     xgboost('train.conf', 'task=pred', 'model_in=m.json', test, 'name_pred=margin.txt', 'pred_margin=1');
     // 3. import with the feature names from the export's header
     const root = join(dir, 'models');
-    const imported = quantum(
+    const imported = await quantum(
       'models',
       'import',
       join(dir, 'm.json'),
@@ -343,10 +403,10 @@ if (hasAvax && hasXgboost) {
     );
     assert.is(imported.status, 0, imported.stderr);
     assert.ok(imported.stdout.startsWith('imported byom@1 (binary:logistic, 18 features)'), imported.stdout);
-    const listed = quantum('models', 'list', '--root', root, '--json');
+    const listed = await quantum('models', 'list', '--root', root, '--json');
     assert.is(JSON.parse(listed.stdout)[0].features[17], 'volz_20');
     // 4. our predictions of the same rows. Margins: text-identical to the CLI's.
-    const margins = quantum(
+    const margins = await quantum(
       'models',
       'predict',
       '--model',
@@ -361,7 +421,7 @@ if (hasAvax && hasXgboost) {
     assert.is(margins.stdout, readFileSync(join(dir, 'margin.txt'), 'utf8'));
     // Probabilities: equal within 1e-6; a few rows may print one float32 step apart, because the CLI's
     // sigmoid uses glibc expf, which is not correctly rounded everywhere (see the report).
-    const predicted = quantum(
+    const predicted = await quantum(
       'models',
       'predict',
       '--model',
@@ -401,14 +461,14 @@ if (hasAvax && hasXgboost) {
       ].join('\n'),
     );
     const out = join(dir, 'out');
-    const backtest = quantum('backtest', '--config', join(dir, 'byom.yaml'), '--out', out);
+    const backtest = await quantum('backtest', '--config', join(dir, 'byom.yaml'), '--out', out);
     assert.is(backtest.status, 0, backtest.stderr);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const votes = report.extra.modelVotes.byom;
     assert.ok(votes, JSON.stringify(report.extra));
     // The pipeline's BUY/SELL signals are exactly the warm rows where `models predict` says
     // P(up) ≥ 0.55 / ≤ 0.45 (the config's default thresholds): same features, same forest.
-    const rowPredictions = quantum(
+    const rowPredictions = await quantum(
       'models',
       'predict',
       '--model',
