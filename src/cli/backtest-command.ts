@@ -68,8 +68,11 @@ export const registerBacktestCommand = (program: Command): void => {
       );
       out.write(`${result.summary}\n`);
       if (deadLetters.length > 0) {
+        // Gaps and repairs are notices about rows that were kept; only the rest were dropped.
+        const notices = deadLetters.filter((letter) => /^(gap|repaired):/.test(letter.reason)).length;
+        const skipped = deadLetters.length - notices;
         out.write(
-          `\n${deadLetters.length} bad input rows skipped (see dead-letters.jsonl), first: ${deadLetters[0].payload}\n`,
+          `\n${skipped} bad input rows skipped, ${notices} gap/repair notices (see dead-letters.jsonl), first: ${deadLetters[0].payload}\n`,
         );
       }
       const denied = Object.entries(report.deniedByGate ?? {});

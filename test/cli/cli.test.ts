@@ -114,6 +114,7 @@ const OUT = {
   ema0: join(tmpRoot, 'ema0', 'f.csv'),
   backtest: join(tmpRoot, 'backtest'),
   window: join(tmpRoot, 'window'),
+  badRows: join(tmpRoot, 'bad-rows'),
 };
 
 /** The commands whose runs do not depend on each other: all started at once, asserted one per test. */
@@ -163,6 +164,15 @@ const RUN = {
     '2026-01-01T20:00Z',
     '--out',
     OUT.window,
+    '--no-progress',
+  ],
+  // The default config skips bad rows (policy skip) and reports them.
+  badRows: [
+    'backtest',
+    '--data',
+    'test/fixtures/klines/AVAXUSDT-1m-bad-values.csv',
+    '--out',
+    OUT.badRows,
     '--no-progress',
   ],
 } as const satisfies Record<string, readonly string[]>;
@@ -290,6 +300,23 @@ test('backtest --from/--to cut the synthetic market to [from, to) by candle clos
   // 10 hours of 1m candles, 3 symbols: closes 10:00 … 19:59 are in, 20:00 is not.
   assert.is(report.extra.klines, 3 * 600);
   assert.is(report.run.toIso, '2026-01-01T19:59:00.000Z');
+});
+
+test('backtest under policy skip: exit 0, skipped rows and gap notices counted apart, dead-letters.jsonl', async () => {
+  const run = await quantum(...RUN.badRows);
+  assert.is(run.status, 0, run.stderr);
+  assert.ok(
+    run.stdout.includes(
+      '3 bad input rows skipped, 1 gap/repair notices (see dead-letters.jsonl), first: ' +
+        'test/fixtures/klines/AVAXUSDT-1m-bad-values.csv:3: high 10 is below low 10.2\n',
+    ),
+    run.stdout,
+  );
+  const letters = readFileSync(join(OUT.badRows, 'dead-letters.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(
+    letters.map((line) => JSON.parse(line).origin),
+    [3, 4, 5, 6].map((line) => `test/fixtures/klines/AVAXUSDT-1m-bad-values.csv:${line}`),
+  );
 });
 
 if (hasAvax) {
