@@ -3,13 +3,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kline } from '../../src/domain/index.js';
 import {
   type PipelineConfig,
   type PipelineConfigInput,
   parsePipelineConfig,
 } from '../../src/pipeline/config.js';
-import { loadMarketReplay } from '../../src/pipeline/market-source.js';
 
 /** A fresh temporary folder for one test's outputs. */
 export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `quantum-${prefix}-`));
@@ -33,7 +31,3 @@ export const filesConfig = (
     data: { source: 'files', path, policy: 'skip', ...range },
     output: { progress: false },
   });
-
-/** The market klines a config replays (after `from`/`to` and the merge across symbols). */
-export const marketOf = (config: PipelineConfig): readonly Kline[] =>
-  loadMarketReplay(config, { seed: config.seed }).klines;
