@@ -127,7 +127,8 @@ export const pipelineConfig = z
       .array(modelConfig)
       .min(1)
       .prefault([{ type: 'ema-rsi' }, { type: 'macd-adx' }]),
-    ensemble: ensembleVoteParams.omit({ weights: true }).prefault({}),
+    // Weights come from the model entries; HOLD is never emitted in the graph (no order follows from it).
+    ensemble: ensembleVoteParams.omit({ weights: true, emitHold: true }).prefault({}),
     strategy: signalToIntentParams.prefault({}),
     sizing: positionSizingParams.omit({ initialEquityUsdt: true }).prefault({}),
     risk: riskGatesParams

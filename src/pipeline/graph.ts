@@ -111,7 +111,7 @@ export const tradingGraph =
         share(),
       );
       const signals$ = batches$.pipe(
-        ensembleVote({ ...config.ensemble, weights: ensembleWeights(config) }),
+        ensembleVote({ ...config.ensemble, weights: ensembleWeights(config), emitHold: false }),
         share(),
       );
       const intents$ = signals$.pipe(signalToIntent(config.strategy), share());
@@ -142,7 +142,7 @@ export const tradingGraph =
         venueEvents$,
         accounting$,
         commands$,
-        signals$.pipe(filter((signal) => signal.action !== 'HOLD')),
+        signals$,
         intents$,
         sized$.pipe(filter(isKind('denied'))),
         // The kill switch operator announces the trip; the gates' own notice would repeat it.
