@@ -1,4 +1,4 @@
-import { DataError, type ExitReason, type TradeClosed } from '../../domain/index.js';
+import { DataError, type TradeClosed } from '../../domain/index.js';
 import { drawdownStats } from './drawdown-stats.js';
 import {
   DAY_MS,
@@ -9,7 +9,7 @@ import {
   YEAR_DAYS,
 } from './period-returns.js';
 import type { EquityPoint } from './report-types.js';
-import { tradeStats } from './trade-stats.js';
+import { type TradeStats, tradeStats } from './trade-stats.js';
 
 /** What a run's statistics are computed from. */
 export interface MetricsInput {
@@ -31,7 +31,7 @@ export interface MetricsInput {
  * +Infinity in memory (no losses), which report.json writes as null plus a `nonFinite` flag and the
  * summary table prints as `∞`.
  */
-export interface ReportMetrics {
+export interface ReportMetrics extends Omit<TradeStats, 'netPnlUsdt'> {
   readonly from: number;
   readonly to: number;
   readonly spanMs: number;
@@ -52,28 +52,8 @@ export interface ReportMetrics {
   readonly maxDrawdownPct: number;
   readonly maxDrawdownDurationMs: number;
   readonly maxDrawdownDurationOpen: boolean;
-  readonly trades: number;
-  readonly longTrades: number;
-  readonly shortTrades: number;
-  readonly wins: number;
-  readonly losses: number;
-  readonly winRatePct: number | null;
-  readonly grossProfitUsdt: number;
-  readonly grossLossUsdt: number;
-  readonly profitFactor: number | null;
-  readonly avgTradeUsdt: number | null;
-  readonly avgWinUsdt: number | null;
-  readonly avgLossUsdt: number | null;
-  readonly expectancyUsdt: number | null;
-  readonly avgR: number | null;
-  readonly tradesWithR: number;
-  readonly bestTradeUsdt: number | null;
-  readonly worstTradeUsdt: number | null;
-  readonly avgHoldMs: number | null;
-  readonly exposurePct: number;
   readonly feesUsdt: number;
   readonly fundingUsdt: number;
-  readonly exitReasons: Readonly<Partial<Record<ExitReason, number>>>;
 }
 
 /**
@@ -112,6 +92,8 @@ export const computeMetrics = (input: MetricsInput): ReportMetrics => {
   const series = { ts, equityUsdt };
 
   const tradeSummary = tradeStats(input.trades, from, to);
+  // The report's net profit comes from the equity curve; the trades' own sum stays in tradeStats.
+  const { netPnlUsdt: _tradesNetPnlUsdt, ...tradeFields } = tradeSummary;
   const finalEquityUsdt = count > 0 ? equityUsdt[count - 1] : initialEquityUsdt + tradeSummary.netPnlUsdt;
   const growth = finalEquityUsdt / initialEquityUsdt;
   const spanMs = to - from;
@@ -140,27 +122,8 @@ export const computeMetrics = (input: MetricsInput): ReportMetrics => {
     maxDrawdownPct: drawdown.maxDrawdownPct,
     maxDrawdownDurationMs: drawdown.maxDrawdownDurationMs,
     maxDrawdownDurationOpen: drawdown.maxDrawdownDurationOpen,
-    trades: tradeSummary.trades,
-    longTrades: tradeSummary.longTrades,
-    shortTrades: tradeSummary.shortTrades,
-    wins: tradeSummary.wins,
-    losses: tradeSummary.losses,
-    winRatePct: tradeSummary.winRatePct,
-    grossProfitUsdt: tradeSummary.grossProfitUsdt,
-    grossLossUsdt: tradeSummary.grossLossUsdt,
-    profitFactor: tradeSummary.profitFactor,
-    avgTradeUsdt: tradeSummary.avgTradeUsdt,
-    avgWinUsdt: tradeSummary.avgWinUsdt,
-    avgLossUsdt: tradeSummary.avgLossUsdt,
-    expectancyUsdt: tradeSummary.expectancyUsdt,
-    avgR: tradeSummary.avgR,
-    tradesWithR: tradeSummary.tradesWithR,
-    bestTradeUsdt: tradeSummary.bestTradeUsdt,
-    worstTradeUsdt: tradeSummary.worstTradeUsdt,
-    avgHoldMs: tradeSummary.avgHoldMs,
-    exposurePct: tradeSummary.exposurePct,
+    ...tradeFields,
     feesUsdt: input.feesUsdt,
     fundingUsdt: input.fundingUsdt,
-    exitReasons: tradeSummary.exitReasons,
   };
 };
