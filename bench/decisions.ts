@@ -108,6 +108,7 @@ const snapshot: PortfolioSnapshot = {
   dayStartEquityUsdt: 10_000,
   positions: [],
   lastExitTs: {},
+  workingEntries: [],
 };
 
 /** Order count and a checksum over every order's qty and trigger price. */

@@ -140,6 +140,7 @@ export const snapshot = (overrides: Partial<PortfolioSnapshot> = {}): PortfolioS
     dayStartEquityUsdt: equityUsdt,
     positions: [],
     lastExitTs: {},
+    workingEntries: [],
     ...overrides,
   };
 };

@@ -85,6 +85,24 @@ export const PortfolioSnapshot = z
     positions: z.array(Position).readonly(),
     /** Last exit time per symbol (for cooldowns). */
     lastExitTs: z.record(z.string(), TimestampMs),
+    /**
+     * Entry orders the venue accepted that have not (fully) filled yet. Risk limits count them, so
+     * several symbols signalling in the same candle cannot overrun max positions or exposure
+     * before their fills arrive.
+     */
+    workingEntries: z
+      .array(
+        z
+          .object({
+            clientOrderId: z.string(),
+            symbol: SymbolId,
+            side: PositionSide,
+            qty: z.number().positive(),
+            notionalUsdt: z.number().nonnegative(),
+          })
+          .readonly(),
+      )
+      .readonly(),
   })
   .readonly();
 export type PortfolioSnapshot = z.infer<typeof PortfolioSnapshot>;

@@ -9,6 +9,7 @@ import {
   type MarketEvent,
   type PortfolioSnapshot,
   type Position,
+  type PositionSide,
   type TradeClosed,
 } from '../domain/index.js';
 import type { VenueEvent } from '../exchange/exchange.js';
@@ -52,6 +53,7 @@ const DAY_MS = 86_400_000;
 
 /** Shared by every flat snapshot: most candles have no open position. */
 const NO_POSITIONS: readonly Position[] = Object.freeze([]);
+const NO_WORKING_ENTRIES: PortfolioSnapshot['workingEntries'] = Object.freeze([]);
 
 /**
  * The engine's account view, the same in every mode: positions per symbol rebuilt from `Fill`s
@@ -84,6 +86,8 @@ export const portfolioAccounting = (
       /** Entry → stop distance per intent, from sizing decisions, for rMultiple. */
       const riskPerUnit = new Map<string, number>();
       const lastExitTs: Record<string, number> = {};
+      // Entry orders accepted by the venue and not yet filled, by clientOrderId (risk counts them).
+      const working = new Map<string, { symbol: string; side: PositionSide; qty: number }>();
       // Snapshots share one frozen copy of lastExitTs until the next exit (copy on write, not per kline).
       let lastExitTsView: Readonly<Record<string, number>> = Object.freeze({});
       let realizedPnlUsdt = 0;
@@ -178,6 +182,16 @@ export const portfolioAccounting = (
         }
       };
 
+      /** Working entries valued at the symbol's last mark. */
+      const workingEntriesAt = (): PortfolioSnapshot['workingEntries'] =>
+        [...working.entries()].map(([clientOrderId, entry]) => ({
+          clientOrderId,
+          symbol: entry.symbol,
+          side: entry.side,
+          qty: entry.qty,
+          notionalUsdt: entry.qty * (marks.get(entry.symbol) ?? 0),
+        }));
+
       const snapshotAt = (ts: number): PortfolioSnapshot => {
         let unrealized = 0;
         let usedMarginUsdt = 0;
@@ -236,6 +250,7 @@ export const portfolioAccounting = (
           dayStartEquityUsdt,
           positions: positions.length === 0 ? NO_POSITIONS : positions,
           lastExitTs: lastExitTsView,
+          workingEntries: working.size === 0 ? NO_WORKING_ENTRIES : workingEntriesAt(),
         };
       };
 
@@ -260,6 +275,18 @@ export const portfolioAccounting = (
             }
             case 'sizing':
               riskPerUnit.set(event.intentId, event.riskPerUnit);
+              return;
+            case 'execution':
+              if (event.purpose !== 'ENTRY') return;
+              if (event.status === 'NEW' || event.status === 'PARTIALLY_FILLED') {
+                working.set(event.clientOrderId, {
+                  symbol: event.symbol,
+                  side: event.side === 'BUY' ? 'LONG' : 'SHORT',
+                  qty: event.qty - event.filledQty,
+                });
+              } else {
+                working.delete(event.clientOrderId);
+              }
               return;
             case 'tick':
               marks.set(event.symbol, event.price);

@@ -86,25 +86,43 @@ export const maxLeverageGate: RiskGate = (decision, { filters }, p) => {
   return fail('max-leverage', `leverage ${fmt(decision.leverage)}× exceeds max ${fmt(limit)}×`);
 };
 
-/** position-exists: one position per symbol (one-way mode, no pyramiding). */
+/** position-exists: one position per symbol (one-way mode, no pyramiding), working entries included. */
 export const positionExistsGate: RiskGate = (decision, { snapshot }) => {
   const open = snapshot?.positions.find((position) => position.symbol === decision.symbol);
-  return open === undefined
+  if (open !== undefined) {
+    return fail('position-exists', `already in position: ${open.side} ${fmt(open.qty)} ${decision.symbol}`);
+  }
+  const working = snapshot?.workingEntries.find((entry) => entry.symbol === decision.symbol);
+  return working === undefined
     ? pass(decision)
-    : fail('position-exists', `already in position: ${open.side} ${fmt(open.qty)} ${decision.symbol}`);
+    : fail('position-exists', `entry order ${working.clientOrderId} for ${decision.symbol} is still working`);
 };
 
-/** max-open-positions: count of open positions before this entry. */
+/** Symbols that hold a position or have an entry order working (counted once each). */
+const committedSymbols = (snapshot: RiskContext['snapshot']): number => {
+  if (snapshot === undefined) return 0;
+  if (snapshot.workingEntries.length === 0) return snapshot.positions.length;
+  const symbols = new Set(snapshot.positions.map((position) => position.symbol));
+  for (const entry of snapshot.workingEntries) symbols.add(entry.symbol);
+  return symbols.size;
+};
+
+/** max-open-positions: open positions plus working entries before this entry. */
 export const maxOpenPositionsGate: RiskGate = (decision, { snapshot }, p) => {
-  const open = snapshot?.positions.length ?? 0;
+  const open = committedSymbols(snapshot);
+  const working = open - (snapshot?.positions.length ?? 0);
   return open >= p.maxOpenPositions
-    ? fail('max-open-positions', `${open} open positions, max ${p.maxOpenPositions}`)
+    ? fail(
+        'max-open-positions',
+        `${open} open positions${working > 0 ? ` (${working} of them entries still working)` : ''}, max ${p.maxOpenPositions}`,
+      )
     : pass(decision);
 };
 
-/** max-gross-exposure: existing gross + new notional ≤ maxGrossExposure × equity. */
+/** max-gross-exposure: existing gross + working entries + new notional ≤ maxGrossExposure × equity. */
 export const maxGrossExposureGate: RiskGate = (decision, { snapshot, equityUsdt }, p) => {
-  const existingUsdt = snapshot?.grossExposureUsdt ?? 0;
+  let existingUsdt = snapshot?.grossExposureUsdt ?? 0;
+  for (const entry of snapshot?.workingEntries ?? []) existingUsdt += entry.notionalUsdt;
   const grossUsdt = existingUsdt + decision.notionalUsdt;
   const limitUsdt = p.maxGrossExposure * equityUsdt;
   return grossUsdt > limitUsdt

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import type { FundingPaid, PortfolioSnapshot, TradeClosed } from '../../src/domain/index.js';
 import type { VenueEvent } from '../../src/exchange/exchange.js';
 import { type PortfolioInput, portfolioAccounting } from '../../src/operators/portfolio.js';
-import { fill, kline, sizing } from '../builders.js';
+import { execution, fill, kline, sizing } from '../builders.js';
 import { bar, harness, order, stopLoss, T0, takeProfit } from '../exchange/sim-harness.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
@@ -173,6 +173,39 @@ test('fills after the last kline get one final snapshot on completion', () => {
     );
     // 10 000 before the fill; after it only the 0.05 fee has left the wallet
     expectObservable(wallets).toBe('-a---(b|)', { a: 10_000, b: 9_999.95 });
+  });
+});
+
+test('an accepted entry order is a working entry, valued at the mark, until it fills or dies', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    const entry = {
+      clientOrderId: 'e1',
+      side: 'BUY' as const,
+      type: 'MARKET' as const,
+      purpose: 'ENTRY' as const,
+      qty: 2,
+    };
+    const source = cold<PortfolioInput>('-n-a-f-b-r-c|', {
+      n: execution({ ...entry, status: 'NEW' }),
+      a: kline({ ts: 60_000, close: 100 }),
+      f: execution({ ...entry, status: 'FILLED', filledQty: 2, avgPrice: 100 }),
+      b: kline({ ts: 120_000, close: 101 }),
+      r: execution({ ...entry, clientOrderId: 'e2', status: 'REJECTED' }),
+      c: kline({ ts: 180_000, close: 102 }),
+    });
+    const working = source.pipe(
+      portfolioAccounting({}),
+      filter((event) => event.kind === 'portfolio'),
+      map((event) =>
+        event.workingEntries.map((w) => [w.clientOrderId, w.symbol, w.side, w.qty, w.notionalUsdt]),
+      ),
+    );
+    // 2 × mark 100 = 200 USDT working at a; gone once FILLED; a REJECTED entry never counts
+    expectObservable(working).toBe('---a---b---c|', {
+      a: [['e1', 'BTCUSDT', 'LONG', 2, 200]],
+      b: [],
+      c: [],
+    });
   });
 });
 

@@ -101,6 +101,42 @@ test('max-open-positions: 4 open pass, 5 open are denied', () => {
   );
 });
 
+test('working entry orders count like positions: same symbol, open positions and gross exposure', () => {
+  const working = (symbol: string, notionalUsdt: number) => ({
+    clientOrderId: `qt-${symbol}`,
+    symbol,
+    side: 'LONG' as const,
+    qty: 1,
+    notionalUsdt,
+  });
+  const pending = context({ snapshot: snapshot({ workingEntries: [working('BTCUSDT', 1_000)] }) });
+  assert.equal(
+    positionExistsGate(d, pending, params),
+    denied('position-exists', 'entry order qt-BTCUSDT for BTCUSDT is still working'),
+  );
+  // 3 positions + 2 working entries on other symbols = 5 committed: the 6th is denied
+  const busy = context({
+    snapshot: snapshot({
+      positions: Array.from({ length: 3 }, (_, i) => position({ symbol: `S${i}USDT` })),
+      workingEntries: [working('W1USDT', 1_000), working('W2USDT', 1_000)],
+    }),
+  });
+  assert.equal(
+    maxOpenPositionsGate(d, busy, params),
+    denied('max-open-positions', '5 open positions (2 of them entries still working), max 5'),
+  );
+  // gross 28,000 + working 1,000 + new 1,000 = 30,000 ≤ 3 × 10,000 passes; 1 USDT more does not
+  const exposure = (workingUsdt: number) =>
+    context({
+      snapshot: snapshot({ grossExposureUsdt: 28_000, workingEntries: [working('W1USDT', workingUsdt)] }),
+    });
+  assert.equal(maxGrossExposureGate(d, exposure(1_000), params), approved(d));
+  assert.is(
+    (maxGrossExposureGate(d, exposure(1_001), params) as { gate: string }).gate,
+    'max-gross-exposure',
+  );
+});
+
 test('max-gross-exposure: existing + new ≤ 3 × equity passes, above is denied', () => {
   const gross = (grossExposureUsdt: number) => context({ snapshot: snapshot({ grossExposureUsdt }) });
   assert.equal(maxGrossExposureGate(d, gross(29_000), params), approved(d));

@@ -32,6 +32,7 @@ const snapshot = (
   dayStartEquityUsdt: 1000,
   positions: [],
   lastExitTs: {},
+  workingEntries: [],
 });
 const denied = (gate: string, offsetMs: number): OrderDenied => ({
   kind: 'denied',
