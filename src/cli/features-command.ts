@@ -62,14 +62,16 @@ export const registerFeaturesCommand = (program: Command): void => {
       }
       const config = loadPipelineConfig(flags.config);
       const features = flags.features
-        ? flags.features
-            .split(',')
-            .map((name) => name.trim())
-            .filter((name) => name !== '')
+        ? flags.features.split(',').map((name) => name.trim())
         : config.features;
       // A bad name is a usage error to report before reading (maybe large, maybe also bad) data,
       // under the flag the user typed.
       if (flags.features) parseFeatureNames(features, '--features');
+      if (!/\.(csv|libsvm|svm)$/i.test(flags.out)) {
+        throw new UsageError(
+          `--out: name the file .csv or .libsvm (the format follows the extension), got "${flags.out}"`,
+        );
+      }
       const from = parseTimeOption('--from', flags.from);
       const to = parseTimeOption('--to', flags.to);
       const market = loadMarketReplay(
