@@ -248,11 +248,14 @@ export class SimExchange implements Exchange {
   private bookOf(symbol: string): SymbolBook {
     let book = this.books.get(symbol);
     if (book === undefined) {
-      const filters: SymbolFilters = { ...DEFAULT_SYMBOL_FILTERS, ...this.params.filters[symbol] };
+      const configured: SymbolFilters = { ...DEFAULT_SYMBOL_FILTERS, ...this.params.filters[symbol] };
+      // The venue-wide override is part of what the venue reports, so the engine's view agrees.
+      const mmr = this.params.maintenanceMarginRate ?? configured.maintenanceMarginRate;
+      const filters: SymbolFilters = { ...configured, maintenanceMarginRate: mmr };
       book = {
         symbol,
         filters,
-        mmr: this.params.maintenanceMarginRate ?? filters.maintenanceMarginRate,
+        mmr,
         orders: [],
         position: undefined,
         lastPrice: Number.NaN,

@@ -61,6 +61,8 @@ const NO_WORKING_ENTRIES: PortfolioSnapshot['workingEntries'] = Object.freeze([]
  * last kline close (or tick price) per symbol.
  *
  * @param params `initialBalanceUsdt`, `maintenanceMarginRate` (see `portfolioAccountingParams`).
+ * @param options.maintenanceMarginRateOf the venue's rate per symbol (e.g. from
+ *   `exchange.filtersOf`), so snapshot liquidation prices equal the venue's; else `maintenanceMarginRate`.
  * Emits
  * - `TradeClosed` when a position returns to flat (or flips): tradeId = entry intentId + '#' + n
  *   (n counts trades per subscription), avg entry and exit prices, qty = the largest size held,
@@ -76,8 +78,10 @@ const NO_WORKING_ENTRIES: PortfolioSnapshot['workingEntries'] = Object.freeze([]
  */
 export const portfolioAccounting = (
   params: z.input<typeof portfolioAccountingParams> = {},
+  options: { readonly maintenanceMarginRateOf?: (symbol: string) => number } = {},
 ): OperatorFunction<PortfolioInput, PortfolioSnapshot | TradeClosed> => {
   const { initialBalanceUsdt, maintenanceMarginRate } = portfolioAccountingParams.parse(params);
+  const mmrOf = options.maintenanceMarginRateOf ?? (() => maintenanceMarginRate);
   return (source) =>
     new Observable<PortfolioSnapshot | TradeClosed>((subscriber) => {
       // Per-subscription state: each subscriber replays its own account from scratch.
@@ -213,7 +217,7 @@ export const portfolioAccounting = (
             entryPrice: position.entryPrice,
             leverage: position.leverage,
             marginUsdt: position.marginUsdt,
-            liquidationPrice: liquidationPrice(position, maintenanceMarginRate),
+            liquidationPrice: liquidationPrice(position, mmrOf(trip.symbol)),
             markPrice,
             unrealizedPnlUsdt: pnl,
             openedTs: trip.entryTs,

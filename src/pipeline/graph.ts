@@ -92,7 +92,10 @@ export const tradingGraph =
       // Approved sizing decisions tell the accounting and the monitor each position's entry, stop and 1R.
       const approved$ = new Subject<SizingDecision>();
       const accounting$ = merge(engine$, approved$).pipe(
-        portfolioAccounting({ initialBalanceUsdt: initialEquityUsdt }),
+        portfolioAccounting(
+          { initialBalanceUsdt: initialEquityUsdt },
+          { maintenanceMarginRateOf: (symbol) => filtersOf(symbol).maintenanceMarginRate },
+        ),
         share(),
       );
       const snapshots$ = accounting$.pipe(filter(isKind('portfolio'))) as Observable<PortfolioSnapshot>;
