@@ -149,11 +149,14 @@ interface Frame {
   readonly value?: unknown;
 }
 
-/** Renders notifications back into a marble, naming values by the expected map's letters (new ones get spare letters). */
+/**
+ * Renders notifications back into a marble, naming values by the expected map's letters; values
+ * the map lacks get spare letters, listed in `legend` (`A = "BUY MARKET"`).
+ */
 const toMarble = (
   frames: readonly Frame[],
   values: Record<string, unknown>,
-): { marble: string; unknown: string[] } => {
+): { marble: string; legend: string[] } => {
   const unknown: string[] = [];
   const spare = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'].filter((letter) => !(letter in values));
   const letterOf = (value: unknown): string => {
@@ -177,7 +180,7 @@ const toMarble = (
     marble += text;
     frame = at + text.length;
   }
-  return { marble, unknown };
+  return { marble, legend: unknown.map((text, i) => `${spare[i] ?? '?'} = ${text}`) };
 };
 
 /** A marble and its values as the frames TestScheduler would expect. */
@@ -218,6 +221,8 @@ export const marbleBacktest = (scenario: MarbleBacktest): void => {
     marble: string;
   }[] = [];
 
+  // The first error the engine raised, reported whole (a '#' in a marble says nothing about why).
+  let engineError: unknown;
   scheduler.run(({ cold }) => {
     let previousClose: number | undefined;
     const market$: Observable<Kline> = cold<ScenarioCandle>(scenario.market, scenario.candles).pipe(
@@ -269,7 +274,10 @@ export const marbleBacktest = (scenario: MarbleBacktest): void => {
       const recorded: Frame[] = [];
       projected$.subscribe({
         next: (value) => recorded.push({ frame: scheduler.now(), kind: 'N', value }),
-        error: () => recorded.push({ frame: scheduler.now(), kind: 'E' }),
+        error: (error: unknown) => {
+          recorded.push({ frame: scheduler.now(), kind: 'E' });
+          engineError ??= error;
+        },
         complete: () => recorded.push({ frame: scheduler.now(), kind: 'C' }),
       });
       checks.push({
@@ -285,10 +293,16 @@ export const marbleBacktest = (scenario: MarbleBacktest): void => {
     .filter((check) => !isDeepStrictEqual(check.recorded, check.expected))
     .map((check) => {
       const actual = toMarble(check.recorded, check.values);
-      const spare = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'].filter((letter) => !(letter in check.values));
-      const legend = actual.unknown.map((text, i) => `      ${spare[i] ?? '?'} = ${text}`).join('\n');
-      return `  ${check.stream}:\n    expected ${check.marble}\n    actual   ${actual.marble}${legend ? `\n${legend}` : ''}`;
+      const legend = actual.legend.map((line) => `\n      ${line}`).join('');
+      return `  ${check.stream}:\n    expected ${check.marble}\n    actual   ${actual.marble}${legend}`;
     });
-  if (messages.length > 0)
-    throw new Error(`marble backtest differs from the scenario:\n${messages.join('\n')}`);
+  if (messages.length > 0) {
+    const cause =
+      engineError === undefined
+        ? ''
+        : `\n  the engine failed: ${engineError instanceof Error ? engineError.message : String(engineError)}`;
+    throw new Error(`marble backtest differs from the scenario:\n${messages.join('\n')}${cause}`, {
+      cause: engineError,
+    });
+  }
 };
