@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
-import { SymbolFilters } from '../domain/index.js';
+import { Interval, SymbolFilters } from '../domain/index.js';
 import { simExchangeParams } from '../exchange/sim-exchange-params.js';
 import { emaTrendRsiParams, macdAdxParams } from '../models/rule-models.js';
 import { ensembleVoteParams } from '../operators/ensemble-vote.js';
@@ -39,6 +39,8 @@ const dataConfig = z
     /** Bad rows: `skip` drops and reports them (dead letters), `fail` stops with file:line. */
     policy: dataPolicy,
     symbols: z.array(z.string()).optional(),
+    /** Also read trade files (Binance trades CSV) in `path`, aggregated by event time into closed candles of this interval. */
+    ticksInterval: Interval.optional(),
     from: ConfigTime.optional(),
     to: ConfigTime.optional(),
     /** Parameters of the synthetic market (its `seed` is the run's seed unless set here). */

@@ -1,10 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
-import { Observable, toArray } from 'rxjs';
-import type { DeadLetter, Kline } from '../domain/index.js';
-import { type DataIssue, formatIssue } from '../streams/data-quality.js';
-import { loadMarketData } from '../streams/market-data.js';
+import { from as from$, Observable, toArray } from 'rxjs';
+import { DataError, type DeadLetter, type Interval, type Kline } from '../domain/index.js';
+import { type DataIssue, type DataPolicy, formatIssue } from '../streams/data-quality.js';
+import { loadMarketData, type MarketDataFile } from '../streams/market-data.js';
 import { mergeByEventTime } from '../streams/merge-by-event-time.js';
 import { syntheticMarket } from '../streams/synthetic-market.js';
+import { readTickCsv } from '../streams/tick-csv.js';
+import { ticksToKlines } from '../streams/ticks-to-klines.js';
 import { configTimeMs, type PipelineConfig } from './config.js';
 
 /** The market a run replays: klines in event-time order, where they came from, and what was refused. */
@@ -61,6 +63,21 @@ export const loadMarketReplay = (config: PipelineConfig, options: MarketReplayOp
         : resolve(options.baseDir ?? '.', configPath));
   if (path !== undefined) {
     const data = loadMarketData(path, { from, to, policy: config.data.policy, symbols: config.data.symbols });
+    const tickCandles =
+      config.data.ticksInterval === undefined
+        ? { klinesBySymbol: new Map<string, Kline[]>(), issues: [] }
+        : candlesFromTradeFiles(data.files, config.data.ticksInterval, config.data.policy, from, to);
+    for (const [symbol, klines] of tickCandles.klinesBySymbol) {
+      if (data.klinesBySymbol.has(symbol)) {
+        throw new DataError(
+          `${path}: ${symbol} has both kline files and trade files; keep one kind per symbol`,
+          path,
+        );
+      }
+      if (config.data.symbols === undefined || config.data.symbols.includes(symbol))
+        data.klinesBySymbol.set(symbol, klines);
+    }
+    data.issues.push(...tickCandles.issues);
     const series = [...data.klinesBySymbol.values()];
     const klines = collectSync(mergeByEventTime(series));
     const first = series.find((s) => s.length > 0)?.[0];
@@ -85,6 +102,37 @@ export const loadMarketReplay = (config: PipelineConfig, options: MarketReplayOp
     intervalMs: first ? first.ts - first.openTime : 60_000,
     issues: [],
   };
+};
+
+/**
+ * Trade files that `loadMarketData` passed over (a CSV whose header has `price` but no `open`),
+ * read as ticks and aggregated by event time into closed candles (`ticksToKlines`); the last,
+ * still-open candle of each file is not emitted.
+ */
+const candlesFromTradeFiles = (
+  files: readonly MarketDataFile[],
+  interval: Interval,
+  policy: DataPolicy,
+  from: number | undefined,
+  to: number | undefined,
+): { klinesBySymbol: Map<string, Kline[]>; issues: DataIssue[] } => {
+  const klinesBySymbol = new Map<string, Kline[]>();
+  const issues: DataIssue[] = [];
+  for (const file of files) {
+    if (file.format !== 'kline-csv' || !/^not a kline CSV \(header .*price/.test(file.skipped ?? ''))
+      continue;
+    const result = readTickCsv(file.path, { policy });
+    issues.push(...result.issues);
+    const klines = collectSync(from$(result.ticks).pipe(ticksToKlines({ interval }))).filter(
+      (k) => (from === undefined || k.ts >= from) && (to === undefined || k.ts < to),
+    );
+    const known = klinesBySymbol.get(result.symbol);
+    klinesBySymbol.set(
+      result.symbol,
+      known === undefined ? klines : [...known, ...klines].sort((a, b) => a.ts - b.ts),
+    );
+  }
+  return { klinesBySymbol, issues };
 };
 
 /** A data issue as a dead letter: where it was and why it was refused. */
