@@ -165,6 +165,22 @@ const deniedTable = (deniedByGate: Readonly<Record<string, number>>, deadLetters
   )}</tbody></table><p class="note">Dead letters (malformed inputs): ${deadLetters}</p>`;
 };
 
+/** Per-model votes inside the actionable signals (`extra.modelVotes` of a backtest), when present. */
+const modelVotesTable = (extra: BacktestReport['extra']): string => {
+  const votes = extra?.modelVotes;
+  if (votes === null || typeof votes !== 'object') return '';
+  const rows = Object.entries(votes as Record<string, Record<string, unknown>>).map(([model, tally]) => {
+    const count = (action: string): number =>
+      typeof tally[action] === 'number' ? (tally[action] as number) : 0;
+    const cells = ['BUY', 'SELL', 'HOLD', 'abstain'].map((action) =>
+      numberCell(count(action), String(count(action))),
+    );
+    return `<tr><td>${escapeHtml(model)}</td>${cells.join('')}</tr>`;
+  });
+  if (rows.length === 0) return '';
+  return `<h2>Model votes in BUY/SELL signals</h2><div class="panel"><table id="model-votes" class="sortable"><thead><tr><th>Model</th><th>BUY</th><th>SELL</th><th>HOLD</th><th>Abstain</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+};
+
 /**
  * Renders the backtest report as ONE self-contained HTML page that works offline: uPlot's JS and CSS
  * are inlined (read from node_modules at render time), chart data sits in a
@@ -276,6 +292,7 @@ ${cards}
 <div><h2>Exit reasons</h2><div class="panel">${exitReasonTable(trades)}</div></div>
 <div><h2>Denied orders by gate</h2><div class="panel">${deniedTable(report.deniedByGate ?? {}, report.deadLetters ?? 0)}</div></div>
 </div>
+${modelVotesTable(report.extra)}
 <h2>Trades (${formatFixedGrouped(trades.length, 0)})</h2>
 ${tradesTable(trades, options.maxTrades, formatTime)}
 ${details}

@@ -25,6 +25,29 @@ test('the page inlines uPlot JS and CSS and loads nothing from the network', () 
   assert.ok(html.startsWith('<!doctype html>'));
 });
 
+test('model votes from a backtest are tabulated per model; without them there is no table', () => {
+  const report = syntheticReport(200, 5);
+  assert.not.ok(renderReportHtml(report).includes('id="model-votes"'));
+  const html = renderReportHtml({
+    ...report,
+    extra: {
+      modelVotes: {
+        'ema-rsi': { BUY: 7, SELL: 3, HOLD: 1, abstain: 0 },
+        xgb: { BUY: 2, SELL: 0, HOLD: 0, abstain: 9 },
+      },
+    },
+  });
+  const table = /<table id="model-votes"[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+  assert.match(
+    table,
+    '<td>ema-rsi</td><td data-v="7">7</td><td data-v="3">3</td><td data-v="1">1</td><td data-v="0">0</td>',
+  );
+  assert.match(
+    table,
+    '<td>xgb</td><td data-v="2">2</td><td data-v="0">0</td><td data-v="0">0</td><td data-v="9">9</td>',
+  );
+});
+
 test('the embedded JSON parses back to the chart data, metrics and time zone', () => {
   const report = syntheticReport(2000, 50);
   const html = renderReportHtml(report, { timeZone: 'Europe/Oslo' });
