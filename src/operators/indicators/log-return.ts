@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CloseLag } from './close-lag.js';
 import { periodSchema } from './period.js';
 import type { StreamingIndicator } from './streaming-indicator.js';
 
@@ -12,23 +13,18 @@ export type LogReturnParams = z.output<typeof logReturnParams>;
 export class LogReturn implements StreamingIndicator {
   readonly lookbacks: readonly number[];
   readonly out = new Float64Array([Number.NaN]);
-  private readonly period: number;
-  private readonly closes: Float64Array;
-  private count = 0;
+  /** The close `period` candles ago. */
+  private readonly lag: CloseLag;
 
   constructor(params: z.input<typeof logReturnParams> = {}) {
     const { period } = logReturnParams.parse(params);
-    this.period = period;
-    this.closes = new Float64Array(period);
+    this.lag = new CloseLag(period);
     this.lookbacks = [period];
   }
 
   update(_high: number, _low: number, close: number, _volume: number): number {
-    const slot = this.count % this.period;
-    const pastClose = this.closes[slot];
-    this.closes[slot] = close;
-    const logReturn = this.count >= this.period ? Math.log(close / pastClose) : Number.NaN;
-    this.count++;
+    const pastClose = this.lag.push(close);
+    const logReturn = Math.log(close / pastClose);
     this.out[0] = logReturn;
     return logReturn;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CloseLag } from './close-lag.js';
 import { periodSchema } from './period.js';
 import type { StreamingIndicator } from './streaming-indicator.js';
 
@@ -12,25 +13,19 @@ export type RocParams = z.output<typeof rocParams>;
 export class Roc implements StreamingIndicator {
   readonly lookbacks: readonly number[];
   readonly out = new Float64Array([Number.NaN]);
-  private readonly period: number;
-  /** The last `period` closes; slot `count % period` holds the close `period` candles ago. */
-  private readonly closes: Float64Array;
-  private count = 0;
+  /** The close `period` candles ago. */
+  private readonly lag: CloseLag;
 
   constructor(params: z.input<typeof rocParams> = {}) {
     const { period } = rocParams.parse(params);
-    this.period = period;
-    this.closes = new Float64Array(period);
+    this.lag = new CloseLag(period);
     this.lookbacks = [period];
   }
 
   update(_high: number, _low: number, close: number, _volume: number): number {
-    const slot = this.count % this.period;
-    const pastClose = this.closes[slot];
-    this.closes[slot] = close;
-    let roc = Number.NaN;
-    if (this.count >= this.period) roc = pastClose !== 0 ? (close / pastClose - 1) * 100 : 0;
-    this.count++;
+    const pastClose = this.lag.push(close);
+    // NaN during warm-up stays NaN; an old close of 0 gives 0 (TA-Lib).
+    const roc = pastClose === 0 ? 0 : (close / pastClose - 1) * 100;
     this.out[0] = roc;
     return roc;
   }
