@@ -12,9 +12,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { filter, Observable, of, type Subscriber } from 'rxjs';
 import {
   type Action,
+  type CancelOrder,
   clientOrderIdFor,
   createPrng,
   DEFAULT_SYMBOL_FILTERS,
+  type ExecutionResult,
   type FeatureVector,
   type Kline,
   type ModelPrediction,
@@ -23,8 +25,9 @@ import {
   roundToStep,
   type SizingDecision,
 } from '../src/domain/index.js';
+import { operate } from '../src/kernel/operate.js';
 import { ensembleVote } from '../src/operators/ensemble-vote.js';
-import { orderBracket } from '../src/operators/order-bracket.js';
+import { createOrderBracket, orderBracketParams } from '../src/operators/order-bracket.js';
 import { positionSizing } from '../src/operators/position-sizing.js';
 import type { ModelBatch } from '../src/operators/predict.js';
 import { riskGates } from '../src/operators/risk-gates.js';
@@ -116,10 +119,46 @@ interface Tally {
   orders: number;
   checksum: number;
 }
-const record = (tally: Tally, order: OrderRequest): void => {
+const record = (tally: Tally, order: OrderRequest | CancelOrder): void => {
+  if (order.kind !== 'order') return;
   tally.orders++;
   tally.checksum += order.qty + (order.stopPrice ?? 0);
 };
+
+/**
+ * The bracket as the engine runs it: the entry first, the stop and take-profit once the venue
+ * accepts the entry — here a venue that accepts every entry at once (as the simulator does).
+ */
+const bracketAtAcceptingVenue = () =>
+  operate<SizingDecision, OrderRequest | CancelOrder>(() => {
+    const bracket = createOrderBracket(orderBracketParams.parse({}));
+    return {
+      next(decision, emit) {
+        const out = (order: OrderRequest | CancelOrder): void => {
+          emit(order);
+          if (order.kind !== 'order' || order.purpose !== 'ENTRY') return;
+          const accepted: ExecutionResult = {
+            kind: 'execution',
+            clientOrderId: order.clientOrderId,
+            intentId: order.intentId,
+            symbol: order.symbol,
+            ts: order.ts,
+            side: order.side,
+            type: order.type,
+            purpose: order.purpose,
+            status: 'NEW',
+            qty: order.qty,
+            filledQty: 0,
+            avgPrice: 0,
+            feeUsdt: 0,
+            fills: [],
+          };
+          void bracket.next(accepted, out);
+        };
+        void bracket.next(decision, out);
+      },
+    };
+  });
 
 /** The rxjs chain, fed synchronously by `feed`. */
 const rxjsChain = (tally: Tally) => {
@@ -135,7 +174,7 @@ const rxjsChain = (tally: Tally) => {
       filter((event): event is SizingDecision => event.kind === 'sizing'),
       riskGates({}, portfolio$),
       filter((event): event is SizingDecision => event.kind === 'sizing'),
-      orderBracket(),
+      bracketAtAcceptingVenue(),
     )
     .subscribe((order) => record(tally, order));
   return { feed: (batch: ModelBatch) => driver!.next(batch), stop: () => subscription.unsubscribe() };

@@ -2,7 +2,7 @@ import type { KillSwitchTripped, OrderDenied, SizingDecision, TradeIntent } from
 import type { ExecutionResult, Fill, FundingPaid, PositionLiquidated } from './execution.js';
 import type { FeatureVector } from './feature-vector.js';
 import type { Kline } from './kline.js';
-import type { CancelOrder, OrderRequest } from './order.js';
+import type { CancelOrder, OrderRequest, OrderSubmitted } from './order.js';
 import type { PortfolioSnapshot, TradeClosed } from './position.js';
 import type { ModelPrediction, Signal } from './signal.js';
 import type { Tick } from './tick.js';
@@ -22,12 +22,37 @@ export type EngineEvent =
   | KillSwitchTripped
   | OrderRequest
   | CancelOrder
+  | OrderSubmitted
   | ExecutionResult
   | Fill
   | FundingPaid
   | PositionLiquidated
   | TradeClosed
-  | PortfolioSnapshot;
+  | PortfolioSnapshot
+  | TimerFired
+  | EndOfData;
+
+/** What travels on the kernel's bus: every engine event, and dead letters on `dlq`. */
+export type BusEvent = EngineEvent | Tick | DeadLetter;
+
+/** A timer set on the kernel's clock came due (`TimerFired`); delivered to the stage that set it. */
+export interface TimerFired {
+  readonly kind: 'timer';
+  readonly ts: number;
+  /** Name the stage gave the timer. */
+  readonly name: string;
+  /** Stage that set it. */
+  readonly owner: string;
+}
+
+/**
+ * The recorded market ended (`EndOfData`): a backtest-only notion. The simulated venue closes what
+ * is open (reason END_OF_DATA); a live feed never sends it, so a live run never flattens the account.
+ */
+export interface EndOfData {
+  readonly kind: 'end-of-data';
+  readonly ts: number;
+}
 
 /** Malformed input, kept as data on `quantum:stream:dlq`: where it came from and why it was refused. */
 export interface DeadLetter {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OrderSide, PositionSide, SymbolId, TimestampMs } from './common.js';
+import { exitSideOf, OrderSide, PositionSide, SymbolId, TimestampMs } from './common.js';
 import { ExitReason } from './position.js';
 
 export const OrderType = z.enum(['MARKET', 'LIMIT', 'STOP_MARKET', 'TAKE_PROFIT_MARKET']);
@@ -52,6 +52,31 @@ export const CancelOrder = z
   .readonly();
 export type CancelOrder = z.infer<typeof CancelOrder>;
 
+/**
+ * The engine handed an order to the venue (`OrderSubmitted`): a fact, emitted before the venue
+ * answers. Until the venue's answer (accepted, rejected) arrives, risk counts the order as working,
+ * so a venue that answers late cannot be overrun.
+ */
+export const OrderSubmitted = z
+  .object({
+    kind: z.literal('order-submitted'),
+    clientOrderId: z.string(),
+    intentId: z.string(),
+    symbol: SymbolId,
+    ts: TimestampMs,
+    side: OrderSide,
+    type: OrderType,
+    purpose: OrderPurpose,
+    positionSide: PositionSide,
+    qty: z.number().positive(),
+    reduceOnly: z.boolean(),
+    leverage: z.number().positive().optional(),
+    /** Price that values the order: limit or trigger price; absent for MARKET. */
+    price: z.number().positive().optional(),
+  })
+  .readonly();
+export type OrderSubmitted = z.infer<typeof OrderSubmitted>;
+
 /** Compact, exchange-safe client order id (Binance allows 36 chars of `[.A-Z:/a-z0-9_-]`). */
 export const clientOrderIdFor = (intentId: string, purpose: OrderPurpose, revision = 0): string => {
   // FNV-1a over the intent id keeps ids short, stable across processes, and collision-unlikely.
@@ -63,3 +88,33 @@ export const clientOrderIdFor = (intentId: string, purpose: OrderPurpose, revisi
   const tag = { ENTRY: 'en', STOP_LOSS: 'sl', TAKE_PROFIT: 'tp', EXIT: 'ex' }[purpose];
   return `qt-${hash.toString(36)}-${tag}${revision > 0 ? revision : ''}-${intentId.length.toString(36)}`;
 };
+
+/**
+ * The one market exit (`SubmitOrder`): a reduce-only MARKET order closing `qty` of a position,
+ * purpose EXIT, with the reason the trade will close with. Used by the position monitor (time
+ * exits) and the kill switch; `revision` keeps their ids apart.
+ */
+export const marketExitOrder = (exit: {
+  readonly intentId: string;
+  readonly symbol: string;
+  readonly ts: number;
+  readonly positionSide: PositionSide;
+  readonly qty: number;
+  readonly exitReason: ExitReason;
+  readonly reason: string;
+  readonly revision?: number;
+}): OrderRequest => ({
+  kind: 'order',
+  clientOrderId: clientOrderIdFor(exit.intentId, 'EXIT', exit.revision ?? 0),
+  intentId: exit.intentId,
+  symbol: exit.symbol,
+  ts: exit.ts,
+  side: exitSideOf(exit.positionSide),
+  type: 'MARKET',
+  qty: exit.qty,
+  reduceOnly: true,
+  purpose: 'EXIT',
+  positionSide: exit.positionSide,
+  exitReason: exit.exitReason,
+  reason: exit.reason,
+});

@@ -99,6 +99,10 @@ export const PortfolioSnapshot = z
             side: PositionSide,
             qty: z.number().positive(),
             notionalUsdt: z.number().nonnegative(),
+            /** Leverage the entry was sent with (its margin = notional / leverage). */
+            leverage: z.number().positive().optional(),
+            /** SUBMITTED: sent, the venue has not answered yet; ACCEPTED: resting at the venue. */
+            state: z.enum(['SUBMITTED', 'ACCEPTED']).optional(),
           })
           .readonly(),
       )

@@ -11,6 +11,8 @@ export const STREAMS = {
   sizingDecided: 'quantum:stream:sizing.decided',
   sizingFinal: 'quantum:stream:sizing.final',
   governorExecution: 'quantum:stream:governor.execution',
+  governorDenied: 'quantum:stream:governor.denied',
+  executionCommand: 'quantum:stream:execution.command',
   executionResult: 'quantum:stream:execution.result',
   tradeClosed: 'quantum:stream:trade.closed',
   exitbrainPnl: 'quantum:stream:exitbrain.pnl',
@@ -19,6 +21,7 @@ export const STREAMS = {
   rlExperience: 'quantum:stream:rl:experience',
   policyUpdated: 'quantum:stream:policy.updated',
   events: 'quantum:stream:events',
+  control: 'quantum:stream:control',
   dlq: 'quantum:stream:dlq',
 } as const;
 export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];

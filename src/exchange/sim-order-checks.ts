@@ -124,7 +124,8 @@ export const checkOrder = (order: OrderRequest, context: OrderCheckContext): Ord
     context.leverage,
     context.estimatedFeeRate,
   );
-  if (required > context.availableUsdt) {
+  // A reduce-only order never needs margin: a stop must be accepted even when the account is stretched.
+  if (!order.reduceOnly && required > context.availableUsdt) {
     const reason = `${where}: needs ${required.toFixed(4)} USDT initial margin + fee, available ${context.availableUsdt.toFixed(4)}; lower qty or raise leverage`;
     return { ok: false, errorCode: new InsufficientFunds(reason).code, reason };
   }

@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { Action, ModelVote, Signal } from '../domain/index.js';
+import { type Handler, operate } from '../kernel/operate.js';
 import type { ModelBatch } from './predict.js';
 
 export const ensembleVoteParams = z
@@ -40,97 +41,97 @@ export const ensembleVote = (
   params: z.input<typeof ensembleVoteParams> = {},
 ): OperatorFunction<ModelBatch, Signal> => {
   const p = ensembleVoteParams.parse(params);
+  return operate(() => createEnsembleVote(p));
+};
+
+/** The ensemble's logic (see `ensembleVote`), as a handler the kernel and the operator share. */
+export const createEnsembleVote = (p: EnsembleVoteParams): Handler<ModelBatch, Signal> => {
   // A Map: weights are read for every vote of every candle (a record lookup by dynamic key is slower).
   const weights = new Map(Object.entries(p.weights));
   const weightOf = (model: string): number => weights.get(model) ?? 1;
-  return (source) =>
-    new Observable<Signal>((subscriber) => {
-      // ATR index cached by the identity of the feature set's shared `names` array.
-      let knownNames: readonly string[] | undefined;
-      let atrIndex = -1;
-      const scores = new Float64Array(3);
-      return source.subscribe({
-        next({ vector, predictions }) {
-          let totalWeight = 0;
-          for (const prediction of predictions) {
-            if (prediction.action !== null) totalWeight += weightOf(prediction.model);
-          }
-          scores.fill(0);
-          const votes = new Array<ModelVote>(predictions.length);
-          for (let i = 0; i < predictions.length; i++) {
-            const prediction = predictions[i];
-            const weight =
-              prediction.action === null || totalWeight === 0 ? 0 : weightOf(prediction.model) / totalWeight;
-            if (prediction.action !== null) {
-              scores[ACTIONS.indexOf(prediction.action)] += weight * prediction.confidence;
+  // ATR index cached by the identity of the feature set's shared `names` array.
+  let knownNames: readonly string[] | undefined;
+  let atrIndex = -1;
+  const scores = new Float64Array(3);
+  return {
+    next({ vector, predictions }, emit) {
+      let totalWeight = 0;
+      for (const prediction of predictions) {
+        if (prediction.action !== null) totalWeight += weightOf(prediction.model);
+      }
+      scores.fill(0);
+      const votes = new Array<ModelVote>(predictions.length);
+      for (let i = 0; i < predictions.length; i++) {
+        const prediction = predictions[i];
+        const weight =
+          prediction.action === null || totalWeight === 0 ? 0 : weightOf(prediction.model) / totalWeight;
+        if (prediction.action !== null) {
+          scores[ACTIONS.indexOf(prediction.action)] += weight * prediction.confidence;
+        }
+        votes[i] =
+          prediction.abstainReason === undefined
+            ? {
+                model: prediction.model,
+                action: prediction.action,
+                confidence: prediction.confidence,
+                weight,
+              }
+            : {
+                model: prediction.model,
+                action: prediction.action,
+                confidence: prediction.confidence,
+                weight,
+                abstainReason: prediction.abstainReason,
+              };
+      }
+      let action: Action = 'HOLD';
+      let confidence = scores[2];
+      if (totalWeight > 0) {
+        let best = 0;
+        let tie = false;
+        for (let a = 1; a < 3; a++) {
+          if (scores[a] > scores[best]) {
+            best = a;
+            tie = false;
+          } else if (scores[a] === scores[best]) tie = true;
+        }
+        if (!tie && ACTIONS[best] !== 'HOLD' && scores[best] >= p.minConfidence) {
+          action = ACTIONS[best];
+          confidence = scores[best];
+        }
+      }
+      if (action === 'HOLD' && !p.emitHold) return;
+      if (vector.names !== knownNames) {
+        knownNames = vector.names;
+        atrIndex = vector.names.indexOf(p.atrFeature);
+      }
+      const atr = atrIndex < 0 ? Number.NaN : vector.values[atrIndex];
+      // Float sums can land a hair outside 0…1.
+      const clipped = Math.min(1, Math.max(0, confidence));
+      const price = vector.kline.close;
+      // Two literal shapes instead of a spread: this runs once per candle.
+      emit(
+        Number.isFinite(atr) && atr > 0
+          ? {
+              kind: 'signal',
+              symbol: vector.symbol,
+              ts: vector.ts,
+              action,
+              confidence: clipped,
+              votes,
+              price,
+              atr,
             }
-            votes[i] =
-              prediction.abstainReason === undefined
-                ? {
-                    model: prediction.model,
-                    action: prediction.action,
-                    confidence: prediction.confidence,
-                    weight,
-                  }
-                : {
-                    model: prediction.model,
-                    action: prediction.action,
-                    confidence: prediction.confidence,
-                    weight,
-                    abstainReason: prediction.abstainReason,
-                  };
-          }
-          let action: Action = 'HOLD';
-          let confidence = scores[2];
-          if (totalWeight > 0) {
-            let best = 0;
-            let tie = false;
-            for (let a = 1; a < 3; a++) {
-              if (scores[a] > scores[best]) {
-                best = a;
-                tie = false;
-              } else if (scores[a] === scores[best]) tie = true;
-            }
-            if (!tie && ACTIONS[best] !== 'HOLD' && scores[best] >= p.minConfidence) {
-              action = ACTIONS[best];
-              confidence = scores[best];
-            }
-          }
-          if (action === 'HOLD' && !p.emitHold) return;
-          if (vector.names !== knownNames) {
-            knownNames = vector.names;
-            atrIndex = vector.names.indexOf(p.atrFeature);
-          }
-          const atr = atrIndex < 0 ? Number.NaN : vector.values[atrIndex];
-          // Float sums can land a hair outside 0…1.
-          const clipped = Math.min(1, Math.max(0, confidence));
-          const price = vector.kline.close;
-          // Two literal shapes instead of a spread: this runs once per candle.
-          subscriber.next(
-            Number.isFinite(atr) && atr > 0
-              ? {
-                  kind: 'signal',
-                  symbol: vector.symbol,
-                  ts: vector.ts,
-                  action,
-                  confidence: clipped,
-                  votes,
-                  price,
-                  atr,
-                }
-              : {
-                  kind: 'signal',
-                  symbol: vector.symbol,
-                  ts: vector.ts,
-                  action,
-                  confidence: clipped,
-                  votes,
-                  price,
-                },
-          );
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+          : {
+              kind: 'signal',
+              symbol: vector.symbol,
+              ts: vector.ts,
+              action,
+              confidence: clipped,
+              votes,
+              price,
+            },
+      );
+    },
+  };
 };

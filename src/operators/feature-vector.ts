@@ -1,9 +1,10 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { z } from 'zod';
 import type { FeatureVector } from '../domain/feature-vector.js';
 import type { Kline } from '../domain/kline.js';
+import { type Handler, operate } from '../kernel/operate.js';
 import { type featureParams, parseFeatureParams } from './feature-names.js';
-import { createFeatureEngine, type FeatureState } from './indicators/feature-engine.js';
+import { createFeatureEngine, type FeatureEngine, type FeatureState } from './indicators/feature-engine.js';
 
 export type { FeatureParams } from './feature-names.js';
 export { featureParams } from './feature-names.js';
@@ -45,33 +46,35 @@ export const featureVectors = (
 ): OperatorFunction<Kline, FeatureVector> => {
   const { features } = parseFeatureParams(params);
   const engine = createFeatureEngine(features);
-  const names = engine.names;
-  const featureCount = names.length;
   const onSkip = hooks.onSkip;
 
-  return (source) =>
-    new Observable<FeatureVector>((subscriber) => {
-      // Fresh per subscription: two subscribers never share indicator state.
-      const bySymbol = new Map<string, SymbolFeatures>();
-      let skipped = 0;
-      return source.subscribe({
-        next(kline) {
-          let entry = bySymbol.get(kline.symbol);
-          if (entry === undefined) {
-            entry = { state: engine.createState(), lastTs: Number.NEGATIVE_INFINITY };
-            bySymbol.set(kline.symbol, entry);
-          } else if (kline.ts <= entry.lastTs) {
-            skipped++;
-            onSkip?.(kline, skipped);
-            return;
-          }
-          entry.lastTs = kline.ts;
-          const values = new Array<number>(featureCount);
-          entry.state.update(kline.high, kline.low, kline.close, kline.volume, values);
-          subscriber.next({ kind: 'features', symbol: kline.symbol, ts: kline.ts, kline, names, values });
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return operate(() => createFeatureVectors(engine, onSkip));
+};
+
+/** The features' logic (see `featureVectors`), as a handler the kernel and the operator share. */
+export const createFeatureVectors = (
+  engine: FeatureEngine,
+  onSkip?: (kline: Kline, skipped: number) => void,
+): Handler<Kline, FeatureVector> => {
+  const names = engine.names;
+  const featureCount = names.length;
+  const bySymbol = new Map<string, SymbolFeatures>();
+  let skipped = 0;
+  return {
+    next(kline, emit) {
+      let entry = bySymbol.get(kline.symbol);
+      if (entry === undefined) {
+        entry = { state: engine.createState(), lastTs: Number.NEGATIVE_INFINITY };
+        bySymbol.set(kline.symbol, entry);
+      } else if (kline.ts <= entry.lastTs) {
+        skipped++;
+        onSkip?.(kline, skipped);
+        return;
+      }
+      entry.lastTs = kline.ts;
+      const values = new Array<number>(featureCount);
+      entry.state.update(kline.high, kline.low, kline.close, kline.volume, values);
+      emit({ kind: 'features', symbol: kline.symbol, ts: kline.ts, kline, names, values });
+    },
+  };
 };

@@ -1,12 +1,12 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
-  clientOrderIdFor,
-  exitSideOf,
   type KillSwitchTripped,
+  marketExitOrder,
   type OrderRequest,
   type PortfolioSnapshot,
 } from '../domain/index.js';
+import { type Handler, operate } from '../kernel/operate.js';
 
 /** Drawdown from peak equity, percent, at which trading stops; shared by `killSwitch` and `riskGates`. */
 export const DEFAULT_MAX_DRAWDOWN_PCT = 20;
@@ -24,6 +24,47 @@ export const killSwitchParams = z
   .strict();
 export type KillSwitchParams = z.output<typeof killSwitchParams>;
 
+/** Whether a snapshot's drawdown reached the limit: the one kill-switch check (the gate asks it too). */
+export const drawdownBreached = (snapshot: PortfolioSnapshot, maxDrawdownPct: number): boolean =>
+  snapshot.drawdownPct >= maxDrawdownPct;
+
+/** The kill switch's logic (see `killSwitch`), as a handler the kernel and the operator share. */
+export const createKillSwitch = (
+  p: KillSwitchParams,
+): Handler<PortfolioSnapshot | { readonly kind: string }, KillSwitchTripped | OrderRequest> => {
+  // Sticky: once tripped this handler never emits again.
+  let tripped = false;
+  return {
+    next(event, emit) {
+      if (event.kind !== 'portfolio') return;
+      const snapshot = event as PortfolioSnapshot;
+      if (tripped || !drawdownBreached(snapshot, p.maxDrawdownPct)) return;
+      tripped = true;
+      emit({
+        kind: 'kill-switch',
+        ts: snapshot.ts,
+        gate: 'kill-switch',
+        reason: `drawdown ${snapshot.drawdownPct.toFixed(2)}% ≥ max ${p.maxDrawdownPct}% (equity ${snapshot.equityUsdt.toFixed(2)} USDT, peak ${snapshot.peakEquityUsdt.toFixed(2)} USDT)`,
+      });
+      if (!p.flatten) return;
+      for (const position of snapshot.positions) {
+        emit(
+          marketExitOrder({
+            intentId: position.intentId,
+            symbol: position.symbol,
+            ts: snapshot.ts,
+            positionSide: position.side,
+            qty: position.qty,
+            exitReason: 'KILL_SWITCH',
+            reason: `kill switch: drawdown ${snapshot.drawdownPct.toFixed(2)}%`,
+            revision: KILL_SWITCH_EXIT_REVISION,
+          }),
+        );
+      }
+    },
+  };
+};
+
 /**
  * Watches the account and stops the bleeding once. The first snapshot with
  * `drawdownPct ≥ maxDrawdownPct` emits a `KillSwitchTripped` (gate 'kill-switch') and then, when
@@ -37,41 +78,5 @@ export const killSwitch = (
   params: z.input<typeof killSwitchParams> = {},
 ): OperatorFunction<PortfolioSnapshot, KillSwitchTripped | OrderRequest> => {
   const p = killSwitchParams.parse(params);
-  return (source) =>
-    new Observable<KillSwitchTripped | OrderRequest>((subscriber) => {
-      // Sticky: once tripped this subscription never emits again.
-      let tripped = false;
-      return source.subscribe({
-        next(snapshot) {
-          if (tripped || snapshot.drawdownPct < p.maxDrawdownPct) return;
-          tripped = true;
-          subscriber.next({
-            kind: 'kill-switch',
-            ts: snapshot.ts,
-            gate: 'kill-switch',
-            reason: `drawdown ${snapshot.drawdownPct.toFixed(2)}% ≥ max ${p.maxDrawdownPct}% (equity ${snapshot.equityUsdt.toFixed(2)} USDT, peak ${snapshot.peakEquityUsdt.toFixed(2)} USDT)`,
-          });
-          if (!p.flatten) return;
-          for (const position of snapshot.positions) {
-            subscriber.next({
-              kind: 'order',
-              clientOrderId: clientOrderIdFor(position.intentId, 'EXIT', KILL_SWITCH_EXIT_REVISION),
-              intentId: position.intentId,
-              symbol: position.symbol,
-              ts: snapshot.ts,
-              side: exitSideOf(position.side),
-              type: 'MARKET',
-              qty: position.qty,
-              reduceOnly: true,
-              purpose: 'EXIT',
-              positionSide: position.side,
-              exitReason: 'KILL_SWITCH',
-              reason: `kill switch: drawdown ${snapshot.drawdownPct.toFixed(2)}%`,
-            });
-          }
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return operate(() => createKillSwitch(p));
 };

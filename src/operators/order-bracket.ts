@@ -1,12 +1,15 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
+  type CancelOrder,
   clientOrderIdFor,
+  type ExecutionResult,
   entrySideOf,
   exitSideOf,
   type OrderRequest,
   type SizingDecision,
 } from '../domain/index.js';
+import { type Handler, operate } from '../kernel/operate.js';
 
 export const orderBracketParams = z
   .object({
@@ -16,72 +19,152 @@ export const orderBracketParams = z
   .strict();
 export type OrderBracketParams = z.output<typeof orderBracketParams>;
 
+/** What the bracket reads: approved decisions and the venue's answers about their entries. */
+export type OrderBracketInput = SizingDecision | ExecutionResult | { readonly kind: string };
+
+/** One bracket between its entry's submission and the venue's final word on that entry. */
+interface Bracket {
+  readonly decision: SizingDecision;
+  /** Whether the stop (and take-profit) were sent. */
+  protectionSent: boolean;
+}
+
+const entryOf = (decision: SizingDecision): OrderRequest => ({
+  kind: 'order',
+  clientOrderId: clientOrderIdFor(decision.intentId, 'ENTRY'),
+  intentId: decision.intentId,
+  symbol: decision.symbol,
+  ts: decision.ts,
+  side: entrySideOf(decision.side),
+  type: 'MARKET',
+  qty: decision.qty,
+  reduceOnly: false,
+  leverage: decision.leverage,
+  purpose: 'ENTRY',
+  positionSide: decision.side,
+});
+
+const stopOf = (decision: SizingDecision, ts: number): OrderRequest => ({
+  kind: 'order',
+  clientOrderId: clientOrderIdFor(decision.intentId, 'STOP_LOSS'),
+  intentId: decision.intentId,
+  symbol: decision.symbol,
+  ts,
+  side: exitSideOf(decision.side),
+  type: 'STOP_MARKET',
+  qty: decision.qty,
+  stopPrice: decision.stopPrice,
+  reduceOnly: true,
+  purpose: 'STOP_LOSS',
+  positionSide: decision.side,
+  exitReason: 'STOP_LOSS',
+});
+
+const takeProfitOf = (decision: SizingDecision, takeProfitPrice: number, ts: number): OrderRequest => ({
+  kind: 'order',
+  clientOrderId: clientOrderIdFor(decision.intentId, 'TAKE_PROFIT'),
+  intentId: decision.intentId,
+  symbol: decision.symbol,
+  ts,
+  side: exitSideOf(decision.side),
+  type: 'TAKE_PROFIT_MARKET',
+  qty: decision.qty,
+  stopPrice: takeProfitPrice,
+  reduceOnly: true,
+  purpose: 'TAKE_PROFIT',
+  positionSide: decision.side,
+  exitReason: 'TAKE_PROFIT',
+});
+
 /**
- * Turns an approved sizing into a bracket, synchronously and in this order:
- * 1. the entry: MARKET, `qty`, not reduce-only, `leverage` carried (purpose ENTRY);
- * 2. the stop: reduce-only STOP_MARKET at `stopPrice` (purpose and exitReason STOP_LOSS);
- * 3. the take-profit, when the decision has one and `takeProfit` is on: reduce-only
- *    TAKE_PROFIT_MARKET at `takeProfitPrice` (purpose and exitReason TAKE_PROFIT).
- * Ids are `clientOrderIdFor(intentId, purpose)`, so a re-sent bracket is deduplicated by the
- * venue. Never silent for a decision; prices and qty are used as given (risk gates rounded them).
+ * The bracket's logic (see `orderBracket`), as a handler the kernel and the operator share.
+ */
+export const createOrderBracket = (
+  p: OrderBracketParams,
+): Handler<OrderBracketInput, OrderRequest | CancelOrder> => {
+  // Brackets whose entry the venue has not finished with, by the entry's clientOrderId.
+  const brackets = new Map<string, Bracket>();
+  const protect = (bracket: Bracket, ts: number, emit: (out: OrderRequest | CancelOrder) => void): void => {
+    if (bracket.protectionSent) return;
+    bracket.protectionSent = true;
+    const { decision } = bracket;
+    emit(stopOf(decision, ts));
+    if (p.takeProfit && decision.takeProfitPrice !== undefined) {
+      emit(takeProfitOf(decision, decision.takeProfitPrice, ts));
+    }
+  };
+  return {
+    next(event, emit) {
+      if (event.kind === 'sizing') {
+        const decision = event as SizingDecision;
+        const entry = entryOf(decision);
+        brackets.set(entry.clientOrderId, { decision, protectionSent: false });
+        emit(entry);
+        return;
+      }
+      if (event.kind !== 'execution') return;
+      const report = event as ExecutionResult;
+      if (report.purpose !== 'ENTRY') return;
+      const bracket = brackets.get(report.clientOrderId);
+      if (bracket === undefined) return;
+      switch (report.status) {
+        case 'NEW':
+        case 'PARTIALLY_FILLED':
+          protect(bracket, report.ts, emit);
+          return;
+        case 'FILLED':
+          protect(bracket, report.ts, emit);
+          brackets.delete(report.clientOrderId);
+          return;
+        case 'REJECTED':
+          // Nothing was sent besides the entry: the refusal ends the bracket.
+          brackets.delete(report.clientOrderId);
+          return;
+        case 'CANCELED':
+        case 'EXPIRED': {
+          brackets.delete(report.clientOrderId);
+          // A partly filled entry keeps its protection for the part that filled.
+          if (!bracket.protectionSent || report.filledQty > 0) return;
+          const { decision } = bracket;
+          const reason = `entry ${report.clientOrderId} ${report.status.toLowerCase()} before any fill`;
+          emit({
+            kind: 'cancel',
+            clientOrderId: clientOrderIdFor(decision.intentId, 'STOP_LOSS'),
+            symbol: decision.symbol,
+            ts: report.ts,
+            reason,
+          });
+          if (p.takeProfit && decision.takeProfitPrice !== undefined) {
+            emit({
+              kind: 'cancel',
+              clientOrderId: clientOrderIdFor(decision.intentId, 'TAKE_PROFIT'),
+              symbol: decision.symbol,
+              ts: report.ts,
+              reason,
+            });
+          }
+          return;
+        }
+      }
+    },
+  };
+};
+
+/**
+ * Turns an approved sizing into a bracket, one-triggers-other:
+ * 1. on the decision: the entry — MARKET, `qty`, not reduce-only, `leverage` carried (purpose ENTRY);
+ * 2. when the venue accepts the entry (its first NEW, PARTIALLY_FILLED or FILLED report): the stop,
+ *    a reduce-only STOP_MARKET at `stopPrice` (purpose and exitReason STOP_LOSS), then the
+ *    take-profit when the decision has one and `takeProfit` is on, a reduce-only TAKE_PROFIT_MARKET
+ *    at `takeProfitPrice` (purpose and exitReason TAKE_PROFIT), both stamped with the report's ts;
+ * 3. a REJECTED entry sends nothing more (no protective order can outlive a refused entry); an entry
+ *    CANCELED or EXPIRED before any fill cancels the stop and take-profit it had.
+ * Ids are `clientOrderIdFor(intentId, purpose)`, so a re-sent bracket is deduplicated by the venue.
+ * Prices and qty are used as given (risk gates rounded them). Other events pass unnoticed.
  */
 export const orderBracket = (
   params: z.input<typeof orderBracketParams> = {},
-): OperatorFunction<SizingDecision, OrderRequest> => {
+): OperatorFunction<OrderBracketInput, OrderRequest | CancelOrder> => {
   const p = orderBracketParams.parse(params);
-  return (source) =>
-    new Observable<OrderRequest>((subscriber) =>
-      source.subscribe({
-        next(decision) {
-          const exitSide = exitSideOf(decision.side);
-          subscriber.next({
-            kind: 'order',
-            clientOrderId: clientOrderIdFor(decision.intentId, 'ENTRY'),
-            intentId: decision.intentId,
-            symbol: decision.symbol,
-            ts: decision.ts,
-            side: entrySideOf(decision.side),
-            type: 'MARKET',
-            qty: decision.qty,
-            reduceOnly: false,
-            leverage: decision.leverage,
-            purpose: 'ENTRY',
-            positionSide: decision.side,
-          });
-          subscriber.next({
-            kind: 'order',
-            clientOrderId: clientOrderIdFor(decision.intentId, 'STOP_LOSS'),
-            intentId: decision.intentId,
-            symbol: decision.symbol,
-            ts: decision.ts,
-            side: exitSide,
-            type: 'STOP_MARKET',
-            qty: decision.qty,
-            stopPrice: decision.stopPrice,
-            reduceOnly: true,
-            purpose: 'STOP_LOSS',
-            positionSide: decision.side,
-            exitReason: 'STOP_LOSS',
-          });
-          if (!p.takeProfit || decision.takeProfitPrice === undefined) return;
-          subscriber.next({
-            kind: 'order',
-            clientOrderId: clientOrderIdFor(decision.intentId, 'TAKE_PROFIT'),
-            intentId: decision.intentId,
-            symbol: decision.symbol,
-            ts: decision.ts,
-            side: exitSide,
-            type: 'TAKE_PROFIT_MARKET',
-            qty: decision.qty,
-            stopPrice: decision.takeProfitPrice,
-            reduceOnly: true,
-            purpose: 'TAKE_PROFIT',
-            positionSide: decision.side,
-            exitReason: 'TAKE_PROFIT',
-          });
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return operate(() => createOrderBracket(p));
 };

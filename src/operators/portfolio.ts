@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
   DEFAULT_SYMBOL_FILTERS,
@@ -19,6 +19,7 @@ import {
   type PositionState,
   unrealizedPnlUsdt,
 } from '../exchange/position-math.js';
+import { type Handler, operate } from '../kernel/operate.js';
 
 export const portfolioAccountingParams = z
   .object({
@@ -80,236 +81,287 @@ export const portfolioAccounting = (
   params: z.input<typeof portfolioAccountingParams> = {},
   options: { readonly maintenanceMarginRateOf?: (symbol: string) => number } = {},
 ): OperatorFunction<PortfolioInput, PortfolioSnapshot | TradeClosed> => {
+  portfolioAccountingParams.parse(params);
+  return operate(() => createPortfolioAccounting(params, options));
+};
+
+/**
+ * The account's logic (see `portfolioAccounting`), as a handler the kernel and the operator share.
+ */
+export const createPortfolioAccounting = (
+  params: z.input<typeof portfolioAccountingParams> = {},
+  options: { readonly maintenanceMarginRateOf?: (symbol: string) => number } = {},
+): Handler<PortfolioInput, PortfolioSnapshot | TradeClosed> => {
   const { initialBalanceUsdt, maintenanceMarginRate } = portfolioAccountingParams.parse(params);
   const mmrOf = options.maintenanceMarginRateOf ?? (() => maintenanceMarginRate);
-  return (source) =>
-    new Observable<PortfolioSnapshot | TradeClosed>((subscriber) => {
-      // Per-subscription state: each subscriber replays its own account from scratch.
-      const trips = new Map<string, RoundTrip>();
-      const marks = new Map<string, number>();
-      /** Entry → stop distance per intent, from sizing decisions, for rMultiple. */
-      const riskPerUnit = new Map<string, number>();
-      const lastExitTs: Record<string, number> = {};
-      // Entry orders accepted by the venue and not yet filled, by clientOrderId (risk counts them).
-      const working = new Map<string, { symbol: string; side: PositionSide; qty: number }>();
-      // Snapshots share one frozen copy of lastExitTs until the next exit (copy on write, not per kline).
-      let lastExitTsView: Readonly<Record<string, number>> = Object.freeze({});
-      let realizedPnlUsdt = 0;
-      let feesUsdt = 0;
-      let fundingUsdt = 0;
-      let tradeCount = 0;
-      let peakEquityUsdt = initialBalanceUsdt;
-      let day = Number.NaN;
-      let dayStartEquityUsdt = initialBalanceUsdt;
+  // Where the handler call in progress emits (closeTrip runs inside it).
+  let emitOut: (event: PortfolioSnapshot | TradeClosed) => void = () => undefined;
+  // Per-subscription state: each subscriber replays its own account from scratch.
+  const trips = new Map<string, RoundTrip>();
+  const marks = new Map<string, number>();
+  /** Entry → stop distance per intent, from sizing decisions, for rMultiple. */
+  const riskPerUnit = new Map<string, number>();
+  const lastExitTs: Record<string, number> = {};
+  // Entry orders sent (SUBMITTED) or accepted by the venue (ACCEPTED) and not yet filled, by
+  // clientOrderId: risk counts them, so a venue that answers late cannot be overrun.
+  const working = new Map<
+    string,
+    {
+      symbol: string;
+      side: PositionSide;
+      qty: number;
+      leverage: number | undefined;
+      state: 'SUBMITTED' | 'ACCEPTED';
+    }
+  >();
+  // Snapshots share one frozen copy of lastExitTs until the next exit (copy on write, not per kline).
+  let lastExitTsView: Readonly<Record<string, number>> = Object.freeze({});
+  let realizedPnlUsdt = 0;
+  let feesUsdt = 0;
+  let fundingUsdt = 0;
+  let tradeCount = 0;
+  let peakEquityUsdt = initialBalanceUsdt;
+  let day = Number.NaN;
+  let dayStartEquityUsdt = initialBalanceUsdt;
 
-      const closeTrip = (trip: RoundTrip, ts: number): TradeClosed => {
-        const netPnlUsdt = trip.grossPnlUsdt - trip.feesUsdt - trip.fundingUsdt;
-        const risk = riskPerUnit.get(trip.intentId);
-        riskPerUnit.delete(trip.intentId);
-        return {
-          kind: 'trade-closed',
-          tradeId: `${trip.intentId}#${++tradeCount}`,
-          intentId: trip.intentId,
-          symbol: trip.symbol,
-          side: trip.position.side,
-          entryTs: trip.entryTs,
-          ts,
-          entryPrice: trip.entryNotionalUsdt / trip.entryQty,
-          exitPrice: trip.exitNotionalUsdt / trip.exitQty,
-          qty: trip.maxQty,
-          leverage: trip.position.leverage,
-          grossPnlUsdt: trip.grossPnlUsdt,
-          feesUsdt: trip.feesUsdt,
-          fundingUsdt: trip.fundingUsdt,
-          netPnlUsdt,
-          ...(risk === undefined ? {} : { rMultiple: netPnlUsdt / (risk * trip.maxQty) }),
-          reason: trip.reason ?? 'SIGNAL_EXIT',
-        };
-      };
+  const closeTrip = (trip: RoundTrip, ts: number): TradeClosed => {
+    const netPnlUsdt = trip.grossPnlUsdt - trip.feesUsdt - trip.fundingUsdt;
+    const risk = riskPerUnit.get(trip.intentId);
+    riskPerUnit.delete(trip.intentId);
+    return {
+      kind: 'trade-closed',
+      tradeId: `${trip.intentId}#${++tradeCount}`,
+      intentId: trip.intentId,
+      symbol: trip.symbol,
+      side: trip.position.side,
+      entryTs: trip.entryTs,
+      ts,
+      entryPrice: trip.entryNotionalUsdt / trip.entryQty,
+      exitPrice: trip.exitNotionalUsdt / trip.exitQty,
+      qty: trip.maxQty,
+      leverage: trip.position.leverage,
+      grossPnlUsdt: trip.grossPnlUsdt,
+      feesUsdt: trip.feesUsdt,
+      fundingUsdt: trip.fundingUsdt,
+      netPnlUsdt,
+      ...(risk === undefined ? {} : { rMultiple: netPnlUsdt / (risk * trip.maxQty) }),
+      reason: trip.reason ?? 'SIGNAL_EXIT',
+    };
+  };
 
-      const onFill = (fill: Fill): void => {
-        const trip = trips.get(fill.symbol);
-        const before = trip?.position;
-        const outcome = applyFill(before, {
-          side: fill.side,
-          qty: fill.qty,
-          price: fill.price,
-          leverage: fill.leverage ?? before?.leverage ?? 1,
-          reduceOnly: fill.reduceOnly,
-        });
-        realizedPnlUsdt += outcome.realizedPnlUsdt;
-        feesUsdt += fill.feeUsdt;
-        const closingFeeUsdt = (fill.feeUsdt * outcome.closedQty) / fill.qty;
-        // The opening part's fee belongs to the position that remains; with none, to the closed trip.
-        const openingFeeUsdt = fill.feeUsdt - closingFeeUsdt;
-        if (trip !== undefined && outcome.closedQty > 0) {
-          trip.exitQty += outcome.closedQty;
-          trip.exitNotionalUsdt += outcome.closedQty * fill.price;
-          trip.grossPnlUsdt += outcome.realizedPnlUsdt;
-          trip.feesUsdt += closingFeeUsdt + (outcome.position === undefined ? openingFeeUsdt : 0);
-          // A reducing fill without a reason (e.g. an opposite entry flipping the position) is a signal exit.
-          trip.reason = fill.exitReason ?? 'SIGNAL_EXIT';
-        }
-        if (trip !== undefined && outcome.closedPosition) {
-          trips.delete(fill.symbol);
-          lastExitTs[fill.symbol] = fill.ts;
-          lastExitTsView = Object.freeze({ ...lastExitTs });
-          subscriber.next(closeTrip(trip, fill.ts));
-        }
-        const position = outcome.position;
-        if (position === undefined) return;
-        const continuing = trips.get(fill.symbol);
-        if (continuing === undefined) {
-          trips.set(fill.symbol, {
-            position,
-            symbol: fill.symbol,
-            intentId: fill.intentId,
-            entryTs: fill.ts,
-            maxQty: position.qty,
-            entryQty: outcome.openedQty,
-            entryNotionalUsdt: outcome.openedQty * fill.price,
-            exitQty: 0,
-            exitNotionalUsdt: 0,
-            grossPnlUsdt: 0,
-            feesUsdt: openingFeeUsdt,
-            fundingUsdt: 0,
-            reason: undefined,
-          });
+  const onFill = (fill: Fill): void => {
+    const trip = trips.get(fill.symbol);
+    const before = trip?.position;
+    const outcome = applyFill(before, {
+      side: fill.side,
+      qty: fill.qty,
+      price: fill.price,
+      leverage: fill.leverage ?? before?.leverage ?? 1,
+      reduceOnly: fill.reduceOnly,
+    });
+    realizedPnlUsdt += outcome.realizedPnlUsdt;
+    feesUsdt += fill.feeUsdt;
+    const closingFeeUsdt = (fill.feeUsdt * outcome.closedQty) / fill.qty;
+    // The opening part's fee belongs to the position that remains; with none, to the closed trip.
+    const openingFeeUsdt = fill.feeUsdt - closingFeeUsdt;
+    if (trip !== undefined && outcome.closedQty > 0) {
+      trip.exitQty += outcome.closedQty;
+      trip.exitNotionalUsdt += outcome.closedQty * fill.price;
+      trip.grossPnlUsdt += outcome.realizedPnlUsdt;
+      trip.feesUsdt += closingFeeUsdt + (outcome.position === undefined ? openingFeeUsdt : 0);
+      // A reducing fill without a reason (e.g. an opposite entry flipping the position) is a signal exit.
+      trip.reason = fill.exitReason ?? 'SIGNAL_EXIT';
+    }
+    if (trip !== undefined && outcome.closedPosition) {
+      trips.delete(fill.symbol);
+      lastExitTs[fill.symbol] = fill.ts;
+      lastExitTsView = Object.freeze({ ...lastExitTs });
+      emitOut(closeTrip(trip, fill.ts));
+    }
+    const position = outcome.position;
+    if (position === undefined) return;
+    const continuing = trips.get(fill.symbol);
+    if (continuing === undefined) {
+      trips.set(fill.symbol, {
+        position,
+        symbol: fill.symbol,
+        intentId: fill.intentId,
+        entryTs: fill.ts,
+        maxQty: position.qty,
+        entryQty: outcome.openedQty,
+        entryNotionalUsdt: outcome.openedQty * fill.price,
+        exitQty: 0,
+        exitNotionalUsdt: 0,
+        grossPnlUsdt: 0,
+        feesUsdt: openingFeeUsdt,
+        fundingUsdt: 0,
+        reason: undefined,
+      });
+      return;
+    }
+    continuing.position = position;
+    if (outcome.openedQty > 0) {
+      continuing.entryQty += outcome.openedQty;
+      continuing.entryNotionalUsdt += outcome.openedQty * fill.price;
+      continuing.feesUsdt += openingFeeUsdt;
+      if (position.qty > continuing.maxQty) continuing.maxQty = position.qty;
+    }
+  };
+
+  /** Working entries valued at the symbol's last mark. */
+  const workingEntriesAt = (): PortfolioSnapshot['workingEntries'] =>
+    [...working.entries()].map(([clientOrderId, entry]) =>
+      entry.leverage === undefined
+        ? {
+            clientOrderId,
+            symbol: entry.symbol,
+            side: entry.side,
+            qty: entry.qty,
+            notionalUsdt: entry.qty * (marks.get(entry.symbol) ?? 0),
+            state: entry.state,
+          }
+        : {
+            clientOrderId,
+            symbol: entry.symbol,
+            side: entry.side,
+            qty: entry.qty,
+            notionalUsdt: entry.qty * (marks.get(entry.symbol) ?? 0),
+            leverage: entry.leverage,
+            state: entry.state,
+          },
+    );
+
+  const snapshotAt = (ts: number): PortfolioSnapshot => {
+    let unrealized = 0;
+    let usedMarginUsdt = 0;
+    let grossExposureUsdt = 0;
+    let netExposureUsdt = 0;
+    const positions: Position[] = [];
+    for (const trip of trips.values()) {
+      const position = trip.position;
+      const markPrice = marks.get(trip.symbol) ?? position.entryPrice;
+      const pnl = unrealizedPnlUsdt(position, markPrice);
+      unrealized += pnl;
+      usedMarginUsdt += position.marginUsdt;
+      grossExposureUsdt += markPrice * position.qty;
+      netExposureUsdt += markPrice * position.qty * directionOf(position.side);
+      positions.push({
+        symbol: trip.symbol,
+        side: position.side,
+        qty: position.qty,
+        entryPrice: position.entryPrice,
+        leverage: position.leverage,
+        marginUsdt: position.marginUsdt,
+        liquidationPrice: liquidationPrice(position, mmrOf(trip.symbol)),
+        markPrice,
+        unrealizedPnlUsdt: pnl,
+        openedTs: trip.entryTs,
+        intentId: trip.intentId,
+      });
+    }
+    const walletUsdt = initialBalanceUsdt + realizedPnlUsdt - feesUsdt - fundingUsdt;
+    const equityUsdt = walletUsdt + unrealized;
+    if (equityUsdt > peakEquityUsdt) peakEquityUsdt = equityUsdt;
+    const drawdownPct =
+      peakEquityUsdt > 0
+        ? Math.min(100, Math.max(0, ((peakEquityUsdt - equityUsdt) / peakEquityUsdt) * 100))
+        : 0;
+    const today = Math.floor(ts / DAY_MS);
+    if (today !== day) {
+      day = today;
+      dayStartEquityUsdt = equityUsdt;
+    }
+    return {
+      kind: 'portfolio',
+      ts,
+      walletUsdt,
+      unrealizedPnlUsdt: unrealized,
+      equityUsdt,
+      usedMarginUsdt,
+      availableUsdt: walletUsdt - usedMarginUsdt,
+      grossExposureUsdt,
+      netExposureUsdt,
+      realizedPnlUsdt,
+      feesUsdt,
+      fundingUsdt,
+      peakEquityUsdt,
+      drawdownPct,
+      dayStartEquityUsdt,
+      positions: positions.length === 0 ? NO_POSITIONS : positions,
+      lastExitTs: lastExitTsView,
+      workingEntries: working.size === 0 ? NO_WORKING_ENTRIES : workingEntriesAt(),
+    };
+  };
+
+  // Whether fills or funding changed the account after the last snapshot, and when the last did.
+  let changedSinceSnapshot = false;
+  let lastChangeTs = 0;
+  return {
+    next(event, emit) {
+      emitOut = emit;
+      switch (event.kind) {
+        case 'fill':
+          changedSinceSnapshot = true;
+          lastChangeTs = Math.max(lastChangeTs, event.ts);
+          onFill(event);
+          return;
+        case 'funding': {
+          changedSinceSnapshot = true;
+          lastChangeTs = Math.max(lastChangeTs, event.ts);
+          fundingUsdt += event.amountUsdt;
+          const trip = trips.get(event.symbol);
+          if (trip !== undefined) trip.fundingUsdt += event.amountUsdt;
           return;
         }
-        continuing.position = position;
-        if (outcome.openedQty > 0) {
-          continuing.entryQty += outcome.openedQty;
-          continuing.entryNotionalUsdt += outcome.openedQty * fill.price;
-          continuing.feesUsdt += openingFeeUsdt;
-          if (position.qty > continuing.maxQty) continuing.maxQty = position.qty;
-        }
-      };
-
-      /** Working entries valued at the symbol's last mark. */
-      const workingEntriesAt = (): PortfolioSnapshot['workingEntries'] =>
-        [...working.entries()].map(([clientOrderId, entry]) => ({
-          clientOrderId,
-          symbol: entry.symbol,
-          side: entry.side,
-          qty: entry.qty,
-          notionalUsdt: entry.qty * (marks.get(entry.symbol) ?? 0),
-        }));
-
-      const snapshotAt = (ts: number): PortfolioSnapshot => {
-        let unrealized = 0;
-        let usedMarginUsdt = 0;
-        let grossExposureUsdt = 0;
-        let netExposureUsdt = 0;
-        const positions: Position[] = [];
-        for (const trip of trips.values()) {
-          const position = trip.position;
-          const markPrice = marks.get(trip.symbol) ?? position.entryPrice;
-          const pnl = unrealizedPnlUsdt(position, markPrice);
-          unrealized += pnl;
-          usedMarginUsdt += position.marginUsdt;
-          grossExposureUsdt += markPrice * position.qty;
-          netExposureUsdt += markPrice * position.qty * directionOf(position.side);
-          positions.push({
-            symbol: trip.symbol,
-            side: position.side,
-            qty: position.qty,
-            entryPrice: position.entryPrice,
-            leverage: position.leverage,
-            marginUsdt: position.marginUsdt,
-            liquidationPrice: liquidationPrice(position, mmrOf(trip.symbol)),
-            markPrice,
-            unrealizedPnlUsdt: pnl,
-            openedTs: trip.entryTs,
-            intentId: trip.intentId,
+        case 'sizing':
+          riskPerUnit.set(event.intentId, event.riskPerUnit);
+          return;
+        case 'order-submitted':
+          if (event.purpose !== 'ENTRY' || event.reduceOnly) return;
+          // A re-sent order the venue already answered keeps the venue's word.
+          if (working.has(event.clientOrderId)) return;
+          working.set(event.clientOrderId, {
+            symbol: event.symbol,
+            side: event.positionSide,
+            qty: event.qty,
+            leverage: event.leverage,
+            state: 'SUBMITTED',
           });
-        }
-        const walletUsdt = initialBalanceUsdt + realizedPnlUsdt - feesUsdt - fundingUsdt;
-        const equityUsdt = walletUsdt + unrealized;
-        if (equityUsdt > peakEquityUsdt) peakEquityUsdt = equityUsdt;
-        const drawdownPct =
-          peakEquityUsdt > 0
-            ? Math.min(100, Math.max(0, ((peakEquityUsdt - equityUsdt) / peakEquityUsdt) * 100))
-            : 0;
-        const today = Math.floor(ts / DAY_MS);
-        if (today !== day) {
-          day = today;
-          dayStartEquityUsdt = equityUsdt;
-        }
-        return {
-          kind: 'portfolio',
-          ts,
-          walletUsdt,
-          unrealizedPnlUsdt: unrealized,
-          equityUsdt,
-          usedMarginUsdt,
-          availableUsdt: walletUsdt - usedMarginUsdt,
-          grossExposureUsdt,
-          netExposureUsdt,
-          realizedPnlUsdt,
-          feesUsdt,
-          fundingUsdt,
-          peakEquityUsdt,
-          drawdownPct,
-          dayStartEquityUsdt,
-          positions: positions.length === 0 ? NO_POSITIONS : positions,
-          lastExitTs: lastExitTsView,
-          workingEntries: working.size === 0 ? NO_WORKING_ENTRIES : workingEntriesAt(),
-        };
-      };
-
-      // Whether fills or funding changed the account after the last snapshot, and when the last did.
-      let changedSinceSnapshot = false;
-      let lastChangeTs = 0;
-      return source.subscribe({
-        next(event) {
-          switch (event.kind) {
-            case 'fill':
-              changedSinceSnapshot = true;
-              lastChangeTs = Math.max(lastChangeTs, event.ts);
-              onFill(event);
-              return;
-            case 'funding': {
-              changedSinceSnapshot = true;
-              lastChangeTs = Math.max(lastChangeTs, event.ts);
-              fundingUsdt += event.amountUsdt;
-              const trip = trips.get(event.symbol);
-              if (trip !== undefined) trip.fundingUsdt += event.amountUsdt;
-              return;
-            }
-            case 'sizing':
-              riskPerUnit.set(event.intentId, event.riskPerUnit);
-              return;
-            case 'execution':
-              if (event.purpose !== 'ENTRY') return;
-              if (event.status === 'NEW' || event.status === 'PARTIALLY_FILLED') {
-                working.set(event.clientOrderId, {
-                  symbol: event.symbol,
-                  side: event.side === 'BUY' ? 'LONG' : 'SHORT',
-                  qty: event.qty - event.filledQty,
-                });
-              } else {
-                working.delete(event.clientOrderId);
-              }
-              return;
-            case 'tick':
-              marks.set(event.symbol, event.price);
-              return;
-            case 'kline':
-              marks.set(event.symbol, event.close);
-              changedSinceSnapshot = false;
-              subscriber.next(snapshotAt(event.ts));
-              return;
-            default:
-              return;
+          return;
+        case 'execution':
+          if (event.purpose !== 'ENTRY') return;
+          if (event.status === 'NEW' || event.status === 'PARTIALLY_FILLED') {
+            working.set(event.clientOrderId, {
+              symbol: event.symbol,
+              side: event.side === 'BUY' ? 'LONG' : 'SHORT',
+              qty: event.qty - event.filledQty,
+              leverage: working.get(event.clientOrderId)?.leverage,
+              state: 'ACCEPTED',
+            });
+          } else {
+            working.delete(event.clientOrderId);
           }
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          // Fills after the last kline (the venue's end-of-data close) still belong in the account.
-          if (changedSinceSnapshot) subscriber.next(snapshotAt(lastChangeTs));
-          subscriber.complete();
-        },
-      });
-    });
+          return;
+        case 'end-of-data':
+          if (changedSinceSnapshot) emit(snapshotAt(lastChangeTs));
+          changedSinceSnapshot = false;
+          return;
+        case 'tick':
+          marks.set(event.symbol, event.price);
+          return;
+        case 'kline':
+          marks.set(event.symbol, event.close);
+          changedSinceSnapshot = false;
+          emit(snapshotAt(event.ts));
+          return;
+        default:
+          return;
+      }
+    },
+    end(emit) {
+      // Fills after the last kline (the venue's end-of-data close) still belong in the account.
+      if (changedSinceSnapshot) emit(snapshotAt(lastChangeTs));
+      changedSinceSnapshot = false;
+    },
+  };
 };

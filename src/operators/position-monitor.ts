@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
   type CancelOrder,
@@ -8,6 +8,7 @@ import {
   type EngineEvent,
   type ExitReason,
   exitSideOf,
+  marketExitOrder,
   type OrderRequest,
   type PositionSide,
   roundToStep,
@@ -15,6 +16,8 @@ import {
   SymbolFilters,
   type Tick,
 } from '../domain/index.js';
+import { type Handler, operate } from '../kernel/operate.js';
+import { Atr } from './indicators/atr.js';
 
 export const positionMonitorParams = z
   .object({
@@ -30,7 +33,7 @@ export const positionMonitorParams = z
     trailingDistancePct: z.number().nonnegative().default(1),
     /** Trailing stop distance in ATRs of the monitor's own Wilder ATR; 0 = use the percent. */
     trailingAtrMultiple: z.number().nonnegative().default(0),
-    /** Period of that ATR (Wilder, seeded with the mean of the first `atrPeriod` true ranges). */
+    /** Period of that ATR (TA-Lib's Wilder ATR, the same the `atr_N` feature computes). */
     atrPeriod: z.number().int().positive().default(14),
     /** Per-symbol filter overrides (tick size for stop prices), merged over DEFAULT_SYMBOL_FILTERS. */
     filters: z.record(z.string(), SymbolFilters.partial()).default({}),
@@ -40,6 +43,15 @@ export type PositionMonitorParams = z.output<typeof positionMonitorParams>;
 
 /** What the monitor reads; every other kind passes unnoticed. */
 export type PositionMonitorInput = EngineEvent | Tick;
+
+/** A stop sent to replace the resting one, waiting for the venue's answer (new first, then cancel). */
+interface Replacement {
+  readonly clientOrderId: string;
+  readonly stopPrice: number;
+  /** The stop it replaces and that stop's price (restored if the venue refuses the new one). */
+  readonly previousClientOrderId: string | undefined;
+  readonly previousStopPrice: number;
+}
 
 /** Everything the monitor knows about one open position. */
 interface Tracked {
@@ -55,20 +67,246 @@ interface Tracked {
   stopPrice: number;
   /** Revision of the last stop we placed (the bracket's stop is 0). */
   stopRevision: number;
+  /** A replacement stop the venue has not accepted yet. */
+  replacing: Replacement | undefined;
   /** Best close since entry: highest for LONG, lowest for SHORT. */
   bestClose: number;
   exitRequested: boolean;
 }
 
-/** Per-symbol Wilder ATR state. */
-interface AtrState {
-  previousClose: number;
-  count: number;
-  sum: number;
-  atr: number;
-}
-
 const QTY_EPSILON = 1e-12;
+
+/** The monitor's logic (see `positionMonitor`), as a handler the kernel and the operator share. */
+export const createPositionMonitor = (
+  p: PositionMonitorParams,
+  options: { readonly filtersOf?: (symbol: string) => SymbolFilters } = {},
+): Handler<PositionMonitorInput | { readonly kind: string }, OrderRequest | CancelOrder> => {
+  const filtersOf =
+    options.filtersOf ??
+    ((symbol: string): SymbolFilters => ({ ...DEFAULT_SYMBOL_FILTERS, ...p.filters[symbol] }));
+  const positions = new Map<string, Tracked>();
+  // Sizing decisions waiting for their entry fill, by intent id.
+  const pending = new Map<string, SizingDecision>();
+  const atrs = new Map<string, Atr>();
+  const tickSizes = new Map<string, number>();
+
+  const tickSizeOf = (symbol: string): number => {
+    let tick = tickSizes.get(symbol);
+    if (tick === undefined) {
+      tick = filtersOf(symbol).tickSize;
+      tickSizes.set(symbol, tick);
+    }
+    return tick;
+  };
+
+  const updateAtr = (symbol: string, high: number, low: number, close: number): number => {
+    let atr = atrs.get(symbol);
+    if (atr === undefined) {
+      atr = new Atr({ period: p.atrPeriod });
+      atrs.set(symbol, atr);
+    }
+    return atr.update(high, low, close, 0);
+  };
+
+  /** The stop the position should have now, and why; NaN when none is due. */
+  const targetStop = (
+    position: Tracked,
+    close: number,
+    atr: number,
+  ): { price: number; reason: ExitReason } => {
+    const r = position.riskPerUnit;
+    const direction = directionOf(position.side);
+    // Direction-normalized so "higher is better" for both sides.
+    let price = Number.NaN;
+    let reason: ExitReason = 'BREAK_EVEN';
+    if (p.breakEvenAtR > 0 && direction * (close - position.entryPrice) >= p.breakEvenAtR * r) {
+      price = position.entryPrice * (1 + (direction * p.breakEvenOffsetPct) / 100);
+    }
+    if (
+      p.trailingActivationR > 0 &&
+      direction * (position.bestClose - position.entryPrice) >= p.trailingActivationR * r
+    ) {
+      const distance =
+        p.trailingAtrMultiple > 0
+          ? p.trailingAtrMultiple * atr
+          : (position.bestClose * p.trailingDistancePct) / 100;
+      const trailing = position.bestClose - direction * distance;
+      if (distance > 0 && (Number.isNaN(price) || direction * (trailing - price) > 0)) {
+        price = trailing;
+        reason = 'TRAILING_STOP';
+      }
+    }
+    return { price, reason };
+  };
+
+  const onKline = (
+    symbol: string,
+    ts: number,
+    high: number,
+    low: number,
+    close: number,
+    emit: (out: OrderRequest | CancelOrder) => void,
+  ): void => {
+    const atr = p.trailingAtrMultiple > 0 ? updateAtr(symbol, high, low, close) : Number.NaN;
+    const position = positions.get(symbol);
+    if (position === undefined || position.exitRequested) return;
+    const direction = directionOf(position.side);
+    if (direction * (close - position.bestClose) > 0) position.bestClose = close;
+
+    if (p.maxHoldMs > 0 && ts - position.openedTs >= p.maxHoldMs) {
+      position.exitRequested = true;
+      emit(
+        marketExitOrder({
+          intentId: position.intentId,
+          symbol,
+          ts,
+          positionSide: position.side,
+          qty: position.qtyBase,
+          exitReason: 'TIME_EXIT',
+          reason: `held ${ts - position.openedTs} ms ≥ ${p.maxHoldMs} ms`,
+        }),
+      );
+      return;
+    }
+    // One replacement at a time: the next waits for the venue's answer to this one.
+    if (!(position.riskPerUnit > 0) || position.replacing !== undefined) return;
+    const target = targetStop(position, close, atr);
+    if (Number.isNaN(target.price)) return;
+    const stopPrice = roundToStep(target.price, tickSizeOf(symbol), position.side === 'LONG' ? 'down' : 'up');
+    // Only in the position's favour, and still below (LONG) / above (SHORT) the close.
+    const improves = Number.isNaN(position.stopPrice) || direction * (stopPrice - position.stopPrice) > 0;
+    if (!improves || direction * (close - stopPrice) <= 0 || !(stopPrice > 0)) return;
+
+    position.stopRevision++;
+    const clientOrderId = clientOrderIdFor(position.intentId, 'STOP_LOSS', position.stopRevision);
+    position.replacing = {
+      clientOrderId,
+      stopPrice,
+      previousClientOrderId: position.stopClientOrderId,
+      previousStopPrice: position.stopPrice,
+    };
+    position.stopPrice = stopPrice;
+    emit({
+      kind: 'order',
+      clientOrderId,
+      intentId: position.intentId,
+      symbol,
+      ts,
+      side: exitSideOf(position.side),
+      type: 'STOP_MARKET',
+      qty: position.qtyBase,
+      stopPrice,
+      reduceOnly: true,
+      purpose: 'STOP_LOSS',
+      positionSide: position.side,
+      exitReason: target.reason,
+      reason: `${target.reason === 'BREAK_EVEN' ? 'break-even' : 'trailing'} stop ${stopPrice} (close ${close}, entry ${position.entryPrice}, 1R ${position.riskPerUnit})`,
+    });
+  };
+
+  const onStopReport = (
+    event: Extract<PositionMonitorInput, { kind: 'execution' }>,
+    emit: (out: OrderRequest | CancelOrder) => void,
+  ): void => {
+    const position = positions.get(event.symbol);
+    if (position === undefined || position.intentId !== event.intentId) return;
+    const replacing = position.replacing;
+    if (replacing !== undefined && event.clientOrderId === replacing.clientOrderId) {
+      if (event.status === 'NEW') {
+        // The new stop rests at the venue: only now does the old one go.
+        position.replacing = undefined;
+        position.stopClientOrderId = event.clientOrderId;
+        if (replacing.previousClientOrderId !== undefined) {
+          emit({
+            kind: 'cancel',
+            clientOrderId: replacing.previousClientOrderId,
+            symbol: event.symbol,
+            ts: event.ts,
+            reason: `replaced by ${event.clientOrderId}`,
+          });
+        }
+      } else if (event.status === 'REJECTED' || event.status === 'CANCELED' || event.status === 'EXPIRED') {
+        // Refused: the old stop still protects the position; keep it and its price.
+        position.replacing = undefined;
+        position.stopClientOrderId = replacing.previousClientOrderId;
+        position.stopPrice = replacing.previousStopPrice;
+      }
+      return;
+    }
+    if (event.status === 'NEW') {
+      position.stopClientOrderId = event.clientOrderId;
+    } else if (
+      (event.status === 'CANCELED' || event.status === 'REJECTED' || event.status === 'EXPIRED') &&
+      event.clientOrderId === position.stopClientOrderId
+    ) {
+      position.stopClientOrderId = undefined;
+    }
+  };
+
+  const onFill = (event: Extract<PositionMonitorInput, { kind: 'fill' }>): void => {
+    const position = positions.get(event.symbol);
+    if (event.purpose === 'ENTRY' && !event.reduceOnly) {
+      if (position === undefined) {
+        const decision = pending.get(event.intentId);
+        pending.delete(event.intentId);
+        positions.set(event.symbol, {
+          intentId: event.intentId,
+          side: event.positionSide,
+          qtyBase: event.qty,
+          entryPrice: event.price,
+          openedTs: event.ts,
+          riskPerUnit: decision?.riskPerUnit ?? Number.NaN,
+          stopClientOrderId:
+            decision === undefined ? undefined : clientOrderIdFor(event.intentId, 'STOP_LOSS'),
+          stopPrice: decision?.stopPrice ?? Number.NaN,
+          stopRevision: 0,
+          replacing: undefined,
+          bestClose: event.price,
+          exitRequested: false,
+        });
+      } else {
+        // A partial fill of the same entry: average the price.
+        const qtyBase = position.qtyBase + event.qty;
+        position.entryPrice = (position.entryPrice * position.qtyBase + event.price * event.qty) / qtyBase;
+        position.qtyBase = qtyBase;
+      }
+      return;
+    }
+    if (position === undefined) return;
+    position.qtyBase -= event.qty;
+    if (position.qtyBase <= QTY_EPSILON * Math.max(1, event.qty)) positions.delete(event.symbol);
+  };
+
+  return {
+    next(event, emit) {
+      switch (event.kind) {
+        case 'kline': {
+          const kline = event as Extract<PositionMonitorInput, { kind: 'kline' }>;
+          onKline(kline.symbol, kline.ts, kline.high, kline.low, kline.close, emit);
+          return;
+        }
+        case 'sizing': {
+          const decision = event as SizingDecision;
+          pending.set(decision.intentId, decision);
+          return;
+        }
+        case 'fill':
+          onFill(event as Extract<PositionMonitorInput, { kind: 'fill' }>);
+          return;
+        case 'liquidation':
+          positions.delete((event as Extract<PositionMonitorInput, { kind: 'liquidation' }>).symbol);
+          return;
+        case 'execution': {
+          const report = event as Extract<PositionMonitorInput, { kind: 'execution' }>;
+          if (report.purpose === 'STOP_LOSS') onStopReport(report, emit);
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+};
 
 /**
  * Manages open positions after entry, per symbol, from event time only.
@@ -87,8 +325,10 @@ const QTY_EPSILON = 1e-12;
  *    bestClose ∓ distance (trailingDistancePct% of it, or trailingAtrMultiple × ATR) (TRAILING_STOP).
  * The best of the targets, rounded to the tick away from the price, replaces the stop only when it
  * improves it (stops never move against the position) and stays on the protective side of the
- * close. A replacement is a new reduce-only STOP_MARKET with id clientOrderIdFor(intentId,
- * 'STOP_LOSS', revision + 1), then a CancelOrder of the old stop (new first: never unprotected).
+ * close. A replacement is new-first: a reduce-only STOP_MARKET with id clientOrderIdFor(intentId,
+ * 'STOP_LOSS', revision + 1); only when the venue accepts it (NEW) does a CancelOrder of the old
+ * stop follow. If the venue refuses it, the old stop stays and nothing is cancelled — the position
+ * is never unprotected. One replacement is in flight at a time.
  * Never emits for a flat symbol or a position whose 1R is unknown (except time exits).
  */
 export const positionMonitor = (
@@ -96,195 +336,5 @@ export const positionMonitor = (
   options: { readonly filtersOf?: (symbol: string) => SymbolFilters } = {},
 ): OperatorFunction<PositionMonitorInput, OrderRequest | CancelOrder> => {
   const p = positionMonitorParams.parse(params);
-  const filtersOf =
-    options.filtersOf ??
-    ((symbol: string): SymbolFilters => ({ ...DEFAULT_SYMBOL_FILTERS, ...p.filters[symbol] }));
-  return (source) =>
-    new Observable<OrderRequest | CancelOrder>((subscriber) => {
-      const positions = new Map<string, Tracked>();
-      // Sizing decisions waiting for their entry fill, by intent id.
-      const pending = new Map<string, SizingDecision>();
-      const atrs = new Map<string, AtrState>();
-      const tickSizes = new Map<string, number>();
-
-      const tickSizeOf = (symbol: string): number => {
-        let tick = tickSizes.get(symbol);
-        if (tick === undefined) {
-          tick = filtersOf(symbol).tickSize;
-          tickSizes.set(symbol, tick);
-        }
-        return tick;
-      };
-
-      const updateAtr = (symbol: string, high: number, low: number, close: number): number => {
-        let state = atrs.get(symbol);
-        if (state === undefined) {
-          state = { previousClose: Number.NaN, count: 0, sum: 0, atr: Number.NaN };
-          atrs.set(symbol, state);
-        }
-        const prev = state.previousClose;
-        const trueRange = Number.isNaN(prev)
-          ? high - low
-          : Math.max(high - low, Math.abs(high - prev), Math.abs(low - prev));
-        state.previousClose = close;
-        state.count++;
-        if (state.count < p.atrPeriod) state.sum += trueRange;
-        else if (state.count === p.atrPeriod) state.atr = (state.sum + trueRange) / p.atrPeriod;
-        else state.atr = (state.atr * (p.atrPeriod - 1) + trueRange) / p.atrPeriod;
-        return state.atr;
-      };
-
-      const onKline = (symbol: string, ts: number, high: number, low: number, close: number): void => {
-        const atr = p.trailingAtrMultiple > 0 ? updateAtr(symbol, high, low, close) : Number.NaN;
-        const position = positions.get(symbol);
-        if (position === undefined || position.exitRequested) return;
-        const direction = directionOf(position.side);
-        if (direction * (close - position.bestClose) > 0) position.bestClose = close;
-
-        if (p.maxHoldMs > 0 && ts - position.openedTs >= p.maxHoldMs) {
-          position.exitRequested = true;
-          subscriber.next({
-            kind: 'order',
-            clientOrderId: clientOrderIdFor(position.intentId, 'EXIT'),
-            intentId: position.intentId,
-            symbol,
-            ts,
-            side: exitSideOf(position.side),
-            type: 'MARKET',
-            qty: position.qtyBase,
-            reduceOnly: true,
-            purpose: 'EXIT',
-            positionSide: position.side,
-            exitReason: 'TIME_EXIT',
-            reason: `held ${ts - position.openedTs} ms ≥ ${p.maxHoldMs} ms`,
-          });
-          return;
-        }
-        const r = position.riskPerUnit;
-        if (!(r > 0)) return;
-
-        // Target stop and why; direction-normalized so "higher is better" for both sides.
-        let target = Number.NaN;
-        let exitReason: ExitReason = 'BREAK_EVEN';
-        if (p.breakEvenAtR > 0 && direction * (close - position.entryPrice) >= p.breakEvenAtR * r) {
-          target = position.entryPrice * (1 + (direction * p.breakEvenOffsetPct) / 100);
-        }
-        if (
-          p.trailingActivationR > 0 &&
-          direction * (position.bestClose - position.entryPrice) >= p.trailingActivationR * r
-        ) {
-          const distance =
-            p.trailingAtrMultiple > 0
-              ? p.trailingAtrMultiple * atr
-              : (position.bestClose * p.trailingDistancePct) / 100;
-          const trailing = position.bestClose - direction * distance;
-          if (distance > 0 && (Number.isNaN(target) || direction * (trailing - target) > 0)) {
-            target = trailing;
-            exitReason = 'TRAILING_STOP';
-          }
-        }
-        if (Number.isNaN(target)) return;
-        target = roundToStep(target, tickSizeOf(symbol), position.side === 'LONG' ? 'down' : 'up');
-        // Only in the position's favour, and still below (LONG) / above (SHORT) the close.
-        const improves = Number.isNaN(position.stopPrice) || direction * (target - position.stopPrice) > 0;
-        if (!improves || direction * (close - target) <= 0 || !(target > 0)) return;
-
-        const oldStopId = position.stopClientOrderId;
-        position.stopRevision++;
-        position.stopPrice = target;
-        position.stopClientOrderId = clientOrderIdFor(position.intentId, 'STOP_LOSS', position.stopRevision);
-        subscriber.next({
-          kind: 'order',
-          clientOrderId: position.stopClientOrderId,
-          intentId: position.intentId,
-          symbol,
-          ts,
-          side: exitSideOf(position.side),
-          type: 'STOP_MARKET',
-          qty: position.qtyBase,
-          stopPrice: target,
-          reduceOnly: true,
-          purpose: 'STOP_LOSS',
-          positionSide: position.side,
-          exitReason,
-          reason: `${exitReason === 'BREAK_EVEN' ? 'break-even' : 'trailing'} stop ${target} (close ${close}, entry ${position.entryPrice}, 1R ${r})`,
-        });
-        if (oldStopId !== undefined) {
-          subscriber.next({
-            kind: 'cancel',
-            clientOrderId: oldStopId,
-            symbol,
-            ts,
-            reason: `replaced by ${position.stopClientOrderId}`,
-          });
-        }
-      };
-
-      return source.subscribe({
-        next(event) {
-          switch (event.kind) {
-            case 'kline':
-              onKline(event.symbol, event.ts, event.high, event.low, event.close);
-              return;
-            case 'sizing':
-              pending.set(event.intentId, event);
-              return;
-            case 'fill': {
-              const position = positions.get(event.symbol);
-              if (event.purpose === 'ENTRY' && !event.reduceOnly) {
-                if (position === undefined) {
-                  const decision = pending.get(event.intentId);
-                  pending.delete(event.intentId);
-                  positions.set(event.symbol, {
-                    intentId: event.intentId,
-                    side: event.positionSide,
-                    qtyBase: event.qty,
-                    entryPrice: event.price,
-                    openedTs: event.ts,
-                    riskPerUnit: decision?.riskPerUnit ?? Number.NaN,
-                    stopClientOrderId:
-                      decision === undefined ? undefined : clientOrderIdFor(event.intentId, 'STOP_LOSS'),
-                    stopPrice: decision?.stopPrice ?? Number.NaN,
-                    stopRevision: 0,
-                    bestClose: event.price,
-                    exitRequested: false,
-                  });
-                } else {
-                  // A partial fill of the same entry: average the price.
-                  const qtyBase = position.qtyBase + event.qty;
-                  position.entryPrice =
-                    (position.entryPrice * position.qtyBase + event.price * event.qty) / qtyBase;
-                  position.qtyBase = qtyBase;
-                }
-                return;
-              }
-              if (position === undefined) return;
-              position.qtyBase -= event.qty;
-              if (position.qtyBase <= QTY_EPSILON * Math.max(1, event.qty)) positions.delete(event.symbol);
-              return;
-            }
-            case 'liquidation':
-              positions.delete(event.symbol);
-              return;
-            case 'execution': {
-              if (event.purpose !== 'STOP_LOSS') return;
-              const position = positions.get(event.symbol);
-              if (position === undefined || position.intentId !== event.intentId) return;
-              if (event.status === 'NEW') position.stopClientOrderId = event.clientOrderId;
-              else if (
-                (event.status === 'CANCELED' || event.status === 'REJECTED' || event.status === 'EXPIRED') &&
-                event.clientOrderId === position.stopClientOrderId
-              ) {
-                position.stopClientOrderId = undefined;
-              }
-              return;
-            }
-            default:
-              return;
-          }
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return operate(() => createPositionMonitor(p, options));
 };

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
   directionOf,
@@ -7,6 +7,7 @@ import {
   type SizingDecision,
   type TradeIntent,
 } from '../domain/index.js';
+import { type Handler, operate } from '../kernel/operate.js';
 
 export const positionSizingParams = z
   .object({
@@ -92,21 +93,57 @@ export const sizeIntent = (
   if (!(stopPrice > 0))
     return denied(intent, `stop ${stopPrice} ≤ 0 (stop distance ${distance} ≥ price ${price})`);
   const takeProfitPrice = price + direction * takeProfitDistance;
-  const decision: SizingDecision = {
-    kind: 'sizing',
-    intentId: intent.id,
-    symbol: intent.symbol,
-    ts: intent.ts,
-    side: intent.side,
-    price,
-    qty,
-    notionalUsdt: qty * price,
-    leverage,
-    stopPrice,
-    riskPerUnit: Math.abs(price - stopPrice),
-    method: p.method,
+  const riskPerUnit = Math.abs(price - stopPrice);
+  const notionalUsdt = qty * price;
+  const { id: intentId, symbol, ts, side } = intent;
+  const method = p.method;
+  // Two literal shapes instead of a spread (a spread of a decision takes V8's slow path).
+  return takeProfitDistance > 0 && takeProfitPrice > 0
+    ? {
+        kind: 'sizing',
+        intentId,
+        symbol,
+        ts,
+        side,
+        price,
+        qty,
+        notionalUsdt,
+        leverage,
+        stopPrice,
+        takeProfitPrice,
+        riskPerUnit,
+        method,
+      }
+    : {
+        kind: 'sizing',
+        intentId,
+        symbol,
+        ts,
+        side,
+        price,
+        qty,
+        notionalUsdt,
+        leverage,
+        stopPrice,
+        riskPerUnit,
+        method,
+      };
+};
+
+/**
+ * The sizer's logic (see `positionSizing`), as a handler the kernel and the operator share: keeps
+ * the latest snapshot's equity, sizes each intent with it.
+ */
+export const createPositionSizing = (
+  p: PositionSizingParams,
+): Handler<TradeIntent | PortfolioSnapshot | { readonly kind: string }, SizingDecision | OrderDenied> => {
+  let equityUsdt = p.initialEquityUsdt;
+  return {
+    next(event, emit) {
+      if (event.kind === 'portfolio') equityUsdt = (event as PortfolioSnapshot).equityUsdt;
+      else if (event.kind === 'intent') emit(sizeIntent(p, event as TradeIntent, equityUsdt));
+    },
   };
-  return takeProfitDistance > 0 && takeProfitPrice > 0 ? { ...decision, takeProfitPrice } : decision;
 };
 
 /**
@@ -116,7 +153,7 @@ export const sizeIntent = (
  * @param params sizing method and its knobs (`positionSizingParams`).
  * @param portfolio$ account state; subscribed before the intents (like `withLatestFrom`), and
  *   until it has emitted, equity is `initialEquityUsdt`. Its errors error the stream; its
- *   completion keeps the last snapshot.
+ *   completion keeps the last snapshot. (In the kernel, snapshots arrive on the bus in order.)
  * @returns one `SizingDecision` or `OrderDenied` (gate 'sizing') per intent, synchronously.
  */
 export const positionSizing = (
@@ -124,21 +161,5 @@ export const positionSizing = (
   portfolio$: Observable<PortfolioSnapshot>,
 ): OperatorFunction<TradeIntent, SizingDecision | OrderDenied> => {
   const p = positionSizingParams.parse(params);
-  return (source) =>
-    new Observable<SizingDecision | OrderDenied>((subscriber) => {
-      let equityUsdt = p.initialEquityUsdt;
-      const snapshots = portfolio$.subscribe({
-        next: (snapshot) => {
-          equityUsdt = snapshot.equityUsdt;
-        },
-        error: (error) => subscriber.error(error),
-      });
-      const intents = source.subscribe({
-        next: (intent) => subscriber.next(sizeIntent(p, intent, equityUsdt)),
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      intents.add(snapshots);
-      return intents;
-    });
+  return operate(() => createPositionSizing(p), portfolio$);
 };

@@ -1,5 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { FeatureVector, ModelPrediction } from '../domain/index.js';
+import { type Handler, operate } from '../kernel/operate.js';
 import { abstain, type Model } from '../models/model.js';
 
 /** Every model's prediction for one feature vector, in the order the models were given. */
@@ -19,39 +20,33 @@ export type ModelBatch = {
  *   fill their windows). Never silent: an empty model list yields batches with no predictions.
  *   A predictor that throws errors the stream.
  */
-export const predict =
-  (models: readonly Model[]): OperatorFunction<FeatureVector, ModelBatch> =>
-  (source) =>
-    new Observable<ModelBatch>((subscriber) => {
-      const predictors = models.map((model) => model.create());
-      // Largest warm-up of any model: past it the per-symbol counting can stop.
-      let maxWarmup = 0;
-      for (const model of models) maxWarmup = Math.max(maxWarmup, model.warmup);
-      // Vectors seen per symbol, counted only while some model is still warming up.
-      const seenBySymbol = new Map<string, number>();
-      return source.subscribe({
-        next(vector) {
-          let seen = maxWarmup;
-          if (maxWarmup > 0) {
-            seen = (seenBySymbol.get(vector.symbol) ?? 0) + 1;
-            if (seen <= maxWarmup) seenBySymbol.set(vector.symbol, seen);
-          }
-          const predictions = new Array<ModelPrediction>(predictors.length);
-          try {
-            for (let i = 0; i < predictors.length; i++) {
-              const prediction = predictors[i](vector);
-              predictions[i] =
-                seen < models[i].warmup && prediction.action !== null
-                  ? abstain(models[i], vector, 'warm-up')
-                  : prediction;
-            }
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          subscriber.next({ vector, predictions });
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+export const predict = (models: readonly Model[]): OperatorFunction<FeatureVector, ModelBatch> =>
+  operate(() => createPredict(models));
+
+/** The models' logic (see `predict`), as a handler the kernel and the operator share. */
+export const createPredict = (models: readonly Model[]): Handler<FeatureVector, ModelBatch> => {
+  const predictors = models.map((model) => model.create());
+  // Largest warm-up of any model: past it the per-symbol counting can stop.
+  let maxWarmup = 0;
+  for (const model of models) maxWarmup = Math.max(maxWarmup, model.warmup);
+  // Vectors seen per symbol, counted only while some model is still warming up.
+  const seenBySymbol = new Map<string, number>();
+  return {
+    next(vector, emit) {
+      let seen = maxWarmup;
+      if (maxWarmup > 0) {
+        seen = (seenBySymbol.get(vector.symbol) ?? 0) + 1;
+        if (seen <= maxWarmup) seenBySymbol.set(vector.symbol, seen);
+      }
+      const predictions = new Array<ModelPrediction>(predictors.length);
+      for (let i = 0; i < predictors.length; i++) {
+        const prediction = predictors[i](vector);
+        predictions[i] =
+          seen < models[i].warmup && prediction.action !== null
+            ? abstain(models[i], vector, 'warm-up')
+            : prediction;
+      }
+      emit({ vector, predictions });
+    },
+  };
+};

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
   DEFAULT_SYMBOL_FILTERS,
@@ -10,7 +10,8 @@ import {
   type SizingDecision,
   SymbolFilters,
 } from '../domain/index.js';
-import { DEFAULT_MAX_DRAWDOWN_PCT } from './kill-switch.js';
+import { type Handler, operate } from '../kernel/operate.js';
+import { DEFAULT_MAX_DRAWDOWN_PCT, drawdownBreached } from './kill-switch.js';
 
 export const riskGatesParams = z
   .object({
@@ -47,6 +48,8 @@ export interface RiskContext {
   readonly lastEntryTs: ReadonlyMap<string, number>;
   /** Exchange filters of the decision's symbol. */
   readonly filters: SymbolFilters;
+  /** The venue's taker fee rate: what an entry's fee is estimated at for the free-margin check. */
+  readonly takerFeeRate: number;
 }
 
 /** A pure risk check: approve (possibly adjusted) or deny with the numbers that made it say no. */
@@ -63,7 +66,7 @@ const fmt = (value: number): string => String(Number(value.toFixed(8)));
 /** kill-switch: sticky once tripped, or when the snapshot's drawdown reached `maxDrawdownPct`. */
 export const killSwitchGate: RiskGate = (decision, { snapshot, killSwitchTripped }, p) => {
   if (killSwitchTripped) return fail('kill-switch', `kill switch tripped (drawdown ≥ ${p.maxDrawdownPct}%)`);
-  if (snapshot !== undefined && snapshot.drawdownPct >= p.maxDrawdownPct) {
+  if (snapshot !== undefined && drawdownBreached(snapshot, p.maxDrawdownPct)) {
     return fail('kill-switch', `drawdown ${snapshot.drawdownPct.toFixed(2)}% ≥ max ${p.maxDrawdownPct}%`);
   }
   return pass(decision);
@@ -186,12 +189,60 @@ export const exchangeFiltersGate: RiskGate = (decision, { filters }) => {
       `stop ${fmt(stopPrice)} on the price ${fmt(decision.price)} after tick rounding`,
     );
   }
-  const rounded = { ...decision, qty, notionalUsdt, stopPrice, riskPerUnit };
-  if (decision.takeProfitPrice === undefined) return pass(rounded);
-  return pass({
-    ...rounded,
-    takeProfitPrice: roundToStep(decision.takeProfitPrice, filters.tickSize, 'nearest'),
-  });
+  const takeProfitPrice =
+    decision.takeProfitPrice === undefined
+      ? undefined
+      : roundToStep(decision.takeProfitPrice, filters.tickSize, 'nearest');
+  return pass(withRounding(decision, qty, notionalUsdt, stopPrice, riskPerUnit, takeProfitPrice));
+};
+
+/** The decision with rounded qty and prices: one literal per shape (a spread takes V8's slow path). */
+const withRounding = (
+  d: SizingDecision,
+  qty: number,
+  notionalUsdt: number,
+  stopPrice: number,
+  riskPerUnit: number,
+  takeProfitPrice: number | undefined,
+): SizingDecision => {
+  const { kind, intentId, symbol, ts, side, price, leverage, method } = d;
+  return takeProfitPrice === undefined
+    ? { kind, intentId, symbol, ts, side, price, qty, notionalUsdt, leverage, stopPrice, riskPerUnit, method }
+    : {
+        kind,
+        intentId,
+        symbol,
+        ts,
+        side,
+        price,
+        qty,
+        notionalUsdt,
+        leverage,
+        stopPrice,
+        takeProfitPrice,
+        riskPerUnit,
+        method,
+      };
+};
+
+/**
+ * free-margin: the entry's initial margin (notional / leverage) plus its estimated taker fee must
+ * fit in the free margin — wallet − margin of open positions − margin and fee held for entries
+ * still working (submitted or accepted, not yet filled). The venue would refuse it otherwise, and
+ * a refused entry is a wasted signal (DESIGN.md §1a).
+ */
+export const freeMarginGate: RiskGate = (decision, { snapshot, equityUsdt, takerFeeRate }) => {
+  let freeUsdt = snapshot?.availableUsdt ?? equityUsdt;
+  for (const entry of snapshot?.workingEntries ?? []) {
+    freeUsdt -= entry.notionalUsdt / (entry.leverage ?? 1) + entry.notionalUsdt * takerFeeRate;
+  }
+  const requiredUsdt = decision.notionalUsdt / decision.leverage + decision.notionalUsdt * takerFeeRate;
+  return requiredUsdt > freeUsdt
+    ? fail(
+        'free-margin',
+        `needs ${requiredUsdt.toFixed(2)} USDT margin + fee, free margin ${freeUsdt.toFixed(2)} USDT`,
+      )
+    : pass(decision);
 };
 
 /** The gates in the order they run; the first denial wins. */
@@ -204,6 +255,7 @@ export const RISK_GATES: readonly RiskGate[] = [
   maxGrossExposureGate,
   cooldownGate,
   exchangeFiltersGate,
+  freeMarginGate,
 ];
 
 /** Runs `RISK_GATES` in order, threading adjustments (clamped leverage, rounding) through. */
@@ -221,17 +273,95 @@ export const evaluateRiskGates = (
   return pass(current);
 };
 
+/** Venue knowledge the gates need besides the params. */
+export interface RiskGatesOptions {
+  /** The venue's filters per symbol (e.g. `exchange.filtersOf`); else `params.filters` over the defaults. */
+  readonly filtersOf?: (symbol: string) => SymbolFilters;
+  /** The venue's taker fee rate (free-margin estimate); default 0.05 %. */
+  readonly takerFeeRate?: number;
+  /** Emit `KillSwitchTripped` with the first kill-switch denial (default true; off where a kill-switch stage announces it). */
+  readonly announceKillSwitch?: boolean;
+}
+
+/**
+ * The risk governor's logic (see `riskGates`), as a handler the kernel and the operator share:
+ * keeps the latest snapshot, answers each sizing decision.
+ */
+export const createRiskGates = (
+  p: RiskGatesParams,
+  options: RiskGatesOptions = {},
+): Handler<
+  SizingDecision | PortfolioSnapshot | { readonly kind: string },
+  SizingDecision | OrderDenied | KillSwitchTripped
+> => {
+  const filtersOf =
+    options.filtersOf ??
+    ((symbol: string): SymbolFilters => ({ ...DEFAULT_SYMBOL_FILTERS, ...p.filters[symbol] }));
+  const takerFeeRate = options.takerFeeRate ?? 0.0005;
+  let snapshot: PortfolioSnapshot | undefined;
+  let killSwitchTripped = false;
+  // The KillSwitchTripped event is emitted once, with the first denial it causes.
+  let killSwitchAnnounced = options.announceKillSwitch === false;
+  const lastEntryTs = new Map<string, number>();
+  const filtersBySymbol = new Map<string, SymbolFilters>();
+  return {
+    next(event, emit) {
+      if (event.kind === 'portfolio') {
+        snapshot = event as PortfolioSnapshot;
+        if (drawdownBreached(snapshot, p.maxDrawdownPct)) killSwitchTripped = true;
+        return;
+      }
+      if (event.kind !== 'sizing') return;
+      const decision = event as SizingDecision;
+      let filters = filtersBySymbol.get(decision.symbol);
+      if (filters === undefined) {
+        filters = filtersOf(decision.symbol);
+        filtersBySymbol.set(decision.symbol, filters);
+      }
+      const context: RiskContext = {
+        snapshot,
+        equityUsdt: snapshot?.equityUsdt ?? p.initialEquityUsdt,
+        killSwitchTripped,
+        lastEntryTs,
+        filters,
+        takerFeeRate,
+      };
+      const result = evaluateRiskGates(decision, context, p);
+      if (result.ok) {
+        lastEntryTs.set(decision.symbol, decision.ts);
+        emit(result.value);
+        return;
+      }
+      if (result.gate === 'kill-switch') {
+        killSwitchTripped = true;
+        if (!killSwitchAnnounced) {
+          killSwitchAnnounced = true;
+          emit({ kind: 'kill-switch', ts: decision.ts, gate: 'kill-switch', reason: result.reason });
+        }
+      }
+      emit({
+        kind: 'denied',
+        intentId: decision.intentId,
+        symbol: decision.symbol,
+        ts: decision.ts,
+        gate: result.gate,
+        reason: result.reason,
+      });
+    },
+  };
+};
+
 /**
  * The risk layer: every sizing decision passes the gates of `RISK_GATES` in order — kill-switch,
  * daily-loss, max-leverage, position-exists, max-open-positions, max-gross-exposure, cooldown,
- * exchange-filters.
+ * exchange-filters, free-margin.
  *
  * @param params limits (`riskGatesParams`).
  * @param portfolio$ account state, subscribed before the decisions; before its first snapshot
  *   equity is `initialEquityUsdt` and there are no positions. A snapshot with drawdownPct ≥
- *   maxDrawdownPct trips the sticky kill switch even if no decision is pending.
- * @param options.filtersOf the venue's filters per symbol (e.g. `exchange.filtersOf`); without it
- *   `params.filters[symbol]` is merged over DEFAULT_SYMBOL_FILTERS.
+ *   maxDrawdownPct trips the sticky kill switch even if no decision is pending. (In the kernel,
+ *   snapshots arrive on the bus, in order.)
+ * @param options the venue's filters and taker fee rate (`RiskGatesOptions`).
  * @returns per decision: the approved (rounded, maybe leverage-clamped) `SizingDecision`, or an
  *   `OrderDenied` naming the gate and the numbers; the first kill-switch denial is preceded by one
  *   `KillSwitchTripped`. Never silent for a decision.
@@ -239,74 +369,8 @@ export const evaluateRiskGates = (
 export const riskGates = (
   params: z.input<typeof riskGatesParams>,
   portfolio$: Observable<PortfolioSnapshot>,
-  options: { readonly filtersOf?: (symbol: string) => SymbolFilters } = {},
+  options: RiskGatesOptions = {},
 ): OperatorFunction<SizingDecision, SizingDecision | OrderDenied | KillSwitchTripped> => {
   const p = riskGatesParams.parse(params);
-  const configuredFiltersOf = (symbol: string): SymbolFilters => ({
-    ...DEFAULT_SYMBOL_FILTERS,
-    ...p.filters[symbol],
-  });
-  const filtersOf = options.filtersOf ?? configuredFiltersOf;
-  return (source) =>
-    new Observable<SizingDecision | OrderDenied | KillSwitchTripped>((subscriber) => {
-      let snapshot: PortfolioSnapshot | undefined;
-      let killSwitchTripped = false;
-      // The KillSwitchTripped event is emitted once, with the first denial it causes.
-      let killSwitchAnnounced = false;
-      const lastEntryTs = new Map<string, number>();
-      const filtersBySymbol = new Map<string, SymbolFilters>();
-      const snapshots = portfolio$.subscribe({
-        next: (next) => {
-          snapshot = next;
-          if (next.drawdownPct >= p.maxDrawdownPct) killSwitchTripped = true;
-        },
-        error: (error) => subscriber.error(error),
-      });
-      const decisions = source.subscribe({
-        next(decision) {
-          let filters = filtersBySymbol.get(decision.symbol);
-          if (filters === undefined) {
-            filters = filtersOf(decision.symbol);
-            filtersBySymbol.set(decision.symbol, filters);
-          }
-          const context: RiskContext = {
-            snapshot,
-            equityUsdt: snapshot?.equityUsdt ?? p.initialEquityUsdt,
-            killSwitchTripped,
-            lastEntryTs,
-            filters,
-          };
-          const result = evaluateRiskGates(decision, context, p);
-          if (result.ok) {
-            lastEntryTs.set(decision.symbol, decision.ts);
-            subscriber.next(result.value);
-            return;
-          }
-          if (result.gate === 'kill-switch') {
-            killSwitchTripped = true;
-            if (!killSwitchAnnounced) {
-              killSwitchAnnounced = true;
-              subscriber.next({
-                kind: 'kill-switch',
-                ts: decision.ts,
-                gate: 'kill-switch',
-                reason: result.reason,
-              });
-            }
-          }
-          subscriber.next({
-            kind: 'denied',
-            intentId: decision.intentId,
-            symbol: decision.symbol,
-            ts: decision.ts,
-            gate: result.gate,
-            reason: result.reason,
-          });
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      decisions.add(snapshots);
-      return decisions;
-    });
+  return operate(() => createRiskGates(p, options), portfolio$);
 };

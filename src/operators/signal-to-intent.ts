@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import { describeSignal, type PositionSide, type Signal, type TradeIntent } from '../domain/index.js';
+import { type Handler, operate } from '../kernel/operate.js';
 
 export const signalToIntentParams = z
   .object({
@@ -24,26 +25,28 @@ export const signalToIntent = (
   params: z.input<typeof signalToIntentParams> = {},
 ): OperatorFunction<Signal, TradeIntent> => {
   const p = signalToIntentParams.parse(params);
-  return (source) =>
-    new Observable<TradeIntent>((subscriber) =>
-      source.subscribe({
-        next(signal) {
-          if (signal.action === 'HOLD' || signal.confidence < p.minConfidence) return;
-          if (signal.action === 'SELL' && !p.allowShort) return;
-          const side: PositionSide = signal.action === 'BUY' ? 'LONG' : 'SHORT';
-          const id = `${signal.symbol}-${signal.ts}-${side}`;
-          const reason = describeSignal(signal);
-          const { symbol, ts, price, confidence, atr } = signal;
-          const strategy = p.strategy;
-          // Two literal shapes instead of a spread (one intent per actionable candle).
-          const intent: TradeIntent =
-            atr === undefined
-              ? { kind: 'intent', id, symbol, ts, side, price, confidence, strategy, reason }
-              : { kind: 'intent', id, symbol, ts, side, price, confidence, atr, strategy, reason };
-          subscriber.next(intent);
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return operate(() => createSignalToIntent(p));
 };
+
+/** The strategy's logic (see `signalToIntent`), as a handler the kernel and the operator share. */
+export const createSignalToIntent = (
+  p: SignalToIntentParams,
+): Handler<Signal | { readonly kind: string }, TradeIntent> => ({
+  next(event, emit) {
+    if (event.kind !== 'signal') return;
+    const signal = event as Signal;
+    if (signal.action === 'HOLD' || signal.confidence < p.minConfidence) return;
+    if (signal.action === 'SELL' && !p.allowShort) return;
+    const side: PositionSide = signal.action === 'BUY' ? 'LONG' : 'SHORT';
+    const id = `${signal.symbol}-${signal.ts}-${side}`;
+    const reason = describeSignal(signal);
+    const { symbol, ts, price, confidence, atr } = signal;
+    const strategy = p.strategy;
+    // Two literal shapes instead of a spread (one intent per actionable candle).
+    emit(
+      atr === undefined
+        ? { kind: 'intent', id, symbol, ts, side, price, confidence, strategy, reason }
+        : { kind: 'intent', id, symbol, ts, side, price, confidence, atr, strategy, reason },
+    );
+  },
+});

@@ -1,8 +1,9 @@
 import { dirname } from 'node:path';
-import { lastValueFrom, merge, type Observable, of, tap } from 'rxjs';
+import { lastValueFrom, Subject } from 'rxjs';
 import type { DeadLetter, EngineEvent } from '../domain/index.js';
 import { createPrng, DataError } from '../domain/index.js';
 import { SimExchange } from '../exchange/sim-exchange.js';
+import { replayMarket } from '../kernel/replay.js';
 import { writeDeadLetters } from '../sinks/dead-letter-file.js';
 import {
   type BacktestReport,
@@ -14,8 +15,8 @@ import {
 } from '../sinks/report/index.js';
 import { buildModels } from './build-models.js';
 import { configTimeMs, type PipelineConfig } from './config.js';
-import { tradingGraph } from './graph.js';
-import { chunkedReplay, deadLetterOf, loadMarketReplay } from './market-source.js';
+import { isGraphOutput, tradingKernel } from './graph.js';
+import { deadLetterOf, loadMarketReplay } from './market-source.js';
 import { createRunStats, type RunStats } from './run-stats.js';
 
 export interface BacktestOptions {
@@ -83,14 +84,25 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
   const deadLetters = market.issues.map(deadLetterOf);
   const stats = createRunStats();
 
-  const events$: Observable<EngineEvent | DeadLetter> = merge(
-    of(...deadLetters),
-    chunkedReplay(market.klines, 20_000, options.onProgress).pipe(
-      tradingGraph({ ...config, seed }, { exchange, models }),
-      tap((event) => stats.record(event)),
-    ),
+  // The report is built from the bus's outputs as they are published.
+  const events$ = new Subject<EngineEvent | DeadLetter>();
+  const inputs$ = lastValueFrom(events$.pipe(collectReportInputs({ barIntervalMs: market.intervalMs })));
+  for (const letter of deadLetters) events$.next(letter);
+  const kernel = tradingKernel(
+    { ...config, seed },
+    { exchange, models },
+    {
+      onEvent: (envelope) => {
+        if (!isGraphOutput(envelope)) return;
+        const event = envelope.event as EngineEvent | DeadLetter;
+        stats.record(event);
+        events$.next(event);
+      },
+    },
   );
-  const inputs = await lastValueFrom(events$.pipe(collectReportInputs({ barIntervalMs: market.intervalMs })));
+  await replayMarket(kernel, market.klines, { onProgress: options.onProgress });
+  events$.complete();
+  const inputs = await inputs$;
 
   const first = market.klines[0];
   const last = market.klines[market.klines.length - 1];

@@ -1,169 +1,249 @@
-import {
-  connectable,
-  defer,
-  filter,
-  merge,
-  Observable,
-  type OperatorFunction,
-  Subject,
-  Subscription,
-  share,
-  tap,
-} from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import type {
-  CancelOrder,
+  BusEvent,
+  DeadLetter,
   EngineEvent,
-  KillSwitchTripped,
+  FeatureVector,
   Kline,
   MarketEvent,
-  OrderDenied,
-  OrderRequest,
-  PortfolioSnapshot,
-  SizingDecision,
+  Signal,
 } from '../domain/index.js';
-import type { Exchange, VenueEvent } from '../exchange/exchange.js';
+import type { Exchange } from '../exchange/exchange.js';
+import type { Envelope } from '../kernel/envelope.js';
+import { Kernel, type KernelOptions } from '../kernel/kernel.js';
+import { type Handler, handlerStage } from '../kernel/operate.js';
+import { STAGE_RANK, type Stage } from '../kernel/stage.js';
+import { marketTopicOf, TOPICS, type Topic } from '../kernel/topics.js';
 import type { Model } from '../models/model.js';
-import { ensembleVote } from '../operators/ensemble-vote.js';
-import { featureVectors } from '../operators/feature-vector.js';
-import { killSwitch } from '../operators/kill-switch.js';
-import { orderBracket } from '../operators/order-bracket.js';
-import { portfolioAccounting } from '../operators/portfolio.js';
-import { positionMonitor } from '../operators/position-monitor.js';
-import { positionSizing } from '../operators/position-sizing.js';
-import { predict } from '../operators/predict.js';
-import { riskGates } from '../operators/risk-gates.js';
-import { signalToIntent } from '../operators/signal-to-intent.js';
+import { createEnsembleVote, ensembleVoteParams } from '../operators/ensemble-vote.js';
+import { createFeatureVectors } from '../operators/feature-vector.js';
+import { createFeatureEngine } from '../operators/indicators/feature-engine.js';
+import { createKillSwitch, killSwitchParams } from '../operators/kill-switch.js';
+import { createOrderBracket, orderBracketParams } from '../operators/order-bracket.js';
+import { createPortfolioAccounting } from '../operators/portfolio.js';
+import { createPositionMonitor, positionMonitorParams } from '../operators/position-monitor.js';
+import { createPositionSizing, positionSizingParams } from '../operators/position-sizing.js';
+import { createPredict, type ModelBatch } from '../operators/predict.js';
+import { createRiskGates, riskGatesParams } from '../operators/risk-gates.js';
+import { createSignalToIntent, signalToIntentParams } from '../operators/signal-to-intent.js';
 import { ensembleWeights, type PipelineConfig } from './config.js';
+import { venueStage } from './venue-stage.js';
 
 /** What the graph needs from outside: the venue (the only thing that differs between modes) and the models. */
 export interface GraphDeps {
   readonly exchange: Exchange;
   readonly models: readonly Model[];
+  /** The venue's taker fee rate, for the free-margin gate's estimate (default: the config's sim rate). */
+  readonly takerFeeRate?: number;
 }
 
-/** A type-narrowing filter on one event kind (runs for every event: a plain compare). */
-const isKind =
-  <K extends EngineEvent['kind']>(kind: K) =>
-  (event: { kind: string }): event is Extract<EngineEvent, { kind: K }> =>
-    event.kind === kind;
+/** Where each kind a decision stage emits is published. */
+const commandOrDenial = (event: BusEvent): Topic =>
+  event.kind === 'order' || event.kind === 'cancel' ? TOPICS.executionCommands : TOPICS.governorDenied;
 
 /**
- * The trading graph: market events in, every engine event out — the same graph in backtest, paper,
- * testnet and live; only the market source, the clock and `deps.exchange` differ (DESIGN.md §1).
+ * The ai-engine stage: closed klines → TA-Lib-exact features → every model's vote → the weighted
+ * ensemble's BUY/SELL signal (HOLD emits nothing). One stage, as the ai-engine service is one
+ * process; features and predictions stay inside it.
+ */
+const aiEngineHandler = (config: PipelineConfig, models: readonly Model[]): Handler<BusEvent, Signal> => {
+  const features = createFeatureVectors(createFeatureEngine(config.features));
+  const predict = createPredict(models);
+  const ensemble = createEnsembleVote(
+    ensembleVoteParams.parse({ ...config.ensemble, weights: ensembleWeights(config), emitHold: false }),
+  );
+  // The emit of the call in progress; the chain below is synchronous.
+  let emitSignal: (signal: Signal) => void = () => undefined;
+  const onBatch = (batch: ModelBatch): void => void ensemble.next(batch, emitSignal);
+  const onVector = (vector: FeatureVector): void => void predict.next(vector, onBatch);
+  return {
+    next(event, emit) {
+      if (event.kind !== 'kline') return;
+      emitSignal = emit;
+      return features.next(event as Kline, onVector);
+    },
+  };
+};
+
+/**
+ * The trading graph's stages (DESIGN.md §1a), each with the topics it consumes and its declared
+ * rank (`STAGE_RANK`) — the order in which a shared event reaches them:
  *
- * Per market event, in this order (all synchronous for a simulated venue, so a backtest is one
- * deterministic sequence):
- * 1. the venue sees the event (fills, funding, liquidations are reported first);
- * 2. portfolio accounting marks to market and emits a `PortfolioSnapshot` (+ `TradeClosed`);
- * 3. the kill switch and the position monitor react (exits before entries);
- * 4. features → models → ensemble → intent → sizing → risk gates → order bracket → venue.
+ * | rank | stage            | consumes                                              | publishes |
+ * |------|------------------|-------------------------------------------------------|-----------|
+ * | 0    | venue            | market.klines/tick, execution.command, control        | execution.result |
+ * | 10   | portfolio        | market, execution.result, governor.execution, control | portfolio.snapshot_updated, trade.closed |
+ * | 20   | kill-switch      | portfolio.snapshot_updated                            | governor.denied, execution.command |
+ * | 30   | position-monitor | market.klines, execution.result, governor.execution   | execution.command |
+ * | 40   | ai-engine        | market.klines                                         | ai.signal_generated |
+ * | 50   | strategy         | ai.signal_generated                                   | trade.intent |
+ * | 60   | sizing           | trade.intent, portfolio.snapshot_updated              | sizing.decided, governor.denied |
+ * | 70   | risk-governor    | sizing.decided, portfolio.snapshot_updated            | governor.execution, governor.denied |
+ * | 80   | execution        | governor.execution, execution.result                  | execution.command |
  *
- * Emits venue events, snapshots, closed trades, signals, intents, sizing decisions, denials,
- * kill-switch trips, order requests and cancels; completes after the venue closed (END_OF_DATA
- * exits included) once the market completes.
+ * So per market event: the venue matches resting orders first (their fills are handled
+ * everywhere before the candle), the account marks to market and publishes its snapshot, the
+ * kill switch and the monitor protect what is open (exits before entries), then the decision
+ * chain runs and the bracket's entry reaches the venue; its stop and take-profit follow the
+ * venue's acceptance. Account state reaches sizing and risk only as snapshots on the bus.
+ */
+export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] => {
+  const { exchange } = deps;
+  const initialEquityUsdt = config.exchange.initialBalanceUsdt;
+  const { flattenOnKill, ...riskParams } = config.risk;
+  // The venue's filters are the one truth about tick and step sizes (live: loaded from the exchange).
+  const filtersOf = (symbol: string) => exchange.filtersOf(symbol);
+  return [
+    venueStage(exchange),
+    handlerStage({
+      name: 'portfolio',
+      rank: STAGE_RANK.portfolio,
+      consumes: [
+        TOPICS.klines,
+        TOPICS.ticks,
+        TOPICS.executionResult,
+        TOPICS.governorExecution,
+        TOPICS.control,
+      ],
+      handler: createPortfolioAccounting(
+        { initialBalanceUsdt: initialEquityUsdt },
+        { maintenanceMarginRateOf: (symbol) => filtersOf(symbol).maintenanceMarginRate },
+      ) as Handler<BusEvent, EngineEvent>,
+      topicOf: (event) => (event.kind === 'trade-closed' ? TOPICS.tradeClosed : TOPICS.portfolio),
+    }),
+    handlerStage({
+      name: 'kill-switch',
+      rank: STAGE_RANK.killSwitch,
+      consumes: [TOPICS.portfolio],
+      handler: createKillSwitch(
+        killSwitchParams.parse({ maxDrawdownPct: config.risk.maxDrawdownPct, flatten: flattenOnKill }),
+      ),
+      topicOf: commandOrDenial,
+    }),
+    handlerStage({
+      name: 'position-monitor',
+      rank: STAGE_RANK.positionMonitor,
+      consumes: [TOPICS.klines, TOPICS.executionResult, TOPICS.governorExecution],
+      handler: createPositionMonitor(positionMonitorParams.parse(config.monitor), { filtersOf }),
+      topicOf: () => TOPICS.executionCommands,
+    }),
+    handlerStage({
+      name: 'ai-engine',
+      rank: STAGE_RANK.aiEngine,
+      consumes: [TOPICS.klines],
+      handler: aiEngineHandler(config, deps.models),
+      topicOf: () => TOPICS.signals,
+    }),
+    handlerStage({
+      name: 'strategy',
+      rank: STAGE_RANK.strategy,
+      consumes: [TOPICS.signals],
+      handler: createSignalToIntent(signalToIntentParams.parse(config.strategy)),
+      topicOf: () => TOPICS.intents,
+    }),
+    handlerStage({
+      name: 'sizing',
+      rank: STAGE_RANK.sizing,
+      consumes: [TOPICS.intents, TOPICS.portfolio],
+      handler: createPositionSizing(positionSizingParams.parse({ ...config.sizing, initialEquityUsdt })),
+      topicOf: (event) => (event.kind === 'sizing' ? TOPICS.sizingDecided : TOPICS.governorDenied),
+    }),
+    handlerStage({
+      name: 'risk-governor',
+      rank: STAGE_RANK.riskGovernor,
+      consumes: [TOPICS.sizingDecided, TOPICS.portfolio],
+      handler: createRiskGates(riskGatesParams.parse({ ...riskParams, initialEquityUsdt }), {
+        filtersOf,
+        takerFeeRate: deps.takerFeeRate ?? config.exchange.takerFeeRate,
+        // The kill-switch stage announces the trip; the gate's own notice would repeat it.
+        announceKillSwitch: false,
+      }),
+      topicOf: (event) => (event.kind === 'sizing' ? TOPICS.governorExecution : TOPICS.governorDenied),
+    }),
+    handlerStage({
+      name: 'execution',
+      rank: STAGE_RANK.execution,
+      consumes: [TOPICS.governorExecution, TOPICS.executionResult],
+      handler: createOrderBracket(orderBracketParams.parse(config.orders)),
+      topicOf: () => TOPICS.executionCommands,
+    }),
+  ];
+};
+
+/** Whether an event on the bus is one of the graph's outputs (not market data, control, or a pre-risk decision). */
+export const isGraphOutput = (envelope: Envelope): boolean => {
+  const kind = envelope.event.kind;
+  if (kind === 'kline' || kind === 'tick' || kind === 'timer' || kind === 'end-of-data') return false;
+  return !(kind === 'sizing' && envelope.topic === TOPICS.sizingDecided);
+};
+
+/** A kernel with the trading graph's stages registered (in declared order, whatever the array order). */
+export const tradingKernel = (
+  config: PipelineConfig,
+  deps: GraphDeps,
+  options: KernelOptions & { readonly stages?: (stages: Stage[]) => Stage[] } = {},
+): Kernel => {
+  const kernel = new Kernel(options);
+  const stages = tradingStages(config, deps);
+  for (const stage of options.stages?.(stages) ?? stages) kernel.register(stage);
+  return kernel;
+};
+
+/**
+ * The trading graph as an rxjs operator: market events in, every engine event out — the same
+ * kernel and stages as `runBacktest`, for marble tests and embedding. Each market event is
+ * handled to quiescence before the next is taken (events arriving meanwhile wait, in order);
+ * when the market completes, an `EndOfData` lets the simulated venue close what is open
+ * (END_OF_DATA) and the account publish its final snapshot, then the output completes.
+ * Emits venue reports, `OrderSubmitted`, snapshots, closed trades, signals, intents, approved
+ * sizing decisions, denials, kill-switch trips, orders, cancels and dead letters.
  */
 export const tradingGraph =
-  (config: PipelineConfig, deps: GraphDeps): OperatorFunction<MarketEvent, EngineEvent> =>
+  (
+    config: PipelineConfig,
+    deps: GraphDeps,
+    options: Omit<KernelOptions, 'onEvent'> & { readonly stages?: (stages: Stage[]) => Stage[] } = {},
+  ): OperatorFunction<MarketEvent, EngineEvent | DeadLetter> =>
   (market$) =>
-    defer(() => {
-      const { exchange } = deps;
-      const initialEquityUsdt = config.exchange.initialBalanceUsdt;
-      const { flattenOnKill, ...riskParams } = config.risk;
-      // The venue's filters are the one truth about tick and step sizes (live: loaded from the exchange).
-      const filtersOf = (symbol: string) => exchange.filtersOf(symbol);
-      // Time of the last market event, for the venue's end-of-data close.
+    new Observable<EngineEvent | DeadLetter>((subscriber) => {
+      const kernel = tradingKernel(config, deps, {
+        ...options,
+        onEvent: (envelope) => {
+          if (isGraphOutput(envelope)) subscriber.next(envelope.event as EngineEvent | DeadLetter);
+        },
+      });
       let lastTs = 0;
-      const engine$ = connectable<MarketEvent | VenueEvent>(
-        merge(
-          exchange.events$,
-          market$.pipe(
-            tap({
-              next: (event) => {
-                lastTs = event.ts;
-                exchange.onMarket(event);
-              },
-              complete: () => exchange.close(lastTs),
-            }),
-          ),
-        ),
-        { connector: () => new Subject(), resetOnDisconnect: false },
-      );
-
-      // Approved sizing decisions tell the accounting and the monitor each position's entry, stop and 1R.
-      const approved$ = new Subject<SizingDecision>();
-      const accounting$ = merge(engine$, approved$).pipe(
-        portfolioAccounting(
-          { initialBalanceUsdt: initialEquityUsdt },
-          { maintenanceMarginRateOf: (symbol) => filtersOf(symbol).maintenanceMarginRate },
-        ),
-        share(),
-      );
-      const snapshots$ = accounting$.pipe(filter(isKind('portfolio'))) as Observable<PortfolioSnapshot>;
-      const klines$ = engine$.pipe(filter(isKind('kline'))) as Observable<Kline>;
-
-      const killSwitch$ = snapshots$.pipe(
-        killSwitch({ maxDrawdownPct: config.risk.maxDrawdownPct, flatten: flattenOnKill }),
-      );
-      const monitor$ = merge(engine$, approved$).pipe(
-        positionMonitor(config.monitor, { filtersOf }),
-      ) as Observable<OrderRequest | CancelOrder>;
-
-      const batches$ = klines$.pipe(
-        featureVectors({ features: config.features }),
-        predict(deps.models),
-        share(),
-      );
-      const signals$ = batches$.pipe(
-        ensembleVote({ ...config.ensemble, weights: ensembleWeights(config), emitHold: false }),
-        share(),
-      );
-      const intents$ = signals$.pipe(signalToIntent(config.strategy), share());
-      const sized$ = intents$.pipe(
-        positionSizing({ ...config.sizing, initialEquityUsdt }, snapshots$),
-        share(),
-      );
-      const gated$ = sized$.pipe(
-        filter(isKind('sizing')),
-        riskGates({ ...riskParams, initialEquityUsdt }, snapshots$, { filtersOf }),
-        tap((event) => {
-          if (event.kind === 'sizing') approved$.next(event);
-        }),
-        share(),
-      ) as Observable<SizingDecision | OrderDenied | KillSwitchTripped>;
-      const entryOrders$ = gated$.pipe(filter(isKind('sizing')), orderBracket(config.orders));
-
-      // Commands reach the venue in the order they were decided.
-      const commands$ = merge(killSwitch$, monitor$, entryOrders$).pipe(
-        tap((command) => {
-          if (command.kind === 'order') exchange.createOrder(command);
-          else if (command.kind === 'cancel') exchange.cancelOrder(command);
-        }),
-      );
-
-      const venueEvents$ = engine$.pipe(filter((event) => event.kind !== 'kline' && event.kind !== 'tick'));
-      const out$ = merge(
-        venueEvents$,
-        accounting$,
-        commands$,
-        signals$,
-        intents$,
-        sized$.pipe(filter(isKind('denied'))),
-        // The kill switch operator announces the trip; the gates' own notice would repeat it.
-        gated$.pipe(filter((event) => event.kind !== 'kill-switch')),
-      ) as Observable<EngineEvent>;
-
-      return new Observable<EngineEvent>((subscriber) => {
-        // The approvals loop ends with the engine: first in line, so the merges above can complete.
-        // A container of its own: children added to the first subscription would be torn down when it completes.
-        const subscription = new Subscription();
-        subscription.add(
-          engine$.subscribe({
-            error: (error: unknown) => approved$.error(error),
-            complete: () => approved$.complete(),
-          }),
-        );
-        subscription.add(out$.subscribe(subscriber));
-        subscription.add(engine$.connect());
-        return subscription;
+      let tail: Promise<void> | undefined;
+      const fail = (error: unknown): void => subscriber.error(error);
+      const run = (step: () => void | Promise<void>): void => {
+        if (tail !== undefined) {
+          tail = tail.then(step).catch((error: unknown) => {
+            fail(error);
+            throw error;
+          });
+          return;
+        }
+        try {
+          const pending = step();
+          if (pending !== undefined) {
+            tail = pending.catch((error: unknown) => {
+              fail(error);
+              throw error;
+            });
+          }
+        } catch (error) {
+          fail(error);
+        }
+      };
+      return market$.subscribe({
+        next: (event) => {
+          lastTs = event.ts;
+          run(() => kernel.process(event, marketTopicOf(event)));
+        },
+        error: fail,
+        complete: () => {
+          run(() => kernel.end(lastTs));
+          run(() => subscriber.complete());
+        },
       });
     });

@@ -254,7 +254,12 @@ export const marbleBacktest = (scenario: MarbleBacktest): void => {
       { ...config.exchange, filters: config.symbols },
       createPrng(config.seed),
     );
-    const events$ = market$.pipe(tradingGraph(config, { exchange, models: buildModels(config) }), share());
+    const events$ = market$.pipe(
+      // A stage's exception fails the scenario with its message (not a dead letter to overlook).
+      tradingGraph(config, { exchange, models: buildModels(config) }, { onStageError: 'throw' }),
+      filter((event): event is EngineEvent => event.kind !== 'dead-letter'),
+      share(),
+    );
 
     for (const stream of Object.keys(scenario.expect) as (keyof ScenarioStreams)[]) {
       const expectation = scenario.expect[stream] as ScenarioExpectation<EngineEvent> | undefined;

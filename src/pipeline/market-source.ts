@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { from as from$, Observable, toArray } from 'rxjs';
+import { from as from$, type Observable, toArray } from 'rxjs';
 import { DataError, type DeadLetter, type Interval, type Kline } from '../domain/index.js';
 import { type DataIssue, type DataPolicy, formatIssue } from '../streams/data-quality.js';
 import { loadMarketData, type MarketDataFile } from '../streams/market-data.js';
@@ -143,30 +143,3 @@ export const deadLetterOf = (issue: DataIssue): DeadLetter => ({
   reason: issue.message.startsWith(`${issue.kind}:`) ? issue.message : `${issue.kind}: ${issue.message}`,
   payload: formatIssue(issue),
 });
-
-/**
- * Replays events in order, yielding to the event loop every `chunkSize` events so a progress bar
- * can render and signals are handled during long runs. The order (and so the result) is the same
- * as a synchronous replay; only wall-clock pacing differs. `onProgress(done, total)` per chunk.
- */
-export const chunkedReplay = <T>(
-  events: readonly T[],
-  chunkSize = 20_000,
-  onProgress?: (done: number, total: number) => void,
-): Observable<T> =>
-  new Observable<T>((subscriber) => {
-    let index = 0;
-    let timer: NodeJS.Immediate | undefined;
-    const step = (): void => {
-      const end = Math.min(events.length, index + chunkSize);
-      for (; index < end && !subscriber.closed; index++) subscriber.next(events[index]);
-      onProgress?.(index, events.length);
-      if (subscriber.closed) return;
-      if (index < events.length) timer = setImmediate(step);
-      else subscriber.complete();
-    };
-    step();
-    return () => {
-      if (timer !== undefined) clearImmediate(timer);
-    };
-  });

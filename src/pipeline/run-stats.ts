@@ -1,8 +1,8 @@
-import type { EngineEvent } from '../domain/index.js';
+import type { DeadLetter, EngineEvent } from '../domain/index.js';
 
 /** Counts of what a run did, by kind, for the report and the terminal. */
 export interface RunStats {
-  record(event: EngineEvent): void;
+  record(event: EngineEvent | DeadLetter): void;
   summary(): Record<string, unknown>;
 }
 
@@ -55,6 +55,9 @@ export const createRunStats = (): RunStats => {
           return;
         case 'kill-switch':
           add('killSwitchTrips');
+          return;
+        case 'dead-letter':
+          add('deadLetters');
           return;
         default:
           return;

@@ -1,9 +1,15 @@
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clientOrderIdFor, OrderRequest, type SizingDecision } from '../../src/domain/index.js';
-import { orderBracket } from '../../src/operators/order-bracket.js';
-import { sizing } from '../builders.js';
+import {
+  type CancelOrder,
+  clientOrderIdFor,
+  type ExecutionResult,
+  OrderRequest,
+  type SizingDecision,
+} from '../../src/domain/index.js';
+import { type OrderBracketInput, orderBracket } from '../../src/operators/order-bracket.js';
+import { execution, sizing } from '../builders.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
 
@@ -54,20 +60,85 @@ const takeProfit = {
   exitReason: 'TAKE_PROFIT',
 };
 
-test('a long decision becomes entry, reduce-only stop and take-profit, in that order', () => {
+/** The venue's report on the entry of `intentId`. */
+const entryReport = (status: ExecutionResult['status'], ts = 60_000, intentId = id, filledQty = 0) =>
+  execution({
+    clientOrderId: clientOrderIdFor(intentId, 'ENTRY'),
+    intentId,
+    ts,
+    side: 'BUY',
+    type: 'MARKET',
+    purpose: 'ENTRY',
+    status,
+    filledQty,
+  });
+
+test('a long decision sends the entry; its acceptance sends the reduce-only stop and take-profit, in that order', () => {
   scheduler().run(({ cold, expectObservable }) => {
-    expectObservable(cold('-a----|', { a: long }).pipe(orderBracket())).toBe('-(est)|', {
+    const accepted = entryReport('NEW', 120_000);
+    expectObservable(cold<OrderBracketInput>('-a-n---|', { a: long, n: accepted }).pipe(orderBracket())).toBe(
+      '-e-(st)|',
+      {
+        e: entry,
+        s: { ...stop, ts: 120_000 },
+        t: { ...takeProfit, ts: 120_000 },
+      },
+    );
+  });
+});
+
+test('a rejected entry ends its bracket: no stop, no take-profit, ever', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    const rejected = { ...entryReport('REJECTED'), errorCode: 'QT_EXCHANGE_INSUFFICIENT_MARGIN' };
+    // A late NEW for the same id (a replayed report) must not resurrect the bracket.
+    const late = entryReport('NEW', 180_000);
+    expectObservable(
+      cold<OrderBracketInput>('-a-r-n-|', { a: long, r: rejected, n: late }).pipe(orderBracket()),
+    ).toBe('-e-----|', { e: entry });
+  });
+});
+
+test('an entry cancelled before any fill cancels the stop and take-profit it had; a partly filled one keeps them', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    const accepted = entryReport('NEW');
+    const cancelled = entryReport('CANCELED', 240_000);
+    const cancel = (purpose: 'STOP_LOSS' | 'TAKE_PROFIT') => ({
+      kind: 'cancel',
+      clientOrderId: clientOrderIdFor(id, purpose),
+      symbol: 'BTCUSDT',
+      ts: 240_000,
+      reason: `entry ${clientOrderIdFor(id, 'ENTRY')} canceled before any fill`,
+    });
+    expectObservable(
+      cold<OrderBracketInput>('a-n----c---|', { a: long, n: accepted, c: cancelled }).pipe(orderBracket()),
+    ).toBe('e-(st)-(xy)|', {
       e: entry,
       s: stop,
       t: takeProfit,
+      x: cancel('STOP_LOSS'),
+      y: cancel('TAKE_PROFIT'),
     });
+    const partlyFilled = entryReport('CANCELED', 240_000, id, 4);
+    expectObservable(
+      cold<OrderBracketInput>('a-n----c---|', { a: long, n: accepted, c: partlyFilled }).pipe(orderBracket()),
+    ).toBe('e-(st)-----|', { e: entry, s: stop, t: takeProfit });
+  });
+});
+
+test('a FILLED first report (an instant market fill) still sends the protection once', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    const filled = entryReport('FILLED', 60_000, id, 10);
+    expectObservable(cold<OrderBracketInput>('a-f-f-|', { a: long, f: filled }).pipe(orderBracket())).toBe(
+      'e-(st)|',
+      { e: entry, s: stop, t: takeProfit },
+    );
   });
 });
 
 test('every order of the bracket is a valid OrderRequest with a distinct id', () => {
-  const orders: OrderRequest[] = [];
+  const orders: (OrderRequest | CancelOrder)[] = [];
   scheduler().run(({ cold }) => {
-    cold('a|', { a: long })
+    cold<OrderBracketInput>('an|', { a: long, n: entryReport('NEW') })
       .pipe(orderBracket())
       .subscribe((o) => orders.push(o));
   });
@@ -79,7 +150,10 @@ test('a short without take-profit: SELL entry and BUY stop only; takeProfit fals
   const short = sizing({ side: 'SHORT', stopPrice: 102, takeProfitPrice: undefined });
   const shortId = 'BTCUSDT-60000-SHORT';
   scheduler().run(({ cold, expectObservable }) => {
-    expectObservable(cold('a---|', { a: short }).pipe(orderBracket())).toBe('(es)|', {
+    const shortAccepted = { ...entryReport('NEW', 60_000, shortId), side: 'SELL' as const };
+    expectObservable(
+      cold<OrderBracketInput>('an--|', { a: short, n: shortAccepted }).pipe(orderBracket()),
+    ).toBe('es--|', {
       e: {
         ...entry,
         clientOrderId: clientOrderIdFor(shortId, 'ENTRY'),
@@ -96,7 +170,11 @@ test('a short without take-profit: SELL entry and BUY stop only; takeProfit fals
         positionSide: 'SHORT',
       },
     });
-    expectObservable(cold('a---|', { a: long }).pipe(orderBracket({ takeProfit: false }))).toBe('(es)|', {
+    expectObservable(
+      cold<OrderBracketInput>('an--|', { a: long, n: entryReport('NEW') }).pipe(
+        orderBracket({ takeProfit: false }),
+      ),
+    ).toBe('es--|', {
       e: entry,
       s: stop,
     });

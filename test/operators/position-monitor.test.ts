@@ -44,14 +44,22 @@ const cancel = (intentId: string, oldRevision: number, newRevision: number, ts: 
   reason: `replaced by ${clientOrderIdFor(intentId, 'STOP_LOSS', newRevision)}`,
 });
 
+/** The venue accepted (or refused) stop revision `revision` of `intentId`. */
+const stopReport = (revision: number, ts: number, status: 'NEW' | 'REJECTED' = 'NEW', intentId = id) =>
+  execution({ intentId, clientOrderId: clientOrderIdFor(intentId, 'STOP_LOSS', revision), status, ts });
+
 test('long: break-even at 1R, trailing from 1.5R, stop never moves back, silent once flat', () => {
   scheduler().run(({ cold, expectObservable }) => {
-    const source = cold('df-a-b-----c-----e-g-----x-h|', {
+    // m, n, o: the venue accepts each new stop; only then is the old one cancelled.
+    const source = cold('df-a-bm----cn----e-g-o---x-h|', {
       d: decision,
       f: entryFill,
       a: k(2, 101), // 0.5R: nothing
       b: k(3, 102), // 1R: stop to 100 × 1.001
+      m: stopReport(1, 180_000),
       c: k(4, 103), // 1.5R: trail 1% below 103
+      n: stopReport(2, 240_000),
+      o: stopReport(3, 360_000),
       e: k(5, 102.5), // pull-back: stop stays
       g: k(6, 105), // new best: trail to 103.95
       x: fill({
@@ -65,7 +73,7 @@ test('long: break-even at 1R, trailing from 1.5R, stop never moves back, silent 
       }),
       h: k(8, 110), // flat: silent
     });
-    expectObservable(source.pipe(positionMonitor())).toBe('-----(BC)--(TU)----(VW)-----|', {
+    expectObservable(source.pipe(positionMonitor())).toBe('-----BC----TU------V-W------|', {
       B: newStop(
         id,
         'LONG',
@@ -103,12 +111,13 @@ test('long: break-even at 1R, trailing from 1.5R, stop never moves back, silent 
 test('short mirror: break-even stop at entry × (1 − 0.1%) above the close', () => {
   const shortId = 'BTCUSDT-60000-SHORT';
   scheduler().run(({ cold, expectObservable }) => {
-    const source = cold('dfa---|', {
+    const source = cold('dfan--|', {
       d: sizing({ side: 'SHORT', stopPrice: 102, riskPerUnit: 2 }),
       f: fill({ intentId: shortId, side: 'SELL', positionSide: 'SHORT' }),
       a: k(2, 98),
+      n: stopReport(1, 120_000, 'NEW', shortId),
     });
-    expectObservable(source.pipe(positionMonitor({ trailingActivationR: 0 }))).toBe('--(BC)|', {
+    expectObservable(source.pipe(positionMonitor({ trailingActivationR: 0 }))).toBe('--BC--|', {
       B: newStop(
         shortId,
         'SHORT',
@@ -160,8 +169,10 @@ test('the resting stop is learned from execution reports; a canceled stop is not
     const gone = execution({ intentId: id, clientOrderId: 'manual-stop', status: 'CANCELED' });
     const run = (events: string, values: Record<string, PositionMonitorInput>) => cold(events, values);
     expectObservable(
-      run('dfna---|', { d: decision, f: entryFill, n: placed, a: k(3, 102) }).pipe(positionMonitor()),
-    ).toBe('---(BC)|', {
+      run('dfnam--|', { d: decision, f: entryFill, n: placed, a: k(3, 102), m: stopReport(1, 180_000) }).pipe(
+        positionMonitor(),
+      ),
+    ).toBe('---BC--|', {
       B: newStop(
         id,
         'LONG',
@@ -195,25 +206,67 @@ test('the resting stop is learned from execution reports; a canceled stop is not
   });
 });
 
-test("trailing by ATR multiple uses the monitor's own Wilder ATR", () => {
+test('trailing by ATR multiple uses the Wilder ATR of the atr_N feature (TA-Lib: first TR needs a previous close)', () => {
   scheduler().run(({ cold, expectObservable }) => {
-    const source = cold('dfa---|', {
+    const source = cold('dfabn--|', {
       d: decision,
       f: entryFill,
-      // TR = 104.5 − 102.5 = 2 ⇒ ATR(1) = 2; trail 104 − 1 × 2 = 102 beats break-even 100.1.
-      a: k(2, 104, { open: 103, high: 104.5, low: 102.5 }),
+      // No previous close yet: no ATR, and 0.5R moves nothing.
+      a: k(2, 101, { open: 100, high: 101, low: 99.5 }),
+      // TR = max(104.5 − 102.5, |104.5 − 101|, |102.5 − 101|) = 3.5 ⇒ ATR(1) = 3.5; trail 104 − 3.5 = 100.5
+      // beats break-even 100.1.
+      b: k(3, 104, { open: 103, high: 104.5, low: 102.5 }),
+      n: stopReport(1, 180_000),
     });
-    expectObservable(source.pipe(positionMonitor({ trailingAtrMultiple: 1, atrPeriod: 1 }))).toBe('--(TU)|', {
-      T: newStop(
+    expectObservable(source.pipe(positionMonitor({ trailingAtrMultiple: 1, atrPeriod: 1 }))).toBe(
+      '---TU--|',
+      {
+        T: newStop(
+          id,
+          'LONG',
+          1,
+          100.5,
+          180_000,
+          'TRAILING_STOP',
+          'trailing stop 100.5 (close 104, entry 100, 1R 2)',
+        ),
+        U: cancel(id, 0, 1, 180_000),
+      },
+    );
+  });
+});
+
+test('replace new-first: a refused new stop cancels nothing, the old one keeps protecting, the next try replaces it', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    const source = cold('dfarcn|', {
+      d: decision,
+      f: entryFill,
+      a: k(3, 102), // 1R: break-even stop, revision 1
+      r: stopReport(1, 180_000, 'REJECTED'),
+      c: k(4, 102.2), // still 1R: try again, revision 2
+      n: stopReport(2, 240_000),
+    });
+    expectObservable(source.pipe(positionMonitor({ trailingActivationR: 0 }))).toBe('--B-RC|', {
+      B: newStop(
         id,
         'LONG',
         1,
-        102,
-        120_000,
-        'TRAILING_STOP',
-        'trailing stop 102 (close 104, entry 100, 1R 2)',
+        100.1,
+        180_000,
+        'BREAK_EVEN',
+        'break-even stop 100.1 (close 102, entry 100, 1R 2)',
       ),
-      U: cancel(id, 0, 1, 120_000),
+      R: newStop(
+        id,
+        'LONG',
+        2,
+        100.1,
+        240_000,
+        'BREAK_EVEN',
+        'break-even stop 100.1 (close 102.2, entry 100, 1R 2)',
+      ),
+      // The bracket's stop (revision 0) goes only once revision 2 rests at the venue.
+      C: cancel(id, 0, 2, 240_000),
     });
   });
 });
@@ -233,9 +286,15 @@ test('without a sizing decision (1R unknown) and with everything off it stays si
 test('liquidation and partial reduce: flat only when the whole qty is gone', () => {
   scheduler().run(({ cold, expectObservable }) => {
     const half = fill({ intentId: id, purpose: 'TAKE_PROFIT', reduceOnly: true, side: 'SELL', qty: 4 });
-    const source = cold('dfra---|', { d: decision, f: entryFill, r: half, a: k(3, 102) });
+    const source = cold('dfram--|', {
+      d: decision,
+      f: entryFill,
+      r: half,
+      a: k(3, 102),
+      m: stopReport(1, 180_000),
+    });
     const out = source.pipe(positionMonitor({ trailingActivationR: 0 }));
-    expectObservable(out).toBe('---(BC)|', {
+    expectObservable(out).toBe('---BC--|', {
       B: {
         ...newStop(
           id,

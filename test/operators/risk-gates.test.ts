@@ -12,6 +12,7 @@ import {
   dailyLossGate,
   evaluateRiskGates,
   exchangeFiltersGate,
+  freeMarginGate,
   killSwitchGate,
   maxGrossExposureGate,
   maxLeverageGate,
@@ -31,6 +32,7 @@ const context = (overrides: Partial<RiskContext> = {}): RiskContext => ({
   killSwitchTripped: false,
   lastEntryTs: new Map(),
   filters: DEFAULT_SYMBOL_FILTERS,
+  takerFeeRate: 0.0005,
   ...overrides,
 });
 const d = sizing();
@@ -315,6 +317,34 @@ test('operator: errors and unsubscription propagate', () => {
 
 test('params are strict', () => {
   assert.throws(() => riskGates({ maxLeverag: 3 } as never, NEVER));
+});
+
+test('free-margin: margin + taker fee must fit in available minus what working entries hold', () => {
+  // notional 1,000 at 5x ⇒ 200 margin + 0.5 fee.
+  const decision = sizing({ qty: 10, price: 100, notionalUsdt: 1_000, leverage: 5 });
+  const ok = freeMarginGate(decision, context({ snapshot: snapshot({ availableUsdt: 200.5 }) }), params);
+  assert.equal(ok, approved(decision));
+  const short = freeMarginGate(decision, context({ snapshot: snapshot({ availableUsdt: 200.4 }) }), params);
+  assert.equal(short, denied('free-margin', 'needs 200.50 USDT margin + fee, free margin 200.40 USDT'));
+  // A submitted entry of 2,000 at 10x holds 200 + 1 of the 401.4 available.
+  const working = snapshot({
+    availableUsdt: 401.4,
+    workingEntries: [
+      {
+        clientOrderId: 'w',
+        symbol: 'ETHUSDT',
+        side: 'LONG',
+        qty: 1,
+        notionalUsdt: 2_000,
+        leverage: 10,
+        state: 'SUBMITTED',
+      },
+    ],
+  });
+  assert.equal(
+    freeMarginGate(decision, context({ snapshot: working }), params),
+    denied('free-margin', 'needs 200.50 USDT margin + fee, free margin 200.40 USDT'),
+  );
 });
 
 test.run();

@@ -1,7 +1,7 @@
 // Shared by the pipeline tests: run the trading graph the way runBacktest wires it (same models,
 // same simulated venue, same seed fork), but hand back every engine event instead of a report, so a
 // test can check what the report is built from.
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { filter, from, lastValueFrom, toArray } from 'rxjs';
 import type { EngineEvent, Kline } from '../../src/domain/index.js';
 import { createPrng } from '../../src/domain/index.js';
 import { SimExchange } from '../../src/exchange/sim-exchange.js';
@@ -21,7 +21,12 @@ export const engineEvents = async (
   );
   return lastValueFrom(
     from(klines).pipe(
-      tradingGraph({ ...config, seed }, { exchange, models: buildModels(config, '.') }),
+      tradingGraph(
+        { ...config, seed },
+        { exchange, models: buildModels(config, '.') },
+        { onStageError: 'throw' },
+      ),
+      filter((event): event is EngineEvent => event.kind !== 'dead-letter'),
       toArray(),
     ),
   );

@@ -1,0 +1,403 @@
+import type { BusEvent, DeadLetter } from '../domain/index.js';
+import { type Clock, EventTimeClock, WallClock } from './clock.js';
+import { derivedIdOf, type Envelope, sourceIdOf } from './envelope.js';
+import type { Stage, StageContext } from './stage.js';
+import { parseExternal } from './topic-schemas.js';
+import { TOPICS, type Topic } from './topics.js';
+
+export interface KernelOptions {
+  /** Event time (backtest, default) or wall time (paper, live). */
+  readonly clock?: Clock;
+  /** Sees every event on the bus, in publication order (recorders, sinks, reports). */
+  readonly onEvent?: (envelope: Envelope) => void;
+  /**
+   * What an exception inside a stage becomes: `dead-letter` (default: a `DeadLetter` on `dlq`
+   * naming the stage, the topic and the event; the other stages go on) or `throw` (the run fails
+   * with a `StageError` naming the same).
+   */
+  readonly onStageError?: 'dead-letter' | 'throw';
+}
+
+/** A stage threw (with `onStageError: 'throw'`): names the stage, the topic and the event. */
+export class StageError extends Error {
+  readonly stage: string;
+  readonly topic: Topic;
+  constructor(stage: string, topic: Topic, event: BusEvent, cause: unknown) {
+    super(`stage ${stage} failed on ${topic} (${describe(event)}): ${messageOf(cause)}`, { cause });
+    this.name = 'StageError';
+    this.stage = stage;
+    this.topic = topic;
+  }
+}
+
+interface Subscriber {
+  readonly stage: Stage;
+  readonly context: StageContext;
+}
+
+/** One event being delivered: reused per depth, so a cascade allocates no frames. */
+interface Frame {
+  envelope: Envelope;
+  subscribers: readonly Subscriber[];
+  /** Next subscriber to call. */
+  next: number;
+  /** What the last called subscriber emitted, and how many of those were delivered. */
+  readonly outputs: Envelope[];
+  delivered: number;
+}
+
+const NO_SUBSCRIBERS: readonly Subscriber[] = Object.freeze([]);
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const describe = (event: BusEvent): string =>
+  `${event.kind}${'symbol' in event ? ` ${event.symbol}` : ''}${event.ts === undefined ? '' : ` @${event.ts}`}`;
+
+const isThenable = (value: unknown): value is PromiseLike<void> =>
+  value !== undefined && value !== null && typeof (value as PromiseLike<void>).then === 'function';
+
+/** JSON of an event for a dead letter, bounded (a payload is data, not a dump). */
+const payloadOf = (value: unknown): string => {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+};
+
+/**
+ * The event-time engine (DESIGN.md §1a): a bus of topics, stages in declared order, and a
+ * quiescence barrier.
+ *
+ * - `process(event, topic)` delivers one event from outside (a candle, a venue report) and
+ *   everything it causes, depth-first: each subscriber of the event runs in `rank` order, and
+ *   whatever a subscriber emits is delivered completely before the next subscriber runs. It
+ *   returns when the cascade is quiet — synchronously (`undefined`) when every stage answered
+ *   synchronously, else a promise. A source releases its next event only then (the barrier), so
+ *   an async stage (a tfjs model, a Redis hop, a venue) sees exactly what a synchronous one would.
+ * - Before an event at `ts` is delivered, the clock's timers due by `ts` fire, each to quiescence.
+ * - Handlers run one at a time, never re-entered: a stage's emissions are delivered after its
+ *   handler returns.
+ * - A handler that throws (or rejects) becomes a dead letter on `dlq`; the rest of the cascade
+ *   goes on (`onStageError: 'throw'` fails the run instead). External events are validated
+ *   (`inject`); a malformed one becomes a dead letter.
+ */
+export class Kernel {
+  readonly clock: Clock;
+  private readonly subscribersByTopic = new Map<Topic, Subscriber[]>();
+  private readonly stages = new Map<string, Subscriber>();
+  private readonly onEvent: ((envelope: Envelope) => void) | undefined;
+  private readonly throwOnStageError: boolean;
+  private readonly frames: Frame[] = [];
+  private depth = 0;
+  /** The frame whose subscriber is running (where its emissions go); undefined between handlers. */
+  private handling: Frame | undefined;
+  private handlingStage: Stage | undefined;
+  /** Whether a cascade is in progress (async): new events wait in `inbox`. */
+  private busy = false;
+  private readonly inbox: { envelope: Envelope; done: () => void; fail: (error: unknown) => void }[] = [];
+  private deadLetterCount = 0;
+
+  constructor(options: KernelOptions = {}) {
+    this.clock = options.clock ?? new EventTimeClock();
+    this.onEvent = options.onEvent;
+    this.throwOnStageError = options.onStageError === 'throw';
+    if (this.clock instanceof WallClock) {
+      this.clock.attach((timer) => {
+        void Promise.resolve(this.deliver(this.sourceEnvelope(timer, TOPICS.control))).catch(() => undefined);
+      });
+    }
+  }
+
+  /** Registers a stage; its place among a topic's subscribers follows `rank`, then `name`. */
+  register(stage: Stage): this {
+    if (this.stages.has(stage.name)) throw new Error(`stage ${stage.name} is registered twice`);
+    const subscriber: Subscriber = { stage, context: this.contextOf(stage) };
+    this.stages.set(stage.name, subscriber);
+    for (const topic of new Set(stage.consumes)) {
+      const list = this.subscribersByTopic.get(topic) ?? [];
+      list.push(subscriber);
+      list.sort((a, b) => a.stage.rank - b.stage.rank || (a.stage.name < b.stage.name ? -1 : 1));
+      this.subscribersByTopic.set(topic, list);
+    }
+    return this;
+  }
+
+  /** Names of a topic's subscribers in delivery order (documentation and tests). */
+  subscribersOf(topic: Topic): string[] {
+    return (this.subscribersByTopic.get(topic) ?? []).map((subscriber) => subscriber.stage.name);
+  }
+
+  /** Dead letters so far (stage failures and malformed external events). */
+  get deadLetters(): number {
+    return this.deadLetterCount;
+  }
+
+  /**
+   * Delivers a trusted event from outside (a replayed candle, a simulated venue's report) and its
+   * whole cascade. `undefined` when it finished synchronously, else a promise of quiescence.
+   */
+  process(event: BusEvent, topic: Topic): void | Promise<void> {
+    return this.deliver(this.sourceEnvelope(event, topic));
+  }
+
+  /**
+   * Delivers an untrusted event (a Redis message, a websocket payload): validated against the
+   * topic's schema first; a malformed one becomes a dead letter naming the topic and the reason.
+   */
+  inject(raw: unknown, topic: Topic): void | Promise<void> {
+    const parsed = parseExternal(raw, topic);
+    if (parsed.ok) return this.process(parsed.event, topic);
+    const letter: DeadLetter = {
+      kind: 'dead-letter',
+      origin: `topic ${topic}`,
+      reason: parsed.reason,
+      payload: payloadOf(raw),
+    };
+    this.deadLetterCount++;
+    return this.deliver(this.sourceEnvelope(letter, TOPICS.dlq));
+  }
+
+  /** End of recorded data (backtest only): an `EndOfData` on `control` after the timers due by `ts`. */
+  end(ts: number): void | Promise<void> {
+    return this.process({ kind: 'end-of-data', ts }, TOPICS.control);
+  }
+
+  private contextOf(stage: Stage): StageContext {
+    const kernel = this;
+    return {
+      clock: this.clock,
+      emit(event, topic) {
+        kernel.emitFrom(stage, event, topic);
+      },
+      get current(): Envelope {
+        const frame = kernel.handling;
+        if (frame === undefined) throw new Error(`stage ${stage.name}: no event is being handled`);
+        return frame.envelope;
+      },
+    };
+  }
+
+  private sourceEnvelope(event: BusEvent, topic: Topic): Envelope {
+    const tsEvent = event.ts ?? this.clock.now();
+    return {
+      id: sourceIdOf(event),
+      topic,
+      causeId: undefined,
+      tsEvent,
+      tsInit: this.clock.kind === 'wall' ? this.clock.now() : tsEvent,
+      origin: 'source',
+      event,
+    };
+  }
+
+  private emitFrom(stage: Stage, event: BusEvent, topic: Topic): void {
+    const frame = this.handling;
+    if (frame === undefined || this.handlingStage !== stage) {
+      throw new Error(
+        `stage ${stage.name} emitted ${event.kind} outside its handler (after its promise resolved?)`,
+      );
+    }
+    const cause = frame.envelope;
+    const tsEvent = event.ts ?? cause.tsEvent;
+    frame.outputs.push({
+      id: derivedIdOf(cause.id, stage.name, frame.outputs.length),
+      topic,
+      causeId: cause.id,
+      tsEvent,
+      tsInit: this.clock.kind === 'wall' ? this.clock.now() : tsEvent,
+      origin: stage.name,
+      event,
+    });
+  }
+
+  /** Queues behind a cascade in progress, else runs the due timers and then the event. */
+  private deliver(envelope: Envelope): void | Promise<void> {
+    if (this.busy) {
+      return new Promise<void>((done, fail) => this.inbox.push({ envelope, done, fail }));
+    }
+    return this.runRoot(envelope);
+  }
+
+  private runRoot(envelope: Envelope): void | Promise<void> {
+    this.busy = true;
+    let pending: void | Promise<void>;
+    try {
+      pending = this.fireDueTimers(envelope.tsEvent, envelope);
+    } catch (error) {
+      this.busy = false;
+      throw error;
+    }
+    if (pending !== undefined) return pending;
+    return this.cascade(envelope);
+  }
+
+  /** Fires the event-time timers due by `ts` (each to quiescence), then delivers `then`. */
+  private fireDueTimers(ts: number, then: Envelope): void | Promise<void> {
+    const clock = this.clock;
+    if (!(clock instanceof EventTimeClock)) return undefined;
+    for (;;) {
+      const timer = clock.takeDue(ts);
+      if (timer === undefined) return undefined;
+      const owner = this.stages.get(timer.owner);
+      if (owner === undefined) continue;
+      const envelope = this.sourceEnvelope(timer, TOPICS.control);
+      this.onEvent?.(envelope);
+      const pending = this.runFrom(this.pushFrame(envelope, [owner]));
+      if (pending !== undefined) {
+        return pending.then(() => {
+          const more = this.fireDueTimers(ts, then);
+          return more === undefined ? this.cascade(then) : more;
+        });
+      }
+    }
+  }
+
+  private cascade(envelope: Envelope): void | Promise<void> {
+    this.onEvent?.(envelope);
+    const subscribers = this.subscribersFor(envelope);
+    let pending: void | Promise<void>;
+    try {
+      pending = subscribers.length === 0 ? undefined : this.runFrom(this.pushFrame(envelope, subscribers));
+    } catch (error) {
+      this.reset();
+      throw error;
+    }
+    if (pending === undefined) {
+      this.quiet();
+      return undefined;
+    }
+    return pending.then(
+      () => this.quiet(),
+      (error: unknown) => {
+        this.reset();
+        throw error;
+      },
+    );
+  }
+
+  /** The cascade ended: release the next queued event, if any. */
+  private quiet(): void {
+    this.busy = false;
+    const next = this.inbox.shift();
+    if (next === undefined) return;
+    try {
+      const pending = this.runRoot(next.envelope);
+      if (pending === undefined) next.done();
+      else pending.then(next.done, next.fail);
+    } catch (error) {
+      next.fail(error);
+    }
+  }
+
+  private reset(): void {
+    this.depth = 0;
+    this.handling = undefined;
+    this.handlingStage = undefined;
+    this.busy = false;
+  }
+
+  /** A topic's subscribers; a timer goes to the stage that set it only. */
+  private subscribersFor(envelope: Envelope): readonly Subscriber[] {
+    const event = envelope.event;
+    if (event.kind === 'timer') {
+      const owner = this.stages.get(event.owner);
+      return owner === undefined ? NO_SUBSCRIBERS : [owner];
+    }
+    return this.subscribersByTopic.get(envelope.topic) ?? NO_SUBSCRIBERS;
+  }
+
+  private pushFrame(envelope: Envelope, subscribers: readonly Subscriber[]): number {
+    let frame = this.frames[this.depth];
+    if (frame === undefined) {
+      frame = { envelope, subscribers, next: 0, outputs: [], delivered: 0 };
+      this.frames.push(frame);
+    } else {
+      frame.envelope = envelope;
+      frame.subscribers = subscribers;
+      frame.next = 0;
+      frame.outputs.length = 0;
+      frame.delivered = 0;
+    }
+    return this.depth++;
+  }
+
+  /**
+   * Runs the frames above `base` to quiescence. Synchronous until a handler returns a promise;
+   * then the rest continues when it settles (the same steps, in the same order).
+   */
+  private runFrom(base: number): void | Promise<void> {
+    while (this.depth > base) {
+      const frame = this.frames[this.depth - 1];
+      // Deliver what the last subscriber emitted before the next subscriber runs (depth-first).
+      if (frame.delivered < frame.outputs.length) {
+        const envelope = frame.outputs[frame.delivered++];
+        this.onEvent?.(envelope);
+        const subscribers = this.subscribersByTopic.get(envelope.topic);
+        if (subscribers !== undefined && subscribers.length > 0) this.pushFrame(envelope, subscribers);
+        continue;
+      }
+      if (frame.next >= frame.subscribers.length) {
+        this.depth--;
+        continue;
+      }
+      const subscriber = frame.subscribers[frame.next++];
+      frame.outputs.length = 0;
+      frame.delivered = 0;
+      this.handling = frame;
+      this.handlingStage = subscriber.stage;
+      let result: void | PromiseLike<void>;
+      try {
+        result = subscriber.stage.handle(frame.envelope.event, subscriber.context);
+      } catch (error) {
+        this.stageFailed(frame, subscriber.stage, error);
+        continue;
+      }
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(
+          () => {
+            this.handling = undefined;
+            this.handlingStage = undefined;
+            return this.runFrom(base);
+          },
+          (error: unknown) => {
+            this.stageFailed(frame, subscriber.stage, error);
+            return this.runFrom(base);
+          },
+        );
+      }
+      this.handling = undefined;
+      this.handlingStage = undefined;
+    }
+    return undefined;
+  }
+
+  /** A handler threw: its partial emissions are dropped and a dead letter takes their place. */
+  private stageFailed(frame: Frame, stage: Stage, error: unknown): void {
+    this.handling = undefined;
+    this.handlingStage = undefined;
+    const { envelope } = frame;
+    if (this.throwOnStageError) throw new StageError(stage.name, envelope.topic, envelope.event, error);
+    this.deadLetterCount++;
+    const letter: DeadLetter = {
+      kind: 'dead-letter',
+      origin: `stage ${stage.name} on ${envelope.topic} (${describe(envelope.event)}, event ${envelope.id})`,
+      reason: messageOf(error),
+      payload: payloadOf(envelope.event),
+      ts: envelope.tsEvent,
+    };
+    frame.outputs.length = 0;
+    frame.delivered = 0;
+    frame.outputs.push({
+      id: derivedIdOf(envelope.id, stage.name, 0xffff),
+      topic: TOPICS.dlq,
+      causeId: envelope.id,
+      tsEvent: envelope.tsEvent,
+      tsInit: this.clock.kind === 'wall' ? this.clock.now() : envelope.tsEvent,
+      origin: stage.name,
+      event: letter,
+    });
+  }
+}

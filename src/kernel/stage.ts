@@ -1,0 +1,49 @@
+import type { BusEvent } from '../domain/index.js';
+import type { Clock } from './clock.js';
+import type { Envelope } from './envelope.js';
+import type { Topic } from './topics.js';
+
+/** What a stage may do while it handles an event. */
+export interface StageContext {
+  /**
+   * Publishes an event on `topic`. The kernel delivers it after the current handler has returned
+   * (or its promise resolved), depth-first: everything it causes is handled before the next
+   * subscriber of the current event runs.
+   */
+  emit(event: BusEvent, topic: Topic): void;
+  /** The kernel's clock (event time in backtest, wall time live). */
+  readonly clock: Clock;
+  /** The event being handled, with its identity. */
+  readonly current: Envelope;
+}
+
+/**
+ * A stage consumes topics and publishes to topics (DESIGN.md §1a). `rank` declares the order in
+ * which the subscribers of a topic see an event — lower first, ties by `name` — so the order is
+ * data, not registration or `merge` order. `handle` may be synchronous or return a promise: the
+ * kernel awaits it inside the barrier, and calls handlers strictly one at a time, so how long a
+ * stage takes never changes what happens.
+ */
+export interface Stage {
+  readonly name: string;
+  readonly rank: number;
+  readonly consumes: readonly Topic[];
+  handle(event: BusEvent, context: StageContext): void | PromiseLike<void>;
+}
+
+/**
+ * The declared order of the trading graph's stages on a shared event (the README's "how one
+ * market event flows"): the venue first (its fills precede the candle everywhere), then the
+ * account, then what protects open positions, then the decision chain that opens new ones.
+ */
+export const STAGE_RANK = {
+  venue: 0,
+  portfolio: 10,
+  killSwitch: 20,
+  positionMonitor: 30,
+  aiEngine: 40,
+  strategy: 50,
+  sizing: 60,
+  riskGovernor: 70,
+  execution: 80,
+} as const;

@@ -1,0 +1,79 @@
+import type { Subscription } from 'rxjs';
+import type { BusEvent, OrderRequest, OrderSubmitted } from '../domain/index.js';
+import type { Exchange, VenueEvent } from '../exchange/exchange.js';
+import { STAGE_RANK, type Stage, type StageContext } from '../kernel/stage.js';
+import { TOPICS } from '../kernel/topics.js';
+
+/** The fact that the engine handed `order` to the venue. */
+export const orderSubmittedOf = (order: OrderRequest): OrderSubmitted => {
+  const price = order.type === 'LIMIT' ? order.price : order.stopPrice;
+  const base = {
+    kind: 'order-submitted' as const,
+    clientOrderId: order.clientOrderId,
+    intentId: order.intentId,
+    symbol: order.symbol,
+    ts: order.ts,
+    side: order.side,
+    type: order.type,
+    purpose: order.purpose,
+    positionSide: order.positionSide,
+    qty: order.qty,
+    reduceOnly: order.reduceOnly,
+  };
+  if (order.leverage === undefined) return price === undefined ? base : { ...base, price };
+  return price === undefined
+    ? { ...base, leverage: order.leverage }
+    : { ...base, leverage: order.leverage, price };
+};
+
+/**
+ * The venue as a kernel stage (rank 0: it sees every market event first, so its fills, funding and
+ * liquidations are handled everywhere before the candle itself). Market events go to
+ * `exchange.onMarket`; `SubmitOrder` commands become an `OrderSubmitted` and then
+ * `exchange.createOrder`; `CancelOrder`s go to `exchange.cancelOrder`; `EndOfData` (backtest only)
+ * to `exchange.close`. What the venue reports while the stage handles an event is published on
+ * `execution.result` as that event's consequence; a report that arrives between events (a live
+ * venue's websocket) goes to `onExternal`, which hands it to the kernel as an event of its own.
+ */
+export const venueStage = (
+  exchange: Exchange,
+  onExternal: (event: VenueEvent) => void = () => undefined,
+): Stage & { readonly dispose: () => void } => {
+  // The context of the handler call in progress; undefined between calls.
+  let handling: StageContext | undefined;
+  const subscription: Subscription = exchange.events$.subscribe((event) => {
+    if (handling === undefined) onExternal(event);
+    else handling.emit(event, TOPICS.executionResult);
+  });
+  return {
+    name: 'venue',
+    rank: STAGE_RANK.venue,
+    consumes: [TOPICS.klines, TOPICS.ticks, TOPICS.executionCommands, TOPICS.control],
+    handle(event: BusEvent, context) {
+      handling = context;
+      try {
+        switch (event.kind) {
+          case 'kline':
+          case 'tick':
+            exchange.onMarket(event);
+            return;
+          case 'order':
+            context.emit(orderSubmittedOf(event), TOPICS.executionResult);
+            exchange.createOrder(event);
+            return;
+          case 'cancel':
+            exchange.cancelOrder(event);
+            return;
+          case 'end-of-data':
+            exchange.close(event.ts);
+            return;
+          default:
+            return;
+        }
+      } finally {
+        handling = undefined;
+      }
+    },
+    dispose: () => subscription.unsubscribe(),
+  };
+};
