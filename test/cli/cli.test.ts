@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_CONFIG_YAML } from '../../src/pipeline/default-config.js';
-import { hasSharedData, sharedData } from '../shared-data.js';
+import { needXgboost } from '../requirements.js';
+import { needSharedData, sharedData } from '../shared-data.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = join(REPO, 'src', 'cli.ts');
@@ -17,8 +18,8 @@ const FIXTURES = join(REPO, 'test', 'fixtures');
 const NAN_FIXTURE = 'test/fixtures/klines/AVAXUSDT-1m-nan-close.csv';
 const SMALL_CONFIG = 'test/fixtures/pipeline/small-synthetic.yaml';
 const AVAX = sharedData('klines/AVAXUSDT-1m-2026-02.csv');
-const hasAvax = hasSharedData() && existsSync(AVAX);
-const hasXgboost = spawnSync('xgboost', ['--version'], { encoding: 'utf8' }).status === 0;
+const hasAvax = needSharedData(AVAX);
+const hasXgboost = needXgboost();
 
 /** What a finished `quantum` process left: its exit code and its output. */
 interface CliRun {

@@ -2,7 +2,7 @@
 // → `quantum models import` → our engine model on the vectors of the SAME `featureVectors`
 // operator the pipeline runs must give the CLI's predictions, row by row.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
@@ -17,12 +17,12 @@ import { DEFAULT_FEATURES } from '../../src/operators/feature-names.js';
 import { featureVectors } from '../../src/operators/feature-vector.js';
 import { writeFeatureRows } from '../../src/sinks/feature-export.js';
 import { readKlineCsv } from '../../src/streams/kline-csv.js';
-import { sharedData } from '../shared-data.js';
+import { missingXgboost, requires } from '../requirements.js';
+import { missingSharedData, sharedData } from '../shared-data.js';
 
 const dataFile = sharedData('klines/AVAXUSDT-1m-2026-02.csv');
 const candleCount = 5000;
 const horizon = 5;
-const hasXgboost = spawnSync('xgboost', ['--version'], { encoding: 'utf8' }).status === 0;
 
 const xgboost = (cwd: string, args: string[]): void => {
   const run = spawnSync('xgboost', args, { cwd, encoding: 'utf8' });
@@ -90,11 +90,7 @@ const rowsBeyond = (
   return { beyond, maxAbsDiff };
 };
 
-if (!hasXgboost) {
-  process.stdout.write('round-trip: skipped, `xgboost` is not on PATH (apt-get install xgboost)\n');
-} else if (!existsSync(dataFile)) {
-  process.stdout.write(`round-trip: skipped, ${dataFile} is absent\n`);
-} else {
+if (requires(missingXgboost(), missingSharedData(dataFile))) {
   const features = [...DEFAULT_FEATURES];
   const klines = readKlineCsv(dataFile).klines.slice(0, candleCount);
   const dir = mkdtempSync(join(tmpdir(), 'byom-'));

@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DataError } from '../../src/domain/index.js';
 import { parseFreqtradeJson, readFreqtradeJson } from '../../src/streams/freqtrade-json.js';
-import { sharedData } from '../shared-data.js';
+import { needSharedData, sharedData } from '../shared-data.js';
 
 const DATA = sharedData('klines');
 
-if (existsSync(DATA)) {
+if (needSharedData(DATA)) {
   test('reads XRPUSDT 5m futures candles with first and last values of the file', () => {
     const result = readFreqtradeJson(join(DATA, 'XRPUSDT-5m-futures.freqtrade.json'));
     assert.is(result.symbol, 'XRPUSDT');

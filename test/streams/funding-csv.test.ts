@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Kline } from '../../src/domain/index.js';
 import { readFreqtradeJson } from '../../src/streams/freqtrade-json.js';
 import { attachFunding, parseFundingCsv, readFundingCsv } from '../../src/streams/funding-csv.js';
-import { sharedData } from '../shared-data.js';
+import { needSharedData, sharedData } from '../shared-data.js';
 
 const FUNDING = sharedData('funding/XRPUSDT-funding.csv');
 const KLINES = sharedData('klines/XRPUSDT-5m-futures.freqtrade.json');
@@ -25,7 +24,7 @@ const kline = (openTime: number, intervalMs = 60_000): Kline => ({
   takerBuyVolume: 0,
 });
 
-if (existsSync(FUNDING)) {
+if (needSharedData(FUNDING)) {
   test('reads the 91 XRPUSDT funding rates every 8 h', () => {
     const { rates, issues } = readFundingCsv(FUNDING);
     assert.equal(issues, []);
@@ -35,7 +34,7 @@ if (existsSync(FUNDING)) {
   });
 }
 
-if (existsSync(FUNDING) && existsSync(KLINES)) {
+if (needSharedData(FUNDING, KLINES)) {
   test('attaches the real rates to the 5m candles whose (openTime, ts] holds the funding time', () => {
     const { rates } = readFundingCsv(FUNDING);
     const { klines } = readFreqtradeJson(KLINES);

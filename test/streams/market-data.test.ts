@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'uvu';
@@ -7,11 +7,12 @@ import { DataError } from '../../src/domain/index.js';
 import { writeJsonl } from '../../src/streams/jsonl-events.js';
 import { loadMarketData } from '../../src/streams/market-data.js';
 import { syntheticMarket } from '../../src/streams/synthetic-market.js';
-import { sharedData } from '../shared-data.js';
+import { assertError } from '../requirements.js';
+import { needSharedData, sharedData } from '../shared-data.js';
 
 const DATA = sharedData('klines');
 
-if (existsSync(DATA)) {
+if (needSharedData(DATA)) {
   test('loads a directory: every format, symbols in order, the finest interval per symbol', () => {
     const data = loadMarketData(DATA);
     assert.equal(
@@ -68,10 +69,11 @@ if (existsSync(DATA)) {
   });
 
   test('under fail, the first issue of any file throws', () => {
-    assert.throws(
-      () => loadMarketData(DATA, { policy: 'fail' }),
-      (e: unknown) => e instanceof DataError,
-    );
+    assertError(() => loadMarketData(DATA, { policy: 'fail' }), {
+      type: DataError,
+      code: 'QT_DATA_INVALID',
+      message: /:\d+: /,
+    });
   });
 }
 

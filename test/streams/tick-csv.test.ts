@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseTickCsv, readTickCsv } from '../../src/streams/tick-csv.js';
-import { sharedData } from '../shared-data.js';
+import { needSharedData, sharedData } from '../shared-data.js';
 
 const TRADES = sharedData('trades/ETHUSDT-trades-2023-02-02.csv');
 
-if (existsSync(TRADES)) {
+if (needSharedData(TRADES)) {
   test('reads 1,000 ETHUSDT trades; symbol from the name, side upper-cased', () => {
     const { symbol, ticks, issues } = readTickCsv(TRADES);
     assert.is(symbol, 'ETHUSDT');

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { from, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
@@ -6,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { DataError, type Kline, type Tick } from '../../src/domain/index.js';
 import { readTickCsv } from '../../src/streams/tick-csv.js';
 import { ticksToKlines } from '../../src/streams/ticks-to-klines.js';
-import { sharedData } from '../shared-data.js';
+import { needSharedData, sharedData } from '../shared-data.js';
 
 const T0 = 1_767_225_600_000;
 const tick = (
@@ -175,7 +174,7 @@ test('marble: a late tick is dropped by default and fails the stream with lateTi
 });
 
 const TRADES = sharedData('trades/ETHUSDT-trades-2023-02-02.csv');
-if (existsSync(TRADES)) {
+if (needSharedData(TRADES)) {
   test('1,000 real ETHUSDT trades make 3 closed 1m candles matching a hand aggregation', () => {
     const { ticks, issues } = readTickCsv(TRADES);
     assert.equal(issues, []);

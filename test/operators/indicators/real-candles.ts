@@ -1,8 +1,8 @@
 // Test helper: reads the real AVAXUSDT 1m month (40,320 candles) with a tiny CSV parse, so the
-// indicator tests do not depend on the stream readers. Returns undefined when the data folder is
-// absent, and tests then register nothing.
-import { existsSync, readFileSync } from 'node:fs';
-import { sharedData } from '../../shared-data.js';
+// indicator tests do not depend on the stream readers. Returns undefined, printing a skip line,
+// when the file is absent, and tests then register nothing.
+import { readFileSync } from 'node:fs';
+import { needSharedData, sharedData } from '../../shared-data.js';
 
 export const AVAX_CSV = sharedData('klines/AVAXUSDT-1m-2026-02.csv');
 
@@ -16,7 +16,7 @@ export interface CandleColumns {
 }
 
 export const readCandleColumns = (path = AVAX_CSV): CandleColumns | undefined => {
-  if (!existsSync(path)) return undefined;
+  if (!needSharedData(path)) return undefined;
   const columns: CandleColumns = { ts: [], open: [], high: [], low: [], close: [], volume: [] };
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     const cells = line.split(',');

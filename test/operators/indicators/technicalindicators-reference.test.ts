@@ -6,7 +6,7 @@
 // (TA-Lib STOCH with slowK period 1) with %D = SMA 3. Not compared: MACD and ADX (technicalindicators
 // seeds the fast EMA / the ADX differently from TA-Lib, so short textbook series never converge;
 // both are checked against TA-Lib itself in talib-parity.test.ts).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Atr } from '../../../src/operators/indicators/atr.js';
@@ -22,7 +22,7 @@ import { Stochastic } from '../../../src/operators/indicators/stochastic.js';
 import type { StreamingIndicator } from '../../../src/operators/indicators/streaming-indicator.js';
 import { WilliamsR } from '../../../src/operators/indicators/williams-r.js';
 import { Wma } from '../../../src/operators/indicators/wma.js';
-import { sharedData } from '../../shared-data.js';
+import { needSharedData, sharedData } from '../../shared-data.js';
 
 const DIR = sharedData('indicators/technicalindicators');
 
@@ -55,7 +55,7 @@ const assertSeries = (actual: number[], expected: number[], label: string, toler
   });
 };
 
-if (existsSync(DIR)) {
+if (needSharedData(DIR)) {
   const simple: [string, (p: Record<string, number>) => StreamingIndicator][] = [
     ['ema.json', (p) => new Ema({ period: p.period })],
     ['sma.json', (p) => new Sma({ period: p.period })],
