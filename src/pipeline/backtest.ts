@@ -2,8 +2,10 @@ import { dirname } from 'node:path';
 import { lastValueFrom, Subject } from 'rxjs';
 import type { DeadLetter, EngineEvent } from '../domain/index.js';
 import { createPrng, DataError } from '../domain/index.js';
+import type { Exchange } from '../exchange/exchange.js';
 import { SimExchange } from '../exchange/sim-exchange.js';
 import { replayMarket } from '../kernel/replay.js';
+import type { Stage } from '../kernel/stage.js';
 import { writeDeadLetters } from '../sinks/dead-letter-file.js';
 import {
   type BacktestReport,
@@ -34,6 +36,13 @@ export interface BacktestOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** ISO time the report was made; only report.json/html carry it (trades.csv stays byte-identical). */
   readonly generatedAt?: string;
+  /**
+   * Rearranges or wraps the graph's stages before they are registered (tests: registration order,
+   * async stages, injected faults). The kernel's declared ranks decide the order either way.
+   */
+  readonly stages?: (stages: Stage[]) => Stage[];
+  /** Wraps the simulated venue (tests: a venue that answers late, or refuses). */
+  readonly venue?: (sim: SimExchange) => Exchange;
 }
 
 export interface BacktestResult {
@@ -77,11 +86,13 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     );
   }
   const models = buildModels(config, baseDir);
-  const exchange = new SimExchange(
+  const sim = new SimExchange(
     { ...config.exchange, filters: config.symbols },
     createPrng(seed).fork('exchange'),
   );
-  const deadLetters = market.issues.map(deadLetterOf);
+  const exchange = options.venue?.(sim) ?? sim;
+  // Refused input rows first, then whatever the run refuses (a failing stage, a malformed event).
+  const deadLetters: DeadLetter[] = market.issues.map(deadLetterOf);
   const stats = createRunStats();
 
   // The report is built from the bus's outputs as they are published.
@@ -92,9 +103,11 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     { ...config, seed },
     { exchange, models },
     {
+      stages: options.stages,
       onEvent: (envelope) => {
         if (!isGraphOutput(envelope)) return;
         const event = envelope.event as EngineEvent | DeadLetter;
+        if (event.kind === 'dead-letter') deadLetters.push(event);
         stats.record(event);
         events$.next(event);
       },
