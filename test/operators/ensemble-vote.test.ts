@@ -6,8 +6,9 @@ import { abstain, predictionOf } from '../../src/models/model.js';
 import { ensembleVote } from '../../src/operators/ensemble-vote.js';
 import type { ModelBatch } from '../../src/operators/predict.js';
 import { vector } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 const v = vector({ atr_14: 2.5, rsi_14: 55 }, { close: 101 });
 const vote = ensembleVote();
 

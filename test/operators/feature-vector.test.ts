@@ -6,8 +6,9 @@ import { ConfigError, createPrng, type FeatureVector, type Kline } from '../../s
 import { DEFAULT_FEATURES } from '../../src/operators/feature-names.js';
 import { featureVectors } from '../../src/operators/feature-vector.js';
 import { kline } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 const NaN_ = Number.NaN;
 
 /** Runs klines through the operator synchronously. */

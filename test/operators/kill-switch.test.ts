@@ -5,8 +5,9 @@ import { clientOrderIdFor } from '../../src/domain/index.js';
 import { DEFAULT_MAX_DRAWDOWN_PCT, killSwitch } from '../../src/operators/kill-switch.js';
 import { riskGatesParams } from '../../src/operators/risk-gates.js';
 import { position, snapshot } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 
 const long = position({ symbol: 'BTCUSDT', side: 'LONG', qty: 2, intentId: 'BTCUSDT-1-LONG' });
 const short = position({ symbol: 'ETHUSDT', side: 'SHORT', qty: 5, intentId: 'ETHUSDT-2-SHORT' });

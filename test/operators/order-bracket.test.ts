@@ -10,8 +10,9 @@ import {
 } from '../../src/domain/index.js';
 import { type OrderBracketInput, orderBracket } from '../../src/operators/order-bracket.js';
 import { execution, sizing } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 
 const long = sizing({ ts: 60_000, qty: 10, stopPrice: 98, takeProfitPrice: 104, leverage: 3 });
 const id = 'BTCUSDT-60000-LONG';

@@ -10,8 +10,9 @@ import type { VenueEvent } from '../../src/exchange/exchange.js';
 import { type PortfolioInput, portfolioAccounting } from '../../src/operators/portfolio.js';
 import { execution, fill, kline, sizing } from '../builders.js';
 import { bar, harness, order, stopLoss, T0, takeProfit } from '../exchange/sim-harness.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 const round = (value: number) => Number(value.toFixed(9));
 
 /** Compact, rounded view of the operator's output so marbles compare numbers, not float noise. */

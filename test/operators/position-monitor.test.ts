@@ -4,8 +4,9 @@ import * as assert from 'uvu/assert';
 import { clientOrderIdFor, type ExitReason, type PositionSide } from '../../src/domain/index.js';
 import { type PositionMonitorInput, positionMonitor } from '../../src/operators/position-monitor.js';
 import { execution, fill, kline, sizing, snapshot } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 
 const id = 'BTCUSDT-60000-LONG';
 const decision = sizing({ ts: 60_000, price: 100, stopPrice: 98, riskPerUnit: 2 });

@@ -5,8 +5,9 @@ import * as assert from 'uvu/assert';
 import type { PortfolioSnapshot, TradeIntent } from '../../src/domain/index.js';
 import { positionSizing, positionSizingParams, sizeIntent } from '../../src/operators/position-sizing.js';
 import { intent, snapshot } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 const fixed = positionSizingParams.parse({});
 const atrStop = positionSizingParams.parse({ method: 'atr-stop' });
 

@@ -5,8 +5,9 @@ import type { FeatureVector } from '../../src/domain/index.js';
 import { abstain, type Model, predictionOf } from '../../src/models/model.js';
 import { predict } from '../../src/operators/predict.js';
 import { vector } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 
 /** A stateful model: its confidence is the number of vectors it has seen / 10. */
 const counting = (name: string, warmup = 0): Model => ({

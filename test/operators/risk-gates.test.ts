@@ -23,8 +23,9 @@ import {
   riskGatesParams,
 } from '../../src/operators/risk-gates.js';
 import { position, sizing, snapshot } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 const params = riskGatesParams.parse({});
 const context = (overrides: Partial<RiskContext> = {}): RiskContext => ({
   snapshot: undefined,

@@ -4,8 +4,9 @@ import * as assert from 'uvu/assert';
 import { describeSignal } from '../../src/domain/index.js';
 import { signalToIntent } from '../../src/operators/signal-to-intent.js';
 import { signal } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 
 const buy = signal({ action: 'BUY', confidence: 0.8, atr: 2, ts: 60_000 });
 const sell = signal({ action: 'SELL', confidence: 0.7, ts: 120_000, price: 99 });

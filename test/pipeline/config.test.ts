@@ -13,7 +13,7 @@ import {
 } from '../../src/pipeline/config.js';
 import { DEFAULT_CONFIG_YAML } from '../../src/pipeline/default-config.js';
 import { loadMarketReplay } from '../../src/pipeline/market-source.js';
-import { hasSharedData } from '../shared-data.js';
+import { requires } from '../requirements.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EXAMPLES = join(REPO, 'examples');
@@ -80,7 +80,13 @@ test('examples/real-data.yaml reads recorded files by a path relative to the exa
 
 // The example's path is relative to examples/, so it only resolves where shared data sits beside the
 // repository (the CI layout), not under QUANTUM_SHARED_DATA elsewhere.
-if (hasSharedData() && existsSync(resolve(EXAMPLES, '../../shared/data/klines/um-2026-02-1h'))) {
+if (
+  requires(
+    existsSync(resolve(EXAMPLES, '../../shared/data/klines/um-2026-02-1h'))
+      ? undefined
+      : 'needs ../shared/data/klines/um-2026-02-1h beside the repository (examples/real-data.yaml points there)',
+  )
+) {
   test('examples/real-data.yaml: its data path resolves against the config file, from any working directory', () => {
     const config = loadPipelineConfig(join(EXAMPLES, 'real-data.yaml'));
     const market = loadMarketReplay(config, { baseDir: EXAMPLES });

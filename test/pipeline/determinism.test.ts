@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBacktest } from '../../src/pipeline/backtest.js';
 import type { PipelineConfig } from '../../src/pipeline/config.js';
-import { hasSharedData, sharedData } from '../shared-data.js';
+import { hasSharedData, needSharedData, sharedData } from '../shared-data.js';
 import { filesConfig, syntheticConfig, tempDir } from './harness.js';
 
 interface RunFiles {
@@ -58,7 +58,7 @@ if (hasSharedData()) {
   const avax = sharedData('klines/AVAXUSDT-1m-2026-02.csv');
   const hourly = sharedData('klines/um-2026-02-1h');
 
-  if (existsSync(avax)) {
+  if (needSharedData('klines/AVAXUSDT-1m-2026-02.csv')) {
     test('real AVAXUSDT 1m (first 10 days) twice: trades.csv and equity.csv byte-identical', async () => {
       const config = filesConfig(avax, { to: Date.parse('2026-02-11T00:00:00Z') });
       const first = await backtest(config);
@@ -71,7 +71,7 @@ if (hasSharedData()) {
     });
   }
 
-  if (existsSync(hourly)) {
+  if (needSharedData('klines/um-2026-02-1h')) {
     test('real 7-symbol 1h folder twice: trades.csv byte-identical, and trades span several symbols', async () => {
       const config = filesConfig(hourly);
       const first = await backtest(config);

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { DataError } from '../../src/domain/index.js';
 import { klineReplay, mergeByEventTime } from '../../src/streams/merge-by-event-time.js';
 import { syntheticMarket } from '../../src/streams/synthetic-market.js';
+import { assertEqual } from '../requirements.js';
 
 interface Event {
   readonly ts: number;
@@ -51,7 +52,7 @@ test('same ts and symbol in two series keeps series order (stable)', () => {
 });
 
 test('marble: emits everything synchronously at subscription, then completes', () => {
-  const scheduler = new TestScheduler((actual, expected) => assert.equal(actual, expected));
+  const scheduler = new TestScheduler(assertEqual);
   scheduler.run(({ expectObservable }) => {
     const a = ev(1, 'AA');
     const b = ev(2, 'BB');
@@ -78,7 +79,7 @@ test('unsubscribing stops the loop: take(3) pulls exactly 3 events from the sour
 });
 
 test('errors with DataError when a series goes back in time, after emitting what was in order', () => {
-  const scheduler = new TestScheduler((actual, expected) => assert.equal(actual, expected));
+  const scheduler = new TestScheduler(assertEqual);
   scheduler.run(({ expectObservable }) => {
     const a = ev(1, 'AA');
     const b = ev(3, 'AA');

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { DataError, type Kline, type Tick } from '../../src/domain/index.js';
 import { readTickCsv } from '../../src/streams/tick-csv.js';
 import { ticksToKlines } from '../../src/streams/ticks-to-klines.js';
+import { assertEqual } from '../requirements.js';
 import { needSharedData, sharedData } from '../shared-data.js';
 
 const T0 = 1_767_225_600_000;
@@ -39,8 +40,7 @@ const candle = (minute: number, fields: Partial<Kline>, symbol = 'ETHUSDT'): Kli
   takerBuyVolume: 0,
   ...fields,
 });
-const scheduler = (): TestScheduler =>
-  new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = (): TestScheduler => new TestScheduler(assertEqual);
 
 test('marble: a candle is emitted when the first tick of the next minute arrives, not before', () => {
   scheduler().run(({ cold, expectObservable }) => {

@@ -4,9 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DeadLetter, EngineEvent, OrderDenied, PortfolioSnapshot } from '../../../src/domain/index.js';
 import { collectReportInputs, type ReportInputs } from '../../../src/sinks/report/index.js';
+import { assertEqual } from '../../requirements.js';
 import { T0, trade } from './fixtures/report-fixtures.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));
+const scheduler = () => new TestScheduler(assertEqual);
 const MIN = 60_000;
 
 const snapshot = (
