@@ -1,17 +1,45 @@
 import type { Action, FeatureVector, ModelPrediction } from '../domain/index.js';
 
+/** A stateful predictor for one run: one vote per feature vector, synchronously. */
+export type Predictor = (vector: FeatureVector) => ModelPrediction;
+
+/**
+ * A batched predictor for one run: one vote per vector of `vectors`, in order, possibly later (a
+ * tfjs model on the WebAssembly backend answers asynchronously). The kernel awaits the answer
+ * inside the barrier, so an async model sees and decides exactly what a synchronous one would.
+ */
+export type BatchPredictor = (
+  vectors: readonly FeatureVector[],
+) => readonly ModelPrediction[] | PromiseLike<readonly ModelPrediction[]>;
+
 /**
  * A model the ensemble can ask for a vote. `features` names the inputs it reads (by name, so it
  * fits any feature set that computes them); `warmup` is how many closed candles it needs before
- * its first real vote (it abstains before that).
+ * its first real vote (it abstains before that). Rule and tree models predict synchronously per
+ * vector (`create`), the fast path.
  */
 export interface Model {
   readonly name: string;
   readonly features: readonly string[];
   readonly warmup: number;
   /** Creates a fresh stateful predictor per subscription. */
-  create(): (vector: FeatureVector) => ModelPrediction;
+  create(): Predictor;
 }
+
+/** A model that answers in batches and may answer asynchronously (neural forecasters on tfjs). */
+export interface BatchModel {
+  readonly name: string;
+  readonly features: readonly string[];
+  readonly warmup: number;
+  /** Creates a fresh stateful batched predictor per run. */
+  createBatch(): BatchPredictor;
+}
+
+/** Either contract; the engine runs both. */
+export type AnyModel = Model | BatchModel;
+
+/** Whether a model answers in batches (possibly asynchronously). */
+export const isBatchModel = (model: AnyModel): model is BatchModel => 'createBatch' in model;
 
 /** Something that has a model name: a `Model`, or just its name. */
 export type ModelRef = Pick<Model, 'name'> | string;

@@ -162,14 +162,3 @@ export const macdAdxModel = (params: z.input<typeof macdAdxParams> = {}): Model 
     },
   };
 };
-
-/**
- * Rule models by config type name: `{ type: 'ema-rsi', fast: 'ema_12', … }` ⇒
- * `ruleModelFactories['ema-rsi'](rest)`. Params arrive from the config as `unknown` and each
- * factory validates them with its own strict schema (a ZodError names the bad key).
- */
-export const ruleModelFactories: Readonly<Record<'ema-rsi' | 'macd-adx', (params: unknown) => Model>> = {
-  'ema-rsi': (params) => emaTrendRsiModel(emaTrendRsiParams.parse(params ?? {})),
-  'macd-adx': (params) => macdAdxModel(macdAdxParams.parse(params ?? {})),
-};
-export type RuleModelType = keyof typeof ruleModelFactories;

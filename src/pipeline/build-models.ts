@@ -1,20 +1,9 @@
-import { isAbsolute, resolve } from 'node:path';
-import type { Model } from '../models/model.js';
-import { emaTrendRsiModel, macdAdxModel } from '../models/rule-models.js';
-import type { ModelConfig, PipelineConfig } from './config.js';
-import { loadXgboostModelFromConfig } from './load-xgboost-model.js';
+import type { AnyModel } from '../models/model.js';
+import { modelTypeOf } from '../models/model-type.js';
+import type { PipelineConfig } from './config.js';
 
-/** Builds the configured models (rule models in code, imported models from the registry), in config order. */
-export const buildModels = (config: PipelineConfig, baseDir = '.'): Model[] =>
-  config.models.map((model: ModelConfig, index) => {
-    switch (model.type) {
-      case 'ema-rsi':
-        return emaTrendRsiModel(model.params);
-      case 'macd-adx':
-        return macdAdxModel(model.params);
-      default: {
-        const root = isAbsolute(model.root) ? model.root : resolve(baseDir, model.root);
-        return loadXgboostModelFromConfig(model, root, config.features, `models[${index}]`);
-      }
-    }
-  });
+/** Builds the configured models through their registered types (`src/models/types/`), in config order. */
+export const buildModels = (config: PipelineConfig, baseDir = '.'): AnyModel[] =>
+  config.models.map((entry, index) =>
+    modelTypeOf(entry).build(entry, { baseDir, features: config.features, where: `models[${index}]` }),
+  );

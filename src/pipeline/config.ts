@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import { Interval, SymbolFilters } from '../domain/index.js';
 import { simExchangeParams } from '../exchange/sim-exchange-params.js';
-import { emaTrendRsiParams, macdAdxParams } from '../models/rule-models.js';
+import { type ModelEntry, modelTypeOf, modelTypes } from '../models/model-type.js';
+import '../models/types/index.js';
 import { ensembleVoteParams } from '../operators/ensemble-vote.js';
 import { DEFAULT_FEATURES, parseFeatureName } from '../operators/feature-names.js';
 import { orderBracketParams } from '../operators/order-bracket.js';
@@ -52,40 +53,18 @@ const dataConfig = z
     path: ['path'],
   });
 
-/** Rule models: their params are their own module's schema; `name` defaults to the type. */
-const emaRsiModelConfig = z
-  .object({
-    type: z.literal('ema-rsi'),
-    weight: z.number().finite().nonnegative().default(1),
-    params: emaTrendRsiParams.prefault({}),
-  })
-  .strict();
-const macdAdxModelConfig = z
-  .object({
-    type: z.literal('macd-adx'),
-    weight: z.number().finite().nonnegative().default(1),
-    params: macdAdxParams.prefault({}),
-  })
-  .strict();
-/** A model trained elsewhere (XGBoost JSON) and imported into the registry (`quantum models import`). */
-const xgboostModelConfig = z
-  .object({
-    type: z.literal('xgboost'),
-    /** Registry reference `name`, `name@version`, or a path to a model directory / JSON file. */
-    model: z.string().min(1),
-    name: z.string().min(1).optional(),
-    weight: z.number().finite().nonnegative().default(1),
-    /** Registry root (relative to the config file). */
-    root: z.string().default('models'),
-    /** Binary classifiers: BUY when P(up) ≥ buyThreshold, SELL when ≤ sellThreshold. */
-    buyThreshold: z.number().min(0).max(1).default(0.55),
-    sellThreshold: z.number().min(0).max(1).default(0.45),
-    /** Let XGBoost see missing (NaN) features instead of abstaining during warm-up. */
-    allowMissing: z.boolean().default(false),
-  })
-  .strict();
-const modelConfig = z.discriminatedUnion('type', [emaRsiModelConfig, macdAdxModelConfig, xgboostModelConfig]);
-export type ModelConfig = z.output<typeof modelConfig>;
+/**
+ * A model entry: one of the registered model types (`src/models/types/`), each with its own strict
+ * schema — a new model type registers itself there, this union follows.
+ */
+const modelConfig = z.lazy(() =>
+  z.discriminatedUnion(
+    'type',
+    modelTypes().map((type) => type.schema) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  ),
+) as unknown as z.ZodType<ModelConfig, object>;
+/** A model entry as the registered type's schema parsed it. */
+export type ModelConfig = ModelEntry & { readonly [key: string]: unknown };
 
 const outputConfig = z
   .object({
@@ -149,7 +128,8 @@ export const pipelineConfig = z
   .superRefine((config, context) => {
     const names = new Set<string>();
     config.models.forEach((model, index) => {
-      const name = modelName(model);
+      const type = modelTypeOf(model);
+      const name = type.nameOf(model);
       if (names.has(name)) {
         context.addIssue({
           code: 'custom',
@@ -158,23 +138,12 @@ export const pipelineConfig = z
         });
       }
       names.add(name);
-      if (model.type === 'xgboost') {
-        if (model.name === undefined && /[/\\]|\.json$/i.test(model.model)) {
-          context.addIssue({
-            code: 'custom',
-            path: ['models', index, 'name'],
-            message: `a model given by path ("${model.model}") needs a name for its votes; add name: …`,
-          });
-        }
-        return;
+      for (const issue of type.check?.(model) ?? []) {
+        context.addIssue({ code: 'custom', path: ['models', index, ...issue.path], message: issue.message });
       }
-      // A rule model abstains while a feature it reads is NaN, so a missing one would silence it for
-      // the whole run without a word: refuse the config instead.
-      const needed =
-        model.type === 'ema-rsi'
-          ? [model.params.fast, model.params.slow, model.params.rsi]
-          : [model.params.macdHist, model.params.adx, model.params.plusDi, model.params.minusDi];
-      for (const feature of needed) {
+      // A model abstains while a feature it reads is NaN, so a missing one would silence it for the
+      // whole run without a word: refuse the config instead.
+      for (const feature of type.requiredFeatures?.(model) ?? []) {
         if (!config.features.includes(feature)) {
           context.addIssue({
             code: 'custom',
@@ -189,8 +158,7 @@ export type PipelineConfig = z.output<typeof pipelineConfig>;
 export type PipelineConfigInput = z.input<typeof pipelineConfig>;
 
 /** The name a model votes under. */
-export const modelName = (model: ModelConfig): string =>
-  model.type === 'xgboost' ? (model.name ?? model.model.replace(/@.*$/, '')) : model.params.name;
+export const modelName = (model: ModelConfig): string => modelTypeOf(model).nameOf(model);
 
 /** Ensemble weights by model name, from the model entries. */
 export const ensembleWeights = (config: PipelineConfig): Record<string, number> =>

@@ -14,7 +14,7 @@ import { Kernel, type KernelOptions } from '../kernel/kernel.js';
 import { type Handler, handlerStage } from '../kernel/operate.js';
 import { STAGE_RANK, type Stage } from '../kernel/stage.js';
 import { marketTopicOf, TOPICS, type Topic } from '../kernel/topics.js';
-import type { Model } from '../models/model.js';
+import type { AnyModel } from '../models/model.js';
 import { createEnsembleVote, ensembleVoteParams } from '../operators/ensemble-vote.js';
 import { createFeatureVectors } from '../operators/feature-vector.js';
 import { createFeatureEngine } from '../operators/indicators/feature-engine.js';
@@ -32,7 +32,7 @@ import { venueStage } from './venue-stage.js';
 /** What the graph needs from outside: the venue (the only thing that differs between modes) and the models. */
 export interface GraphDeps {
   readonly exchange: Exchange;
-  readonly models: readonly Model[];
+  readonly models: readonly AnyModel[];
   /** The venue's taker fee rate, for the free-margin gate's estimate (default: the config's sim rate). */
   readonly takerFeeRate?: number;
 }
@@ -46,21 +46,27 @@ const commandOrDenial = (event: BusEvent): Topic =>
  * ensemble's BUY/SELL signal (HOLD emits nothing). One stage, as the ai-engine service is one
  * process; features and predictions stay inside it.
  */
-const aiEngineHandler = (config: PipelineConfig, models: readonly Model[]): Handler<BusEvent, Signal> => {
+const aiEngineHandler = (config: PipelineConfig, models: readonly AnyModel[]): Handler<BusEvent, Signal> => {
   const features = createFeatureVectors(createFeatureEngine(config.features));
   const predict = createPredict(models);
   const ensemble = createEnsembleVote(
     ensembleVoteParams.parse({ ...config.ensemble, weights: ensembleWeights(config), emitHold: false }),
   );
-  // The emit of the call in progress; the chain below is synchronous.
+  // The emit of the call in progress, and the models' answer when it is asynchronous.
   let emitSignal: (signal: Signal) => void = () => undefined;
+  let pending: void | PromiseLike<void>;
   const onBatch = (batch: ModelBatch): void => void ensemble.next(batch, emitSignal);
-  const onVector = (vector: FeatureVector): void => void predict.next(vector, onBatch);
+  const onVector = (vector: FeatureVector): void => {
+    pending = predict.next(vector, onBatch);
+  };
   return {
     next(event, emit) {
       if (event.kind !== 'kline') return;
       emitSignal = emit;
-      return features.next(event as Kline, onVector);
+      pending = undefined;
+      void features.next(event as Kline, onVector);
+      // An async model's answer: the kernel awaits it inside the barrier.
+      return pending;
     },
   };
 };

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { emaTrendRsiModel, macdAdxModel, ruleModelFactories } from '../../src/models/rule-models.js';
+import { modelTypes } from '../../src/models/model-type.js';
+import '../../src/models/types/index.js';
+import { emaTrendRsiModel, macdAdxModel } from '../../src/models/rule-models.js';
 import { vector } from '../builders.js';
 
 const emaRsi = () => emaTrendRsiModel().create();
@@ -86,11 +88,22 @@ test('macd-adx: abstains while ADX is NaN', () => {
   assert.is(p.abstainReason, 'warm-up');
 });
 
-test('registry builds models by type name and rejects unknown keys', () => {
-  assert.is(ruleModelFactories['ema-rsi']({ fast: 'ema_9' }).features[0], 'ema_9');
-  assert.is(ruleModelFactories['macd-adx'](undefined).name, 'macd-adx');
-  assert.throws(() => ruleModelFactories['ema-rsi']({ fsat: 'ema_9' }));
-  assert.throws(() => macdAdxModel({ adxThreshold: 50, adxStrong: 40 }));
+test('the model type registry builds rule models by type name and rejects unknown keys with their name', () => {
+  const build = (entry: unknown) => {
+    const type = modelTypes().find((t) => t.type === (entry as { type: string }).type);
+    assert.ok(type, 'registered');
+    return type.build(type.schema.parse(entry), { baseDir: '.', features: [], where: 'models[0]' });
+  };
+  assert.is(build({ type: 'ema-rsi', params: { fast: 'ema_9' } }).features[0], 'ema_9');
+  assert.is(build({ type: 'macd-adx' }).name, 'macd-adx');
+  assert.throws(
+    () => build({ type: 'ema-rsi', params: { fsat: 'ema_9' } }),
+    (error: Error) => /fsat/.test(error.message),
+  );
+  assert.throws(
+    () => macdAdxModel({ adxThreshold: 50, adxStrong: 40 }),
+    (error: Error) => /adxStrong must be above adxThreshold/.test(error.message),
+  );
 });
 
 test.run();

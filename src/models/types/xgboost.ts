@@ -1,0 +1,62 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { ModelError } from '../../domain/errors.js';
+import { registerModelType } from '../model-type.js';
+import { loadModel } from '../registry.js';
+import { xgboostModelOf } from '../xgboost-model.js';
+
+const xgboostEntry = z
+  .object({
+    type: z.literal('xgboost'),
+    /** Registry reference `name`, `name@version`, or a path to a model directory / JSON file. */
+    model: z.string().min(1),
+    name: z.string().min(1).optional(),
+    weight: z.number().finite().nonnegative().default(1),
+    /** Registry root (relative to the config file). */
+    root: z.string().default('models'),
+    /** Binary classifiers: BUY when P(up) ≥ buyThreshold, SELL when ≤ sellThreshold. */
+    buyThreshold: z.number().min(0).max(1).default(0.55),
+    sellThreshold: z.number().min(0).max(1).default(0.45),
+    /** Let XGBoost see missing (NaN) features instead of abstaining during warm-up. */
+    allowMissing: z.boolean().default(false),
+  })
+  .strict();
+
+const nameOf = (entry: z.output<typeof xgboostEntry>): string =>
+  entry.name ?? entry.model.replace(/@.*$/, '');
+
+/**
+ * `type: xgboost` — a model trained elsewhere (XGBoost JSON) and imported into the registry
+ * (`quantum models import`). Its features are the ones it was trained on, known once it is loaded:
+ * the build checks that the pipeline computes each of them. Errors name the entry (`models[2]: …`).
+ */
+export const xgboostModelType = registerModelType({
+  type: 'xgboost',
+  schema: xgboostEntry,
+  nameOf,
+  check: (entry) =>
+    entry.name === undefined && /[/\\]|\.json$/i.test(entry.model)
+      ? [
+          {
+            path: ['name'],
+            message: `a model given by path ("${entry.model}") needs a name for its votes; add name: …`,
+          },
+        ]
+      : [],
+  build: (entry, { baseDir, features, where }) => {
+    const root = isAbsolute(entry.root) ? entry.root : resolve(baseDir, entry.root);
+    try {
+      return xgboostModelOf(loadModel(entry.model, root), {
+        // Votes carry the config's name, so ensemble weights find them.
+        name: nameOf(entry),
+        buyThreshold: entry.buyThreshold,
+        sellThreshold: entry.sellThreshold,
+        allowMissing: entry.allowMissing,
+        available: [...features],
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ModelError(`${where}: ${message}`, where);
+    }
+  },
+});
