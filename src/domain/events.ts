@@ -1,5 +1,13 @@
 import type { KillSwitchTripped, OrderDenied, SizingDecision, TradeIntent } from './decision.js';
-import type { ExecutionResult, Fill, FundingPaid, PositionLiquidated } from './execution.js';
+import type {
+  AccountStatusReport,
+  ExecutionResult,
+  Fill,
+  FundingPaid,
+  PositionLiquidated,
+  PositionStatusReport,
+  ReconciliationCompleted,
+} from './execution.js';
 import type { FeatureVector } from './feature-vector.js';
 import type { Kline } from './kline.js';
 import type { CancelOrder, OrderRequest, OrderSubmitted } from './order.js';
@@ -29,6 +37,9 @@ export type EngineEvent =
   | PositionLiquidated
   | TradeClosed
   | PortfolioSnapshot
+  | AccountStatusReport
+  | PositionStatusReport
+  | ReconciliationCompleted
   | TimerFired
   | EndOfData;
 

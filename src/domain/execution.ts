@@ -52,9 +52,62 @@ export const ExecutionResult = z
     reason: z.string().optional(),
     /** Stable error code when rejected (see errors.ts). */
     errorCode: z.string().optional(),
+    /** Trigger price of a STOP_MARKET / TAKE_PROFIT_MARKET (set in status reports). */
+    stopPrice: z.number().positive().optional(),
+    /** Limit price of a LIMIT order (set in status reports). */
+    price: z.number().positive().optional(),
+    /** Position side the order belongs to (set in status reports). */
+    positionSide: PositionSide.optional(),
+    /** A status report the venue gave on connect (reconciliation), not a change. */
+    reconciliation: z.literal(true).optional(),
   })
   .readonly();
 export type ExecutionResult = z.infer<typeof ExecutionResult>;
+
+/**
+ * The venue's account on connect (`AccountStatusReport`, reconciliation): the wallet the engine's
+ * account view starts from — equity comes from the venue, not from a config parameter.
+ */
+export const AccountStatusReport = z
+  .object({
+    kind: z.literal('account-status'),
+    ts: TimestampMs,
+    /** Binance's walletBalance: deposits + realized PnL − fees − funding. */
+    walletUsdt: z.number(),
+    reconciliation: z.literal(true),
+  })
+  .readonly();
+export type AccountStatusReport = z.infer<typeof AccountStatusReport>;
+
+/** A position the venue holds on connect (`PositionStatusReport`, reconciliation). */
+export const PositionStatusReport = z
+  .object({
+    kind: z.literal('position-status'),
+    symbol: SymbolId,
+    ts: TimestampMs,
+    side: PositionSide,
+    qty: z.number().positive(),
+    entryPrice: z.number().positive(),
+    leverage: z.number().positive(),
+    markPrice: z.number().positive(),
+    openedTs: TimestampMs,
+    /** The intent that opened it when the venue knows it (our clientOrderIds carry it), else an adopted id. */
+    intentId: z.string(),
+    reconciliation: z.literal(true),
+  })
+  .readonly();
+export type PositionStatusReport = z.infer<typeof PositionStatusReport>;
+
+/** The venue finished reporting its state on connect (`ReconciliationCompleted`). */
+export const ReconciliationCompleted = z
+  .object({
+    kind: z.literal('reconciled'),
+    ts: TimestampMs,
+    positions: z.number().int().nonnegative(),
+    orders: z.number().int().nonnegative(),
+  })
+  .readonly();
+export type ReconciliationCompleted = z.infer<typeof ReconciliationCompleted>;
 
 /** A funding settlement on an open position (`FundingPaid`): positive `amountUsdt` is paid by us. */
 export const FundingPaid = z

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type {
+  AccountStatusReport,
   CancelOrder,
   ExecutionResult,
   Fill,
@@ -8,11 +9,24 @@ import type {
   OrderRequest,
   Position,
   PositionLiquidated,
+  PositionStatusReport,
+  ReconciliationCompleted,
   SymbolFilters,
 } from '../domain/index.js';
 
 /** What a venue reports: order updates, fills, funding and liquidations. */
 export type VenueEvent = ExecutionResult | Fill | FundingPaid | PositionLiquidated;
+
+/**
+ * What a venue reports on connect, in this order: its account, its open positions, its open orders
+ * (`ExecutionResult`s flagged `reconciliation`), then `ReconciliationCompleted`. They seed the
+ * account view and the position monitor: nothing assumes a flat start (DESIGN.md §1a).
+ */
+export type VenueStatusEvent =
+  | AccountStatusReport
+  | PositionStatusReport
+  | ExecutionResult
+  | ReconciliationCompleted;
 
 /**
  * The exchange port (ccxt's verbs). `SimExchange` implements it for backtest and paper,
@@ -22,6 +36,11 @@ export type VenueEvent = ExecutionResult | Fill | FundingPaid | PositionLiquidat
  */
 export interface Exchange {
   readonly name: string;
+  /**
+   * Connects (a real venue loads markets, filters and leverage brackets) and reports the venue's
+   * current state as status events at `ts`, ending with `ReconciliationCompleted`.
+   */
+  connect(ts: number): Promise<readonly VenueStatusEvent[]>;
   /** Order updates, fills, funding, liquidations, in the order they happened. */
   readonly events$: Observable<VenueEvent>;
   /** Market data reached the venue: the simulator matches resting orders, settles funding, liquidates. Live venues ignore it. */
@@ -34,6 +53,10 @@ export interface Exchange {
   fetchPositions(): readonly Position[];
   /** The venue's filters for a symbol. */
   filtersOf(symbol: string): SymbolFilters;
-  /** No more market data: the simulator closes what is open at the last price (reason END_OF_DATA), then completes `events$`. */
+  /**
+   * End of recorded data — a backtest-only notion: the simulator closes what is open at the last
+   * price (reason END_OF_DATA), then completes `events$`. A live feed that ends never calls it, so a
+   * live account is never flattened by a dropped connection.
+   */
   close(ts: number): void;
 }

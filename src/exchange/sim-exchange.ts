@@ -5,11 +5,12 @@ import type {
   MarketEvent,
   OrderRequest,
   Position,
+  PositionSide,
   Prng,
   SymbolFilters,
 } from '../domain/index.js';
 import { DEFAULT_SYMBOL_FILTERS } from '../domain/index.js';
-import type { Exchange, VenueEvent } from './exchange.js';
+import type { Exchange, VenueEvent, VenueStatusEvent } from './exchange.js';
 import { liquidationPrice, unrealizedPnlUsdt } from './position-math.js';
 import { type SimExchangeParams, simExchangeParams } from './sim-exchange-params.js';
 import { SimMatcher } from './sim-matcher.js';
@@ -104,6 +105,8 @@ export class SimExchange implements Exchange {
   private readonly matcher: SimMatcher;
   private orderSeq = 0;
   private closed = false;
+  /** While restoring a previous session's state: nothing is reported (it is reported on connect). */
+  private muted = false;
 
   /**
    * @param params `simExchangeParams` input (fees, slippage, latency, funding, intrabar policy, filters…).
@@ -113,7 +116,114 @@ export class SimExchange implements Exchange {
     this.params = simExchangeParams.parse(params);
     this.prng = prng;
     this.events$ = this.subject.asObservable();
-    this.matcher = new SimMatcher(this.params, (event) => this.subject.next(event));
+    this.matcher = new SimMatcher(this.params, (event) => this.report(event));
+  }
+
+  /**
+   * Reports the venue's state at `ts` (reconciliation): the account, each open position, each
+   * resting order (its latest report flagged `reconciliation`, with its prices and position side),
+   * then `ReconciliationCompleted`.
+   */
+  async connect(ts: number): Promise<readonly VenueStatusEvent[]> {
+    return this.statusReports(ts);
+  }
+
+  /** The venue's state as status events (see `connect`). */
+  statusReports(ts: number): VenueStatusEvent[] {
+    const reports: VenueStatusEvent[] = [
+      { kind: 'account-status', ts, walletUsdt: this.account().walletUsdt, reconciliation: true },
+    ];
+    const positions = this.fetchPositions();
+    for (const position of positions) {
+      reports.push({
+        kind: 'position-status',
+        symbol: position.symbol,
+        ts,
+        side: position.side,
+        qty: position.qty,
+        entryPrice: position.entryPrice,
+        leverage: position.leverage,
+        markPrice: position.markPrice,
+        openedTs: position.openedTs,
+        intentId: position.intentId,
+        reconciliation: true,
+      });
+    }
+    let orders = 0;
+    for (const book of this.books.values()) {
+      for (const order of book.orders) {
+        if (!isOpenStatus(order.status)) continue;
+        orders++;
+        const { request } = order;
+        reports.push({
+          ...order.last,
+          ts,
+          positionSide: request.positionSide,
+          ...(request.stopPrice === undefined ? {} : { stopPrice: request.stopPrice }),
+          ...(request.price === undefined ? {} : { price: request.price }),
+          reconciliation: true,
+        });
+      }
+    }
+    reports.push({ kind: 'reconciled', ts, positions: positions.length, orders });
+    return reports;
+  }
+
+  /**
+   * Puts a previous session's state at the venue without reporting it (it is reported on
+   * `connect`): the wallet, open positions (isolated margin = notional / leverage), last prices,
+   * and resting orders (checked like any new order). For restarts of paper trading and for tests
+   * of reconciliation.
+   */
+  restore(state: {
+    readonly walletUsdt?: number;
+    readonly lastPrices?: Readonly<Record<string, number>>;
+    readonly positions?: readonly {
+      readonly symbol: string;
+      readonly side: PositionSide;
+      readonly qty: number;
+      readonly entryPrice: number;
+      readonly leverage: number;
+      readonly openedTs: number;
+      readonly intentId: string;
+    }[];
+    readonly orders?: readonly OrderRequest[];
+  }): void {
+    if (state.walletUsdt !== undefined) {
+      const ledger = this.matcher.ledger;
+      ledger.realizedPnlUsdt =
+        state.walletUsdt - this.params.initialBalanceUsdt + ledger.feesUsdt + ledger.fundingUsdt;
+    }
+    for (const [symbol, price] of Object.entries(state.lastPrices ?? {}))
+      this.bookOf(symbol).lastPrice = price;
+    for (const position of state.positions ?? []) {
+      const book = this.bookOf(position.symbol);
+      const margin = (position.qty * position.entryPrice) / position.leverage;
+      const held = {
+        side: position.side,
+        qty: position.qty,
+        entryPrice: position.entryPrice,
+        marginUsdt: margin,
+        leverage: position.leverage,
+      };
+      book.position = {
+        ...held,
+        openedTs: position.openedTs,
+        intentId: position.intentId,
+        liquidationPrice: liquidationPrice(held, book.mmr),
+      };
+      if (Number.isNaN(book.lastPrice)) book.lastPrice = position.entryPrice;
+    }
+    this.muted = true;
+    try {
+      for (const order of state.orders ?? []) this.createOrder(order);
+    } finally {
+      this.muted = false;
+    }
+  }
+
+  private report(event: VenueEvent): void {
+    if (!this.muted) this.subject.next(event);
   }
 
   onMarket(event: MarketEvent): void {
@@ -127,7 +237,7 @@ export class SimExchange implements Exchange {
     if (this.closed) return;
     const known = this.orders.get(order.clientOrderId);
     if (known !== undefined) {
-      this.subject.next(known.last);
+      this.report(known.last);
       return;
     }
     const book = this.bookOf(order.symbol);
@@ -149,13 +259,13 @@ export class SimExchange implements Exchange {
       status: check.ok ? 'NEW' : 'REJECTED',
     });
     if (!check.ok) {
-      this.subject.next(executionResultOf(state, order.ts, [], check.reason, check.errorCode));
+      this.report(executionResultOf(state, order.ts, [], check.reason, check.errorCode));
       return;
     }
     const record: SimOrder = { ...state, last: executionResultOf(state, order.ts, [], check.note) };
     this.orders.set(order.clientOrderId, record);
     book.orders.push(record);
-    this.subject.next(record.last);
+    this.report(record.last);
   }
 
   cancelOrder(command: CancelOrder): void {
@@ -164,7 +274,7 @@ export class SimExchange implements Exchange {
     // Unknown id: nothing was ever created under it, so there is nothing to report.
     if (order === undefined) return;
     if (!isOpenStatus(order.status)) {
-      this.subject.next(order.last);
+      this.report(order.last);
       return;
     }
     this.matcher.cancel(this.bookOf(order.request.symbol), order, command.ts, command.reason);

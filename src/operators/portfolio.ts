@@ -92,8 +92,11 @@ export const createPortfolioAccounting = (
   params: z.input<typeof portfolioAccountingParams> = {},
   options: { readonly maintenanceMarginRateOf?: (symbol: string) => number } = {},
 ): Handler<PortfolioInput, PortfolioSnapshot | TradeClosed> => {
-  const { initialBalanceUsdt, maintenanceMarginRate } = portfolioAccountingParams.parse(params);
+  const { initialBalanceUsdt: configuredBalanceUsdt, maintenanceMarginRate } =
+    portfolioAccountingParams.parse(params);
   const mmrOf = options.maintenanceMarginRateOf ?? (() => maintenanceMarginRate);
+  // The wallet the account starts from: the config's, until the venue reports its own on connect.
+  let initialBalanceUsdt = configuredBalanceUsdt;
   // Where the handler call in progress emits (closeTrip runs inside it).
   let emitOut: (event: PortfolioSnapshot | TradeClosed) => void = () => undefined;
   // Per-subscription state: each subscriber replays its own account from scratch.
@@ -341,6 +344,41 @@ export const createPortfolioAccounting = (
           } else {
             working.delete(event.clientOrderId);
           }
+          return;
+        case 'account-status':
+          // The venue's wallet is the truth; what this view has booked since stays on top of it.
+          initialBalanceUsdt = event.walletUsdt - (realizedPnlUsdt - feesUsdt - fundingUsdt);
+          peakEquityUsdt = Number.NEGATIVE_INFINITY;
+          return;
+        case 'position-status': {
+          const position: PositionState = {
+            side: event.side,
+            qty: event.qty,
+            entryPrice: event.entryPrice,
+            marginUsdt: (event.qty * event.entryPrice) / event.leverage,
+            leverage: event.leverage,
+          };
+          trips.set(event.symbol, {
+            position,
+            symbol: event.symbol,
+            intentId: event.intentId,
+            entryTs: event.openedTs,
+            maxQty: event.qty,
+            entryQty: event.qty,
+            entryNotionalUsdt: event.qty * event.entryPrice,
+            exitQty: 0,
+            exitNotionalUsdt: 0,
+            grossPnlUsdt: 0,
+            feesUsdt: 0,
+            fundingUsdt: 0,
+            reason: undefined,
+          });
+          marks.set(event.symbol, event.markPrice);
+          return;
+        }
+        case 'reconciled':
+          // An account that does not start flat is shown as adopted before the first candle.
+          if (event.positions > 0 || event.orders > 0) emit(snapshotAt(event.ts));
           return;
         case 'end-of-data':
           if (changedSinceSnapshot) emit(snapshotAt(lastChangeTs));

@@ -11,6 +11,7 @@ import {
   marketExitOrder,
   type OrderRequest,
   type PositionSide,
+  type PositionStatusReport,
   roundToStep,
   type SizingDecision,
   SymbolFilters,
@@ -35,6 +36,11 @@ export const positionMonitorParams = z
     trailingAtrMultiple: z.number().nonnegative().default(0),
     /** Period of that ATR (TA-Lib's Wilder ATR, the same the `atr_N` feature computes). */
     atrPeriod: z.number().int().positive().default(14),
+    /**
+     * A position found at the venue on connect without a stop gets one this far (percent) beyond
+     * the worse of its entry and the current price; 0 = adopt it unprotected.
+     */
+    adoptedStopPct: z.number().min(0).max(50).default(2),
     /** Per-symbol filter overrides (tick size for stop prices), merged over DEFAULT_SYMBOL_FILTERS. */
     filters: z.record(z.string(), SymbolFilters.partial()).default({}),
   })
@@ -75,6 +81,9 @@ interface Tracked {
 }
 
 const QTY_EPSILON = 1e-12;
+
+/** Stop revisions of adopted positions start here, clear of the revisions a bracket's own stops use. */
+export const ADOPTED_STOP_REVISION = 500;
 
 /** The monitor's logic (see `positionMonitor`), as a handler the kernel and the operator share. */
 export const createPositionMonitor = (
@@ -235,6 +244,12 @@ export const createPositionMonitor = (
     }
     if (event.status === 'NEW') {
       position.stopClientOrderId = event.clientOrderId;
+      // A stop found at the venue on connect: its level is the position's stop (and 1R, if unknown).
+      if (event.reconciliation === true && event.stopPrice !== undefined) {
+        position.stopPrice = event.stopPrice;
+        if (!(position.riskPerUnit > 0))
+          position.riskPerUnit = Math.abs(position.entryPrice - event.stopPrice);
+      }
     } else if (
       (event.status === 'CANCELED' || event.status === 'REJECTED' || event.status === 'EXPIRED') &&
       event.clientOrderId === position.stopClientOrderId
@@ -277,9 +292,79 @@ export const createPositionMonitor = (
     if (position.qtyBase <= QTY_EPSILON * Math.max(1, event.qty)) positions.delete(event.symbol);
   };
 
+  /** A position the venue reported on connect: managed from now on like one of ours. */
+  const adopt = (report: PositionStatusReport): void => {
+    positions.set(report.symbol, {
+      intentId: report.intentId,
+      side: report.side,
+      qtyBase: report.qty,
+      entryPrice: report.entryPrice,
+      openedTs: report.openedTs,
+      riskPerUnit: Number.NaN,
+      stopClientOrderId: undefined,
+      stopPrice: Number.NaN,
+      stopRevision: ADOPTED_STOP_REVISION,
+      replacing: undefined,
+      bestClose: report.markPrice,
+      exitRequested: false,
+    });
+  };
+
+  /** After the venue's status reports: every adopted position without a resting stop gets one. */
+  const protectAdopted = (ts: number, emit: (out: OrderRequest | CancelOrder) => void): void => {
+    if (!(p.adoptedStopPct > 0)) return;
+    for (const [symbol, position] of positions) {
+      if (position.stopClientOrderId !== undefined || position.replacing !== undefined) continue;
+      const direction = directionOf(position.side);
+      // Beyond the worse of entry and the current price, so the stop is on the protective side now.
+      const reference =
+        direction > 0
+          ? Math.min(position.entryPrice, position.bestClose)
+          : Math.max(position.entryPrice, position.bestClose);
+      const stopPrice = roundToStep(
+        reference * (1 - (direction * p.adoptedStopPct) / 100),
+        tickSizeOf(symbol),
+        position.side === 'LONG' ? 'down' : 'up',
+      );
+      if (!(stopPrice > 0)) continue;
+      position.stopRevision++;
+      const clientOrderId = clientOrderIdFor(position.intentId, 'STOP_LOSS', position.stopRevision);
+      position.replacing = {
+        clientOrderId,
+        stopPrice,
+        previousClientOrderId: undefined,
+        previousStopPrice: Number.NaN,
+      };
+      position.stopPrice = stopPrice;
+      if (!(position.riskPerUnit > 0)) position.riskPerUnit = Math.abs(position.entryPrice - stopPrice);
+      emit({
+        kind: 'order',
+        clientOrderId,
+        intentId: position.intentId,
+        symbol,
+        ts,
+        side: exitSideOf(position.side),
+        type: 'STOP_MARKET',
+        qty: position.qtyBase,
+        stopPrice,
+        reduceOnly: true,
+        purpose: 'STOP_LOSS',
+        positionSide: position.side,
+        exitReason: 'STOP_LOSS',
+        reason: `adopted ${position.side} ${position.qtyBase} ${symbol} had no stop at the venue: ${p.adoptedStopPct}% beyond ${reference}`,
+      });
+    }
+  };
+
   return {
     next(event, emit) {
       switch (event.kind) {
+        case 'position-status':
+          adopt(event as PositionStatusReport);
+          return;
+        case 'reconciled':
+          protectAdopted((event as { ts: number }).ts, emit);
+          return;
         case 'kline': {
           const kline = event as Extract<PositionMonitorInput, { kind: 'kline' }>;
           onKline(kline.symbol, kline.ts, kline.high, kline.low, kline.close, emit);

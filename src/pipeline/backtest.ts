@@ -16,8 +16,8 @@ import {
   writeReportFiles,
 } from '../sinks/report/index.js';
 import { buildModels } from './build-models.js';
-import { configTimeMs, type PipelineConfig } from './config.js';
-import { isGraphOutput, tradingKernel } from './graph.js';
+import { configTimeMs, type PipelineConfig, simExchangeParamsOf } from './config.js';
+import { connectVenue, isGraphOutput, tradingKernel } from './graph.js';
 import { deadLetterOf, loadMarketReplay } from './market-source.js';
 import { createRunStats, type RunStats } from './run-stats.js';
 
@@ -86,10 +86,7 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     );
   }
   const models = buildModels(config, baseDir);
-  const sim = new SimExchange(
-    { ...config.exchange, filters: config.symbols },
-    createPrng(seed).fork('exchange'),
-  );
+  const sim = new SimExchange(simExchangeParamsOf(config), createPrng(seed).fork('exchange'));
   const exchange = options.venue?.(sim) ?? sim;
   // Refused input rows first, then whatever the run refuses (a failing stage, a malformed event).
   const deadLetters: DeadLetter[] = market.issues.map(deadLetterOf);
@@ -113,6 +110,8 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
       },
     },
   );
+  // The venue reports what it holds before the first candle (a fresh simulator: its wallet only).
+  await connectVenue(kernel, exchange, market.klines[0]?.openTime ?? 0);
   await replayMarket(kernel, market.klines, { onProgress: options.onProgress });
   events$.complete();
   const inputs = await inputs$;

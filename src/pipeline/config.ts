@@ -54,6 +54,22 @@ const dataConfig = z
   });
 
 /**
+ * The venue, by `venue`: `sim` (backtest and paper: the simulator's fees, slippage, latency,
+ * funding, liquidation) — the default when `venue` is left out; `binance` (testnet and live)
+ * joins this union with its own keys. Equity always comes from the venue's account on connect.
+ */
+const exchangeConfig = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object' && !('venue' in value) ? { venue: 'sim', ...value } : value,
+  z.discriminatedUnion('venue', [
+    simExchangeParams
+      .omit({ filters: true })
+      .extend({ venue: z.literal('sim') })
+      .strict(),
+  ]),
+);
+
+/**
  * A model entry: one of the registered model types (`src/models/types/`), each with its own strict
  * schema — a new model type registers itself there, this union follows.
  */
@@ -119,7 +135,7 @@ export const pipelineConfig = z
       .prefault({}),
     monitor: positionMonitorParams.omit({ filters: true }).prefault({}),
     orders: orderBracketParams.prefault({}),
-    exchange: simExchangeParams.omit({ filters: true }).prefault({}),
+    exchange: exchangeConfig.prefault({}),
     /** Exchange filters per symbol (tick size, step size, min notional, maintenance margin). */
     symbols: z.record(z.string(), SymbolFilters.partial()).default({}),
     output: outputConfig.prefault({}),
@@ -156,6 +172,12 @@ export const pipelineConfig = z
   });
 export type PipelineConfig = z.output<typeof pipelineConfig>;
 export type PipelineConfigInput = z.input<typeof pipelineConfig>;
+
+/** The simulator's parameters of a `venue: sim` pipeline, with the pipeline's symbol filters. */
+export const simExchangeParamsOf = (config: PipelineConfig): z.input<typeof simExchangeParams> => {
+  const { venue: _venue, ...params } = config.exchange;
+  return { ...params, filters: config.symbols };
+};
 
 /** The name a model votes under. */
 export const modelName = (model: ModelConfig): string => modelTypeOf(model).nameOf(model);

@@ -71,6 +71,7 @@ monitor:
   maxHoldMs: 86400000        # time exit after 24 h
 
 exchange:
+  venue: sim                 # the simulated Binance USDT-M venue (backtest, paper); binance is next
   initialBalanceUsdt: 10000
   takerFeeRate: 0.0005
   makerFeeRate: 0.0002

@@ -180,7 +180,20 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
 export const isGraphOutput = (envelope: Envelope): boolean => {
   const kind = envelope.event.kind;
   if (kind === 'kline' || kind === 'tick' || kind === 'timer' || kind === 'end-of-data') return false;
+  if (kind === 'account-status' || kind === 'position-status' || kind === 'reconciled') return false;
   return !(kind === 'sizing' && envelope.topic === TOPICS.sizingDecided);
+};
+
+/**
+ * Connects the venue and hands its status reports (account, positions, resting orders, then
+ * `ReconciliationCompleted`) to the kernel at `ts`, before any market event: the account view and
+ * the position monitor adopt what is already there, and positions found without a stop get one.
+ */
+export const connectVenue = async (kernel: Kernel, exchange: Exchange, ts: number): Promise<void> => {
+  for (const report of await exchange.connect(ts)) {
+    const pending = kernel.process(report, TOPICS.executionResult);
+    if (pending !== undefined) await pending;
+  }
 };
 
 /** A kernel with the trading graph's stages registered (in declared order, whatever the array order). */

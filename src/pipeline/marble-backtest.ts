@@ -17,7 +17,7 @@ import {
 } from '../domain/index.js';
 import { SimExchange } from '../exchange/sim-exchange.js';
 import { buildModels } from './build-models.js';
-import { type PipelineConfigInput, parsePipelineConfig } from './config.js';
+import { type PipelineConfigInput, parsePipelineConfig, simExchangeParamsOf } from './config.js';
 import { tradingGraph } from './graph.js';
 
 /** A candle of a scenario: a close price (opens at the previous close), or explicit fields. */
@@ -250,10 +250,7 @@ export const marbleBacktest = (scenario: MarbleBacktest): void => {
         } satisfies Kline;
       }),
     );
-    const exchange = new SimExchange(
-      { ...config.exchange, filters: config.symbols },
-      createPrng(config.seed),
-    );
+    const exchange = new SimExchange(simExchangeParamsOf(config), createPrng(config.seed));
     const events$ = market$.pipe(
       // A stage's exception fails the scenario with its message (not a dead letter to overlook).
       tradingGraph(config, { exchange, models: buildModels(config) }, { onStageError: 'throw' }),

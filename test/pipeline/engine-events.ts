@@ -6,7 +6,7 @@ import type { EngineEvent, Kline } from '../../src/domain/index.js';
 import { createPrng } from '../../src/domain/index.js';
 import { SimExchange } from '../../src/exchange/sim-exchange.js';
 import { buildModels } from '../../src/pipeline/build-models.js';
-import { type PipelineConfig, parsePipelineConfig } from '../../src/pipeline/config.js';
+import { type PipelineConfig, parsePipelineConfig, simExchangeParamsOf } from '../../src/pipeline/config.js';
 import { tradingGraph } from '../../src/pipeline/graph.js';
 
 /** Every event the graph emits for `klines`, in emission order (a synchronous replay). */
@@ -15,10 +15,7 @@ export const engineEvents = async (
   klines: readonly Kline[],
   seed = config.seed,
 ): Promise<EngineEvent[]> => {
-  const exchange = new SimExchange(
-    { ...config.exchange, filters: config.symbols },
-    createPrng(seed).fork('exchange'),
-  );
+  const exchange = new SimExchange(simExchangeParamsOf(config), createPrng(seed).fork('exchange'));
   return lastValueFrom(
     from(klines).pipe(
       tradingGraph(

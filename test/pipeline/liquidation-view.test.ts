@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createPrng } from '../../src/domain/index.js';
 import { SimExchange } from '../../src/exchange/sim-exchange.js';
 import { buildModels } from '../../src/pipeline/build-models.js';
-import { parsePipelineConfig } from '../../src/pipeline/config.js';
+import { parsePipelineConfig, simExchangeParamsOf } from '../../src/pipeline/config.js';
 import { tradingGraph } from '../../src/pipeline/graph.js';
 import { mergeConfig, SCENARIO_BASE_CONFIG } from '../../src/pipeline/marble-backtest.js';
 import { mergeByEventTime } from '../../src/streams/merge-by-event-time.js';
@@ -16,7 +16,7 @@ test("snapshot liquidation prices equal the venue's, with per-symbol maintenance
       symbols: { BTCUSDT: { maintenanceMarginRate: 0.02 }, ETHUSDT: { maintenanceMarginRate: 0.05 } },
     }),
   );
-  const exchange = new SimExchange({ ...config.exchange, filters: config.symbols }, createPrng(1));
+  const exchange = new SimExchange(simExchangeParamsOf(config), createPrng(1));
   let compared = 0;
   mergeByEventTime(syntheticMarket({ seed: 3, count: 400 }))
     .pipe(tradingGraph(config, { exchange, models: buildModels(config) }))

@@ -21,7 +21,12 @@ import { SimExchange } from '../../src/exchange/sim-exchange.js';
 import type { Envelope } from '../../src/kernel/envelope.js';
 import { replayMarket } from '../../src/kernel/replay.js';
 import { buildModels } from '../../src/pipeline/build-models.js';
-import { loadPipelineConfig, type PipelineConfig, parsePipelineConfig } from '../../src/pipeline/config.js';
+import {
+  loadPipelineConfig,
+  type PipelineConfig,
+  parsePipelineConfig,
+  simExchangeParamsOf,
+} from '../../src/pipeline/config.js';
 import { tradingKernel } from '../../src/pipeline/graph.js';
 import { loadMarketReplay } from '../../src/pipeline/market-source.js';
 import { needSharedData, sharedData } from '../shared-data.js';
@@ -51,10 +56,7 @@ const run = async (
   venue: (sim: SimExchange) => Exchange = (sim) => sim,
 ): Promise<Run> => {
   const market = loadMarketReplay(config);
-  const sim = new SimExchange(
-    { ...config.exchange, filters: config.symbols },
-    createPrng(config.seed).fork('exchange'),
-  );
+  const sim = new SimExchange(simExchangeParamsOf(config), createPrng(config.seed).fork('exchange'));
   const envelopes: Envelope[] = [];
   const kernel = tradingKernel(
     config,

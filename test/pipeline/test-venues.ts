@@ -10,7 +10,7 @@ import type {
   Position,
   SymbolFilters,
 } from '../../src/domain/index.js';
-import type { Exchange, VenueEvent } from '../../src/exchange/exchange.js';
+import type { Exchange, VenueEvent, VenueStatusEvent } from '../../src/exchange/exchange.js';
 import type { SimExchange } from '../../src/exchange/sim-exchange.js';
 
 /**
@@ -35,6 +35,10 @@ export class LaggingVenue implements Exchange {
   ) {
     this.events$ = this.subject.asObservable();
     sim.events$.subscribe((event) => this.queue.push({ releaseAt: this.marketEvents + lagEvents, event }));
+  }
+
+  connect(ts: number): Promise<readonly VenueStatusEvent[]> {
+    return this.sim.connect(ts);
   }
 
   onMarket(event: MarketEvent): void {
@@ -95,6 +99,10 @@ export class RefusingVenue implements Exchange {
       next: (event) => this.subject.next(event),
       complete: () => this.subject.complete(),
     });
+  }
+
+  connect(ts: number): Promise<readonly VenueStatusEvent[]> {
+    return this.sim.connect(ts);
   }
 
   onMarket(event: MarketEvent): void {
