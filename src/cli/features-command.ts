@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../domain/errors.js';
-import { parseFeatureNames } from '../operators/feature-names.js';
+import { parseFeatureNames } from '../features/feature-names.js';
 import { loadPipelineConfig } from '../pipeline/config.js';
+import { writeFeatureRows } from '../pipeline/feature-export.js';
 import { loadMarketReplay } from '../pipeline/market-source.js';
-import { writeFeatureRows } from '../sinks/feature-export.js';
 import { parseTimeOption } from './parse-time.js';
 import { createProgress } from './progress.js';
 

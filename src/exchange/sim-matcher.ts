@@ -1,7 +1,7 @@
 import type { Fill, Kline, OrderSide, Tick } from '../domain/index.js';
 import { directionOf, exitSideOf, roundToStep } from '../domain/index.js';
+import { applyFill, type FillOutcome, liquidationPrice, pnlUsdt } from '../domain/position-math.js';
 import type { VenueEvent } from './exchange.js';
-import { applyFill, type FillOutcome, liquidationPrice, pnlUsdt } from './position-math.js';
 import type { SimExchangeParams } from './sim-exchange-params.js';
 import {
   endOfDataOrder,

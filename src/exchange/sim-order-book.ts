@@ -1,6 +1,6 @@
 import type { ExecutionResult, Fill, OrderRequest, OrderStatus, SymbolFilters } from '../domain/index.js';
 import { exitSideOf } from '../domain/index.js';
-import type { PositionState } from './position-math.js';
+import type { PositionState } from '../domain/position-math.js';
 
 /**
  * Internal state of `SimExchange`: one resting order and one symbol's book. Mutable on purpose

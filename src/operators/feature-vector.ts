@@ -2,12 +2,13 @@ import type { OperatorFunction } from 'rxjs';
 import type { z } from 'zod';
 import type { FeatureVector } from '../domain/feature-vector.js';
 import type { Kline } from '../domain/kline.js';
+import { type featureParams, parseFeatureParams } from '../features/feature-names.js';
+import { createFeatureVectorizer } from '../features/feature-vectors.js';
+import { createFeatureEngine, type FeatureEngine } from '../features/indicators/feature-engine.js';
 import { type Handler, operate } from '../kernel/operate.js';
-import { type featureParams, parseFeatureParams } from './feature-names.js';
-import { createFeatureEngine, type FeatureEngine, type FeatureState } from './indicators/feature-engine.js';
 
-export type { FeatureParams } from './feature-names.js';
-export { featureParams } from './feature-names.js';
+export type { FeatureParams } from '../features/feature-names.js';
+export { featureParams } from '../features/feature-names.js';
 
 /** Hooks for observability; not part of the zod params because they are functions, not config. */
 export interface FeatureVectorHooks {
@@ -17,12 +18,6 @@ export interface FeatureVectorHooks {
    * for this subscription.
    */
   onSkip?: (kline: Kline, skipped: number) => void;
-}
-
-/** Per-symbol state: the indicator set and the last `ts` consumed (for the order check). */
-interface SymbolFeatures {
-  readonly state: FeatureState;
-  lastTs: number;
 }
 
 /**
@@ -56,25 +51,11 @@ export const createFeatureVectors = (
   engine: FeatureEngine,
   onSkip?: (kline: Kline, skipped: number) => void,
 ): Handler<Kline, FeatureVector> => {
-  const names = engine.names;
-  const featureCount = names.length;
-  const bySymbol = new Map<string, SymbolFeatures>();
-  let skipped = 0;
+  const vectorizer = createFeatureVectorizer(engine, onSkip);
   return {
     next(kline, emit) {
-      let entry = bySymbol.get(kline.symbol);
-      if (entry === undefined) {
-        entry = { state: engine.createState(), lastTs: Number.NEGATIVE_INFINITY };
-        bySymbol.set(kline.symbol, entry);
-      } else if (kline.ts <= entry.lastTs) {
-        skipped++;
-        onSkip?.(kline, skipped);
-        return;
-      }
-      entry.lastTs = kline.ts;
-      const values = new Array<number>(featureCount);
-      entry.state.update(kline.high, kline.low, kline.close, kline.volume, values);
-      emit({ kind: 'features', symbol: kline.symbol, ts: kline.ts, kline, names, values });
+      const vector = vectorizer.vectorOf(kline);
+      if (vector !== undefined) emit(vector);
     },
   };
 };

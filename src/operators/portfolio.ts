@@ -12,13 +12,13 @@ import {
   type PositionSide,
   type TradeClosed,
 } from '../domain/index.js';
-import type { VenueEvent } from '../exchange/exchange.js';
 import {
   applyFill,
   liquidationPrice,
   type PositionState,
   unrealizedPnlUsdt,
-} from '../exchange/position-math.js';
+} from '../domain/position-math.js';
+import type { VenueEvent } from '../exchange/exchange.js';
 import { type Handler, operate } from '../kernel/operate.js';
 
 export const portfolioAccountingParams = z

@@ -17,8 +17,8 @@ import {
   SymbolFilters,
   type Tick,
 } from '../domain/index.js';
+import { Atr } from '../features/indicators/atr.js';
 import { type Handler, operate } from '../kernel/operate.js';
-import { Atr } from './indicators/atr.js';
 
 export const positionMonitorParams = z
   .object({

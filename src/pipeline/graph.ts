@@ -9,6 +9,8 @@ import type {
   Signal,
 } from '../domain/index.js';
 import type { Exchange } from '../exchange/exchange.js';
+import { createFeatureVectorizer } from '../features/feature-vectors.js';
+import { createFeatureEngine } from '../features/indicators/feature-engine.js';
 import type { Envelope } from '../kernel/envelope.js';
 import { Kernel, type KernelOptions } from '../kernel/kernel.js';
 import { type Handler, handlerStage } from '../kernel/operate.js';
@@ -16,8 +18,6 @@ import { STAGE_RANK, type Stage } from '../kernel/stage.js';
 import { marketTopicOf, TOPICS, type Topic } from '../kernel/topics.js';
 import type { AnyModel } from '../models/model.js';
 import { createEnsembleVote, ensembleVoteParams } from '../operators/ensemble-vote.js';
-import { createFeatureVectors } from '../operators/feature-vector.js';
-import { createFeatureEngine } from '../operators/indicators/feature-engine.js';
 import { createKillSwitch, killSwitchParams } from '../operators/kill-switch.js';
 import { createOrderBracket, orderBracketParams } from '../operators/order-bracket.js';
 import { createPortfolioAccounting } from '../operators/portfolio.js';
@@ -47,26 +47,22 @@ const commandOrDenial = (event: BusEvent): Topic =>
  * process; features and predictions stay inside it.
  */
 const aiEngineHandler = (config: PipelineConfig, models: readonly AnyModel[]): Handler<BusEvent, Signal> => {
-  const features = createFeatureVectors(createFeatureEngine(config.features));
+  const features = createFeatureVectorizer(createFeatureEngine(config.features));
   const predict = createPredict(models);
   const ensemble = createEnsembleVote(
     ensembleVoteParams.parse({ ...config.ensemble, weights: ensembleWeights(config), emitHold: false }),
   );
-  // The emit of the call in progress, and the models' answer when it is asynchronous.
+  // The emit of the call in progress (the ensemble runs inside the models' answer).
   let emitSignal: (signal: Signal) => void = () => undefined;
-  let pending: void | PromiseLike<void>;
   const onBatch = (batch: ModelBatch): void => void ensemble.next(batch, emitSignal);
-  const onVector = (vector: FeatureVector): void => {
-    pending = predict.next(vector, onBatch);
-  };
   return {
     next(event, emit) {
       if (event.kind !== 'kline') return;
+      const vector = features.vectorOf(event);
+      if (vector === undefined) return;
       emitSignal = emit;
-      pending = undefined;
-      void features.next(event as Kline, onVector);
-      // An async model's answer: the kernel awaits it inside the barrier.
-      return pending;
+      // An async model's answer is a promise: the kernel awaits it inside the barrier.
+      return predict.next(vector, onBatch);
     },
   };
 };

@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError, createPrng, type FeatureVector, type Kline } from '../../src/domain/index.js';
-import { DEFAULT_FEATURES } from '../../src/operators/feature-names.js';
+import { DEFAULT_FEATURES } from '../../src/features/feature-names.js';
 import { featureVectors } from '../../src/operators/feature-vector.js';
 import { kline } from '../builders.js';
 import { assertEqual } from '../requirements.js';

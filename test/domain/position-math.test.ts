@@ -6,7 +6,7 @@ import {
   liquidationPrice,
   type PositionState,
   unrealizedPnlUsdt,
-} from '../../src/exchange/position-math.js';
+} from '../../src/domain/position-math.js';
 
 const long: PositionState = { side: 'LONG', qty: 2, entryPrice: 100, marginUsdt: 20, leverage: 10 };
 

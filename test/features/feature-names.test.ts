@@ -8,7 +8,7 @@ import {
   parseFeatureName,
   parseFeatureNames,
   parseFeatureParams,
-} from '../../src/operators/feature-names.js';
+} from '../../src/features/feature-names.js';
 
 const throwsConfig = (run: () => unknown, expected: string) => {
   try {

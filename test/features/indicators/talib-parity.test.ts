@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPrng } from '../../../src/domain/prng.js';
-import { parseFeatureName } from '../../../src/operators/feature-names.js';
-import { createFeatureEngine } from '../../../src/operators/indicators/feature-engine.js';
+import { parseFeatureName } from '../../../src/features/feature-names.js';
+import { createFeatureEngine } from '../../../src/features/indicators/feature-engine.js';
 import { type CandleColumns, readCandleColumns } from './real-candles.js';
 
 interface TalibResult {

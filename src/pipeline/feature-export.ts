@@ -1,13 +1,13 @@
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Observable } from 'rxjs';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import type { FeatureVector } from '../domain/feature-vector.js';
 import type { Kline } from '../domain/kline.js';
+import { DEFAULT_FEATURES, parseFeatureParams } from '../features/feature-names.js';
+import { createFeatureVectorizer } from '../features/feature-vectors.js';
+import { createFeatureEngine } from '../features/indicators/feature-engine.js';
 import { formatXgboostFloat } from '../models/xgboost-text-float.js';
-import { DEFAULT_FEATURES } from '../operators/feature-names.js';
-import { featureVectors } from '../operators/feature-vector.js';
 
 /** The serializable options of `writeFeatureRows` (everything but the progress callback). */
 export const featureExportParams = z
@@ -71,9 +71,9 @@ const formatOf = (out: string, format: FeatureExportParams['format']): 'csv' | '
 };
 
 /**
- * Writes one row per closed candle with from ≤ ts ≤ to, computed by the SAME `featureVectors`
- * operator the engine runs (no second implementation), so exported training data equals live
- * features.
+ * Writes one row per closed candle with from ≤ ts ≤ to, computed by the SAME feature engine
+ * (`createFeatureVectorizer`) the ai-engine stage runs (no second implementation), so exported
+ * training data equals live features.
  *
  * - CSV: header `ts,symbol,<names…>[,label]`; a feature in warm-up is an empty cell; numbers are
  *   `String(x)` (shortest text that round-trips the double).
@@ -109,7 +109,7 @@ export const writeFeatureRows = async (
   } = parsed.data;
   const format = formatOf(out, parsed.data.format);
   // Built before opening the file so a bad feature name leaves no file behind.
-  const toVectors = featureVectors({ features });
+  const vectorizer = createFeatureVectorizer(createFeatureEngine(parseFeatureParams({ features }).features));
   const total = Array.isArray(klines) ? klines.length : Number.NaN;
   const horizon = label?.horizon ?? 0;
   const threshold = (label?.thresholdPct ?? 0) / 100;
@@ -196,33 +196,19 @@ export const writeFeatureRows = async (
   try {
     if (format === 'csv')
       chunks.push(`ts,symbol,${features.join(',')}${label !== undefined ? ',label' : ''}\n`);
-    // A source that pauses every BATCH_SIZE klines to write, so memory stays bounded and the
-    // event loop breathes; the operator itself stays synchronous.
-    const klines$ = new Observable<Kline>((subscriber) => {
-      let stopped = false;
-      (async () => {
-        let done = 0;
-        for (const kline of klines) {
-          if (stopped || pastWindow) break;
-          subscriber.next(kline);
-          done++;
-          if (done % BATCH_SIZE === 0) {
-            await flush();
-            onProgress?.(done, total);
-          }
-        }
-        if (!stopped) {
-          onProgress?.(done, total);
-          subscriber.complete();
-        }
-      })().catch((error: unknown) => subscriber.error(error));
-      return () => {
-        stopped = true;
-      };
-    });
-    await new Promise<void>((resolve, reject) => {
-      klines$.pipe(toVectors).subscribe({ next: onVector, error: reject, complete: resolve });
-    });
+    // Pauses every BATCH_SIZE klines to write, so memory stays bounded and the event loop breathes.
+    let done = 0;
+    for (const kline of klines) {
+      if (pastWindow) break;
+      const vector = vectorizer.vectorOf(kline);
+      if (vector !== undefined) onVector(vector);
+      done++;
+      if (done % BATCH_SIZE === 0) {
+        await flush();
+        onProgress?.(done, total);
+      }
+    }
+    onProgress?.(done, total);
     release(true);
     await flush();
   } finally {

@@ -6,9 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError, type FeatureVector, type Kline } from '../../src/domain/index.js';
 import { featureVectors } from '../../src/operators/feature-vector.js';
-import { writeFeatureRows } from '../../src/sinks/feature-export.js';
+import { writeFeatureRows } from '../../src/pipeline/feature-export.js';
 import { kline } from '../builders.js';
-import { readCandleColumns } from '../operators/indicators/real-candles.js';
+import { readCandleColumns } from '../features/indicators/real-candles.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'feature-export-'));
 const path = (name: string) => join(dir, name);

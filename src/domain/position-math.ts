@@ -1,5 +1,5 @@
-import type { OrderSide, PositionSide } from '../domain/index.js';
-import { directionOf } from '../domain/index.js';
+import type { OrderSide, PositionSide } from './index.js';
+import { directionOf } from './index.js';
 
 /**
  * Position accounting shared by `SimExchange` and `portfolioAccounting`: one place for every
