@@ -21,7 +21,7 @@ export interface Envelope<E extends BusEvent = BusEvent> {
   readonly event: E;
 }
 
-/** Natural id of an event entering from outside: kind, symbol and time (e.g. `kline:BTCUSDT:1700000059999`). */
+/** Natural id of an event entering from outside: kind, symbol and time (e.g. `kline:BTCUSDT:1m:1700000059999`). */
 export const sourceIdOf = (event: BusEvent): string => {
   const symbol = 'symbol' in event ? event.symbol : '';
   switch (event.kind) {
@@ -31,6 +31,10 @@ export const sourceIdOf = (event: BusEvent): string => {
       return `fill:${event.clientOrderId}:${event.ts}:${event.qty}`;
     case 'execution':
       return `execution:${event.clientOrderId}:${event.status}:${event.filledQty}`;
+    case 'kline':
+      return `kline:${symbol}:${event.interval}:${event.ts}`;
+    case 'timer':
+      return `timer:${event.owner}:${event.name}:${event.ts}`;
     default:
       return `${event.kind}:${symbol}:${event.ts ?? ''}`;
   }
@@ -51,11 +55,20 @@ export const derivedIdOf = (causeId: string, stage: string, index: number): stri
     high = (Math.imul(high, 0x1b3) + Math.imul(low, 0x100) + carry) >>> 0;
     low = lowProduct >>> 0;
   };
-  for (let i = 0; i < causeId.length; i++) mix(causeId.charCodeAt(i) & 0xff);
+  // Both bytes of each UTF-16 unit: names outside ASCII do not collide.
+  const mixText = (text: string): void => {
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      mix(code & 0xff);
+      if (code > 0xff) mix(code >>> 8);
+    }
+  };
+  mixText(causeId);
   mix(0x2f);
-  for (let i = 0; i < stage.length; i++) mix(stage.charCodeAt(i) & 0xff);
+  mixText(stage);
   mix(0x23);
   mix(index & 0xff);
   mix((index >>> 8) & 0xff);
+  mix((index >>> 16) & 0xff);
   return `${high.toString(36)}${low.toString(36).padStart(7, '0')}`;
 };

@@ -16,6 +16,11 @@ export interface KernelOptions {
    * with a `StageError` naming the same).
    */
   readonly onStageError?: 'dead-letter' | 'throw';
+  /**
+   * Where a failure goes that no caller is waiting for (a wall-clock timer's cascade failing under
+   * `onStageError: 'throw'`). Without it, the next `process`/`inject`/`end` call throws it.
+   */
+  readonly onFatal?: (error: unknown) => void;
 }
 
 /** A stage threw (with `onStageError: 'throw'`): names the stage, the topic and the event. */
@@ -97,16 +102,30 @@ export class Kernel {
   private handlingStage: Stage | undefined;
   /** Whether a cascade is in progress (async): new events wait in `inbox`. */
   private busy = false;
+  /** Whether `drain` is releasing queued events (it is not re-entered). */
+  private draining = false;
   private readonly inbox: { envelope: Envelope; done: () => void; fail: (error: unknown) => void }[] = [];
   private deadLetterCount = 0;
+  /** Malformed external events so far: numbers their dead letters' ids. */
+  private injectedLetters = 0;
+  private readonly onFatal: ((error: unknown) => void) | undefined;
+  /** A failure nobody awaited, thrown at the next call (see `onFatal`). */
+  private fatal: { readonly error: unknown } | undefined;
 
   constructor(options: KernelOptions = {}) {
     this.clock = options.clock ?? new EventTimeClock();
     this.onEvent = options.onEvent;
     this.throwOnStageError = options.onStageError === 'throw';
+    this.onFatal = options.onFatal;
     if (this.clock instanceof WallClock) {
       this.clock.attach((timer) => {
-        void Promise.resolve(this.deliver(this.sourceEnvelope(timer, TOPICS.control))).catch(() => undefined);
+        // Nobody awaits a timer's cascade: its failure goes to onFatal (or the next call).
+        try {
+          const pending = this.deliver(this.sourceEnvelope(timer, TOPICS.control));
+          if (pending !== undefined) pending.catch((error: unknown) => this.unawaitedFailure(error));
+        } catch (error) {
+          this.unawaitedFailure(error);
+        }
       });
     }
   }
@@ -140,6 +159,7 @@ export class Kernel {
    * whole cascade. `undefined` when it finished synchronously, else a promise of quiescence.
    */
   process(event: BusEvent, topic: Topic): void | Promise<void> {
+    this.throwFatal();
     return this.deliver(this.sourceEnvelope(event, topic));
   }
 
@@ -148,6 +168,7 @@ export class Kernel {
    * topic's schema first; a malformed one becomes a dead letter naming the topic and the reason.
    */
   inject(raw: unknown, topic: Topic): void | Promise<void> {
+    this.throwFatal();
     const parsed = parseExternal(raw, topic);
     if (parsed.ok) return this.process(parsed.event, topic);
     const letter: DeadLetter = {
@@ -157,7 +178,22 @@ export class Kernel {
       payload: payloadOf(raw),
     };
     this.deadLetterCount++;
-    return this.deliver(this.sourceEnvelope(letter, TOPICS.dlq));
+    // Numbered: two malformed events never share an id.
+    return this.deliver(
+      this.sourceEnvelope(letter, TOPICS.dlq, `dead-letter:${topic}:${++this.injectedLetters}`),
+    );
+  }
+
+  private unawaitedFailure(error: unknown): void {
+    if (this.onFatal !== undefined) this.onFatal(error);
+    else this.fatal ??= { error };
+  }
+
+  private throwFatal(): void {
+    const fatal = this.fatal;
+    if (fatal === undefined) return;
+    this.fatal = undefined;
+    throw fatal.error;
   }
 
   /** End of recorded data (backtest only): an `EndOfData` on `control` after the timers due by `ts`. */
@@ -174,16 +210,18 @@ export class Kernel {
       },
       get current(): Envelope {
         const frame = kernel.handling;
-        if (frame === undefined) throw new Error(`stage ${stage.name}: no event is being handled`);
+        if (frame === undefined || kernel.handlingStage !== stage) {
+          throw new Error(`stage ${stage.name}: no event is being handled`);
+        }
         return frame.envelope;
       },
     };
   }
 
-  private sourceEnvelope(event: BusEvent, topic: Topic): Envelope {
+  private sourceEnvelope(event: BusEvent, topic: Topic, id = sourceIdOf(event)): Envelope {
     const tsEvent = event.ts ?? this.clock.now();
     return {
-      id: sourceIdOf(event),
+      id,
       topic,
       causeId: undefined,
       tsEvent,
@@ -221,17 +259,65 @@ export class Kernel {
     return this.runRoot(envelope);
   }
 
+  /**
+   * One event from outside, to quiescence: the timers due by its time, then its cascade.
+   * Synchronous when every handler is; else the returned promise settles when it is quiet, and
+   * the events queued meanwhile are released in order (`drain`).
+   */
   private runRoot(envelope: Envelope): void | Promise<void> {
     this.busy = true;
     let pending: void | Promise<void>;
     try {
       pending = this.fireDueTimers(envelope.tsEvent, envelope);
+      if (pending === undefined) pending = this.cascade(envelope);
     } catch (error) {
-      this.busy = false;
+      this.reset();
       throw error;
     }
-    if (pending !== undefined) return pending;
-    return this.cascade(envelope);
+    if (pending === undefined) {
+      this.busy = false;
+      // Events a handler queued meanwhile (a re-entrant process call) follow this one.
+      this.drain();
+      return undefined;
+    }
+    return pending.then(
+      () => {
+        this.busy = false;
+        this.drain();
+      },
+      (error: unknown) => {
+        this.reset();
+        this.drain();
+        throw error;
+      },
+    );
+  }
+
+  /** Releases queued events one at a time, in arrival order (a loop: no recursion per event). */
+  private drain(): void {
+    // One loop at a time: a runRoot inside the loop finds it running and leaves the rest to it.
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      this.drainLoop();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private drainLoop(): void {
+    while (!this.busy && this.inbox.length > 0) {
+      const next = this.inbox.shift() as (typeof this.inbox)[number];
+      let pending: void | Promise<void>;
+      try {
+        pending = this.runRoot(next.envelope);
+      } catch (error) {
+        next.fail(error);
+        continue;
+      }
+      if (pending === undefined) next.done();
+      else pending.then(next.done, next.fail);
+    }
   }
 
   /** Fires the event-time timers due by `ts` (each to quiescence), then delivers `then`. */
@@ -255,41 +341,11 @@ export class Kernel {
     }
   }
 
+  /** Delivers one envelope to its subscribers, to quiescence. */
   private cascade(envelope: Envelope): void | Promise<void> {
     this.onEvent?.(envelope);
     const subscribers = this.subscribersFor(envelope);
-    let pending: void | Promise<void>;
-    try {
-      pending = subscribers.length === 0 ? undefined : this.runFrom(this.pushFrame(envelope, subscribers));
-    } catch (error) {
-      this.reset();
-      throw error;
-    }
-    if (pending === undefined) {
-      this.quiet();
-      return undefined;
-    }
-    return pending.then(
-      () => this.quiet(),
-      (error: unknown) => {
-        this.reset();
-        throw error;
-      },
-    );
-  }
-
-  /** The cascade ended: release the next queued event, if any. */
-  private quiet(): void {
-    this.busy = false;
-    const next = this.inbox.shift();
-    if (next === undefined) return;
-    try {
-      const pending = this.runRoot(next.envelope);
-      if (pending === undefined) next.done();
-      else pending.then(next.done, next.fail);
-    } catch (error) {
-      next.fail(error);
-    }
+    return subscribers.length === 0 ? undefined : this.runFrom(this.pushFrame(envelope, subscribers));
   }
 
   private reset(): void {
@@ -381,6 +437,7 @@ export class Kernel {
     const { envelope } = frame;
     if (this.throwOnStageError) throw new StageError(stage.name, envelope.topic, envelope.event, error);
     this.deadLetterCount++;
+    const failedOnDeadLetter = envelope.event.kind === 'dead-letter';
     const letter: DeadLetter = {
       kind: 'dead-letter',
       origin: `stage ${stage.name} on ${envelope.topic} (${describe(envelope.event)}, event ${envelope.id})`,
@@ -390,14 +447,18 @@ export class Kernel {
     };
     frame.outputs.length = 0;
     frame.delivered = 0;
-    frame.outputs.push({
-      id: derivedIdOf(envelope.id, stage.name, 0xffff),
+    const deadLetter: Envelope = {
+      id: derivedIdOf(envelope.id, `${stage.name}!dead-letter`, 0),
       topic: TOPICS.dlq,
       causeId: envelope.id,
       tsEvent: envelope.tsEvent,
       tsInit: this.clock.kind === 'wall' ? this.clock.now() : envelope.tsEvent,
       origin: stage.name,
       event: letter,
-    });
+    };
+    // A dlq subscriber failing on a dead letter would be handed its own failure again, forever:
+    // that letter is recorded (onEvent) but not delivered.
+    if (failedOnDeadLetter) this.onEvent?.(deadLetter);
+    else frame.outputs.push(deadLetter);
   }
 }

@@ -64,7 +64,8 @@ export const operate =
         result.then(
           () => {
             pending = false;
-            while (!pending && !failed && waiting.length > 0) run(waiting.shift() as In | Side);
+            while (!pending && !failed && !subscriber.closed && waiting.length > 0)
+              run(waiting.shift() as In | Side);
             if (!pending && !failed && sourceDone) finish();
           },
           (error: unknown) => fail(error),

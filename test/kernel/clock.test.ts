@@ -246,7 +246,7 @@ test('what a timer handler emits cascades before the market event, caused by the
   assert.equal(published, [
     'source kline@60000 ← undefined',
     'source timer@90000 ← undefined',
-    'exit signal@90000 ← timer::90000',
+    'exit signal@90000 ← timer:exit:time-exit:90000',
     'source kline@120000 ← undefined',
   ]);
 });

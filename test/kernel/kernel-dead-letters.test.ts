@@ -46,7 +46,7 @@ const candle = kline({ symbol: 'BTCUSDT', ts: 60_000, close: 101 });
 /** The dead letter a failure of `stageName` on `candle` (on `market.klines`) must produce. */
 const stageLetter = (stageName: string, reason: string): DeadLetter => ({
   kind: 'dead-letter',
-  origin: `stage ${stageName} on market.klines (kline BTCUSDT @60000, event kline:BTCUSDT:60000)`,
+  origin: `stage ${stageName} on market.klines (kline BTCUSDT @60000, event kline:BTCUSDT:1m:60000)`,
   reason,
   payload: JSON.stringify(candle),
   ts: 60_000,
@@ -84,7 +84,7 @@ test('the dead letter of a failed stage is published on dlq by that stage, cause
   const letter = published[1];
   assert.is(letter.topic, TOPICS.dlq);
   assert.is(letter.origin, 'features');
-  assert.is(letter.causeId, 'kline:BTCUSDT:60000');
+  assert.is(letter.causeId, 'kline:BTCUSDT:1m:60000');
   assert.is(letter.tsEvent, 60_000);
   assert.equal(letter.event, stageLetter('features', 'price feed stale'));
 });
@@ -267,7 +267,7 @@ test('after a StageError the kernel delivers the next event', () => {
 // onStageError 'throw', the rejection skips `reset()`, `busy` stays true, and every later
 // `process` is queued behind a cascade that never ends (its promise never settles). The market
 // path resets (the test above). Skipped until the kernel is fixed.
-test.skip("after an async timer handler's StageError the kernel delivers the next event", async () => {
+test("after an async timer handler's StageError the kernel delivers the next event", async () => {
   const seen: string[] = [];
   const kernel = new Kernel({ onStageError: 'throw' }).register(
     stage('exit', 0, [TOPICS.klines], (event, context) => {
@@ -292,7 +292,7 @@ test.skip("after an async timer handler's StageError the kernel delivers the nex
 // including the one that failed on it, whose failure is a new dead letter, and so on: a dlq sink
 // that always throws (a full disk) loops forever. The sink below throws its first 1,000 times
 // only, so that this test ends; today it is called 1,001 times. Skipped until the kernel is fixed.
-test.skip('a dlq subscriber that throws is not handed its own dead letter again', () => {
+test('a dlq subscriber that throws is not handed its own dead letter again', () => {
   let sinkCalls = 0;
   const kernel = new Kernel()
     .register(

@@ -398,9 +398,9 @@ test('handlerStage runs the handler as a stage and publishes each emission on to
 
   assert.equal(published, [
     'source market.klines kline ← undefined',
-    'features ai.signal_generated 0.1 ← kline:BTCUSDT:60000',
+    'features ai.signal_generated 0.1 ← kline:BTCUSDT:1m:60000',
     'source market.klines kline ← undefined',
-    'features ai.signal_generated 0.2 ← kline:BTCUSDT:120000',
+    'features ai.signal_generated 0.2 ← kline:BTCUSDT:1m:120000',
   ]);
 });
 
