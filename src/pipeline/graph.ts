@@ -1,13 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type {
-  BusEvent,
-  DeadLetter,
-  EngineEvent,
-  FeatureVector,
-  Kline,
-  MarketEvent,
-  Signal,
-} from '../domain/index.js';
+import type { BusEvent, DeadLetter, EngineEvent, MarketEvent, Signal } from '../domain/index.js';
 import type { Exchange } from '../exchange/exchange.js';
 import { createFeatureVectorizer } from '../features/feature-vectors.js';
 import { createFeatureEngine } from '../features/indicators/feature-engine.js';

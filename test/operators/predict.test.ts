@@ -1,6 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import type { FeatureVector } from '../../src/domain/index.js';
 import { abstain, type Model, predictionOf } from '../../src/models/model.js';
 import { predict } from '../../src/operators/predict.js';

@@ -1,6 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { describeSignal } from '../../src/domain/index.js';
 import { signalToIntent } from '../../src/operators/signal-to-intent.js';
 import { signal } from '../builders.js';

@@ -1,6 +1,6 @@
 // DESIGN.md rule 2: the same config, data and seed give byte-identical trades.csv (and equity.csv),
 // through the whole runBacktest path: market, graph, report files.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -10,7 +10,6 @@ import {
   type BusEvent,
   createPrng,
   type ExecutionResult,
-  type Fill,
   type Kline,
   type OrderSubmitted,
   type PortfolioSnapshot,
