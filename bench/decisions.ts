@@ -67,7 +67,7 @@ const makeBatches = (count: number): ModelBatch[] => {
     const models = ['xgb', 'rule'].map((model): ModelPrediction => {
       const abstains = prng.next() < 0.1;
       return {
-        kind: 'prediction',
+        kind: 'model-prediction',
         symbol: 'SYM0USDT',
         ts: 60_000,
         model,
@@ -81,7 +81,7 @@ const makeBatches = (count: number): ModelBatch[] => {
   for (let i = 0; i < count; i++) {
     const p = i % POOL;
     const vector: FeatureVector = {
-      kind: 'features',
+      kind: 'feature-vector',
       symbol: SYMBOLS[i % SYMBOLS.length],
       ts: 60_000 * (1 + Math.floor(i / SYMBOLS.length)),
       kline: klines[p],
@@ -94,7 +94,7 @@ const makeBatches = (count: number): ModelBatch[] => {
 };
 
 const snapshot: PortfolioSnapshot = {
-  kind: 'portfolio',
+  kind: 'portfolio-snapshot',
   ts: 0,
   walletUsdt: 10_000,
   unrealizedPnlUsdt: 0,
@@ -120,7 +120,7 @@ interface Tally {
   checksum: number;
 }
 const record = (tally: Tally, order: OrderRequest | CancelOrder): void => {
-  if (order.kind !== 'order') return;
+  if (order.kind !== 'order-request') return;
   tally.orders++;
   tally.checksum += order.qty + (order.stopPrice ?? 0);
 };
@@ -136,9 +136,9 @@ const bracketAtAcceptingVenue = () =>
       next(decision, emit) {
         const out = (order: OrderRequest | CancelOrder): void => {
           emit(order);
-          if (order.kind !== 'order' || order.purpose !== 'ENTRY') return;
+          if (order.kind !== 'order-request' || order.purpose !== 'ENTRY') return;
           const accepted: ExecutionResult = {
-            kind: 'execution',
+            kind: 'execution-result',
             clientOrderId: order.clientOrderId,
             intentId: order.intentId,
             symbol: order.symbol,
@@ -171,9 +171,9 @@ const rxjsChain = (tally: Tally) => {
       ensembleVote(),
       signalToIntent(),
       positionSizing({}, portfolio$),
-      filter((event): event is SizingDecision => event.kind === 'sizing'),
+      filter((event): event is SizingDecision => event.kind === 'sizing-decision'),
       riskGates({}, portfolio$),
-      filter((event): event is SizingDecision => event.kind === 'sizing'),
+      filter((event): event is SizingDecision => event.kind === 'sizing-decision'),
       bracketAtAcceptingVenue(),
     )
     .subscribe((order) => record(tally, order));
@@ -237,7 +237,7 @@ const loopChain = (tally: Tally) => {
     // orderBracket.
     const intentId = `${vector.symbol}-${vector.ts}-${side}`;
     const base = {
-      kind: 'order',
+      kind: 'order-request',
       intentId,
       symbol: vector.symbol,
       ts: vector.ts,

@@ -51,7 +51,7 @@ const tick = (price: number): number => Math.round(price * 1e4) / 1e4;
 /** Entry + bracket for a symbol at `price`, sent at `ts`. */
 const bracketOrders = (symbol: string, price: number, ts: number, n: number): OrderRequest[] => {
   const base = {
-    kind: 'order',
+    kind: 'order-request',
     intentId: `${symbol}-${n}`,
     symbol,
     ts,

@@ -44,7 +44,7 @@ export const vector = (
 ): FeatureVector => {
   const candle = kline(klineOverrides);
   return {
-    kind: 'features',
+    kind: 'feature-vector',
     symbol: candle.symbol,
     ts: candle.ts,
     kline: candle,
@@ -54,7 +54,7 @@ export const vector = (
 };
 
 export const prediction = (overrides: Partial<ModelPrediction> = {}): ModelPrediction => ({
-  kind: 'prediction',
+  kind: 'model-prediction',
   symbol: 'BTCUSDT',
   ts: 60_000,
   model: 'm',
@@ -75,7 +75,7 @@ export const signal = (overrides: Partial<Signal> = {}): Signal => ({
 });
 
 export const intent = (overrides: Partial<TradeIntent> = {}): TradeIntent => ({
-  kind: 'intent',
+  kind: 'trade-intent',
   id: `${overrides.symbol ?? 'BTCUSDT'}-${overrides.ts ?? 60_000}-${overrides.side ?? 'LONG'}`,
   symbol: 'BTCUSDT',
   ts: 60_000,
@@ -88,7 +88,7 @@ export const intent = (overrides: Partial<TradeIntent> = {}): TradeIntent => ({
 });
 
 export const sizing = (overrides: Partial<SizingDecision> = {}): SizingDecision => ({
-  kind: 'sizing',
+  kind: 'sizing-decision',
   intentId: `${overrides.symbol ?? 'BTCUSDT'}-${overrides.ts ?? 60_000}-${overrides.side ?? 'LONG'}`,
   symbol: 'BTCUSDT',
   ts: 60_000,
@@ -123,7 +123,7 @@ export const position = (overrides: Partial<Position> = {}): Position => ({
 export const snapshot = (overrides: Partial<PortfolioSnapshot> = {}): PortfolioSnapshot => {
   const equityUsdt = overrides.equityUsdt ?? 10_000;
   return {
-    kind: 'portfolio',
+    kind: 'portfolio-snapshot',
     ts: 60_000,
     walletUsdt: equityUsdt,
     unrealizedPnlUsdt: 0,
@@ -164,7 +164,7 @@ export const fill = (overrides: Partial<Fill> = {}): Fill => ({
 });
 
 export const execution = (overrides: Partial<ExecutionResult> = {}): ExecutionResult => ({
-  kind: 'execution',
+  kind: 'execution-result',
   clientOrderId: 'c',
   intentId: 'BTCUSDT-60000-LONG',
   symbol: 'BTCUSDT',

@@ -7,7 +7,7 @@ import { PositionSide, SymbolId, TimestampMs } from './common.js';
  */
 export const TradeIntent = z
   .object({
-    kind: z.literal('intent'),
+    kind: z.literal('trade-intent'),
     id: z.string(),
     symbol: SymbolId,
     ts: TimestampMs,
@@ -25,7 +25,7 @@ export type TradeIntent = z.infer<typeof TradeIntent>;
 /** The sizer's answer (`SizingDecided`): how much, at what leverage, with which protective levels. */
 export const SizingDecision = z
   .object({
-    kind: z.literal('sizing'),
+    kind: z.literal('sizing-decision'),
     intentId: z.string(),
     symbol: SymbolId,
     ts: TimestampMs,
@@ -46,7 +46,7 @@ export type SizingDecision = z.infer<typeof SizingDecision>;
 /** A gate said no (`OrderDenied`): the stream goes on, the denial is data. */
 export const OrderDenied = z
   .object({
-    kind: z.literal('denied'),
+    kind: z.literal('order-denied'),
     intentId: z.string(),
     symbol: SymbolId,
     ts: TimestampMs,
@@ -58,6 +58,6 @@ export type OrderDenied = z.infer<typeof OrderDenied>;
 
 /** The risk layer tripped its kill switch: no new entries from now on. */
 export const KillSwitchTripped = z
-  .object({ kind: z.literal('kill-switch'), ts: TimestampMs, gate: z.string(), reason: z.string() })
+  .object({ kind: z.literal('kill-switch-tripped'), ts: TimestampMs, gate: z.string(), reason: z.string() })
   .readonly();
 export type KillSwitchTripped = z.infer<typeof KillSwitchTripped>;

@@ -48,7 +48,7 @@ export type BusEvent = EngineEvent | Tick | DeadLetter;
 
 /** A timer set on the kernel's clock came due (`TimerFired`); delivered to the stage that set it. */
 export interface TimerFired {
-  readonly kind: 'timer';
+  readonly kind: 'timer-fired';
   readonly ts: number;
   /** Name the stage gave the timer. */
   readonly name: string;

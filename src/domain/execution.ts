@@ -35,7 +35,7 @@ export type OrderStatus = z.infer<typeof OrderStatus>;
 /** The exchange's report on an order after a change (`OrderAccepted`/`OrderFilled`/`OrderRejected`…). */
 export const ExecutionResult = z
   .object({
-    kind: z.literal('execution'),
+    kind: z.literal('execution-result'),
     clientOrderId: z.string(),
     intentId: z.string(),
     symbol: SymbolId,
@@ -70,7 +70,7 @@ export type ExecutionResult = z.infer<typeof ExecutionResult>;
  */
 export const AccountStatusReport = z
   .object({
-    kind: z.literal('account-status'),
+    kind: z.literal('account-status-report'),
     ts: TimestampMs,
     /** Binance's walletBalance: deposits + realized PnL − fees − funding. */
     walletUsdt: z.number(),
@@ -82,7 +82,7 @@ export type AccountStatusReport = z.infer<typeof AccountStatusReport>;
 /** A position the venue holds on connect (`PositionStatusReport`, reconciliation). */
 export const PositionStatusReport = z
   .object({
-    kind: z.literal('position-status'),
+    kind: z.literal('position-status-report'),
     symbol: SymbolId,
     ts: TimestampMs,
     side: PositionSide,
@@ -101,7 +101,7 @@ export type PositionStatusReport = z.infer<typeof PositionStatusReport>;
 /** The venue finished reporting its state on connect (`ReconciliationCompleted`). */
 export const ReconciliationCompleted = z
   .object({
-    kind: z.literal('reconciled'),
+    kind: z.literal('reconciliation-completed'),
     ts: TimestampMs,
     positions: z.number().int().nonnegative(),
     orders: z.number().int().nonnegative(),
@@ -112,7 +112,7 @@ export type ReconciliationCompleted = z.infer<typeof ReconciliationCompleted>;
 /** A funding settlement on an open position (`FundingPaid`): positive `amountUsdt` is paid by us. */
 export const FundingPaid = z
   .object({
-    kind: z.literal('funding'),
+    kind: z.literal('funding-paid'),
     symbol: SymbolId,
     ts: TimestampMs,
     positionSide: PositionSide,
@@ -127,7 +127,7 @@ export type FundingPaid = z.infer<typeof FundingPaid>;
 /** The exchange liquidated an isolated position (`PositionLiquidated`). */
 export const PositionLiquidated = z
   .object({
-    kind: z.literal('liquidation'),
+    kind: z.literal('position-liquidated'),
     symbol: SymbolId,
     ts: TimestampMs,
     positionSide: PositionSide,

@@ -9,7 +9,7 @@ import { Kline } from './kline.js';
  */
 export const FeatureVector = z
   .object({
-    kind: z.literal('features'),
+    kind: z.literal('feature-vector'),
     symbol: SymbolId,
     ts: TimestampMs,
     kline: Kline,
@@ -25,7 +25,7 @@ export const FeatureVector = z
   })
   .readonly();
 export type FeatureVector = {
-  readonly kind: 'features';
+  readonly kind: 'feature-vector';
   readonly symbol: string;
   readonly ts: number;
   readonly kline: Kline;

@@ -15,7 +15,7 @@ export type OrderPurpose = z.infer<typeof OrderPurpose>;
  */
 export const OrderRequest = z
   .object({
-    kind: z.literal('order'),
+    kind: z.literal('order-request'),
     clientOrderId: z.string().min(1).max(36),
     intentId: z.string(),
     symbol: SymbolId,
@@ -43,7 +43,7 @@ export type OrderRequest = z.infer<typeof OrderRequest>;
 /** Command to cancel a resting order (`CancelOrder`). */
 export const CancelOrder = z
   .object({
-    kind: z.literal('cancel'),
+    kind: z.literal('cancel-order'),
     clientOrderId: z.string(),
     symbol: SymbolId,
     ts: TimestampMs,
@@ -104,7 +104,7 @@ export const marketExitOrder = (exit: {
   readonly reason: string;
   readonly revision?: number;
 }): OrderRequest => ({
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: clientOrderIdFor(exit.intentId, 'EXIT', exit.revision ?? 0),
   intentId: exit.intentId,
   symbol: exit.symbol,

@@ -64,7 +64,7 @@ export type TradeClosed = z.infer<typeof TradeClosed>;
 /** Account state after an event (`PortfolioSnapshotUpdated`). `equityUsdt = walletUsdt + unrealizedPnlUsdt`. */
 export const PortfolioSnapshot = z
   .object({
-    kind: z.literal('portfolio'),
+    kind: z.literal('portfolio-snapshot'),
     ts: TimestampMs,
     /** Wallet balance: deposits + realized PnL − fees − funding (Binance's `walletBalance`). */
     walletUsdt: z.number(),

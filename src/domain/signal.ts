@@ -21,7 +21,7 @@ export type ModelVote = z.infer<typeof ModelVote>;
 /** What a model operator emits per candle: the vote plus the price context the ensemble passes on. */
 export const ModelPrediction = z
   .object({
-    kind: z.literal('prediction'),
+    kind: z.literal('model-prediction'),
     symbol: SymbolId,
     ts: TimestampMs,
     model: z.string(),

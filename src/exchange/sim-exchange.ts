@@ -131,12 +131,12 @@ export class SimExchange implements Exchange {
   /** The venue's state as status events (see `connect`). */
   statusReports(ts: number): VenueStatusEvent[] {
     const reports: VenueStatusEvent[] = [
-      { kind: 'account-status', ts, walletUsdt: this.account().walletUsdt, reconciliation: true },
+      { kind: 'account-status-report', ts, walletUsdt: this.account().walletUsdt, reconciliation: true },
     ];
     const positions = this.fetchPositions();
     for (const position of positions) {
       reports.push({
-        kind: 'position-status',
+        kind: 'position-status-report',
         symbol: position.symbol,
         ts,
         side: position.side,
@@ -165,7 +165,7 @@ export class SimExchange implements Exchange {
         });
       }
     }
-    reports.push({ kind: 'reconciled', ts, positions: positions.length, orders });
+    reports.push({ kind: 'reconciliation-completed', ts, positions: positions.length, orders });
     return reports;
   }
 

@@ -294,7 +294,7 @@ export class SimMatcher {
     book.position = undefined;
     const ts = this.eventTs;
     this.emit({
-      kind: 'liquidation',
+      kind: 'position-liquidated',
       symbol: book.symbol,
       ts,
       positionSide: position.side,
@@ -351,7 +351,7 @@ export class SimMatcher {
       const amountUsdt = position.qty * markPrice * rate * directionOf(position.side);
       this.ledger.fundingUsdt += amountUsdt;
       this.emit({
-        kind: 'funding',
+        kind: 'funding-paid',
         symbol: book.symbol,
         ts: instant,
         positionSide: position.side,

@@ -95,7 +95,7 @@ export const executionResultOf = (
 ): ExecutionResult => {
   const request = order.request;
   const result: ExecutionResult = {
-    kind: 'execution',
+    kind: 'execution-result',
     clientOrderId: request.clientOrderId,
     intentId: request.intentId,
     symbol: request.symbol,
@@ -185,7 +185,7 @@ export const reduces = (book: SymbolBook, order: SimOrder): boolean =>
 /** The MARKET exit `close()` sends for a position still open at the end of data. */
 export const endOfDataOrder = (symbol: string, position: SimPosition, ts: number): SimOrder => {
   const request: OrderRequest = {
-    kind: 'order',
+    kind: 'order-request',
     clientOrderId: `eod-${symbol}`.slice(0, 36),
     intentId: position.intentId,
     symbol,

@@ -44,7 +44,7 @@ export const createFeatureVectorizer = (
       entry.lastTs = kline.ts;
       const values = new Array<number>(featureCount);
       entry.state.update(kline.high, kline.low, kline.close, kline.volume, values);
-      return { kind: 'features', symbol: kline.symbol, ts: kline.ts, kline, names, values };
+      return { kind: 'feature-vector', symbol: kline.symbol, ts: kline.ts, kline, names, values };
     },
   };
 };

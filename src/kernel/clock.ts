@@ -61,7 +61,7 @@ class TimerQueue {
     } else {
       this.timers.delete(key);
     }
-    return { kind: 'timer', ts: first.atMs, name: first.name, owner: first.owner };
+    return { kind: 'timer-fired', ts: first.atMs, name: first.name, owner: first.owner };
   }
 }
 
@@ -130,7 +130,7 @@ export class WallClock implements Clock {
         () => {
           this.handles.delete(key);
           if (timer.periodMs !== undefined && timer.periodMs > 0) arm(atMs + timer.periodMs);
-          this.onDue({ kind: 'timer', ts: atMs, name: timer.name, owner: timer.owner });
+          this.onDue({ kind: 'timer-fired', ts: atMs, name: timer.name, owner: timer.owner });
         },
         Math.max(0, atMs - Date.now()),
       );

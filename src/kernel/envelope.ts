@@ -29,12 +29,12 @@ export const sourceIdOf = (event: BusEvent): string => {
       return `tick:${symbol}:${event.ts}:${event.tradeId ?? ''}`;
     case 'fill':
       return `fill:${event.clientOrderId}:${event.ts}:${event.qty}`;
-    case 'execution':
-      return `execution:${event.clientOrderId}:${event.status}:${event.filledQty}`;
+    case 'execution-result':
+      return `execution-result:${event.clientOrderId}:${event.status}:${event.filledQty}`;
     case 'kline':
       return `kline:${symbol}:${event.interval}:${event.ts}`;
-    case 'timer':
-      return `timer:${event.owner}:${event.name}:${event.ts}`;
+    case 'timer-fired':
+      return `timer-fired:${event.owner}:${event.name}:${event.ts}`;
     default:
       return `${event.kind}:${symbol}:${event.ts ?? ''}`;
   }

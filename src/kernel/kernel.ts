@@ -358,7 +358,7 @@ export class Kernel {
   /** A topic's subscribers; a timer goes to the stage that set it only. */
   private subscribersFor(envelope: Envelope): readonly Subscriber[] {
     const event = envelope.event;
-    if (event.kind === 'timer') {
+    if (event.kind === 'timer-fired') {
       const owner = this.stages.get(event.owner);
       return owner === undefined ? NO_SUBSCRIBERS : [owner];
     }

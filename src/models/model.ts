@@ -55,7 +55,7 @@ export const clipConfidence = (value: number): number =>
  * anything else that makes a vote meaningless. The ensemble gives it weight 0 and re-weights.
  */
 export const abstain = (model: ModelRef, vector: FeatureVector, reason: string): ModelPrediction => ({
-  kind: 'prediction',
+  kind: 'model-prediction',
   symbol: vector.symbol,
   ts: vector.ts,
   model: nameOf(model),
@@ -74,7 +74,7 @@ export const predictionOf = (
 ): ModelPrediction =>
   probabilities === undefined
     ? {
-        kind: 'prediction',
+        kind: 'model-prediction',
         symbol: vector.symbol,
         ts: vector.ts,
         model: nameOf(model),
@@ -82,7 +82,7 @@ export const predictionOf = (
         confidence: clipConfidence(confidence),
       }
     : {
-        kind: 'prediction',
+        kind: 'model-prediction',
         symbol: vector.symbol,
         ts: vector.ts,
         model: nameOf(model),

@@ -36,12 +36,12 @@ export const createKillSwitch = (
   let tripped = false;
   return {
     next(event, emit) {
-      if (event.kind !== 'portfolio') return;
+      if (event.kind !== 'portfolio-snapshot') return;
       const snapshot = event as PortfolioSnapshot;
       if (tripped || !drawdownBreached(snapshot, p.maxDrawdownPct)) return;
       tripped = true;
       emit({
-        kind: 'kill-switch',
+        kind: 'kill-switch-tripped',
         ts: snapshot.ts,
         gate: 'kill-switch',
         reason: `drawdown ${snapshot.drawdownPct.toFixed(2)}% ≥ max ${p.maxDrawdownPct}% (equity ${snapshot.equityUsdt.toFixed(2)} USDT, peak ${snapshot.peakEquityUsdt.toFixed(2)} USDT)`,

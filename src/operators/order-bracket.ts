@@ -30,7 +30,7 @@ interface Bracket {
 }
 
 const entryOf = (decision: SizingDecision): OrderRequest => ({
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: clientOrderIdFor(decision.intentId, 'ENTRY'),
   intentId: decision.intentId,
   symbol: decision.symbol,
@@ -45,7 +45,7 @@ const entryOf = (decision: SizingDecision): OrderRequest => ({
 });
 
 const stopOf = (decision: SizingDecision, ts: number): OrderRequest => ({
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: clientOrderIdFor(decision.intentId, 'STOP_LOSS'),
   intentId: decision.intentId,
   symbol: decision.symbol,
@@ -61,7 +61,7 @@ const stopOf = (decision: SizingDecision, ts: number): OrderRequest => ({
 });
 
 const takeProfitOf = (decision: SizingDecision, takeProfitPrice: number, ts: number): OrderRequest => ({
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: clientOrderIdFor(decision.intentId, 'TAKE_PROFIT'),
   intentId: decision.intentId,
   symbol: decision.symbol,
@@ -95,14 +95,14 @@ export const createOrderBracket = (
   };
   return {
     next(event, emit) {
-      if (event.kind === 'sizing') {
+      if (event.kind === 'sizing-decision') {
         const decision = event as SizingDecision;
         const entry = entryOf(decision);
         brackets.set(entry.clientOrderId, { decision, protectionSent: false });
         emit(entry);
         return;
       }
-      if (event.kind !== 'execution') return;
+      if (event.kind !== 'execution-result') return;
       const report = event as ExecutionResult;
       if (report.purpose !== 'ENTRY') return;
       const bracket = brackets.get(report.clientOrderId);
@@ -128,7 +128,7 @@ export const createOrderBracket = (
           const { decision } = bracket;
           const reason = `entry ${report.clientOrderId} ${report.status.toLowerCase()} before any fill`;
           emit({
-            kind: 'cancel',
+            kind: 'cancel-order',
             clientOrderId: clientOrderIdFor(decision.intentId, 'STOP_LOSS'),
             symbol: decision.symbol,
             ts: report.ts,
@@ -136,7 +136,7 @@ export const createOrderBracket = (
           });
           if (p.takeProfit && decision.takeProfitPrice !== undefined) {
             emit({
-              kind: 'cancel',
+              kind: 'cancel-order',
               clientOrderId: clientOrderIdFor(decision.intentId, 'TAKE_PROFIT'),
               symbol: decision.symbol,
               ts: report.ts,

@@ -68,7 +68,7 @@ const NO_WORKING_ENTRIES: PortfolioSnapshot['workingEntries'] = Object.freeze([]
  * - `TradeClosed` when a position returns to flat (or flips): tradeId = entry intentId + '#' + n
  *   (n counts trades per subscription), avg entry and exit prices, qty = the largest size held,
  *   gross PnL, fees and funding of that round trip (a flipping fill's fee is split pro rata),
- *   net = gross − fees − funding, rMultiple = net / (riskPerUnit × qty) when a `sizing` event of the
+ *   net = gross − fees − funding, rMultiple = net / (riskPerUnit × qty) when a `sizing-decision` event of the
  *   entry intent passed by, reason = exitReason of the last reducing fill.
  * - `PortfolioSnapshot` after every kline, with that kline's close as the symbol's mark. Feed the
  *   venue first so the kline's fills arrive before the kline itself: the snapshot then reflects them.
@@ -275,7 +275,7 @@ export const createPortfolioAccounting = (
       dayStartEquityUsdt = equityUsdt;
     }
     return {
-      kind: 'portfolio',
+      kind: 'portfolio-snapshot',
       ts,
       walletUsdt,
       unrealizedPnlUsdt: unrealized,
@@ -308,7 +308,7 @@ export const createPortfolioAccounting = (
           lastChangeTs = Math.max(lastChangeTs, event.ts);
           onFill(event);
           return;
-        case 'funding': {
+        case 'funding-paid': {
           changedSinceSnapshot = true;
           lastChangeTs = Math.max(lastChangeTs, event.ts);
           fundingUsdt += event.amountUsdt;
@@ -316,7 +316,7 @@ export const createPortfolioAccounting = (
           if (trip !== undefined) trip.fundingUsdt += event.amountUsdt;
           return;
         }
-        case 'sizing':
+        case 'sizing-decision':
           riskPerUnit.set(event.intentId, event.riskPerUnit);
           return;
         case 'order-submitted':
@@ -331,7 +331,7 @@ export const createPortfolioAccounting = (
             state: 'SUBMITTED',
           });
           return;
-        case 'execution':
+        case 'execution-result':
           if (event.purpose !== 'ENTRY') return;
           if (event.status === 'NEW' || event.status === 'PARTIALLY_FILLED') {
             working.set(event.clientOrderId, {
@@ -345,12 +345,12 @@ export const createPortfolioAccounting = (
             working.delete(event.clientOrderId);
           }
           return;
-        case 'account-status':
+        case 'account-status-report':
           // The venue's wallet is the truth; what this view has booked since stays on top of it.
           initialBalanceUsdt = event.walletUsdt - (realizedPnlUsdt - feesUsdt - fundingUsdt);
           peakEquityUsdt = Number.NEGATIVE_INFINITY;
           return;
-        case 'position-status': {
+        case 'position-status-report': {
           const position: PositionState = {
             side: event.side,
             qty: event.qty,
@@ -376,7 +376,7 @@ export const createPortfolioAccounting = (
           marks.set(event.symbol, event.markPrice);
           return;
         }
-        case 'reconciled':
+        case 'reconciliation-completed':
           // An account that does not start flat is shown as adopted before the first candle.
           if (event.positions > 0 || event.orders > 0) emit(snapshotAt(event.ts));
           return;

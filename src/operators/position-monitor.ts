@@ -196,7 +196,7 @@ export const createPositionMonitor = (
     };
     position.stopPrice = stopPrice;
     emit({
-      kind: 'order',
+      kind: 'order-request',
       clientOrderId,
       intentId: position.intentId,
       symbol,
@@ -214,7 +214,7 @@ export const createPositionMonitor = (
   };
 
   const onStopReport = (
-    event: Extract<PositionMonitorInput, { kind: 'execution' }>,
+    event: Extract<PositionMonitorInput, { kind: 'execution-result' }>,
     emit: (out: OrderRequest | CancelOrder) => void,
   ): void => {
     const position = positions.get(event.symbol);
@@ -227,7 +227,7 @@ export const createPositionMonitor = (
         position.stopClientOrderId = event.clientOrderId;
         if (replacing.previousClientOrderId !== undefined) {
           emit({
-            kind: 'cancel',
+            kind: 'cancel-order',
             clientOrderId: replacing.previousClientOrderId,
             symbol: event.symbol,
             ts: event.ts,
@@ -338,7 +338,7 @@ export const createPositionMonitor = (
       position.stopPrice = stopPrice;
       if (!(position.riskPerUnit > 0)) position.riskPerUnit = Math.abs(position.entryPrice - stopPrice);
       emit({
-        kind: 'order',
+        kind: 'order-request',
         clientOrderId,
         intentId: position.intentId,
         symbol,
@@ -359,10 +359,10 @@ export const createPositionMonitor = (
   return {
     next(event, emit) {
       switch (event.kind) {
-        case 'position-status':
+        case 'position-status-report':
           adopt(event as PositionStatusReport);
           return;
-        case 'reconciled':
+        case 'reconciliation-completed':
           protectAdopted((event as { ts: number }).ts, emit);
           return;
         case 'kline': {
@@ -370,7 +370,7 @@ export const createPositionMonitor = (
           onKline(kline.symbol, kline.ts, kline.high, kline.low, kline.close, emit);
           return;
         }
-        case 'sizing': {
+        case 'sizing-decision': {
           const decision = event as SizingDecision;
           pending.set(decision.intentId, decision);
           return;
@@ -378,11 +378,11 @@ export const createPositionMonitor = (
         case 'fill':
           onFill(event as Extract<PositionMonitorInput, { kind: 'fill' }>);
           return;
-        case 'liquidation':
-          positions.delete((event as Extract<PositionMonitorInput, { kind: 'liquidation' }>).symbol);
+        case 'position-liquidated':
+          positions.delete((event as Extract<PositionMonitorInput, { kind: 'position-liquidated' }>).symbol);
           return;
-        case 'execution': {
-          const report = event as Extract<PositionMonitorInput, { kind: 'execution' }>;
+        case 'execution-result': {
+          const report = event as Extract<PositionMonitorInput, { kind: 'execution-result' }>;
           if (report.purpose === 'STOP_LOSS') onStopReport(report, emit);
           return;
         }

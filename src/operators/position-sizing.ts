@@ -38,7 +38,7 @@ export type PositionSizingParams = z.output<typeof positionSizingParams>;
 const ATR_STOP_DEFAULT_REWARD_RISK = 2;
 
 const denied = (intent: TradeIntent, reason: string): OrderDenied => ({
-  kind: 'denied',
+  kind: 'order-denied',
   intentId: intent.id,
   symbol: intent.symbol,
   ts: intent.ts,
@@ -100,7 +100,7 @@ export const sizeIntent = (
   // Two literal shapes instead of a spread (a spread of a decision takes V8's slow path).
   return takeProfitDistance > 0 && takeProfitPrice > 0
     ? {
-        kind: 'sizing',
+        kind: 'sizing-decision',
         intentId,
         symbol,
         ts,
@@ -115,7 +115,7 @@ export const sizeIntent = (
         method,
       }
     : {
-        kind: 'sizing',
+        kind: 'sizing-decision',
         intentId,
         symbol,
         ts,
@@ -140,8 +140,8 @@ export const createPositionSizing = (
   let equityUsdt = p.initialEquityUsdt;
   return {
     next(event, emit) {
-      if (event.kind === 'portfolio') equityUsdt = (event as PortfolioSnapshot).equityUsdt;
-      else if (event.kind === 'intent') emit(sizeIntent(p, event as TradeIntent, equityUsdt));
+      if (event.kind === 'portfolio-snapshot') equityUsdt = (event as PortfolioSnapshot).equityUsdt;
+      else if (event.kind === 'trade-intent') emit(sizeIntent(p, event as TradeIntent, equityUsdt));
     },
   };
 };

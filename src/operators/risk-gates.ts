@@ -306,12 +306,12 @@ export const createRiskGates = (
   const filtersBySymbol = new Map<string, SymbolFilters>();
   return {
     next(event, emit) {
-      if (event.kind === 'portfolio') {
+      if (event.kind === 'portfolio-snapshot') {
         snapshot = event as PortfolioSnapshot;
         if (drawdownBreached(snapshot, p.maxDrawdownPct)) killSwitchTripped = true;
         return;
       }
-      if (event.kind !== 'sizing') return;
+      if (event.kind !== 'sizing-decision') return;
       const decision = event as SizingDecision;
       let filters = filtersBySymbol.get(decision.symbol);
       if (filters === undefined) {
@@ -336,11 +336,11 @@ export const createRiskGates = (
         killSwitchTripped = true;
         if (!killSwitchAnnounced) {
           killSwitchAnnounced = true;
-          emit({ kind: 'kill-switch', ts: decision.ts, gate: 'kill-switch', reason: result.reason });
+          emit({ kind: 'kill-switch-tripped', ts: decision.ts, gate: 'kill-switch', reason: result.reason });
         }
       }
       emit({
-        kind: 'denied',
+        kind: 'order-denied',
         intentId: decision.intentId,
         symbol: decision.symbol,
         ts: decision.ts,

@@ -45,8 +45,8 @@ export const createSignalToIntent = (
     // Two literal shapes instead of a spread (one intent per actionable candle).
     emit(
       atr === undefined
-        ? { kind: 'intent', id, symbol, ts, side, price, confidence, strategy, reason }
-        : { kind: 'intent', id, symbol, ts, side, price, confidence, atr, strategy, reason },
+        ? { kind: 'trade-intent', id, symbol, ts, side, price, confidence, strategy, reason }
+        : { kind: 'trade-intent', id, symbol, ts, side, price, confidence, atr, strategy, reason },
     );
   },
 });

@@ -31,7 +31,9 @@ export interface GraphDeps {
 
 /** Where each kind a decision stage emits is published. */
 const commandOrDenial = (event: BusEvent): Topic =>
-  event.kind === 'order' || event.kind === 'cancel' ? TOPICS.executionCommands : TOPICS.governorDenied;
+  event.kind === 'order-request' || event.kind === 'cancel-order'
+    ? TOPICS.executionCommands
+    : TOPICS.governorDenied;
 
 /**
  * The ai-engine stage: closed klines → TA-Lib-exact features → every model's vote → the weighted
@@ -140,7 +142,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       rank: STAGE_RANK.sizing,
       consumes: [TOPICS.intents, TOPICS.portfolio],
       handler: createPositionSizing(positionSizingParams.parse({ ...config.sizing, initialEquityUsdt })),
-      topicOf: (event) => (event.kind === 'sizing' ? TOPICS.sizingDecided : TOPICS.governorDenied),
+      topicOf: (event) => (event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.governorDenied),
     }),
     handlerStage({
       name: 'risk-governor',
@@ -152,7 +154,8 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
         // The kill-switch stage announces the trip; the gate's own notice would repeat it.
         announceKillSwitch: false,
       }),
-      topicOf: (event) => (event.kind === 'sizing' ? TOPICS.governorExecution : TOPICS.governorDenied),
+      topicOf: (event) =>
+        event.kind === 'sizing-decision' ? TOPICS.governorExecution : TOPICS.governorDenied,
     }),
     handlerStage({
       name: 'execution',
@@ -167,9 +170,14 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
 /** Whether an event on the bus is one of the graph's outputs (not market data, control, or a pre-risk decision). */
 export const isGraphOutput = (envelope: Envelope): boolean => {
   const kind = envelope.event.kind;
-  if (kind === 'kline' || kind === 'tick' || kind === 'timer' || kind === 'end-of-data') return false;
-  if (kind === 'account-status' || kind === 'position-status' || kind === 'reconciled') return false;
-  return !(kind === 'sizing' && envelope.topic === TOPICS.sizingDecided);
+  if (kind === 'kline' || kind === 'tick' || kind === 'timer-fired' || kind === 'end-of-data') return false;
+  if (
+    kind === 'account-status-report' ||
+    kind === 'position-status-report' ||
+    kind === 'reconciliation-completed'
+  )
+    return false;
+  return !(kind === 'sizing-decision' && envelope.topic === TOPICS.sizingDecided);
 };
 
 /**

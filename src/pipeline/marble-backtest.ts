@@ -123,12 +123,12 @@ const DEFAULT_PROJECTIONS: { readonly [K in keyof ScenarioStreams]: (event: Scen
 
 const KIND_OF_STREAM: { readonly [K in keyof ScenarioStreams]: ScenarioStreams[K]['kind'] } = {
   signals: 'signal',
-  intents: 'intent',
-  denied: 'denied',
-  orders: 'order',
+  intents: 'trade-intent',
+  denied: 'order-denied',
+  orders: 'order-request',
   fills: 'fill',
   trades: 'trade-closed',
-  killSwitch: 'kill-switch',
+  killSwitch: 'kill-switch-tripped',
 };
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

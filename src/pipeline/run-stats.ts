@@ -32,28 +32,28 @@ export const createRunStats = (): RunStats => {
             else tally[vote.action]++;
           }
           return;
-        case 'intent':
+        case 'trade-intent':
           add('intents');
           return;
-        case 'order':
+        case 'order-request':
           add(`orders.${event.type}`);
           return;
-        case 'cancel':
+        case 'cancel-order':
           add('cancels');
           return;
         case 'fill':
           add('fills');
           return;
-        case 'execution':
+        case 'execution-result':
           if (event.status === 'REJECTED') add(`rejected.${event.errorCode ?? 'unknown'}`);
           return;
-        case 'funding':
+        case 'funding-paid':
           add('fundingPayments');
           return;
-        case 'liquidation':
+        case 'position-liquidated':
           add('liquidations');
           return;
-        case 'kill-switch':
+        case 'kill-switch-tripped':
           add('killSwitchTrips');
           return;
         case 'dead-letter':

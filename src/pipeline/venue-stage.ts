@@ -57,11 +57,11 @@ export const venueStage = (
           case 'tick':
             exchange.onMarket(event);
             return;
-          case 'order':
+          case 'order-request':
             context.emit(orderSubmittedOf(event), TOPICS.executionResult);
             exchange.createOrder(event);
             return;
-          case 'cancel':
+          case 'cancel-order':
             exchange.cancelOrder(event);
             return;
           case 'end-of-data':

@@ -181,20 +181,26 @@ test('cancelOrder cancels a resting order and re-reports a finished one', () => 
   const h = harness();
   h.venue.createOrder(order({ type: 'LIMIT', price: 90 }));
   h.venue.cancelOrder({
-    kind: 'cancel',
+    kind: 'cancel-order',
     clientOrderId: 'en-1',
     symbol: 'BTCUSDT',
     ts: T0 + 5,
     reason: 'stale',
   });
   h.venue.cancelOrder({
-    kind: 'cancel',
+    kind: 'cancel-order',
     clientOrderId: 'en-1',
     symbol: 'BTCUSDT',
     ts: T0 + 6,
     reason: 'again',
   });
-  h.venue.cancelOrder({ kind: 'cancel', clientOrderId: 'nope', symbol: 'BTCUSDT', ts: T0 + 6, reason: 'x' });
+  h.venue.cancelOrder({
+    kind: 'cancel-order',
+    clientOrderId: 'nope',
+    symbol: 'BTCUSDT',
+    ts: T0 + 6,
+    reason: 'x',
+  });
   assert.equal(h.statusesOf('en-1'), ['NEW', 'CANCELED', 'CANCELED']);
   assert.is(h.results()[1].reason, 'stale');
   assert.is(h.events.length, 3);
@@ -221,7 +227,7 @@ test('funding every 8h: a long pays qty × mark × rate, a short receives it', (
         close: 110,
       }),
     );
-    const funding = h.events.filter((e): e is FundingPaid => e.kind === 'funding');
+    const funding = h.events.filter((e): e is FundingPaid => e.kind === 'funding-paid');
     // 2 × 110 × 0.0001 = 0.022
     assert.equal(funding.length, 1);
     assert.is(funding[0].ts, Date.UTC(2024, 0, 1, 8, 0));
@@ -238,12 +244,12 @@ test('the kline funding rate wins over the default; null default charges only da
   h.venue.onMarket(bar(0, { open: 100, high: 100, low: 100, close: 100 }));
   h.venue.onMarket(bar(0, { ...candle, ts: at0759, openTime: at0759 - 60_000 })); // 07:58 → 07:59: none
   h.venue.onMarket(bar(0, candle));
-  assert.is(h.events.filter((e) => e.kind === 'funding').length, 0, 'no data rate, no default');
+  assert.is(h.events.filter((e) => e.kind === 'funding-paid').length, 0, 'no data rate, no default');
   const d = harness({ defaultFundingRate: 0.0001 });
   d.venue.createOrder(order());
   d.venue.onMarket(bar(0, { open: 100, high: 100, low: 100, close: 100 }));
   d.venue.onMarket(bar(0, { ...candle, fundingRate: -0.0003 }));
-  const [paid] = d.events.filter((e): e is FundingPaid => e.kind === 'funding');
+  const [paid] = d.events.filter((e): e is FundingPaid => e.kind === 'funding-paid');
   // 1 × 100 × −0.0003 = −0.03: a long receives a negative rate
   assert.equal([paid.rate, paid.markPrice], [-0.0003, 100]);
   assert.ok(near(paid.amountUsdt, -0.03));

@@ -198,7 +198,7 @@ test('the path reaches liquidation before a stop that lies beyond it', () => {
   const [position] = h.venue.fetchPositions();
   assert.ok(near(position.liquidationPrice, 90 / 0.996));
   h.venue.onMarket(bar(1, { open: 95, high: 95, low: 88, close: 89 }));
-  const liquidation = h.events.find((e): e is PositionLiquidated => e.kind === 'liquidation');
+  const liquidation = h.events.find((e): e is PositionLiquidated => e.kind === 'position-liquidated');
   assert.ok(liquidation !== undefined);
   assert.ok(near(liquidation.price, 90 / 0.996));
   assert.ok(near(liquidation.lossUsdt, 10), 'the isolated margin is lost');

@@ -22,7 +22,7 @@ export const bar = (
 
 /** A market entry: BUY 1 BTCUSDT sent at T0 (the close of the priming candle). */
 export const order = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: 'en-1',
   intentId: 'intent-1',
   symbol: 'BTCUSDT',
@@ -86,10 +86,10 @@ export const harness = (params: z.input<typeof simExchangeParams> = {}): Harness
     venue,
     events,
     fills: () => events.filter((e): e is Fill => e.kind === 'fill'),
-    results: () => events.filter((e): e is ExecutionResult => e.kind === 'execution'),
+    results: () => events.filter((e): e is ExecutionResult => e.kind === 'execution-result'),
     statusesOf: (id) =>
       events
-        .filter((e): e is ExecutionResult => e.kind === 'execution' && e.clientOrderId === id)
+        .filter((e): e is ExecutionResult => e.kind === 'execution-result' && e.clientOrderId === id)
         .map((e) => e.status),
     completed: false,
   };

@@ -1,4 +1,4 @@
-// The kernel's one source of time (src/kernel/clock.ts). Event time: a timer fires as a `timer`
+// The kernel's one source of time (src/kernel/clock.ts). Event time: a timer fires as a `timer-fired`
 // event for the stage that set it, before any market event at or after its due time, at its own
 // time. Wall time: `Date.now()`, timers on the event loop, delivered through the kernel.
 import { test } from 'uvu';
@@ -20,7 +20,7 @@ const stage = (name: string, rank: number, consumes: readonly Topic[], handle: S
 
 /** `kind@ts now=…`: an event as a stage saw it, with the clock's time at that moment. */
 const seenAt = (event: BusEvent, context: StageContext): string =>
-  `${event.kind === 'timer' ? `timer ${event.name}` : event.kind}@${event.ts} now=${context.clock.now()}`;
+  `${event.kind === 'timer-fired' ? `timer ${event.name}` : event.kind}@${event.ts} now=${context.clock.now()}`;
 
 /**
  * A kernel whose `owner` stage sets `timers` when it sees the kline at 60,000 and records what it
@@ -88,7 +88,7 @@ test('a fired timer is published on control with its owner and name', () => {
   kernel.process(kline({ ts: 60_000 }), TOPICS.klines);
   kernel.process(kline({ ts: 120_000 }), TOPICS.klines);
   const timer = published[1];
-  assert.equal(timer.event, { kind: 'timer', ts: 90_000, name: 'time-exit', owner: 'exit' });
+  assert.equal(timer.event, { kind: 'timer-fired', ts: 90_000, name: 'time-exit', owner: 'exit' });
   assert.is(timer.topic, TOPICS.control);
   assert.is(timer.origin, 'source');
   assert.is(timer.tsEvent, 90_000);
@@ -160,7 +160,7 @@ test('a stage cancels its periodic timer from its own timer handler', () => {
       if (event.kind === 'kline' && event.ts === 60_000) {
         context.clock.setTimer({ owner: 'poller', name: 'poll', atMs: 70_000, periodMs: 10_000 });
       }
-      if (event.kind === 'timer' && event.ts === 90_000) context.clock.cancelTimer('poller', 'poll');
+      if (event.kind === 'timer-fired' && event.ts === 90_000) context.clock.cancelTimer('poller', 'poll');
     }),
   );
   for (const ts of [60_000, 200_000]) kernel.process(kline({ ts }), TOPICS.klines);
@@ -194,7 +194,7 @@ test('timers of different stages with the same name are distinct', () => {
     (event, context) => {
       if (event.kind === 'kline' && event.ts === 60_000)
         context.clock.setTimer({ owner: name, name: 'review', atMs });
-      if (event.kind === 'timer') seen.push(`${name}: ${event.owner} ${event.name}@${event.ts}`);
+      if (event.kind === 'timer-fired') seen.push(`${name}: ${event.owner} ${event.name}@${event.ts}`);
     };
   const kernel = new Kernel()
     .register(stage('a', 0, [TOPICS.klines], setter('a', 100_000)))
@@ -211,7 +211,7 @@ test('a timer set by a timer handler fires in the same gap when it is due before
       const at =
         event.kind === 'kline' && event.ts === 60_000
           ? 70_000
-          : event.kind === 'timer'
+          : event.kind === 'timer-fired'
             ? event.ts + 25_000
             : 0;
       if (at > 0) context.clock.setTimer({ owner: 'chain', name: 'next', atMs: at });
@@ -238,15 +238,16 @@ test('what a timer handler emits cascades before the market event, caused by the
         if (event.kind === 'kline' && event.ts === 60_000) {
           context.clock.setTimer({ owner: 'exit', name: 'time-exit', atMs: 90_000 });
         }
-        if (event.kind === 'timer') context.emit(signal({ ts: event.ts, action: 'SELL' }), TOPICS.signals);
+        if (event.kind === 'timer-fired')
+          context.emit(signal({ ts: event.ts, action: 'SELL' }), TOPICS.signals);
       }),
     )
     .register(stage('strategy', 0, [TOPICS.signals], () => undefined));
   for (const ts of [60_000, 120_000]) kernel.process(kline({ ts }), TOPICS.klines);
   assert.equal(published, [
     'source kline@60000 ← undefined',
-    'source timer@90000 ← undefined',
-    'exit signal@90000 ← timer:exit:time-exit:90000',
+    'source timer-fired@90000 ← undefined',
+    'exit signal@90000 ← timer-fired:exit:time-exit:90000',
     'source kline@120000 ← undefined',
   ]);
 });
@@ -275,7 +276,7 @@ test('an async timer handler holds the market event back until it settles', asyn
       if (event.kind === 'kline' && event.ts === 60_000) {
         context.clock.setTimer({ owner: 'exit', name: 'time-exit', atMs: 90_000 });
       }
-      if (event.kind === 'timer') await new Promise<void>((resolve) => setImmediate(resolve));
+      if (event.kind === 'timer-fired') await new Promise<void>((resolve) => setImmediate(resolve));
       seen.push(seenAt(event, context));
     }),
   );
@@ -316,8 +317,8 @@ test('EventTimeClock.takeDue hands out due timers one at a time and moves time t
     times.push(clock.now());
   }
   assert.equal(due, [
-    { kind: 'timer', ts: 100, name: 'a', owner: 's' },
-    { kind: 'timer', ts: 200, name: 'b', owner: 's' },
+    { kind: 'timer-fired', ts: 100, name: 'a', owner: 's' },
+    { kind: 'timer-fired', ts: 200, name: 'b', owner: 's' },
     undefined,
   ]);
   assert.equal(times, [100, 200, 250]);
@@ -369,7 +370,7 @@ test('a wall timer set 5 ms ahead is delivered through the kernel to its owner o
   kernel.process(kline({ ts: 60_000 }), TOPICS.klines);
   const timer = await within(1_000, 'the timer was delivered', delivered);
 
-  assert.equal(timer, { kind: 'timer', ts: atMs, name: 'ping', owner: 'heartbeat' });
+  assert.equal(timer, { kind: 'timer-fired', ts: atMs, name: 'ping', owner: 'heartbeat' });
   assert.equal(watcher, []);
   const envelope = published[1];
   assert.is(envelope.topic, TOPICS.control);
@@ -399,7 +400,7 @@ test('a periodic wall timer fires every period until cancelled', async () => {
   const start = Date.now() + 2;
   new Kernel({ clock }).register(
     stage('poller', 0, [TOPICS.klines], (event) => {
-      if (event.kind !== 'timer') return;
+      if (event.kind !== 'timer-fired') return;
       times.push(event.ts);
       if (times.length === 3) {
         clock.cancelTimer('poller', 'poll');
@@ -434,7 +435,7 @@ test('setting a wall timer with the same owner and name replaces the pending one
   });
   new Kernel({ clock }).register(
     stage('owner', 0, [TOPICS.klines], (event) => {
-      if (event.kind !== 'timer') return;
+      if (event.kind !== 'timer-fired') return;
       fired.push(event.ts);
       done();
     }),
@@ -472,7 +473,7 @@ test('a wall timer due while an async cascade is pending is handled after it, in
   const kernel = new Kernel({ clock }).register(
     stage('model', 0, [TOPICS.klines], (event, context) => {
       trace.push(`start ${event.kind}`);
-      if (event.kind === 'timer') {
+      if (event.kind === 'timer-fired') {
         timerHandled();
         return;
       }
@@ -488,7 +489,7 @@ test('a wall timer due while an async cascade is pending is handled after it, in
   await answer;
   await within(1_000, 'the timer was handled', handled);
 
-  assert.equal(trace, ['start kline', 'end kline', 'start timer']);
+  assert.equal(trace, ['start kline', 'end kline', 'start timer-fired']);
   clock.dispose();
 });
 

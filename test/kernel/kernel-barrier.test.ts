@@ -40,7 +40,7 @@ const graph = (): Stage[] => {
   return [
     stage('venue', 0, [TOPICS.klines, TOPICS.control, TOPICS.sizingDecided], () => undefined),
     stage('features', 10, [TOPICS.klines], (event, context) => {
-      if (event.kind === 'timer') {
+      if (event.kind === 'timer-fired') {
         context.emit(signal({ ts: event.ts, action: 'SELL', confidence: 0.9 }), TOPICS.signals);
         return;
       }
@@ -76,7 +76,7 @@ const graph = (): Stage[] => {
       }
     }),
     stage('sizer', 30, [TOPICS.intents, TOPICS.klines], (event, context) => {
-      if (event.kind !== 'intent') return;
+      if (event.kind !== 'trade-intent') return;
       context.emit(sizing({ symbol: event.symbol, ts: event.ts, price: event.price }), TOPICS.sizingDecided);
     }),
     stage('audit', 40, [TOPICS.dlq, TOPICS.control], () => undefined),
@@ -176,9 +176,9 @@ test('the reference graph exercises cascades, timers and dead letters', () => {
   for (const { event } of published) kinds.set(event.kind, (kinds.get(event.kind) ?? 0) + 1);
   assert.is(kinds.get('kline'), 200);
   assert.ok((kinds.get('signal') ?? 0) > 20, 'signals');
-  assert.ok((kinds.get('intent') ?? 0) > 10, 'intents');
-  assert.ok((kinds.get('sizing') ?? 0) > 10, 'sizings');
-  assert.ok((kinds.get('timer') ?? 0) > 10, 'timers');
+  assert.ok((kinds.get('trade-intent') ?? 0) > 10, 'intents');
+  assert.ok((kinds.get('sizing-decision') ?? 0) > 10, 'sizings');
+  assert.ok((kinds.get('timer-fired') ?? 0) > 10, 'timers');
   assert.ok((kinds.get('dead-letter') ?? 0) > 5, 'dead letters');
   assert.is(kinds.get('end-of-data'), 1);
 });

@@ -275,17 +275,17 @@ test("after an async timer handler's StageError the kernel delivers the next eve
       if (event.kind === 'kline' && event.ts === 60_000) {
         context.clock.setTimer({ owner: 'exit', name: 'time-exit', atMs: 90_000 });
       }
-      if (event.kind === 'timer') return Promise.reject(new Error('venue down'));
+      if (event.kind === 'timer-fired') return Promise.reject(new Error('venue down'));
     }),
   );
   kernel.process(kline({ ts: 60_000 }), TOPICS.klines);
   const error = await rejection(kernel.process(kline({ ts: 120_000 }), TOPICS.klines));
-  assert.is(error.message, 'stage exit failed on control (timer @90000): venue down');
+  assert.is(error.message, 'stage exit failed on control (timer-fired @90000): venue down');
 
   const next = kernel.process(kline({ ts: 180_000 }), TOPICS.klines);
 
   assert.is(next, undefined);
-  assert.equal(seen, ['kline@60000', 'timer@90000', 'kline@180000']);
+  assert.equal(seen, ['kline@60000', 'timer-fired@90000', 'kline@180000']);
 });
 
 // BUG (src/kernel/kernel.ts, stageFailed): a dead letter is delivered to every dlq subscriber,

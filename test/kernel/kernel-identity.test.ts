@@ -91,7 +91,11 @@ test('an emitted event names the handled event as its cause and the emitting sta
   const [candle, emittedSignal, emittedIntent] = published;
   assert.equal(
     published.map(({ origin, topic, event }) => `${origin} ${topic} ${event.kind}`),
-    ['source market.klines kline', 'features ai.signal_generated signal', 'strategy trade.intent intent'],
+    [
+      'source market.klines kline',
+      'features ai.signal_generated signal',
+      'strategy trade.intent trade-intent',
+    ],
   );
   assert.is(emittedSignal.causeId, candle.id);
   assert.is(emittedIntent.causeId, emittedSignal.id);
@@ -243,7 +247,7 @@ test('emitting through a stage’s context while another stage is handling throw
     );
   kernel.process(signal(), TOPICS.signals);
   kernel.process(kline(), TOPICS.klines);
-  assert.is(message, 'stage dormant emitted intent outside its handler (after its promise resolved?)');
+  assert.is(message, 'stage dormant emitted trade-intent outside its handler (after its promise resolved?)');
 });
 
 test('an async handler may emit after awaiting, and its emissions are delivered when it resolves', async () => {
@@ -259,7 +263,7 @@ test('an async handler may emit after awaiting, and its emissions are delivered 
   await kernel.process(kline(), TOPICS.klines);
   assert.equal(
     published.map(({ origin, event }) => `${origin} ${event.kind}`),
-    ['source kline', 'model signal', 'model intent'],
+    ['source kline', 'model signal', 'model trade-intent'],
   );
 });
 
@@ -310,7 +314,7 @@ test('two timers of one stage due at the same instant, and what they emit, have 
         context.clock.setTimer({ owner: 'exit', name: 'stop-review', atMs: 90_000 });
         context.clock.setTimer({ owner: 'exit', name: 'time-exit', atMs: 90_000 });
       }
-      if (event.kind === 'timer') context.emit(signal({ ts: event.ts }), TOPICS.signals);
+      if (event.kind === 'timer-fired') context.emit(signal({ ts: event.ts }), TOPICS.signals);
     }),
   );
   kernel.process(kline({ ts: 60_000 }), TOPICS.klines);
@@ -318,7 +322,14 @@ test('two timers of one stage due at the same instant, and what they emit, have 
 
   assert.equal(
     published.map(({ origin, event }) => `${origin} ${event.kind}`),
-    ['source kline', 'source timer', 'exit signal', 'source timer', 'exit signal', 'source kline'],
+    [
+      'source kline',
+      'source timer-fired',
+      'exit signal',
+      'source timer-fired',
+      'exit signal',
+      'source kline',
+    ],
   );
   assert.is(new Set(published.map(({ id }) => id)).size, published.length);
 });

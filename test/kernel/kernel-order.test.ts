@@ -114,7 +114,7 @@ test('what a stage emits is delivered to all its subscribers, recursively, befor
   const record =
     (name: string): Stage['handle'] =>
     (event) =>
-      void calls.push(`${name} ← ${event.kind}${event.kind === 'intent' ? ` ${event.strategy}` : ''}`);
+      void calls.push(`${name} ← ${event.kind}${event.kind === 'trade-intent' ? ` ${event.strategy}` : ''}`);
   const kernel = new Kernel()
     .register(
       stage('features', 10, [TOPICS.klines], (event, context) => {
@@ -138,9 +138,9 @@ test('what a stage emits is delivered to all its subscribers, recursively, befor
   assert.equal(calls, [
     'features ← kline',
     'strategy ← signal',
-    'sizing ← intent from-signal',
+    'sizing ← trade-intent from-signal',
     'audit ← signal',
-    'sizing ← intent direct',
+    'sizing ← trade-intent direct',
     'latecomer ← kline',
   ]);
 });
@@ -167,8 +167,8 @@ test('onEvent sees each emitted event when it is delivered, in depth-first order
   assert.equal(published, [
     'source: kline on market.klines',
     'features: signal on ai.signal_generated',
-    'strategy: intent on trade.intent',
-    'features: intent on trade.intent',
+    'strategy: trade-intent on trade.intent',
+    'features: trade-intent on trade.intent',
   ]);
 });
 

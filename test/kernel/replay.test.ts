@@ -150,7 +150,7 @@ test('an event-time timer due before end-of-data fires before it', async () => {
     }),
   );
   await replayMarket(kernel, candles(2));
-  assert.equal(seen, ['kline@60000', 'timer@120000', 'kline@120000', 'end-of-data@120000']);
+  assert.equal(seen, ['kline@60000', 'timer-fired@120000', 'kline@120000', 'end-of-data@120000']);
 });
 
 test('the replay’s result does not depend on progressEvery', async () => {

@@ -29,7 +29,7 @@ const a = candle(0, 10, 100);
 const b = candle(1, 12, 200);
 const c = candle(2, 9, 300);
 const vectorOf = (k: Kline, values: number[]): FeatureVector => ({
-  kind: 'features',
+  kind: 'feature-vector',
   symbol: k.symbol,
   ts: k.ts,
   kline: k,

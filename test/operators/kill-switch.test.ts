@@ -22,13 +22,13 @@ const crash = snapshot({
 const worse = snapshot({ ts: 3_000, drawdownPct: 30, positions: [long] });
 
 const tripped = {
-  kind: 'kill-switch',
+  kind: 'kill-switch-tripped',
   ts: 2_000,
   gate: 'kill-switch',
   reason: 'drawdown 20.00% ≥ max 20% (equity 8000.00 USDT, peak 10000.00 USDT)',
 };
 const exit = (p: typeof long) => ({
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: clientOrderIdFor(p.intentId, 'EXIT', 1),
   intentId: p.intentId,
   symbol: p.symbol,

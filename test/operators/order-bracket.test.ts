@@ -17,7 +17,7 @@ const scheduler = () => new TestScheduler(assertEqual);
 const long = sizing({ ts: 60_000, qty: 10, stopPrice: 98, takeProfitPrice: 104, leverage: 3 });
 const id = 'BTCUSDT-60000-LONG';
 const entry = {
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: clientOrderIdFor(id, 'ENTRY'),
   intentId: id,
   symbol: 'BTCUSDT',
@@ -31,7 +31,7 @@ const entry = {
   positionSide: 'LONG',
 };
 const stop = {
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: clientOrderIdFor(id, 'STOP_LOSS'),
   intentId: id,
   symbol: 'BTCUSDT',
@@ -46,7 +46,7 @@ const stop = {
   exitReason: 'STOP_LOSS',
 };
 const takeProfit = {
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: clientOrderIdFor(id, 'TAKE_PROFIT'),
   intentId: id,
   symbol: 'BTCUSDT',
@@ -104,7 +104,7 @@ test('an entry cancelled before any fill cancels the stop and take-profit it had
     const accepted = entryReport('NEW');
     const cancelled = entryReport('CANCELED', 240_000);
     const cancel = (purpose: 'STOP_LOSS' | 'TAKE_PROFIT') => ({
-      kind: 'cancel',
+      kind: 'cancel-order',
       clientOrderId: clientOrderIdFor(id, purpose),
       symbol: 'BTCUSDT',
       ts: 240_000,

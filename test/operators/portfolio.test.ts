@@ -17,7 +17,7 @@ const round = (value: number) => Number(value.toFixed(9));
 
 /** Compact, rounded view of the operator's output so marbles compare numbers, not float noise. */
 const summary = (event: PortfolioSnapshot | TradeClosed) =>
-  event.kind === 'portfolio'
+  event.kind === 'portfolio-snapshot'
     ? {
         ts: event.ts,
         wallet: round(event.walletUsdt),
@@ -46,7 +46,7 @@ const summary = (event: PortfolioSnapshot | TradeClosed) =>
       };
 
 const funding = (amountUsdt: number, ts: number): FundingPaid => ({
-  kind: 'funding',
+  kind: 'funding-paid',
   symbol: 'BTCUSDT',
   ts,
   positionSide: 'LONG',
@@ -170,7 +170,7 @@ test('fills after the last kline get one final snapshot on completion', () => {
     });
     const wallets = source.pipe(
       portfolioAccounting({}),
-      map((e) => (e.kind === 'portfolio' ? e.walletUsdt : Number.NaN)),
+      map((e) => (e.kind === 'portfolio-snapshot' ? e.walletUsdt : Number.NaN)),
     );
     // 10 000 before the fill; after it only the 0.05 fee has left the wallet
     expectObservable(wallets).toBe('-a---(b|)', { a: 10_000, b: 9_999.95 });
@@ -196,7 +196,7 @@ test('an accepted entry order is a working entry, valued at the mark, until it f
     });
     const working = source.pipe(
       portfolioAccounting({}),
-      filter((event) => event.kind === 'portfolio'),
+      filter((event) => event.kind === 'portfolio-snapshot'),
       map((event) =>
         event.workingEntries.map((w) => [w.clientOrderId, w.symbol, w.side, w.qty, w.notionalUsdt]),
       ),
@@ -221,7 +221,7 @@ test('day start equity resets at the first snapshot of each UTC day', () => {
     });
     const dayStarts = source.pipe(
       portfolioAccounting({}),
-      map((e) => (e.kind === 'portfolio' ? e.dayStartEquityUsdt : Number.NaN)),
+      map((e) => (e.kind === 'portfolio-snapshot' ? e.dayStartEquityUsdt : Number.NaN)),
     );
     // day 0: 10 000; day 1 starts at 10 000 + (110 − 100) and stays there
     expectObservable(dayStarts).toBe('---a-b-c|', { a: 10_000, b: 10_010, c: 10_010 });
@@ -355,7 +355,7 @@ test('property: Σ net PnL of trades = final wallet − initial; equity = wallet
         outputs = all;
       });
       const trades = outputs.filter((e): e is TradeClosed => e.kind === 'trade-closed');
-      const snapshots = outputs.filter((e): e is PortfolioSnapshot => e.kind === 'portfolio');
+      const snapshots = outputs.filter((e): e is PortfolioSnapshot => e.kind === 'portfolio-snapshot');
       const last = snapshots.at(-1);
       assert.ok(last !== undefined);
       assert.is(last.positions.length, 0, 'flat after close()');

@@ -22,7 +22,7 @@ const newStop = (
   exitReason: ExitReason,
   reason: string,
 ) => ({
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: clientOrderIdFor(intentId, 'STOP_LOSS', revision),
   intentId,
   symbol: 'BTCUSDT',
@@ -38,7 +38,7 @@ const newStop = (
   reason,
 });
 const cancel = (intentId: string, oldRevision: number, newRevision: number, ts: number) => ({
-  kind: 'cancel',
+  kind: 'cancel-order',
   clientOrderId: clientOrderIdFor(intentId, 'STOP_LOSS', oldRevision),
   symbol: 'BTCUSDT',
   ts,
@@ -146,7 +146,7 @@ test('time exit: reduce-only MARKET after maxHoldMs, once; other kinds and symbo
     });
     expectObservable(source.pipe(positionMonitor({ maxHoldMs: 180_000 }))).toBe('-----X-|', {
       X: {
-        kind: 'order',
+        kind: 'order-request',
         clientOrderId: clientOrderIdFor(id, 'EXIT'),
         intentId: id,
         symbol: 'BTCUSDT',
@@ -184,7 +184,7 @@ test('the resting stop is learned from execution reports; a canceled stop is not
         'break-even stop 100.1 (close 102, entry 100, 1R 2)',
       ),
       C: {
-        kind: 'cancel',
+        kind: 'cancel-order',
         clientOrderId: 'manual-stop',
         symbol: 'BTCUSDT',
         ts: 180_000,
@@ -311,7 +311,7 @@ test('liquidation and partial reduce: flat only when the whole qty is gone', () 
       C: cancel(id, 0, 1, 180_000),
     });
     const liquidated = {
-      kind: 'liquidation',
+      kind: 'position-liquidated',
       symbol: 'BTCUSDT',
       ts: 120_000,
       positionSide: 'LONG',

@@ -13,7 +13,7 @@ const atrStop = positionSizingParams.parse({ method: 'atr-stop' });
 
 test('fixed-fraction: 10 000 USDT × 0.1 × 3 at 100 ⇒ qty 30, stop 98.5, TP 103, 1R 1.5', () => {
   assert.equal(sizeIntent(fixed, intent(), 10_000), {
-    kind: 'sizing',
+    kind: 'sizing-decision',
     intentId: 'BTCUSDT-60000-LONG',
     symbol: 'BTCUSDT',
     ts: 60_000,
@@ -31,20 +31,20 @@ test('fixed-fraction: 10 000 USDT × 0.1 × 3 at 100 ⇒ qty 30, stop 98.5, TP 1
 
 test('fixed-fraction short mirrors the levels; rewardRisk overrides takeProfitPct', () => {
   const short = sizeIntent(fixed, intent({ side: 'SHORT' }), 10_000);
-  assert.is(short.kind, 'sizing');
-  if (short.kind !== 'sizing') return;
+  assert.is(short.kind, 'sizing-decision');
+  if (short.kind !== 'sizing-decision') return;
   assert.is(short.stopPrice, 101.5);
   assert.is(short.takeProfitPrice, 97);
   const rr = sizeIntent(positionSizingParams.parse({ rewardRisk: 3 }), intent(), 10_000);
-  assert.is(rr.kind === 'sizing' ? rr.takeProfitPrice : 0, 104.5);
+  assert.is(rr.kind === 'sizing-decision' ? rr.takeProfitPrice : 0, 104.5);
   const noTp = sizeIntent(positionSizingParams.parse({ takeProfitPct: 0 }), intent(), 10_000);
-  assert.is(noTp.kind === 'sizing' ? noTp.takeProfitPrice : 0, undefined);
+  assert.is(noTp.kind === 'sizing-decision' ? noTp.takeProfitPrice : 0, undefined);
 });
 
 test('atr-stop: 1% of 10 000 over 2 × ATR 2 ⇒ qty 25, stop 96, TP 108, leverage 1', () => {
   const decision = sizeIntent(atrStop, intent({ atr: 2 }), 10_000);
   assert.equal(decision, {
-    kind: 'sizing',
+    kind: 'sizing-decision',
     intentId: 'BTCUSDT-60000-LONG',
     symbol: 'BTCUSDT',
     ts: 60_000,
@@ -62,22 +62,22 @@ test('atr-stop: 1% of 10 000 over 2 × ATR 2 ⇒ qty 25, stop 96, TP 108, levera
 
 test('atr-stop: needed leverage 10 is capped at maxLeverage 5 and qty shrinks to fit (500)', () => {
   const decision = sizeIntent(atrStop, intent({ atr: 0.05 }), 10_000);
-  assert.is(decision.kind, 'sizing');
-  if (decision.kind !== 'sizing') return;
+  assert.is(decision.kind, 'sizing-decision');
+  if (decision.kind !== 'sizing-decision') return;
   assert.is(decision.leverage, 5);
   assert.is(decision.qty, 500);
   assert.is(decision.notionalUsdt, 50_000);
   const needs3 = sizeIntent(atrStop, intent({ atr: 0.1 }), 10_000);
   // distance 0.2 ⇒ qty 500 ⇒ notional 50 000 = 5× equity ⇒ leverage 5, uncapped.
-  assert.is(needs3.kind === 'sizing' ? needs3.leverage : 0, 5);
+  assert.is(needs3.kind === 'sizing-decision' ? needs3.leverage : 0, 5);
   const lev2 = sizeIntent(atrStop, intent({ atr: 0.4 }), 10_000);
   // distance 0.8 ⇒ qty 125 ⇒ notional 12 500 = 1.25× ⇒ leverage 2 (whole number, rounded up).
-  assert.is(lev2.kind === 'sizing' ? lev2.leverage : 0, 2);
+  assert.is(lev2.kind === 'sizing-decision' ? lev2.leverage : 0, 2);
 });
 
 test('atr-stop without ATR, and zero equity, are denied by gate sizing', () => {
   assert.equal(sizeIntent(atrStop, intent(), 10_000), {
-    kind: 'denied',
+    kind: 'order-denied',
     intentId: 'BTCUSDT-60000-LONG',
     symbol: 'BTCUSDT',
     ts: 60_000,
@@ -85,8 +85,8 @@ test('atr-stop without ATR, and zero equity, are denied by gate sizing', () => {
     reason: 'no ATR',
   });
   const broke = sizeIntent(fixed, intent(), 0);
-  assert.is(broke.kind, 'denied');
-  assert.is(broke.kind === 'denied' ? broke.gate : '', 'sizing');
+  assert.is(broke.kind, 'order-denied');
+  assert.is(broke.kind === 'order-denied' ? broke.gate : '', 'sizing');
 });
 
 test('operator: initialEquityUsdt until the first snapshot, then the latest equity', () => {
@@ -98,7 +98,7 @@ test('operator: initialEquityUsdt until the first snapshot, then the latest equi
     const intents = cold('a---b-c|', { a: intent(), b: intent({ ts: 120_000 }), c: intent({ ts: 180_000 }) });
     const qtyOf = (qty: number, ts: number) => {
       const d = sizeIntent(fixed, intent({ ts }), 10_000);
-      return d.kind === 'sizing' ? { ...d, qty, notionalUsdt: qty * 100 } : d;
+      return d.kind === 'sizing-decision' ? { ...d, qty, notionalUsdt: qty * 100 } : d;
     };
     expectObservable(intents.pipe(positionSizing({ initialEquityUsdt: 10_000 }, portfolio$))).toBe(
       'a---b-c|',

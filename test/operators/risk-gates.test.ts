@@ -248,7 +248,7 @@ test('operator: approves (rounded), then denies by cooldown, with the latest sna
     expectObservable(decisions.pipe(riskGates({}, portfolio$))).toBe('-a-b-c|', {
       a: sizing({ qty: 10 }),
       b: {
-        kind: 'denied',
+        kind: 'order-denied',
         intentId: 'BTCUSDT-720999-LONG',
         symbol: 'BTCUSDT',
         ts: 720_999,
@@ -265,7 +265,7 @@ test('operator: kill switch is sticky — trips on a snapshot, one KillSwitchTri
     const portfolio$ = hot('-s-r----', { s: snapshot({ drawdownPct: 21 }), r: snapshot({ drawdownPct: 0 }) });
     const decisions = cold('----a----b|', { a: sizing({ ts: 1 }), b: sizing({ ts: 2, symbol: 'ETHUSDT' }) });
     const deny = (ts: number, symbol: string) => ({
-      kind: 'denied',
+      kind: 'order-denied',
       intentId: `${symbol}-${ts}-LONG`,
       symbol,
       ts,
@@ -273,7 +273,12 @@ test('operator: kill switch is sticky — trips on a snapshot, one KillSwitchTri
       reason: 'kill switch tripped (drawdown ≥ 20%)',
     });
     expectObservable(decisions.pipe(riskGates({}, portfolio$))).toBe('----(ka)-b|', {
-      k: { kind: 'kill-switch', ts: 1, gate: 'kill-switch', reason: 'kill switch tripped (drawdown ≥ 20%)' },
+      k: {
+        kind: 'kill-switch-tripped',
+        ts: 1,
+        gate: 'kill-switch',
+        reason: 'kill switch tripped (drawdown ≥ 20%)',
+      },
       a: deny(1, 'BTCUSDT'),
       b: deny(2, 'ETHUSDT'),
     });

@@ -18,7 +18,7 @@ test('BUY ⇒ LONG, SELL ⇒ SHORT; HOLD and confidence < 0.55 stay silent; 0.55
     const source = cold('abcde|', { a: buy, b: sell, c: weak, d: hold, e: edge });
     expectObservable(source.pipe(signalToIntent({ strategy: 'trend' }))).toBe('ab--e|', {
       a: {
-        kind: 'intent',
+        kind: 'trade-intent',
         id: 'BTCUSDT-60000-LONG',
         symbol: 'BTCUSDT',
         ts: 60_000,
@@ -30,7 +30,7 @@ test('BUY ⇒ LONG, SELL ⇒ SHORT; HOLD and confidence < 0.55 stay silent; 0.55
         atr: 2,
       },
       b: {
-        kind: 'intent',
+        kind: 'trade-intent',
         id: 'BTCUSDT-120000-SHORT',
         symbol: 'BTCUSDT',
         ts: 120_000,
@@ -41,7 +41,7 @@ test('BUY ⇒ LONG, SELL ⇒ SHORT; HOLD and confidence < 0.55 stay silent; 0.55
         reason: describeSignal(sell),
       },
       e: {
-        kind: 'intent',
+        kind: 'trade-intent',
         id: 'BTCUSDT-300000-LONG',
         symbol: 'BTCUSDT',
         ts: 300_000,

@@ -21,7 +21,7 @@ test("snapshot liquidation prices equal the venue's, with per-symbol maintenance
   mergeByEventTime(syntheticMarket({ seed: 3, count: 400 }))
     .pipe(tradingGraph(config, { exchange, models: buildModels(config) }))
     .subscribe((event) => {
-      if (event.kind !== 'portfolio' || event.positions.length === 0) return;
+      if (event.kind !== 'portfolio-snapshot' || event.positions.length === 0) return;
       const venue = new Map(exchange.fetchPositions().map((position) => [position.symbol, position]));
       for (const position of event.positions) {
         const venuePosition = venue.get(position.symbol);

@@ -52,12 +52,12 @@ const decidedBy = (events: readonly EngineEvent[], cutTs: number, kinds: readonl
 
 const DECISIONS: EngineEvent['kind'][] = [
   'signal',
-  'intent',
-  'sizing',
-  'order',
-  'cancel',
-  'denied',
-  'kill-switch',
+  'trade-intent',
+  'sizing-decision',
+  'order-request',
+  'cancel-order',
+  'order-denied',
+  'kill-switch-tripped',
 ];
 
 /** Where two event lists first part, in words; undefined when they are equal. */

@@ -104,13 +104,13 @@ const exitsBelongToTheirPosition = (events: readonly BusEvent[]): string[] => {
 const noOrphanProtection = (events: readonly BusEvent[]): string[] => {
   const problems: string[] = [];
   const refusedEntries = new Set(
-    ofKind(events, 'execution')
+    ofKind(events, 'execution-result')
       .filter((r) => r.purpose === 'ENTRY' && r.status === 'REJECTED')
       .map((r) => r.intentId),
   );
   const closedAt = new Map(ofKind(events, 'trade-closed').map((t) => [t.intentId, t.ts]));
   const finalTs = new Map<string, number>();
-  for (const report of ofKind(events, 'execution')) {
+  for (const report of ofKind(events, 'execution-result')) {
     if (TERMINAL.has(report.status) && !finalTs.has(report.clientOrderId))
       finalTs.set(report.clientOrderId, report.ts);
   }
@@ -172,12 +172,12 @@ const alwaysProtected = (events: readonly BusEvent[]): string[] => {
   const problems: string[] = [];
   const liveStops = new Map<string, Set<string>>();
   for (const event of events) {
-    if (event.kind === 'execution' && event.purpose === 'STOP_LOSS') {
+    if (event.kind === 'execution-result' && event.purpose === 'STOP_LOSS') {
       const stops = liveStops.get(event.intentId) ?? new Set<string>();
       if (event.status === 'NEW' || event.status === 'PARTIALLY_FILLED') stops.add(event.clientOrderId);
       else stops.delete(event.clientOrderId);
       liveStops.set(event.intentId, stops);
-    } else if (event.kind === 'portfolio') {
+    } else if (event.kind === 'portfolio-snapshot') {
       for (const position of (event as PortfolioSnapshot).positions) {
         if ((liveStops.get(position.intentId)?.size ?? 0) === 0) {
           problems.push(
@@ -230,7 +230,9 @@ if (needSharedData('klines/um-2026-02-1h', 'klines/AVAXUSDT-1m-2026-02.csv')) {
       const { envelopes } = await get();
       const byId = new Map(envelopes.map((e) => [e.id, e]));
       const intents = new Map(
-        envelopes.filter((e) => e.event.kind === 'intent').map((e) => [(e.event as { id: string }).id, e]),
+        envelopes
+          .filter((e) => e.event.kind === 'trade-intent')
+          .map((e) => [(e.event as { id: string }).id, e]),
       );
       for (const trade of envelopes.filter((e) => e.event.kind === 'trade-closed')) {
         const closed = trade.event as TradeClosed;
@@ -284,7 +286,7 @@ if (needSharedData('klines/um-2026-02-1h', 'klines/AVAXUSDT-1m-2026-02.csv')) {
       `expected refused replacements, got ${refusing?.refused.length}`,
     );
     const refusedIds = new Set(refusing?.refused.map((o) => o.clientOrderId));
-    const cancels = ofKind(result.events, 'cancel');
+    const cancels = ofKind(result.events, 'cancel-order');
     // Only a replacement the venue accepted may cancel the stop before it; none was accepted.
     assert.equal(
       cancels.filter((c) => /replaced by/.test(c.reason)),
@@ -336,10 +338,10 @@ test('a venue that answers three candles late cannot push open positions or gros
   const venue = lagging as LaggingVenue;
   // The same candle often signals on many symbols: the limits are tested, not idle.
   const intentsPerTs = new Map<number, number>();
-  for (const intent of ofKind(result.events, 'intent'))
+  for (const intent of ofKind(result.events, 'trade-intent'))
     intentsPerTs.set(intent.ts, (intentsPerTs.get(intent.ts) ?? 0) + 1);
   assert.ok(Math.max(...intentsPerTs.values()) >= 4, 'several symbols signal in one candle');
-  assert.ok(ofKind(result.events, 'denied').some((d) => d.gate === 'max-open-positions'));
+  assert.ok(ofKind(result.events, 'order-denied').some((d) => d.gate === 'max-open-positions'));
   assert.ok(venue.maxOpenPositions >= 2, `positions were opened (${venue.maxOpenPositions})`);
   assert.ok(venue.maxOpenPositions <= 3, `the venue held ${venue.maxOpenPositions} positions, max 3`);
   // Gross exposure is checked at decision time against equity; allow the price drift of 3 candles.
@@ -347,7 +349,7 @@ test('a venue that answers three candles late cannot push open positions or gros
     venue.maxGrossExposureToWallet <= 2 * 1.1,
     `gross ${venue.maxGrossExposureToWallet.toFixed(3)} × wallet, max 2`,
   );
-  const refusedForMargin = ofKind(result.events, 'execution').filter(
+  const refusedForMargin = ofKind(result.events, 'execution-result').filter(
     (r: ExecutionResult) => r.status === 'REJECTED' && r.errorCode === 'QT_EXCHANGE_INSUFFICIENT_MARGIN',
   );
   assert.equal(refusedForMargin, [], 'the free-margin gate refuses what the venue would');

@@ -88,7 +88,7 @@ if (hasSharedData()) {
 
     test(`${market.name}: the run trades, and every position is closed by the end`, async () => {
       const { events, result } = await get();
-      const snapshots = ofKind(events, 'portfolio');
+      const snapshots = ofKind(events, 'portfolio-snapshot');
       assert.ok(
         result.report.trades.length >= 10,
         `expected ≥ 10 trades, got ${result.report.trades.length}`,
@@ -97,7 +97,7 @@ if (hasSharedData()) {
       if (market.liquidations) {
         const liquidated = result.report.trades.filter((t) => t.reason === 'LIQUIDATION');
         assert.ok(liquidated.length >= 10, `expected liquidations, got ${liquidated.length}`);
-        assert.is(ofKind(events, 'liquidation').length, liquidated.length);
+        assert.is(ofKind(events, 'position-liquidated').length, liquidated.length);
       }
       assert.equal(last.positions, [], 'no position left after END_OF_DATA');
       assert.is(last.unrealizedPnlUsdt, 0);
@@ -107,7 +107,7 @@ if (hasSharedData()) {
 
     test(`${market.name}: every snapshot has equity = wallet + unrealized, and unrealized = Σ positions`, async () => {
       const { events } = await get();
-      const snapshots = ofKind(events, 'portfolio');
+      const snapshots = ofKind(events, 'portfolio-snapshot');
       assert.ok(snapshots.length > 100);
       for (const s of snapshots) {
         if (relativeDiff(s.equityUsdt, s.walletUsdt + s.unrealizedPnlUsdt) > 1e-9) {
@@ -139,7 +139,7 @@ if (hasSharedData()) {
       const { result, events, config } = await get();
       const trades = result.report.trades;
       const sumNet = trades.reduce((sum, t) => sum + t.netPnlUsdt, 0);
-      const snapshots = ofKind(events, 'portfolio');
+      const snapshots = ofKind(events, 'portfolio-snapshot');
       const finalEquity = snapshots[snapshots.length - 1].equityUsdt;
       const initial = config.exchange.initialBalanceUsdt;
       assert.ok(
@@ -170,7 +170,7 @@ if (hasSharedData()) {
       );
       // The venue's own records: every fill's fee and every funding payment, summed independently.
       const fillFees = ofKind(events, 'fill').reduce((sum, f) => sum + f.feeUsdt, 0);
-      const fundingPaid = ofKind(events, 'funding').reduce((sum, f) => sum + f.amountUsdt, 0);
+      const fundingPaid = ofKind(events, 'funding-paid').reduce((sum, f) => sum + f.amountUsdt, 0);
       assert.ok(
         Math.abs(fillFees - metrics.feesUsdt) < TOLERANCE,
         `fill fees ${fillFees} vs ${metrics.feesUsdt}`,
@@ -226,7 +226,7 @@ if (hasSharedData()) {
     test(`${market.name}: denials in the report are the graph's denials by gate`, async () => {
       const { result, events } = await get();
       const byGate: Record<string, number> = {};
-      for (const d of ofKind(events, 'denied')) byGate[d.gate] = (byGate[d.gate] ?? 0) + 1;
+      for (const d of ofKind(events, 'order-denied')) byGate[d.gate] = (byGate[d.gate] ?? 0) + 1;
       assert.equal(result.report.deniedByGate, byGate);
       assert.ok(Object.keys(byGate).length > 0);
     });

@@ -29,7 +29,7 @@ const config = parsePipelineConfig({
 });
 
 const btcStop: OrderRequest = {
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: 'prev-btc-sl',
   intentId: 'prev-btc',
   symbol: 'BTCUSDT',
@@ -44,7 +44,7 @@ const btcStop: OrderRequest = {
   exitReason: 'STOP_LOSS',
 };
 const solEntry: OrderRequest = {
-  kind: 'order',
+  kind: 'order-request',
   clientOrderId: 'prev-sol-en',
   intentId: 'prev-sol',
   symbol: 'SOLUSDT',
@@ -106,14 +106,14 @@ const run = async (klines = [] as ReturnType<typeof kline>[]) => {
 test('the venue reports its wallet, positions and resting orders on connect, then that it is done', async () => {
   const reports = await venueWithState().connect(T0);
   assert.equal(
-    reports.map((r) => (r.kind === 'execution' ? `${r.kind} ${r.clientOrderId} ${r.status}` : r.kind)),
+    reports.map((r) => (r.kind === 'execution-result' ? `${r.kind} ${r.clientOrderId} ${r.status}` : r.kind)),
     [
-      'account-status',
-      'position-status',
-      'position-status',
-      'execution prev-btc-sl NEW',
-      'execution prev-sol-en NEW',
-      'reconciled',
+      'account-status-report',
+      'position-status-report',
+      'position-status-report',
+      'execution-result prev-btc-sl NEW',
+      'execution-result prev-sol-en NEW',
+      'reconciliation-completed',
     ],
   );
   const stop = reports[3] as ExecutionResult;
@@ -124,7 +124,7 @@ test('the venue reports its wallet, positions and resting orders on connect, the
 
 test('the first snapshot is the venue’s account: wallet, positions at their marks, the working entry', async () => {
   const { events } = await run();
-  const first = events.find((e): e is PortfolioSnapshot => e.kind === 'portfolio');
+  const first = events.find((e): e is PortfolioSnapshot => e.kind === 'portfolio-snapshot');
   assert.ok(first, 'a snapshot before any candle');
   assert.is(first.ts, T0);
   assert.is(first.walletUsdt, 9_000);
@@ -148,7 +148,7 @@ test('the first snapshot is the venue’s account: wallet, positions at their ma
 
 test('a position found without a stop gets one beyond the worse of entry and price; a protected one is left alone', async () => {
   const { events } = await run();
-  const orders = events.filter((e): e is OrderRequest => e.kind === 'order');
+  const orders = events.filter((e): e is OrderRequest => e.kind === 'order-request');
   assert.is(orders.length, 1, JSON.stringify(orders));
   const [stop] = orders;
   assert.equal(
@@ -157,7 +157,7 @@ test('a position found without a stop gets one beyond the worse of entry and pri
   );
   assert.match(stop.clientOrderId, new RegExp(`-sl${ADOPTED_STOP_REVISION + 1}-`));
   const accepted = events.find(
-    (e): e is ExecutionResult => e.kind === 'execution' && e.clientOrderId === stop.clientOrderId,
+    (e): e is ExecutionResult => e.kind === 'execution-result' && e.clientOrderId === stop.clientOrderId,
   );
   assert.is(accepted?.status, 'NEW');
 });
@@ -177,7 +177,7 @@ test('adopted positions close through their own stops, and the account agrees wi
       ['BTCUSDT', 'prev-btc', 'STOP_LOSS', 95, T0 + 2 * MINUTE],
     ],
   );
-  const last = events.filter((e): e is PortfolioSnapshot => e.kind === 'portfolio').at(-1);
+  const last = events.filter((e): e is PortfolioSnapshot => e.kind === 'portfolio-snapshot').at(-1);
   assert.ok(last);
   assert.equal(last.positions, []);
   assert.ok(

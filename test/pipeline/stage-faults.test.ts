@@ -99,7 +99,10 @@ const MALFORMED: readonly { name: string; raw: unknown }[] = [
   { name: 'a string', raw: 'not json at all' },
   { name: 'null', raw: null },
   { name: 'a kline with a NaN close', raw: { ...kline(), close: Number.NaN } },
-  { name: 'an order without a qty', raw: { kind: 'order', clientOrderId: 'x', symbol: 'BTCUSDT', ts: 1 } },
+  {
+    name: 'an order without a qty',
+    raw: { kind: 'order-request', clientOrderId: 'x', symbol: 'BTCUSDT', ts: 1 },
+  },
   { name: 'an unknown kind', raw: { kind: 'surprise', ts: 1 } },
 ];
 
@@ -132,7 +135,7 @@ for (const topic of Object.values(TOPICS)) {
     const after = tradingKernel(
       config,
       { exchange: new SimExchange({}, createPrng(1)), models: [] },
-      { onEvent: (envelope) => void (envelope.event.kind === 'portfolio' && snapshots++) },
+      { onEvent: (envelope) => void (envelope.event.kind === 'portfolio-snapshot' && snapshots++) },
     );
     await after.inject(kline(), TOPICS.klines);
     assert.is(snapshots, 1);

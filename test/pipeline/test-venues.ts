@@ -116,7 +116,7 @@ export class RefusingVenue implements Exchange {
     }
     this.refused.push(order);
     const report: ExecutionResult = {
-      kind: 'execution',
+      kind: 'execution-result',
       clientOrderId: order.clientOrderId,
       intentId: order.intentId,
       symbol: order.symbol,

@@ -34,13 +34,13 @@ test('two symbols signalling on the same candle cannot overrun max open position
   const b = rising('BBBUSDT', 50);
   const klines = a.flatMap((kline, i) => [kline, b[i]]);
   const events = await engineEvents(config, klines);
-  const entries = ofKind(events, 'order').filter((order) => order.purpose === 'ENTRY');
+  const entries = ofKind(events, 'order-request').filter((order) => order.purpose === 'ENTRY');
   // AAA's entry is approved on the warm candle; BBB's, on the same candle, meets AAA's working entry
   assert.equal(
     entries.map((order) => order.symbol),
     ['AAAUSDT'],
   );
-  const denied = ofKind(events, 'denied').find((d) => d.symbol === 'BBBUSDT');
+  const denied = ofKind(events, 'order-denied').find((d) => d.symbol === 'BBBUSDT');
   assert.is(denied?.gate, 'max-open-positions');
   assert.match(denied?.reason ?? '', 'entries still working');
 });

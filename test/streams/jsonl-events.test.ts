@@ -55,7 +55,7 @@ test('bad lines are issues with their line: not JSON, schema failure, unknown ki
     '{not json',
     JSON.stringify({ ...kline({ openTime: 1_767_225_660_000, ts: 1_767_225_720_000 }), close: -1 }),
     '',
-    JSON.stringify({ kind: 'order' }),
+    JSON.stringify({ kind: 'order-request' }),
     JSON.stringify(kline({ openTime: 1_767_225_660_000, ts: 1_767_225_720_000 })),
   ].join('\n');
   const result = parseJsonlEvents(text, 'rec.jsonl');
@@ -68,7 +68,7 @@ test('bad lines are issues with their line: not JSON, schema failure, unknown ki
     ],
   );
   assert.match(result.issues[1].message, /^kline: close: /);
-  assert.is(result.issues[2].message, 'kind is "order", expected "kline" or "tick"');
+  assert.is(result.issues[2].message, 'kind is "order-request", expected "kline" or "tick"');
   assert.equal(result.lines, [1, 6]);
   assert.throws(() => parseJsonlEvents(text, 'rec.jsonl', { policy: 'fail' }), /^rec\.jsonl:2: not JSON/);
 });

@@ -73,13 +73,13 @@ export const collectReportInputs = (
             case 'trade-closed':
               trades.push(event);
               break;
-            case 'denied':
+            case 'order-denied':
               deniedByGate.set(event.gate, (deniedByGate.get(event.gate) ?? 0) + 1);
               break;
             case 'dead-letter':
               deadLetters++;
               break;
-            case 'portfolio': {
+            case 'portfolio-snapshot': {
               const bar = Math.floor(event.ts / barIntervalMs);
               if (bar !== pendingBar) {
                 flushPending();

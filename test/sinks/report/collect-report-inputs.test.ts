@@ -16,7 +16,7 @@ const snapshot = (
   drawdownPct: number,
   feesUsdt = 0,
 ): PortfolioSnapshot => ({
-  kind: 'portfolio',
+  kind: 'portfolio-snapshot',
   ts: T0 + offsetMs,
   walletUsdt: 1000,
   unrealizedPnlUsdt: equityUsdt - 1000,
@@ -36,7 +36,7 @@ const snapshot = (
   workingEntries: [],
 });
 const denied = (gate: string, offsetMs: number): OrderDenied => ({
-  kind: 'denied',
+  kind: 'order-denied',
   intentId: `i${offsetMs}`,
   symbol: 'BTCUSDT',
   ts: T0 + offsetMs,
