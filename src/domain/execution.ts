@@ -25,6 +25,10 @@ export const Fill = z
     exitReason: ExitReason.optional(),
     /** Leverage of the position this fill opened or changed (isolated margin = notional / leverage). */
     leverage: z.number().positive().optional(),
+    /** The venue's id of the order (Binance `orderId`). */
+    venueOrderId: z.string().optional(),
+    /** The venue's id of this execution (Binance trade `id`): a fill reported twice (websocket and REST) is applied once. */
+    venueTradeId: z.string().optional(),
   })
   .readonly();
 export type Fill = z.infer<typeof Fill>;
@@ -52,6 +56,8 @@ export const ExecutionResult = z
     reason: z.string().optional(),
     /** Stable error code when rejected (see errors.ts). */
     errorCode: z.string().optional(),
+    /** The venue's id of the order (Binance `orderId`); absent when it refused the order. */
+    venueOrderId: z.string().optional(),
     /** Trigger price of a STOP_MARKET / TAKE_PROFIT_MARKET (set in status reports). */
     stopPrice: z.number().positive().optional(),
     /** Limit price of a LIMIT order (set in status reports). */

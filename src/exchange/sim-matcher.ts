@@ -13,6 +13,7 @@ import {
   reduces,
   type SimOrder,
   type SymbolBook,
+  venueOrderIdOf,
 } from './sim-order-book.js';
 
 /** Running totals of the wallet's moves (wallet = initial + realized − fees − funding). */
@@ -31,6 +32,8 @@ export class SimMatcher {
   /** Sequence number of the market event being processed (orders created during it wait for the next). */
   eventSeq = 0;
   readonly ledger: SimLedger = { realizedPnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0 };
+  /** Executions so far: each fill's venue trade id. */
+  private tradeSeq = 0;
   // Context of the current event, kept in fields so the hot path allocates nothing per candle.
   private eventTs = 0;
   private eventVolume = 0;
@@ -248,6 +251,8 @@ export class SimMatcher {
       reduceOnly: request.reduceOnly,
       ...(exitReason === undefined ? {} : { exitReason }),
       leverage: outcome.position?.leverage ?? before?.leverage ?? order.leverage,
+      venueOrderId: venueOrderIdOf(order),
+      venueTradeId: String(++this.tradeSeq),
     };
     order.filledQty = roundToStep(order.filledQty + qty, book.filters.stepSize);
     order.filledNotionalUsdt += qty * price;
@@ -319,6 +324,8 @@ export class SimMatcher {
       reduceOnly: true,
       exitReason: 'LIQUIDATION',
       leverage: position.leverage,
+      venueOrderId: `liquidation-${ts}`,
+      venueTradeId: String(++this.tradeSeq),
     });
     this.cancelReduceOnly(book, side);
   }

@@ -85,6 +85,9 @@ export const triggerOf = (
   }
 };
 
+/** The venue's id of an order: its creation sequence, from 1 (Binance's `orderId` is a number too). */
+export const venueOrderIdOf = (order: Pick<SimOrder, 'seq'>): string => String(order.seq + 1);
+
 /** The venue's report on an order after a change. Optional keys are omitted, not `undefined`. */
 export const executionResultOf = (
   order: Omit<SimOrder, 'last'>,
@@ -111,6 +114,8 @@ export const executionResultOf = (
     fills,
     ...(reason === undefined ? {} : { reason }),
     ...(errorCode === undefined ? {} : { errorCode }),
+    // A refused order never reached the book: it has no venue id.
+    ...(order.status === 'REJECTED' ? {} : { venueOrderId: venueOrderIdOf(order) }),
   };
   return result;
 };

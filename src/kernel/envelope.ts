@@ -28,7 +28,10 @@ export const sourceIdOf = (event: BusEvent): string => {
     case 'tick':
       return `tick:${symbol}:${event.ts}:${event.tradeId ?? ''}`;
     case 'fill':
-      return `fill:${event.clientOrderId}:${event.ts}:${event.qty}`;
+      // The venue's trade id when it gives one: the same execution from websocket and REST is one event.
+      return event.venueTradeId === undefined
+        ? `fill:${event.clientOrderId}:${event.ts}:${event.qty}`
+        : `fill:${symbol}:${event.venueTradeId}`;
     case 'execution-result':
       return `execution-result:${event.clientOrderId}:${event.status}:${event.filledQty}`;
     case 'kline':

@@ -21,6 +21,11 @@ export interface KernelOptions {
    * `onStageError: 'throw'`). Without it, the next `process`/`inject`/`end` call throws it.
    */
   readonly onFatal?: (error: unknown) => void;
+  /**
+   * How many recent ids of injected events are remembered to drop redeliveries (at-least-once
+   * delivery, a fill seen on the websocket and again over REST); default 100,000.
+   */
+  readonly dedupeWindow?: number;
 }
 
 /** A stage threw (with `onStageError: 'throw'`): names the stage, the topic and the event. */
@@ -109,6 +114,10 @@ export class Kernel {
   /** Malformed external events so far: numbers their dead letters' ids. */
   private injectedLetters = 0;
   private readonly onFatal: ((error: unknown) => void) | undefined;
+  /** Ids of recently injected events, oldest first (insertion order), and how many to keep. */
+  private readonly recentIds = new Set<string>();
+  private readonly dedupeWindow: number;
+  private duplicateCount = 0;
   /** A failure nobody awaited, thrown at the next call (see `onFatal`). */
   private fatal: { readonly error: unknown } | undefined;
 
@@ -117,6 +126,7 @@ export class Kernel {
     this.onEvent = options.onEvent;
     this.throwOnStageError = options.onStageError === 'throw';
     this.onFatal = options.onFatal;
+    this.dedupeWindow = Math.max(0, options.dedupeWindow ?? 100_000);
     if (this.clock instanceof WallClock) {
       this.clock.attach((timer) => {
         // Nobody awaits a timer's cascade: its failure goes to onFatal (or the next call).
@@ -149,6 +159,11 @@ export class Kernel {
     return (this.subscribersByTopic.get(topic) ?? []).map((subscriber) => subscriber.stage.name);
   }
 
+  /** Injected events dropped as redeliveries of one already handled (same id). */
+  get duplicates(): number {
+    return this.duplicateCount;
+  }
+
   /** Dead letters so far (stage failures and malformed external events). */
   get deadLetters(): number {
     return this.deadLetterCount;
@@ -166,11 +181,19 @@ export class Kernel {
   /**
    * Delivers an untrusted event (a Redis message, a websocket payload): validated against the
    * topic's schema first; a malformed one becomes a dead letter naming the topic and the reason.
+   * A redelivery (an id injected within the last `dedupeWindow` events) is dropped and counted.
    */
   inject(raw: unknown, topic: Topic): void | Promise<void> {
     this.throwFatal();
     const parsed = parseExternal(raw, topic);
-    if (parsed.ok) return this.process(parsed.event, topic);
+    if (parsed.ok) {
+      const envelope = this.sourceEnvelope(parsed.event, topic);
+      if (this.seenBefore(envelope.id)) {
+        this.duplicateCount++;
+        return undefined;
+      }
+      return this.deliver(envelope);
+    }
     const letter: DeadLetter = {
       kind: 'dead-letter',
       origin: `topic ${topic}`,
@@ -182,6 +205,17 @@ export class Kernel {
     return this.deliver(
       this.sourceEnvelope(letter, TOPICS.dlq, `dead-letter:${topic}:${++this.injectedLetters}`),
     );
+  }
+
+  /** Whether `id` was injected recently; remembers it (the oldest id is forgotten past the window). */
+  private seenBefore(id: string): boolean {
+    if (this.dedupeWindow === 0) return false;
+    if (this.recentIds.has(id)) return true;
+    this.recentIds.add(id);
+    if (this.recentIds.size > this.dedupeWindow) {
+      this.recentIds.delete(this.recentIds.values().next().value as string);
+    }
+    return false;
   }
 
   private unawaitedFailure(error: unknown): void {

@@ -119,6 +119,8 @@ export const createPortfolioAccounting = (
   >();
   // Snapshots share one frozen copy of lastExitTs until the next exit (copy on write, not per kline).
   let lastExitTsView: Readonly<Record<string, number>> = Object.freeze({});
+  // Venue trade ids of the fills applied (symbol:id).
+  const appliedTrades = new Set<string>();
   let realizedPnlUsdt = 0;
   let feesUsdt = 0;
   let fundingUsdt = 0;
@@ -304,6 +306,12 @@ export const createPortfolioAccounting = (
       emitOut = emit;
       switch (event.kind) {
         case 'fill':
+          // The same execution reported twice (websocket and REST) is applied once.
+          if (event.venueTradeId !== undefined) {
+            const tradeKey = `${event.symbol}:${event.venueTradeId}`;
+            if (appliedTrades.has(tradeKey)) return;
+            appliedTrades.add(tradeKey);
+          }
           changedSinceSnapshot = true;
           lastChangeTs = Math.max(lastChangeTs, event.ts);
           onFill(event);
