@@ -21,6 +21,59 @@ export interface Envelope<E extends BusEvent = BusEvent> {
   readonly event: E;
 }
 
+/**
+ * The kernel's envelope: identity is computed when first read, not per event — a backtest that
+ * reads no ids pays nothing for them (hashing every id eagerly was half the cost of dispatch).
+ * The value is the same whenever it is read: it depends only on the cause's id, the emitting
+ * stage and the emission's index.
+ */
+export class BusEnvelope<E extends BusEvent = BusEvent> implements Envelope<E> {
+  private knownId: string | undefined;
+
+  constructor(
+    readonly topic: Topic,
+    readonly event: E,
+    readonly tsEvent: number,
+    readonly tsInit: number,
+    /** Stage that emitted it; `source` for events that entered from outside. */
+    readonly origin: string,
+    /** The envelope whose handling emitted this one (undefined: from outside). */
+    readonly cause: Envelope | undefined,
+    /** Index of this emission among the stage's emissions for the cause. */
+    readonly index: number,
+    id?: string,
+  ) {
+    this.knownId = id;
+  }
+
+  get id(): string {
+    let id = this.knownId;
+    if (id === undefined) {
+      const cause = this.cause;
+      id = cause === undefined ? sourceIdOf(this.event) : derivedIdOf(cause.id, this.origin, this.index);
+      this.knownId = id;
+    }
+    return id;
+  }
+
+  get causeId(): string | undefined {
+    return this.cause?.id;
+  }
+
+  /** The envelope as plain data (for logs, Redis messages and tests). */
+  toJSON(): Envelope<E> {
+    return {
+      id: this.id,
+      topic: this.topic,
+      causeId: this.causeId,
+      tsEvent: this.tsEvent,
+      tsInit: this.tsInit,
+      origin: this.origin,
+      event: this.event,
+    };
+  }
+}
+
 /** Natural id of an event entering from outside: kind, symbol and time (e.g. `kline:BTCUSDT:1m:1700000059999`). */
 export const sourceIdOf = (event: BusEvent): string => {
   const symbol = 'symbol' in event ? event.symbol : '';
@@ -48,30 +101,29 @@ export const sourceIdOf = (event: BusEvent): string => {
  * (short, stable across processes and runs).
  */
 export const derivedIdOf = (causeId: string, stage: string, index: number): string => {
+  // 64-bit FNV-1a in two 32-bit halves (xor a byte, multiply by the prime 0x100000001b3); plain
+  // loops, no closures: this runs for every id that is read.
   let low = 0x84222325;
   let high = 0xcbf29ce4;
-  const mix = (code: number): void => {
-    // 64-bit FNV-1a in two 32-bit halves: xor the byte, multiply by the prime 0x100000001b3.
-    low ^= code;
-    const lowProduct = Math.imul(low, 0x1b3);
-    const carry = Math.floor(((low >>> 0) * 0x1b3) / 0x100000000);
-    high = (Math.imul(high, 0x1b3) + Math.imul(low, 0x100) + carry) >>> 0;
-    low = lowProduct >>> 0;
-  };
-  // Both bytes of each UTF-16 unit: names outside ASCII do not collide.
-  const mixText = (text: string): void => {
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      mix(code & 0xff);
-      if (code > 0xff) mix(code >>> 8);
+  for (let part = 0; part < 5; part++) {
+    // causeId, '/', stage, '#', then the index's three low bytes.
+    const text = part === 0 ? causeId : part === 2 ? stage : undefined;
+    const length = text === undefined ? (part === 4 ? 3 : 1) : text.length;
+    for (let i = 0; i < length; i++) {
+      let code: number;
+      if (text !== undefined) code = text.charCodeAt(i);
+      else if (part === 1) code = 0x2f;
+      else if (part === 3) code = 0x23;
+      else code = (index >>> (8 * i)) & 0xff;
+      // Both bytes of each UTF-16 unit: names outside ASCII do not collide.
+      for (let byte = 0; byte < (code > 0xff ? 2 : 1); byte++) {
+        low ^= byte === 0 ? code & 0xff : code >>> 8;
+        const carry = Math.floor(((low >>> 0) * 0x1b3) / 0x100000000);
+        const lowProduct = Math.imul(low, 0x1b3);
+        high = (Math.imul(high, 0x1b3) + Math.imul(low, 0x100) + carry) >>> 0;
+        low = lowProduct >>> 0;
+      }
     }
-  };
-  mixText(causeId);
-  mix(0x2f);
-  mixText(stage);
-  mix(0x23);
-  mix(index & 0xff);
-  mix((index >>> 8) & 0xff);
-  mix((index >>> 16) & 0xff);
+  }
   return `${high.toString(36)}${low.toString(36).padStart(7, '0')}`;
 };

@@ -1,6 +1,6 @@
 import type { BusEvent, DeadLetter } from '../domain/index.js';
 import { type Clock, EventTimeClock, WallClock } from './clock.js';
-import { derivedIdOf, type Envelope, sourceIdOf } from './envelope.js';
+import { BusEnvelope, derivedIdOf, type Envelope } from './envelope.js';
 import type { Stage, StageContext } from './stage.js';
 import { parseExternal } from './topic-schemas.js';
 import { TOPICS, type Topic } from './topics.js';
@@ -96,6 +96,8 @@ const payloadOf = (value: unknown): string => {
  */
 export class Kernel {
   readonly clock: Clock;
+  /** Whether `tsInit` is wall time (live) rather than the event's time (backtest). */
+  private readonly wallClock: boolean;
   private readonly subscribersByTopic = new Map<Topic, Subscriber[]>();
   private readonly stages = new Map<string, Subscriber>();
   private readonly onEvent: ((envelope: Envelope) => void) | undefined;
@@ -123,6 +125,7 @@ export class Kernel {
 
   constructor(options: KernelOptions = {}) {
     this.clock = options.clock ?? new EventTimeClock();
+    this.wallClock = this.clock.kind === 'wall';
     this.onEvent = options.onEvent;
     this.throwOnStageError = options.onStageError === 'throw';
     this.onFatal = options.onFatal;
@@ -252,17 +255,11 @@ export class Kernel {
     };
   }
 
-  private sourceEnvelope(event: BusEvent, topic: Topic, id = sourceIdOf(event)): Envelope {
+  /** An event from outside; its id is its natural key (`sourceIdOf`), unless given. */
+  private sourceEnvelope(event: BusEvent, topic: Topic, id?: string): Envelope {
     const tsEvent = event.ts ?? this.clock.now();
-    return {
-      id,
-      topic,
-      causeId: undefined,
-      tsEvent,
-      tsInit: this.clock.kind === 'wall' ? this.clock.now() : tsEvent,
-      origin: 'source',
-      event,
-    };
+    const tsInit = this.wallClock ? this.clock.now() : tsEvent;
+    return new BusEnvelope(topic, event, tsEvent, tsInit, 'source', undefined, 0, id);
   }
 
   private emitFrom(stage: Stage, event: BusEvent, topic: Topic): void {
@@ -274,15 +271,10 @@ export class Kernel {
     }
     const cause = frame.envelope;
     const tsEvent = event.ts ?? cause.tsEvent;
-    frame.outputs.push({
-      id: derivedIdOf(cause.id, stage.name, frame.outputs.length),
-      topic,
-      causeId: cause.id,
-      tsEvent,
-      tsInit: this.clock.kind === 'wall' ? this.clock.now() : tsEvent,
-      origin: stage.name,
-      event,
-    });
+    const tsInit = this.wallClock ? this.clock.now() : tsEvent;
+    frame.outputs.push(
+      new BusEnvelope(topic, event, tsEvent, tsInit, stage.name, cause, frame.outputs.length),
+    );
   }
 
   /** Queues behind a cascade in progress, else runs the due timers and then the event. */
@@ -408,7 +400,7 @@ export class Kernel {
       frame.envelope = envelope;
       frame.subscribers = subscribers;
       frame.next = 0;
-      frame.outputs.length = 0;
+      if (frame.outputs.length > 0) frame.outputs.length = 0;
       frame.delivered = 0;
     }
     return this.depth++;
@@ -434,7 +426,7 @@ export class Kernel {
         continue;
       }
       const subscriber = frame.subscribers[frame.next++];
-      frame.outputs.length = 0;
+      if (frame.outputs.length > 0) frame.outputs.length = 0;
       frame.delivered = 0;
       this.handling = frame;
       this.handlingStage = subscriber.stage;
@@ -481,15 +473,16 @@ export class Kernel {
     };
     frame.outputs.length = 0;
     frame.delivered = 0;
-    const deadLetter: Envelope = {
-      id: derivedIdOf(envelope.id, `${stage.name}!dead-letter`, 0),
-      topic: TOPICS.dlq,
-      causeId: envelope.id,
-      tsEvent: envelope.tsEvent,
-      tsInit: this.clock.kind === 'wall' ? this.clock.now() : envelope.tsEvent,
-      origin: stage.name,
-      event: letter,
-    };
+    const deadLetter: Envelope = new BusEnvelope(
+      TOPICS.dlq,
+      letter,
+      envelope.tsEvent,
+      this.wallClock ? this.clock.now() : envelope.tsEvent,
+      stage.name,
+      envelope,
+      0,
+      derivedIdOf(envelope.id, `${stage.name}!dead-letter`, 0),
+    );
     // A dlq subscriber failing on a dead letter would be handed its own failure again, forever:
     // that letter is recorded (onEvent) but not delivered.
     if (failedOnDeadLetter) this.onEvent?.(deadLetter);

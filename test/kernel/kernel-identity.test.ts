@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BusEvent } from '../../src/domain/index.js';
-import type { Envelope } from '../../src/kernel/envelope.js';
+import type { BusEnvelope, Envelope } from '../../src/kernel/envelope.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import type { Stage, StageContext } from '../../src/kernel/stage.js';
 import { TOPICS, type Topic } from '../../src/kernel/topics.js';
@@ -29,7 +29,10 @@ const thrown = (act: () => unknown): Error => {
 /** A kernel that records every published envelope. */
 const recording = () => {
   const published: Envelope[] = [];
-  const kernel = new Kernel({ onEvent: (envelope) => published.push(envelope) });
+  // As plain data: envelopes compute their ids when read.
+  const kernel = new Kernel({
+    onEvent: (envelope) => published.push({ ...(envelope as BusEnvelope).toJSON() }),
+  });
   return { kernel, published };
 };
 
