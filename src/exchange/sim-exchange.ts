@@ -262,7 +262,9 @@ export class SimExchange implements Exchange {
       this.report(executionResultOf(state, order.ts, [], check.reason, check.errorCode));
       return;
     }
-    const record: SimOrder = { ...state, last: executionResultOf(state, order.ts, [], check.note) };
+    // The state becomes the record (no copy): `last` is its first report.
+    const record = state as SimOrder & { last: SimOrder['last'] };
+    record.last = executionResultOf(state, order.ts, [], check.note);
     this.orders.set(order.clientOrderId, record);
     book.orders.push(record);
     this.report(record.last);

@@ -234,7 +234,8 @@ export class SimMatcher {
     this.ledger.feesUsdt += feeUsdt;
     this.setPosition(book, outcome, request.intentId);
     const exitReason = exitReasonOf(request);
-    const fill: Fill = {
+    // exitReason is set after the literal, and the venue ids before it: one object shape, no spread.
+    const fill: { -readonly [K in keyof Fill]: Fill[K] } = {
       kind: 'fill',
       clientOrderId: request.clientOrderId,
       intentId: request.intentId,
@@ -249,11 +250,11 @@ export class SimMatcher {
       liquidity,
       slippageUsdt,
       reduceOnly: request.reduceOnly,
-      ...(exitReason === undefined ? {} : { exitReason }),
       leverage: outcome.position?.leverage ?? before?.leverage ?? order.leverage,
       venueOrderId: venueOrderIdOf(order),
       venueTradeId: String(++this.tradeSeq),
     };
+    if (exitReason !== undefined) fill.exitReason = exitReason;
     order.filledQty = roundToStep(order.filledQty + qty, book.filters.stepSize);
     order.filledNotionalUsdt += qty * price;
     order.feeUsdt += feeUsdt;

@@ -60,29 +60,11 @@ export const createEnsembleVote = (p: EnsembleVoteParams): Handler<ModelBatch, S
         if (prediction.action !== null) totalWeight += weightOf(prediction.model);
       }
       scores.fill(0);
-      const votes = new Array<ModelVote>(predictions.length);
       for (let i = 0; i < predictions.length; i++) {
         const prediction = predictions[i];
-        const weight =
-          prediction.action === null || totalWeight === 0 ? 0 : weightOf(prediction.model) / totalWeight;
-        if (prediction.action !== null) {
-          scores[ACTIONS.indexOf(prediction.action)] += weight * prediction.confidence;
-        }
-        votes[i] =
-          prediction.abstainReason === undefined
-            ? {
-                model: prediction.model,
-                action: prediction.action,
-                confidence: prediction.confidence,
-                weight,
-              }
-            : {
-                model: prediction.model,
-                action: prediction.action,
-                confidence: prediction.confidence,
-                weight,
-                abstainReason: prediction.abstainReason,
-              };
+        if (prediction.action === null || totalWeight === 0) continue;
+        scores[ACTIONS.indexOf(prediction.action)] +=
+          (weightOf(prediction.model) / totalWeight) * prediction.confidence;
       }
       let action: Action = 'HOLD';
       let confidence = scores[2];
@@ -101,6 +83,28 @@ export const createEnsembleVote = (p: EnsembleVoteParams): Handler<ModelBatch, S
         }
       }
       if (action === 'HOLD' && !p.emitHold) return;
+      // Votes only for a signal that is emitted (most candles are HOLD).
+      const votes = new Array<ModelVote>(predictions.length);
+      for (let i = 0; i < predictions.length; i++) {
+        const prediction = predictions[i];
+        const weight =
+          prediction.action === null || totalWeight === 0 ? 0 : weightOf(prediction.model) / totalWeight;
+        votes[i] =
+          prediction.abstainReason === undefined
+            ? {
+                model: prediction.model,
+                action: prediction.action,
+                confidence: prediction.confidence,
+                weight,
+              }
+            : {
+                model: prediction.model,
+                action: prediction.action,
+                confidence: prediction.confidence,
+                weight,
+                abstainReason: prediction.abstainReason,
+              };
+      }
       if (vector.names !== knownNames) {
         knownNames = vector.names;
         atrIndex = vector.names.indexOf(p.atrFeature);

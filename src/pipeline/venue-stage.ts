@@ -6,9 +6,9 @@ import { TOPICS } from '../kernel/topics.js';
 
 /** The fact that the engine handed `order` to the venue. */
 export const orderSubmittedOf = (order: OrderRequest): OrderSubmitted => {
-  const price = order.type === 'LIMIT' ? order.price : order.stopPrice;
-  const base = {
-    kind: 'order-submitted' as const,
+  // Optional keys set after the literal, not spread (one report per order sent).
+  const submitted: { -readonly [K in keyof OrderSubmitted]: OrderSubmitted[K] } = {
+    kind: 'order-submitted',
     clientOrderId: order.clientOrderId,
     intentId: order.intentId,
     symbol: order.symbol,
@@ -20,10 +20,10 @@ export const orderSubmittedOf = (order: OrderRequest): OrderSubmitted => {
     qty: order.qty,
     reduceOnly: order.reduceOnly,
   };
-  if (order.leverage === undefined) return price === undefined ? base : { ...base, price };
-  return price === undefined
-    ? { ...base, leverage: order.leverage }
-    : { ...base, leverage: order.leverage, price };
+  if (order.leverage !== undefined) submitted.leverage = order.leverage;
+  const price = order.type === 'LIMIT' ? order.price : order.stopPrice;
+  if (price !== undefined) submitted.price = price;
+  return submitted;
 };
 
 /**
