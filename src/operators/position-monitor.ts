@@ -17,6 +17,7 @@ import {
   SymbolFilters,
   type Tick,
 } from '../domain/index.js';
+import { applyFill, type PositionState } from '../domain/position-math.js';
 import { Atr } from '../features/indicators/atr.js';
 import { type Handler, operate } from '../kernel/operate.js';
 
@@ -62,9 +63,8 @@ interface Replacement {
 /** Everything the monitor knows about one open position. */
 interface Tracked {
   intentId: string;
-  side: PositionSide;
-  qtyBase: number;
-  entryPrice: number;
+  /** Side, size, average entry and margin, as position math keeps them (the venue's and the account's formula). */
+  held: PositionState;
   openedTs: number;
   /** 1R in price units (from the sizing decision); NaN when unknown ⇒ break-even and trailing off. */
   riskPerUnit: number;
@@ -79,8 +79,6 @@ interface Tracked {
   bestClose: number;
   exitRequested: boolean;
 }
-
-const QTY_EPSILON = 1e-12;
 
 /** Stop revisions of adopted positions start here, clear of the revisions a bracket's own stops use. */
 export const ADOPTED_STOP_REVISION = 500;
@@ -124,16 +122,16 @@ export const createPositionMonitor = (
     atr: number,
   ): { price: number; reason: ExitReason } => {
     const r = position.riskPerUnit;
-    const direction = directionOf(position.side);
+    const direction = directionOf(position.held.side);
     // Direction-normalized so "higher is better" for both sides.
     let price = Number.NaN;
     let reason: ExitReason = 'BREAK_EVEN';
-    if (p.breakEvenAtR > 0 && direction * (close - position.entryPrice) >= p.breakEvenAtR * r) {
-      price = position.entryPrice * (1 + (direction * p.breakEvenOffsetPct) / 100);
+    if (p.breakEvenAtR > 0 && direction * (close - position.held.entryPrice) >= p.breakEvenAtR * r) {
+      price = position.held.entryPrice * (1 + (direction * p.breakEvenOffsetPct) / 100);
     }
     if (
       p.trailingActivationR > 0 &&
-      direction * (position.bestClose - position.entryPrice) >= p.trailingActivationR * r
+      direction * (position.bestClose - position.held.entryPrice) >= p.trailingActivationR * r
     ) {
       const distance =
         p.trailingAtrMultiple > 0
@@ -159,7 +157,7 @@ export const createPositionMonitor = (
     const atr = p.trailingAtrMultiple > 0 ? updateAtr(symbol, high, low, close) : Number.NaN;
     const position = positions.get(symbol);
     if (position === undefined || position.exitRequested) return;
-    const direction = directionOf(position.side);
+    const direction = directionOf(position.held.side);
     if (direction * (close - position.bestClose) > 0) position.bestClose = close;
 
     if (p.maxHoldMs > 0 && ts - position.openedTs >= p.maxHoldMs) {
@@ -169,8 +167,8 @@ export const createPositionMonitor = (
           intentId: position.intentId,
           symbol,
           ts,
-          positionSide: position.side,
-          qty: position.qtyBase,
+          positionSide: position.held.side,
+          qty: position.held.qty,
           exitReason: 'TIME_EXIT',
           reason: `held ${ts - position.openedTs} ms ≥ ${p.maxHoldMs} ms`,
         }),
@@ -181,7 +179,11 @@ export const createPositionMonitor = (
     if (!(position.riskPerUnit > 0) || position.replacing !== undefined) return;
     const target = targetStop(position, close, atr);
     if (Number.isNaN(target.price)) return;
-    const stopPrice = roundToStep(target.price, tickSizeOf(symbol), position.side === 'LONG' ? 'down' : 'up');
+    const stopPrice = roundToStep(
+      target.price,
+      tickSizeOf(symbol),
+      position.held.side === 'LONG' ? 'down' : 'up',
+    );
     // Only in the position's favour, and still below (LONG) / above (SHORT) the close.
     const improves = Number.isNaN(position.stopPrice) || direction * (stopPrice - position.stopPrice) > 0;
     if (!improves || direction * (close - stopPrice) <= 0 || !(stopPrice > 0)) return;
@@ -201,15 +203,15 @@ export const createPositionMonitor = (
       intentId: position.intentId,
       symbol,
       ts,
-      side: exitSideOf(position.side),
+      side: exitSideOf(position.held.side),
       type: 'STOP_MARKET',
-      qty: position.qtyBase,
+      qty: position.held.qty,
       stopPrice,
       reduceOnly: true,
       purpose: 'STOP_LOSS',
-      positionSide: position.side,
+      positionSide: position.held.side,
       exitReason: target.reason,
-      reason: `${target.reason === 'BREAK_EVEN' ? 'break-even' : 'trailing'} stop ${stopPrice} (close ${close}, entry ${position.entryPrice}, 1R ${position.riskPerUnit})`,
+      reason: `${target.reason === 'BREAK_EVEN' ? 'break-even' : 'trailing'} stop ${stopPrice} (close ${close}, entry ${position.held.entryPrice}, 1R ${position.riskPerUnit})`,
     });
   };
 
@@ -248,7 +250,7 @@ export const createPositionMonitor = (
       if (event.reconciliation === true && event.stopPrice !== undefined) {
         position.stopPrice = event.stopPrice;
         if (!(position.riskPerUnit > 0))
-          position.riskPerUnit = Math.abs(position.entryPrice - event.stopPrice);
+          position.riskPerUnit = Math.abs(position.held.entryPrice - event.stopPrice);
       }
     } else if (
       (event.status === 'CANCELED' || event.status === 'REJECTED' || event.status === 'EXPIRED') &&
@@ -260,45 +262,51 @@ export const createPositionMonitor = (
 
   const onFill = (event: Extract<PositionMonitorInput, { kind: 'fill' }>): void => {
     const position = positions.get(event.symbol);
-    if (event.purpose === 'ENTRY' && !event.reduceOnly) {
-      if (position === undefined) {
-        const decision = pending.get(event.intentId);
-        pending.delete(event.intentId);
-        positions.set(event.symbol, {
-          intentId: event.intentId,
-          side: event.positionSide,
-          qtyBase: event.qty,
-          entryPrice: event.price,
-          openedTs: event.ts,
-          riskPerUnit: decision?.riskPerUnit ?? Number.NaN,
-          stopClientOrderId:
-            decision === undefined ? undefined : clientOrderIdFor(event.intentId, 'STOP_LOSS'),
-          stopPrice: decision?.stopPrice ?? Number.NaN,
-          stopRevision: 0,
-          replacing: undefined,
-          bestClose: event.price,
-          exitRequested: false,
-        });
-      } else {
-        // A partial fill of the same entry: average the price.
-        const qtyBase = position.qtyBase + event.qty;
-        position.entryPrice = (position.entryPrice * position.qtyBase + event.price * event.qty) / qtyBase;
-        position.qtyBase = qtyBase;
-      }
+    // Entries open and add, reducing fills shrink, flat forgets: the one position arithmetic.
+    const outcome = applyFill(position?.held, {
+      side: event.side,
+      qty: event.qty,
+      price: event.price,
+      leverage: event.leverage ?? position?.held.leverage ?? 1,
+      reduceOnly: event.reduceOnly,
+    });
+    const held = outcome.position;
+    if (held === undefined) {
+      positions.delete(event.symbol);
       return;
     }
-    if (position === undefined) return;
-    position.qtyBase -= event.qty;
-    if (position.qtyBase <= QTY_EPSILON * Math.max(1, event.qty)) positions.delete(event.symbol);
+    if (position !== undefined && !outcome.closedPosition) {
+      position.held = held;
+      return;
+    }
+    // Opened (or flipped into a new position): track it with its sizing decision's stop and 1R.
+    const decision = pending.get(event.intentId);
+    pending.delete(event.intentId);
+    positions.set(event.symbol, {
+      intentId: event.intentId,
+      held,
+      openedTs: event.ts,
+      riskPerUnit: decision?.riskPerUnit ?? Number.NaN,
+      stopClientOrderId: decision === undefined ? undefined : clientOrderIdFor(event.intentId, 'STOP_LOSS'),
+      stopPrice: decision?.stopPrice ?? Number.NaN,
+      stopRevision: 0,
+      replacing: undefined,
+      bestClose: event.price,
+      exitRequested: false,
+    });
   };
 
   /** A position the venue reported on connect: managed from now on like one of ours. */
   const adopt = (report: PositionStatusReport): void => {
     positions.set(report.symbol, {
       intentId: report.intentId,
-      side: report.side,
-      qtyBase: report.qty,
-      entryPrice: report.entryPrice,
+      held: {
+        side: report.side,
+        qty: report.qty,
+        entryPrice: report.entryPrice,
+        marginUsdt: (report.qty * report.entryPrice) / report.leverage,
+        leverage: report.leverage,
+      },
       openedTs: report.openedTs,
       riskPerUnit: Number.NaN,
       stopClientOrderId: undefined,
@@ -315,16 +323,16 @@ export const createPositionMonitor = (
     if (!(p.adoptedStopPct > 0)) return;
     for (const [symbol, position] of positions) {
       if (position.stopClientOrderId !== undefined || position.replacing !== undefined) continue;
-      const direction = directionOf(position.side);
+      const direction = directionOf(position.held.side);
       // Beyond the worse of entry and the current price, so the stop is on the protective side now.
       const reference =
         direction > 0
-          ? Math.min(position.entryPrice, position.bestClose)
-          : Math.max(position.entryPrice, position.bestClose);
+          ? Math.min(position.held.entryPrice, position.bestClose)
+          : Math.max(position.held.entryPrice, position.bestClose);
       const stopPrice = roundToStep(
         reference * (1 - (direction * p.adoptedStopPct) / 100),
         tickSizeOf(symbol),
-        position.side === 'LONG' ? 'down' : 'up',
+        position.held.side === 'LONG' ? 'down' : 'up',
       );
       if (!(stopPrice > 0)) continue;
       position.stopRevision++;
@@ -336,22 +344,22 @@ export const createPositionMonitor = (
         previousStopPrice: Number.NaN,
       };
       position.stopPrice = stopPrice;
-      if (!(position.riskPerUnit > 0)) position.riskPerUnit = Math.abs(position.entryPrice - stopPrice);
+      if (!(position.riskPerUnit > 0)) position.riskPerUnit = Math.abs(position.held.entryPrice - stopPrice);
       emit({
         kind: 'order-request',
         clientOrderId,
         intentId: position.intentId,
         symbol,
         ts,
-        side: exitSideOf(position.side),
+        side: exitSideOf(position.held.side),
         type: 'STOP_MARKET',
-        qty: position.qtyBase,
+        qty: position.held.qty,
         stopPrice,
         reduceOnly: true,
         purpose: 'STOP_LOSS',
-        positionSide: position.side,
+        positionSide: position.held.side,
         exitReason: 'STOP_LOSS',
-        reason: `adopted ${position.side} ${position.qtyBase} ${symbol} had no stop at the venue: ${p.adoptedStopPct}% beyond ${reference}`,
+        reason: `adopted ${position.held.side} ${position.held.qty} ${symbol} had no stop at the venue: ${p.adoptedStopPct}% beyond ${reference}`,
       });
     }
   };
