@@ -12,7 +12,6 @@ import { from } from 'rxjs';
 import type { Kline } from '../src/domain/kline.js';
 import { createPrng } from '../src/domain/prng.js';
 import { DEFAULT_FEATURES } from '../src/features/feature-names.js';
-import { featureVectors } from '../src/operators/feature-vector.js';
 import { Atr } from '../src/features/indicators/atr.js';
 import { Bollinger } from '../src/features/indicators/bollinger.js';
 import { Dmi } from '../src/features/indicators/dmi.js';
@@ -23,6 +22,7 @@ import { RealizedVolatility } from '../src/features/indicators/realized-volatili
 import { Roc } from '../src/features/indicators/roc.js';
 import { Rsi } from '../src/features/indicators/rsi.js';
 import { VolumeZScore } from '../src/features/indicators/volume-z-score.js';
+import { featureVectors } from '../src/operators/feature-vector.js';
 
 const candleCount = Number(process.argv[2] ?? 200_000);
 const rounds = 5;
