@@ -16,7 +16,6 @@ import {
   clientOrderIdFor,
   createPrng,
   DEFAULT_SYMBOL_FILTERS,
-  type ExecutionResult,
   type FeatureVector,
   type Kline,
   type ModelPrediction,
@@ -24,6 +23,7 @@ import {
   type PortfolioSnapshot,
   roundToStep,
   type SizingDecision,
+  unfilledReportOf,
 } from '../src/domain/index.js';
 import { operate } from '../src/kernel/operate.js';
 import { ensembleVote } from '../src/operators/ensemble-vote.js';
@@ -137,22 +137,7 @@ const bracketAtAcceptingVenue = () =>
         const out = (order: OrderRequest | CancelOrder): void => {
           emit(order);
           if (order.kind !== 'order-request' || order.purpose !== 'ENTRY') return;
-          const accepted: ExecutionResult = {
-            kind: 'execution-result',
-            clientOrderId: order.clientOrderId,
-            intentId: order.intentId,
-            symbol: order.symbol,
-            ts: order.ts,
-            side: order.side,
-            type: order.type,
-            purpose: order.purpose,
-            status: 'NEW',
-            qty: order.qty,
-            filledQty: 0,
-            avgPrice: 0,
-            feeUsdt: 0,
-            fills: [],
-          };
+          const accepted = unfilledReportOf(order, 'NEW');
           void bracket.next(accepted, out);
         };
         void bracket.next(decision, out);

@@ -43,6 +43,49 @@ export const SizingDecision = z
   .readonly();
 export type SizingDecision = z.infer<typeof SizingDecision>;
 
+/**
+ * A sizing decision from its fields, `takeProfitPrice` only when there is one: two literal shapes
+ * with the keys in one order (the sizer and the risk gates' rounding both build decisions per
+ * candle; a spread of a decision takes V8's slow path).
+ */
+export const sizingDecisionOf = (
+  fields: Omit<SizingDecision, 'kind' | 'takeProfitPrice'>,
+  takeProfitPrice: number | undefined,
+): SizingDecision => {
+  const { intentId, symbol, ts, side, price, qty, notionalUsdt, leverage, stopPrice, riskPerUnit, method } =
+    fields;
+  return takeProfitPrice === undefined
+    ? {
+        kind: 'sizing-decision',
+        intentId,
+        symbol,
+        ts,
+        side,
+        price,
+        qty,
+        notionalUsdt,
+        leverage,
+        stopPrice,
+        riskPerUnit,
+        method,
+      }
+    : {
+        kind: 'sizing-decision',
+        intentId,
+        symbol,
+        ts,
+        side,
+        price,
+        qty,
+        notionalUsdt,
+        leverage,
+        stopPrice,
+        takeProfitPrice,
+        riskPerUnit,
+        method,
+      };
+};
+
 /** A gate said no (`OrderDenied`): the stream goes on, the denial is data. */
 export const OrderDenied = z
   .object({

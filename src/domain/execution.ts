@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OrderSide, PositionSide, SymbolId, TimestampMs } from './common.js';
-import { OrderPurpose, OrderType } from './order.js';
+import { OrderPurpose, type OrderRequest, OrderType } from './order.js';
 import { ExitReason } from './position.js';
 
 /** One execution against the book (`OrderFilled`). Fees are always accounted (DESIGN.md rule 6). */
@@ -143,3 +143,33 @@ export const PositionLiquidated = z
   })
   .readonly();
 export type PositionLiquidated = z.infer<typeof PositionLiquidated>;
+
+/**
+ * A venue's report on an order that has no fill yet: accepted (`NEW`), refused (`REJECTED`, with
+ * the reason and a stable error code), or cancelled/expired untouched.
+ */
+export const unfilledReportOf = (
+  order: OrderRequest,
+  status: 'NEW' | 'REJECTED' | 'CANCELED' | 'EXPIRED',
+  details: { readonly ts?: number; readonly reason?: string; readonly errorCode?: string } = {},
+): ExecutionResult => {
+  const report: { -readonly [K in keyof ExecutionResult]: ExecutionResult[K] } = {
+    kind: 'execution-result',
+    clientOrderId: order.clientOrderId,
+    intentId: order.intentId,
+    symbol: order.symbol,
+    ts: details.ts ?? order.ts,
+    side: order.side,
+    type: order.type,
+    purpose: order.purpose,
+    status,
+    qty: order.qty,
+    filledQty: 0,
+    avgPrice: 0,
+    feeUsdt: 0,
+    fills: [],
+  };
+  if (details.reason !== undefined) report.reason = details.reason;
+  if (details.errorCode !== undefined) report.errorCode = details.errorCode;
+  return report;
+};

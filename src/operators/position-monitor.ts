@@ -146,6 +146,46 @@ export const createPositionMonitor = (
     return { price, reason };
   };
 
+  /**
+   * Sends a new reduce-only stop for the whole position (revision + 1) and remembers it as the
+   * replacement in flight: the stop it replaces, if any, is cancelled only once this one is accepted.
+   */
+  const placeStop = (
+    position: Tracked,
+    symbol: string,
+    ts: number,
+    stopPrice: number,
+    exitReason: ExitReason,
+    reason: string,
+    emit: (out: OrderRequest | CancelOrder) => void,
+  ): void => {
+    position.stopRevision++;
+    const clientOrderId = clientOrderIdFor(position.intentId, 'STOP_LOSS', position.stopRevision);
+    position.replacing = {
+      clientOrderId,
+      stopPrice,
+      previousClientOrderId: position.stopClientOrderId,
+      previousStopPrice: position.stopPrice,
+    };
+    position.stopPrice = stopPrice;
+    emit({
+      kind: 'order-request',
+      clientOrderId,
+      intentId: position.intentId,
+      symbol,
+      ts,
+      side: exitSideOf(position.held.side),
+      type: 'STOP_MARKET',
+      qty: position.held.qty,
+      stopPrice,
+      reduceOnly: true,
+      purpose: 'STOP_LOSS',
+      positionSide: position.held.side,
+      exitReason,
+      reason,
+    });
+  };
+
   const onKline = (
     symbol: string,
     ts: number,
@@ -188,31 +228,15 @@ export const createPositionMonitor = (
     const improves = Number.isNaN(position.stopPrice) || direction * (stopPrice - position.stopPrice) > 0;
     if (!improves || direction * (close - stopPrice) <= 0 || !(stopPrice > 0)) return;
 
-    position.stopRevision++;
-    const clientOrderId = clientOrderIdFor(position.intentId, 'STOP_LOSS', position.stopRevision);
-    position.replacing = {
-      clientOrderId,
-      stopPrice,
-      previousClientOrderId: position.stopClientOrderId,
-      previousStopPrice: position.stopPrice,
-    };
-    position.stopPrice = stopPrice;
-    emit({
-      kind: 'order-request',
-      clientOrderId,
-      intentId: position.intentId,
+    placeStop(
+      position,
       symbol,
       ts,
-      side: exitSideOf(position.held.side),
-      type: 'STOP_MARKET',
-      qty: position.held.qty,
       stopPrice,
-      reduceOnly: true,
-      purpose: 'STOP_LOSS',
-      positionSide: position.held.side,
-      exitReason: target.reason,
-      reason: `${target.reason === 'BREAK_EVEN' ? 'break-even' : 'trailing'} stop ${stopPrice} (close ${close}, entry ${position.held.entryPrice}, 1R ${position.riskPerUnit})`,
-    });
+      target.reason,
+      `${target.reason === 'BREAK_EVEN' ? 'break-even' : 'trailing'} stop ${stopPrice} (close ${close}, entry ${position.held.entryPrice}, 1R ${position.riskPerUnit})`,
+      emit,
+    );
   };
 
   const onStopReport = (
@@ -335,32 +359,16 @@ export const createPositionMonitor = (
         position.held.side === 'LONG' ? 'down' : 'up',
       );
       if (!(stopPrice > 0)) continue;
-      position.stopRevision++;
-      const clientOrderId = clientOrderIdFor(position.intentId, 'STOP_LOSS', position.stopRevision);
-      position.replacing = {
-        clientOrderId,
-        stopPrice,
-        previousClientOrderId: undefined,
-        previousStopPrice: Number.NaN,
-      };
-      position.stopPrice = stopPrice;
       if (!(position.riskPerUnit > 0)) position.riskPerUnit = Math.abs(position.held.entryPrice - stopPrice);
-      emit({
-        kind: 'order-request',
-        clientOrderId,
-        intentId: position.intentId,
+      placeStop(
+        position,
         symbol,
         ts,
-        side: exitSideOf(position.held.side),
-        type: 'STOP_MARKET',
-        qty: position.held.qty,
         stopPrice,
-        reduceOnly: true,
-        purpose: 'STOP_LOSS',
-        positionSide: position.held.side,
-        exitReason: 'STOP_LOSS',
-        reason: `adopted ${position.held.side} ${position.held.qty} ${symbol} had no stop at the venue: ${p.adoptedStopPct}% beyond ${reference}`,
-      });
+        'STOP_LOSS',
+        `adopted ${position.held.side} ${position.held.qty} ${symbol} had no stop at the venue: ${p.adoptedStopPct}% beyond ${reference}`,
+        emit,
+      );
     }
   };
 

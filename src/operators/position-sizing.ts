@@ -5,6 +5,7 @@ import {
   type OrderDenied,
   type PortfolioSnapshot,
   type SizingDecision,
+  sizingDecisionOf,
   type TradeIntent,
 } from '../domain/index.js';
 import { type Handler, operate } from '../kernel/operate.js';
@@ -97,37 +98,10 @@ export const sizeIntent = (
   const notionalUsdt = qty * price;
   const { id: intentId, symbol, ts, side } = intent;
   const method = p.method;
-  // Two literal shapes instead of a spread (a spread of a decision takes V8's slow path).
-  return takeProfitDistance > 0 && takeProfitPrice > 0
-    ? {
-        kind: 'sizing-decision',
-        intentId,
-        symbol,
-        ts,
-        side,
-        price,
-        qty,
-        notionalUsdt,
-        leverage,
-        stopPrice,
-        takeProfitPrice,
-        riskPerUnit,
-        method,
-      }
-    : {
-        kind: 'sizing-decision',
-        intentId,
-        symbol,
-        ts,
-        side,
-        price,
-        qty,
-        notionalUsdt,
-        leverage,
-        stopPrice,
-        riskPerUnit,
-        method,
-      };
+  return sizingDecisionOf(
+    { intentId, symbol, ts, side, price, qty, notionalUsdt, leverage, stopPrice, riskPerUnit, method },
+    takeProfitDistance > 0 && takeProfitPrice > 0 ? takeProfitPrice : undefined,
+  );
 };
 
 /**

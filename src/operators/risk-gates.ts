@@ -9,6 +9,7 @@ import {
   roundToStep,
   type SizingDecision,
   SymbolFilters,
+  sizingDecisionOf,
 } from '../domain/index.js';
 import { type Handler, operate } from '../kernel/operate.js';
 import { DEFAULT_MAX_DRAWDOWN_PCT, drawdownBreached } from './kill-switch.js';
@@ -196,7 +197,7 @@ export const exchangeFiltersGate: RiskGate = (decision, { filters }) => {
   return pass(withRounding(decision, qty, notionalUsdt, stopPrice, riskPerUnit, takeProfitPrice));
 };
 
-/** The decision with rounded qty and prices: one literal per shape (a spread takes V8's slow path). */
+/** The decision with rounded qty and prices. */
 const withRounding = (
   d: SizingDecision,
   qty: number,
@@ -205,24 +206,11 @@ const withRounding = (
   riskPerUnit: number,
   takeProfitPrice: number | undefined,
 ): SizingDecision => {
-  const { kind, intentId, symbol, ts, side, price, leverage, method } = d;
-  return takeProfitPrice === undefined
-    ? { kind, intentId, symbol, ts, side, price, qty, notionalUsdt, leverage, stopPrice, riskPerUnit, method }
-    : {
-        kind,
-        intentId,
-        symbol,
-        ts,
-        side,
-        price,
-        qty,
-        notionalUsdt,
-        leverage,
-        stopPrice,
-        takeProfitPrice,
-        riskPerUnit,
-        method,
-      };
+  const { intentId, symbol, ts, side, price, leverage, method } = d;
+  return sizingDecisionOf(
+    { intentId, symbol, ts, side, price, qty, notionalUsdt, leverage, stopPrice, riskPerUnit, method },
+    takeProfitPrice,
+  );
 };
 
 /**
