@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../domain/errors.js';
+import type { DeadLetter } from '../domain/index.js';
 import { runBacktest } from '../pipeline/backtest.js';
 import { loadPipelineConfig } from '../pipeline/config.js';
 import { parseTimeOption } from './parse-time.js';
@@ -67,14 +68,7 @@ export const registerBacktestCommand = (program: Command): void => {
         `\n${config.name}: ${report.run.symbols.join(', ')} · ${report.run.dataSource} · seed ${report.run.seed}\n`,
       );
       out.write(`${result.summary}\n`);
-      if (deadLetters.length > 0) {
-        // Gaps and repairs are notices about rows that were kept; only the rest were dropped.
-        const notices = deadLetters.filter((letter) => /^(gap|repaired):/.test(letter.reason)).length;
-        const skipped = deadLetters.length - notices;
-        out.write(
-          `\n${skipped} bad input rows skipped, ${notices} gap/repair notices (see dead-letters.jsonl), first: ${deadLetters[0].payload}\n`,
-        );
-      }
+      for (const line of deadLetterSummary(deadLetters)) out.write(line);
       const denied = Object.entries(report.deniedByGate ?? {});
       if (denied.length > 0)
         out.write(`denied by gate: ${denied.map(([gate, n]) => `${gate} ${n}`).join(', ')}\n`);
@@ -84,4 +78,30 @@ export const registerBacktestCommand = (program: Command): void => {
         );
       }
     });
+};
+
+/**
+ * What the refused input and the engine's own failures amount to, for the terminal: bad input
+ * rows skipped and gap/repair notices, and — louder — events a stage failed on (the run went on
+ * without what they would have caused). Empty when there is nothing to say.
+ */
+export const deadLetterSummary = (deadLetters: readonly DeadLetter[]): string[] => {
+  const lines: string[] = [];
+  const failures = deadLetters.filter((letter) => letter.origin.startsWith('stage '));
+  const input = deadLetters.filter((letter) => !letter.origin.startsWith('stage '));
+  if (input.length > 0) {
+    // Gaps and repairs are notices about rows that were kept; only the rest were dropped.
+    const notices = input.filter((letter) => /^(gap|repaired):/.test(letter.reason)).length;
+    const skipped = input.length - notices;
+    lines.push(
+      `\n${skipped} bad input rows skipped, ${notices} gap/repair notices (see dead-letters.jsonl), first: ${input[0].payload}\n`,
+    );
+  }
+  if (failures.length > 0) {
+    const [first] = failures;
+    lines.push(
+      `\nwarning: ${failures.length} event${failures.length === 1 ? '' : 's'} failed inside the engine and ${failures.length === 1 ? 'was' : 'were'} dropped (see dead-letters.jsonl); first: ${first.origin}: ${first.reason}\n`,
+    );
+  }
+  return lines;
 };
