@@ -50,7 +50,12 @@ export const createPredict = (models: readonly AnyModel[]): Handler<FeatureVecto
       const predictions = new Array<ModelPrediction>(models.length);
       if (!anyBatched) {
         for (let i = 0; i < models.length; i++) {
-          predictions[i] = settle(models[i], vector, seen, (predictors[i] as Predictor)(vector));
+          const prediction = (predictors[i] as Predictor)(vector);
+          const model = models[i];
+          predictions[i] =
+            seen < model.warmup && prediction.action !== null
+              ? abstain(model, vector, 'warm-up')
+              : prediction;
         }
         emit({ vector, predictions });
         return;
