@@ -10,7 +10,6 @@ import {
   exitSideOf,
   marketExitOrder,
   type OrderRequest,
-  type PositionSide,
   type PositionStatusReport,
   roundToStep,
   type SizingDecision,

@@ -127,6 +127,8 @@ const RUN = {
   checkDefault: ['config', 'check'],
   checkBad: ['config', 'check', 'test/fixtures/pipeline/bad-risk.yaml'],
   print: ['config', 'print'],
+  graph: ['config', 'graph'],
+  graphBad: ['config', 'graph', 'test/fixtures/pipeline/bad-risk.yaml'],
   strictNan: [
     'backtest',
     '--config',
@@ -204,7 +206,7 @@ test('a missing config file: exit 2 naming the path and ENOENT', async () => {
   );
 });
 
-test('config check: ok line for a good file (exit 0), exit 2 for a bad one; config print is the default', async () => {
+test('config check: ok line for a good file (exit 0), exit 2 for a bad one; config graph shows the declared order; config print is the default', async () => {
   const ok = await quantum(...RUN.checkOk);
   assert.is(ok.status, 0, ok.stderr);
   assert.is(ok.stdout, `${SMALL_CONFIG}: ok — pipeline "small-synthetic", 2 models, 18 features\n`);
@@ -212,6 +214,13 @@ test('config check: ok line for a good file (exit 0), exit 2 for a bad one; conf
   assert.is(fallback.status, 0, fallback.stderr);
   assert.ok(fallback.stdout.startsWith('(default config): ok'), fallback.stdout);
   assertUserError(await quantum(...RUN.checkBad), 'risk.maxLeverage');
+  const graph = await quantum(...RUN.graph);
+  assert.is(graph.status, 0, graph.stderr);
+  // The declared order, read from the kernel itself.
+  assert.match(graph.stdout, /^ {2}market\.klines +venue → portfolio → position-monitor → ai-engine$/m);
+  assert.match(graph.stdout, /^ {2}portfolio\.snapshot_updated +kill-switch → sizing → risk-governor$/m);
+  assert.match(graph.stdout, /^ +80 {2}execution +governor\.execution, execution\.result$/m);
+  assertUserError(await quantum(...RUN.graphBad), 'risk.maxLeverage');
   const printed = await quantum(...RUN.print);
   assert.is(printed.status, 0);
   assert.is(printed.stdout, DEFAULT_CONFIG_YAML);
