@@ -1,15 +1,20 @@
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
+  type AccountStatusReport,
   DEFAULT_SYMBOL_FILTERS,
   directionOf,
   type EngineEvent,
+  type ExecutionResult,
   type ExitReason,
   type Fill,
+  type FundingPaid,
   type MarketEvent,
+  type OrderSubmitted,
   type PortfolioSnapshot,
   type Position,
   type PositionSide,
+  type PositionStatusReport,
   type TradeClosed,
 } from '../domain/index.js';
 import {
@@ -301,97 +306,119 @@ export const createPortfolioAccounting = (
   // Whether fills or funding changed the account after the last snapshot, and when the last did.
   let changedSinceSnapshot = false;
   let lastChangeTs = 0;
+  /** A fill changes the account once, however often it is reported (websocket and REST). */
+  const onFillReported = (fill: Fill): void => {
+    if (fill.venueTradeId !== undefined) {
+      const tradeKey = `${fill.symbol}:${fill.venueTradeId}`;
+      if (appliedTrades.has(tradeKey)) return;
+      appliedTrades.add(tradeKey);
+    }
+    changedSinceSnapshot = true;
+    lastChangeTs = Math.max(lastChangeTs, fill.ts);
+    onFill(fill);
+  };
+
+  const onFunding = (funding: FundingPaid): void => {
+    changedSinceSnapshot = true;
+    lastChangeTs = Math.max(lastChangeTs, funding.ts);
+    fundingUsdt += funding.amountUsdt;
+    const trip = trips.get(funding.symbol);
+    if (trip !== undefined) trip.fundingUsdt += funding.amountUsdt;
+  };
+
+  /** An entry counts as working from the moment it is sent (risk must not be overrun by a slow venue). */
+  const onSubmitted = (order: OrderSubmitted): void => {
+    if (order.purpose !== 'ENTRY' || order.reduceOnly) return;
+    // A re-sent order the venue already answered keeps the venue's word.
+    if (working.has(order.clientOrderId)) return;
+    working.set(order.clientOrderId, {
+      symbol: order.symbol,
+      side: order.positionSide,
+      qty: order.qty,
+      leverage: order.leverage,
+      state: 'SUBMITTED',
+    });
+  };
+
+  /** The venue's word on an entry: resting (what is left of it) or done with. */
+  const onEntryReport = (report: ExecutionResult): void => {
+    if (report.purpose !== 'ENTRY') return;
+    if (report.status === 'NEW' || report.status === 'PARTIALLY_FILLED') {
+      working.set(report.clientOrderId, {
+        symbol: report.symbol,
+        side: report.side === 'BUY' ? 'LONG' : 'SHORT',
+        qty: report.qty - report.filledQty,
+        leverage: working.get(report.clientOrderId)?.leverage,
+        state: 'ACCEPTED',
+      });
+    } else {
+      working.delete(report.clientOrderId);
+    }
+  };
+
+  /** The venue's wallet is the truth; what this view has booked since stays on top of it. */
+  const adoptAccount = (report: AccountStatusReport): void => {
+    initialBalanceUsdt = report.walletUsdt - (realizedPnlUsdt - feesUsdt - fundingUsdt);
+    peakEquityUsdt = Number.NEGATIVE_INFINITY;
+  };
+
+  /** A position the venue holds on connect becomes a round trip of this view, from its entry on. */
+  const adoptPosition = (report: PositionStatusReport): void => {
+    trips.set(report.symbol, {
+      position: {
+        side: report.side,
+        qty: report.qty,
+        entryPrice: report.entryPrice,
+        marginUsdt: (report.qty * report.entryPrice) / report.leverage,
+        leverage: report.leverage,
+      },
+      symbol: report.symbol,
+      intentId: report.intentId,
+      entryTs: report.openedTs,
+      maxQty: report.qty,
+      entryQty: report.qty,
+      entryNotionalUsdt: report.qty * report.entryPrice,
+      exitQty: 0,
+      exitNotionalUsdt: 0,
+      grossPnlUsdt: 0,
+      feesUsdt: 0,
+      fundingUsdt: 0,
+      reason: undefined,
+    });
+    marks.set(report.symbol, report.markPrice);
+  };
+
+  /** Fills after the last candle (the venue's end-of-data close) still belong in the account. */
+  const flushChanges = (emit: (out: PortfolioSnapshot | TradeClosed) => void): void => {
+    if (changedSinceSnapshot) emit(snapshotAt(lastChangeTs));
+    changedSinceSnapshot = false;
+  };
+
   return {
     next(event, emit) {
       emitOut = emit;
       switch (event.kind) {
         case 'fill':
-          // The same execution reported twice (websocket and REST) is applied once.
-          if (event.venueTradeId !== undefined) {
-            const tradeKey = `${event.symbol}:${event.venueTradeId}`;
-            if (appliedTrades.has(tradeKey)) return;
-            appliedTrades.add(tradeKey);
-          }
-          changedSinceSnapshot = true;
-          lastChangeTs = Math.max(lastChangeTs, event.ts);
-          onFill(event);
-          return;
-        case 'funding-paid': {
-          changedSinceSnapshot = true;
-          lastChangeTs = Math.max(lastChangeTs, event.ts);
-          fundingUsdt += event.amountUsdt;
-          const trip = trips.get(event.symbol);
-          if (trip !== undefined) trip.fundingUsdt += event.amountUsdt;
-          return;
-        }
+          return onFillReported(event);
+        case 'funding-paid':
+          return onFunding(event);
         case 'sizing-decision':
           riskPerUnit.set(event.intentId, event.riskPerUnit);
           return;
         case 'order-submitted':
-          if (event.purpose !== 'ENTRY' || event.reduceOnly) return;
-          // A re-sent order the venue already answered keeps the venue's word.
-          if (working.has(event.clientOrderId)) return;
-          working.set(event.clientOrderId, {
-            symbol: event.symbol,
-            side: event.positionSide,
-            qty: event.qty,
-            leverage: event.leverage,
-            state: 'SUBMITTED',
-          });
-          return;
+          return onSubmitted(event);
         case 'execution-result':
-          if (event.purpose !== 'ENTRY') return;
-          if (event.status === 'NEW' || event.status === 'PARTIALLY_FILLED') {
-            working.set(event.clientOrderId, {
-              symbol: event.symbol,
-              side: event.side === 'BUY' ? 'LONG' : 'SHORT',
-              qty: event.qty - event.filledQty,
-              leverage: working.get(event.clientOrderId)?.leverage,
-              state: 'ACCEPTED',
-            });
-          } else {
-            working.delete(event.clientOrderId);
-          }
-          return;
+          return onEntryReport(event);
         case 'account-status-report':
-          // The venue's wallet is the truth; what this view has booked since stays on top of it.
-          initialBalanceUsdt = event.walletUsdt - (realizedPnlUsdt - feesUsdt - fundingUsdt);
-          peakEquityUsdt = Number.NEGATIVE_INFINITY;
-          return;
-        case 'position-status-report': {
-          const position: PositionState = {
-            side: event.side,
-            qty: event.qty,
-            entryPrice: event.entryPrice,
-            marginUsdt: (event.qty * event.entryPrice) / event.leverage,
-            leverage: event.leverage,
-          };
-          trips.set(event.symbol, {
-            position,
-            symbol: event.symbol,
-            intentId: event.intentId,
-            entryTs: event.openedTs,
-            maxQty: event.qty,
-            entryQty: event.qty,
-            entryNotionalUsdt: event.qty * event.entryPrice,
-            exitQty: 0,
-            exitNotionalUsdt: 0,
-            grossPnlUsdt: 0,
-            feesUsdt: 0,
-            fundingUsdt: 0,
-            reason: undefined,
-          });
-          marks.set(event.symbol, event.markPrice);
-          return;
-        }
+          return adoptAccount(event);
+        case 'position-status-report':
+          return adoptPosition(event);
         case 'reconciliation-completed':
           // An account that does not start flat is shown as adopted before the first candle.
           if (event.positions > 0 || event.orders > 0) emit(snapshotAt(event.ts));
           return;
         case 'end-of-data':
-          if (changedSinceSnapshot) emit(snapshotAt(lastChangeTs));
-          changedSinceSnapshot = false;
-          return;
+          return flushChanges(emit);
         case 'tick':
           marks.set(event.symbol, event.price);
           return;
@@ -404,10 +431,6 @@ export const createPortfolioAccounting = (
           return;
       }
     },
-    end(emit) {
-      // Fills after the last kline (the venue's end-of-data close) still belong in the account.
-      if (changedSinceSnapshot) emit(snapshotAt(lastChangeTs));
-      changedSinceSnapshot = false;
-    },
+    end: flushChanges,
   };
 };
