@@ -33,7 +33,20 @@ export const Fill = z
   .readonly();
 export type Fill = z.infer<typeof Fill>;
 
-export const OrderStatus = z.enum(['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
+/**
+ * An order's status after a change, the past-tense lifecycle of DESIGN.md §1a: NEW = accepted,
+ * REJECTED, TRIGGERED (a stop or take-profit reached its trigger and goes to the book as a market
+ * order — Binance's conditional orders report it so), PARTIALLY_FILLED, FILLED, CANCELED, EXPIRED.
+ */
+export const OrderStatus = z.enum([
+  'NEW',
+  'TRIGGERED',
+  'PARTIALLY_FILLED',
+  'FILLED',
+  'CANCELED',
+  'REJECTED',
+  'EXPIRED',
+]);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
 /** The exchange's report on an order after a change (`OrderAccepted`/`OrderFilled`/`OrderRejected`…). */

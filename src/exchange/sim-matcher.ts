@@ -166,7 +166,13 @@ export class SimMatcher {
       if (Number.isNaN(bestHit)) return;
       if (best === undefined) this.liquidate(book);
       else if (best.request.type === 'LIMIT') this.fillLimit(book, best, best.triggerLevel, 'MAKER');
-      else this.fillTaker(book, best, this.clampReduceOnly(book, best), bestHit);
+      else {
+        // A stop or take-profit reached its trigger: reported, then filled as a market order.
+        best.status = 'TRIGGERED';
+        best.last = executionResultOf(best, this.eventTs, []);
+        this.emit(best.last);
+        this.fillTaker(book, best, this.clampReduceOnly(book, best), bestHit);
+      }
       cur = bestHit;
     }
   }

@@ -69,7 +69,7 @@ export interface SymbolBook {
 }
 
 export const isOpenStatus = (status: OrderStatus): boolean =>
-  status === 'NEW' || status === 'PARTIALLY_FILLED';
+  status === 'NEW' || status === 'TRIGGERED' || status === 'PARTIALLY_FILLED';
 
 /** Where an order triggers: see `SimOrder.triggerDir`. */
 export const triggerOf = (

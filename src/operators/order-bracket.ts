@@ -109,6 +109,7 @@ export const createOrderBracket = (
       if (bracket === undefined) return;
       switch (report.status) {
         case 'NEW':
+        case 'TRIGGERED':
         case 'PARTIALLY_FILLED':
           protect(bracket, report.ts, emit);
           return;

@@ -343,7 +343,7 @@ export const createPortfolioAccounting = (
   /** The venue's word on an entry: resting (what is left of it) or done with. */
   const onEntryReport = (report: ExecutionResult): void => {
     if (report.purpose !== 'ENTRY') return;
-    if (report.status === 'NEW' || report.status === 'PARTIALLY_FILLED') {
+    if (report.status === 'NEW' || report.status === 'TRIGGERED' || report.status === 'PARTIALLY_FILLED') {
       working.set(report.clientOrderId, {
         symbol: report.symbol,
         side: report.side === 'BUY' ? 'LONG' : 'SHORT',
