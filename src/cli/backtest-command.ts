@@ -55,6 +55,7 @@ export const registerBacktestCommand = (program: Command): void => {
         to,
         seed: parseSeed(flags.seed),
         outDir: flags.out,
+        outDirLabel: flags.out === undefined ? 'output.dir' : '--out',
         generatedAt: new Date().toISOString(),
         onProgress: (done, total) => {
           progress ??= createProgress('backtest', total, 'klines', flags.progress && config.output.progress);

@@ -1,9 +1,12 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../domain/errors.js';
 import { parseFeatureNames } from '../features/feature-names.js';
 import { loadPipelineConfig } from '../pipeline/config.js';
 import { writeFeatureRows } from '../pipeline/feature-export.js';
 import { loadMarketReplay } from '../pipeline/market-source.js';
+import { prepareOutputDir } from '../sinks/output-dir.js';
 import { parseTimeOption } from './parse-time.js';
 import { createProgress } from './progress.js';
 
@@ -67,6 +70,9 @@ export const registerFeaturesCommand = (program: Command): void => {
       // A bad name is a usage error to report before reading (maybe large, maybe also bad) data,
       // under the flag the user typed.
       if (flags.features) parseFeatureNames(features, '--features');
+      if (existsSync(flags.out) && statSync(flags.out).isDirectory()) {
+        throw new UsageError(`--out ${flags.out}: is a folder; name the file to write (.csv or .libsvm)`);
+      }
       if (!/\.(csv|libsvm|svm)$/i.test(flags.out)) {
         throw new UsageError(
           `--out: name the file .csv or .libsvm (the format follows the extension), got "${flags.out}"`,
@@ -86,8 +92,10 @@ export const registerFeaturesCommand = (program: Command): void => {
             to: undefined,
           },
         },
-        { dataPath: flags.data },
+        { dataPath: flags.data, dataRequired: true },
       );
+      // The folder must take the file before any work is reported or done.
+      prepareOutputDir(dirname(flags.out), '--out', flags.out);
       for (const issue of market.issues)
         process.stderr.write(`skipped ${issue.file}:${issue.line}: ${issue.message}\n`);
       const label =

@@ -7,6 +7,7 @@ import { SimExchange } from '../exchange/sim-exchange.js';
 import { replayMarket } from '../kernel/replay.js';
 import type { Stage } from '../kernel/stage.js';
 import { writeDeadLetters } from '../sinks/dead-letter-file.js';
+import { prepareOutputDir } from '../sinks/output-dir.js';
 import {
   type BacktestReport,
   buildBacktestReport,
@@ -32,6 +33,8 @@ export interface BacktestOptions {
   readonly seed?: number;
   /** Output folder; `config.output.dir` when absent; nothing written when `null`. */
   readonly outDir?: string | null;
+  /** Where `outDir` came from, for errors (`--out`); default `output.dir` or `outDir`. */
+  readonly outDirLabel?: string;
   /** Called as the replay advances (for a progress bar). */
   readonly onProgress?: (done: number, total: number) => void;
   /** ISO time the report was made; only report.json/html carry it (trades.csv stays byte-identical). */
@@ -86,6 +89,11 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     );
   }
   const models = buildModels(config, baseDir);
+  // The output folder must take the files before the run starts, not after it.
+  const outDir = options.outDir === undefined ? config.output.dir : options.outDir;
+  if (outDir !== null) {
+    prepareOutputDir(outDir, options.outDirLabel ?? (options.outDir === undefined ? 'output.dir' : 'outDir'));
+  }
   const sim = new SimExchange(simExchangeParamsOf(config), createPrng(seed).fork('exchange'));
   const exchange = options.venue?.(sim) ?? sim;
   // Refused input rows first, then whatever the run refuses (a failing stage, a malformed event).
@@ -133,7 +141,6 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     { config, generatedAt: options.generatedAt, extra: { klines: market.klines.length, ...stats.summary() } },
   );
   const summary = formatSummaryTable(report.metrics);
-  const outDir = options.outDir === undefined ? config.output.dir : options.outDir;
   if (outDir === null) return { report, stats, deadLetters, summary };
   const files = await writeReportFiles(outDir, report, {
     timeZone: config.output.timeZone,

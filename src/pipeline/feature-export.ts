@@ -1,13 +1,15 @@
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../domain/errors.js';
+import { ConfigError, UsageError } from '../domain/errors.js';
 import type { FeatureVector } from '../domain/feature-vector.js';
 import type { Kline } from '../domain/kline.js';
 import { DEFAULT_FEATURES, parseFeatureParams } from '../features/feature-names.js';
 import { createFeatureVectorizer } from '../features/feature-vectors.js';
 import { createFeatureEngine } from '../features/indicators/feature-engine.js';
 import { formatXgboostFloat } from '../models/xgboost-text-float.js';
+import { prepareOutputDir } from '../sinks/output-dir.js';
 
 /** The serializable options of `writeFeatureRows` (everything but the progress callback). */
 export const featureExportParams = z
@@ -114,7 +116,12 @@ export const writeFeatureRows = async (
   const horizon = label?.horizon ?? 0;
   const threshold = (label?.thresholdPct ?? 0) / 100;
 
-  await mkdir(dirname(out), { recursive: true });
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new UsageError(
+      `out ${out}: is a folder; name the file to write (e.g. ${join(out, 'features.csv')})`,
+    );
+  }
+  prepareOutputDir(dirname(out), 'out', out);
   const file = await open(out, 'w');
   let chunks: string[] = [];
   let rows = 0;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { from as from$, type Observable, toArray } from 'rxjs';
 import { DataError, type DeadLetter, type Interval, type Kline } from '../domain/index.js';
@@ -26,6 +27,8 @@ export interface MarketReplayOptions {
   readonly from?: number;
   readonly to?: number;
   readonly seed?: number;
+  /** The command cannot run without recorded data (`features`): no hint about the synthetic market. */
+  readonly dataRequired?: boolean;
 }
 
 /** Drains a synchronous observable into an array; its error is rethrown here, not reported later. */
@@ -62,6 +65,19 @@ export const loadMarketReplay = (config: PipelineConfig, options: MarketReplayOp
         ? configPath
         : resolve(options.baseDir ?? '.', configPath));
   if (path !== undefined) {
+    if (!existsSync(path)) {
+      // The flag or key the path came from, as the user wrote it, and what it resolved to.
+      const where =
+        options.dataPath !== undefined
+          ? `--data ${options.dataPath}`
+          : `data.path ${configPath}${path === configPath ? '' : ` (resolved to ${path})`}`;
+      throw new DataError(
+        `${where}: no such file or folder; give a Binance kline CSV, a freqtrade JSON, a JSONL file or a folder of them ` +
+          '(relative paths resolve against the working directory for --data, against the config file for data.path)' +
+          (options.dataRequired === true ? '' : ', or leave it out to run the seeded synthetic market'),
+        where,
+      );
+    }
     const data = loadMarketData(path, { from, to, policy: config.data.policy, symbols: config.data.symbols });
     const tickCandles =
       config.data.ticksInterval === undefined

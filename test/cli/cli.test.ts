@@ -116,7 +116,12 @@ const OUT = {
   backtest: join(tmpRoot, 'backtest'),
   window: join(tmpRoot, 'window'),
   badRows: join(tmpRoot, 'bad-rows'),
+  refused: join(tmpRoot, 'refused', 'report'),
 };
+
+// A file where a folder is expected, for the output checks.
+const A_FILE = join(tmpRoot, 'a-file');
+writeFileSync(A_FILE, 'not a folder\n');
 
 /** The commands whose runs do not depend on each other: all started at once, asserted one per test. */
 const RUN = {
@@ -128,6 +133,28 @@ const RUN = {
   checkBad: ['config', 'check', 'test/fixtures/pipeline/bad-risk.yaml'],
   print: ['config', 'print'],
   graph: ['config', 'graph'],
+  missingData: ['backtest', '--data', 'no/such/klines.csv', '--out', OUT.refused, '--no-progress'],
+  missingFeaturesData: ['features', '--data', 'no-such.csv', '--out', join(tmpRoot, 'f', 'x.csv')],
+  missingDataPath: [
+    'backtest',
+    '--config',
+    'test/fixtures/pipeline/missing-data-path.yaml',
+    '--out',
+    OUT.refused,
+  ],
+  outIsFile: ['backtest', '--config', SMALL_CONFIG, '--out', A_FILE, '--no-progress'],
+  outUnderFile: ['backtest', '--config', SMALL_CONFIG, '--out', join(A_FILE, 'sub'), '--no-progress'],
+  outInProc: ['backtest', '--config', SMALL_CONFIG, '--out', '/proc/quantum-no-such', '--no-progress'],
+  featuresOutIsFolder: ['features', '--data', NAN_FIXTURE, '--policy', 'skip', '--out', tmpRoot],
+  featuresOutUnderFile: [
+    'features',
+    '--data',
+    NAN_FIXTURE,
+    '--policy',
+    'skip',
+    '--out',
+    join(A_FILE, 'f.csv'),
+  ],
   graphBad: ['config', 'graph', 'test/fixtures/pipeline/bad-risk.yaml'],
   strictNan: [
     'backtest',
@@ -534,5 +561,42 @@ if (hasAvax && hasXgboost) {
     assert.ok(report.metrics.trades > 0);
   });
 }
+
+test('a data path that does not exist: exit 2 naming the flag or key and the path, before any output is written', async () => {
+  assertUserError(
+    await quantum(...RUN.missingData),
+    'error QT_DATA_INVALID: --data no/such/klines.csv: no such file or folder',
+  );
+  assertUserError(
+    await quantum(...RUN.missingDataPath),
+    /data\.path \.\.\/no-such-folder \(resolved to .*no-such-folder\): no such file or folder/,
+  );
+  const features = await quantum(...RUN.missingFeaturesData);
+  assertUserError(features, '--data no-such.csv: no such file or folder');
+  // `features` cannot run without data: no hint to leave the flag out.
+  assert.not.ok(features.stderr.includes('leave it out'), features.stderr);
+  assert.not.ok(existsSync(OUT.refused), 'a refused run writes nothing');
+});
+
+test('an output folder that cannot take the report: exit 2 at once, naming --out and why', async () => {
+  assertUserError(await quantum(...RUN.outIsFile), `--out ${A_FILE}: ${A_FILE} is a file, not a folder`);
+  assertUserError(
+    await quantum(...RUN.outUnderFile),
+    `--out ${join(A_FILE, 'sub')}: ${A_FILE} is a file, not a folder`,
+  );
+  // A recursive mkdir spun for minutes here; now one level at a time, refused at once.
+  assertUserError(
+    await quantum(...RUN.outInProc),
+    '--out /proc/quantum-no-such: cannot create /proc/quantum-no-such',
+  );
+  assertUserError(
+    await quantum(...RUN.featuresOutIsFolder),
+    `--out ${tmpRoot}: is a folder; name the file to write`,
+  );
+  assertUserError(
+    await quantum(...RUN.featuresOutUnderFile),
+    `--out ${join(A_FILE, 'f.csv')}: ${A_FILE} is a file, not a folder`,
+  );
+});
 
 test.run();
