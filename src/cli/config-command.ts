@@ -17,6 +17,8 @@ export const registerConfigCommands = (program: Command): void => {
     .argument('[file]', 'pipeline YAML (default: the embedded default)')
     .action((file: string | undefined) => {
       const parsed = loadPipelineConfig(file);
+      // Models are part of the pipeline: a missing or unusable model file fails the check too.
+      buildModels(parsed, file === undefined ? '.' : dirname(file));
       process.stdout.write(
         `${file ?? '(default config)'}: ok — pipeline "${parsed.name}", ${parsed.models.length} models, ${parsed.features.length} features\n`,
       );

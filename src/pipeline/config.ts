@@ -142,6 +142,18 @@ export const pipelineConfig = z
   })
   .strict()
   .superRefine((config, context) => {
+    // Every entry would be denied by the max-leverage gate: a run that cannot trade.
+    if (
+      config.sizing.method === 'fixed-fraction' &&
+      config.sizing.leverage > config.risk.maxLeverage &&
+      !config.risk.clampLeverage
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['sizing', 'leverage'],
+        message: `${config.sizing.leverage}× is above risk.maxLeverage ${config.risk.maxLeverage}×, so the risk gate would deny every entry; lower it, raise risk.maxLeverage, or set risk.clampLeverage: true`,
+      });
+    }
     const names = new Set<string>();
     config.models.forEach((model, index) => {
       const type = modelTypeOf(model);
@@ -206,9 +218,20 @@ export const parsePipelineYaml = (text: string, source = 'config'): PipelineConf
     if (error instanceof YAMLParseError) {
       const position = error.linePos?.[0];
       const where = position ? `${source}:${position.line}:${position.col}` : source;
-      throw new ConfigError(`${where}: ${error.message.split('\n')[0]}`, where);
+      // The parser's first line ends "at line L, column C:"; the place is already in `where`, and
+      // the quoted line with its caret follows (indented, so it reads as a quote).
+      const [first, ...rest] = error.message.split('\n');
+      const what = first.replace(/ at line \d+, column \d+:?$/, '');
+      const quote = rest.filter((line) => line.trim() !== '').map((line) => `    ${line}`);
+      throw new ConfigError([`${where}: ${what}`, ...quote].join('\n'), where);
     }
     throw error;
+  }
+  if (document === null || document === undefined) {
+    throw new ConfigError(
+      `${source}: the config file is empty; start from the default pipeline: quantum config print > ${source}`,
+      source,
+    );
   }
   return parsePipelineConfig(document, source);
 };

@@ -133,6 +133,7 @@ const RUN = {
   checkBad: ['config', 'check', 'test/fixtures/pipeline/bad-risk.yaml'],
   print: ['config', 'print'],
   graph: ['config', 'graph'],
+  checkMissingModel: ['config', 'check', 'test/fixtures/pipeline/missing-model.yaml'],
   missingData: ['backtest', '--data', 'no/such/klines.csv', '--out', OUT.refused, '--no-progress'],
   missingFeaturesData: ['features', '--data', 'no-such.csv', '--out', join(tmpRoot, 'f', 'x.csv')],
   missingDataPath: [
@@ -222,8 +223,10 @@ test('backtest with an invalid config file: exit 2, every bad path named, no sta
   assert.is(run.stdout, '');
 });
 
-test('a YAML syntax error names file:line:col', async () => {
-  assertUserError(await quantum(...RUN.badYaml), /bad-yaml\.yaml:3:\d+: /);
+test('a YAML syntax error names file:line:col and quotes the line with a caret', async () => {
+  const run = await quantum(...RUN.badYaml);
+  assertUserError(run, /bad-yaml\.yaml:3:\d+: /);
+  assert.match(run.stderr, /\n {4,}maxLeverage: 5\n {4,}\^/);
 });
 
 test('a missing config file: exit 2 naming the path and ENOENT', async () => {
@@ -248,6 +251,8 @@ test('config check: ok line for a good file (exit 0), exit 2 for a bad one; conf
   assert.match(graph.stdout, /^ {2}portfolio\.snapshot_updated +kill-switch → sizing → risk-governor$/m);
   assert.match(graph.stdout, /^ +80 {2}execution +governor\.execution, execution\.result$/m);
   assertUserError(await quantum(...RUN.graphBad), 'risk.maxLeverage');
+  // A model file that is not there fails the check, not the run.
+  assertUserError(await quantum(...RUN.checkMissingModel), 'models[1]: no model named "never-imported"');
   const printed = await quantum(...RUN.print);
   assert.is(printed.status, 0);
   assert.is(printed.stdout, DEFAULT_CONFIG_YAML);

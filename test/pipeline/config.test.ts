@@ -44,11 +44,36 @@ test('the embedded default config parses, with the two rule models voting 1:1', 
   assert.equal(loadPipelineConfig(), config, 'loadPipelineConfig() without a path is the default');
 });
 
-test('an empty document is a valid pipeline: every section has defaults', () => {
+test('an empty document parses to schema defaults; an empty config FILE is refused, pointing at config print', () => {
   const config = parsePipelineConfig(undefined);
   assert.is(config.data.source, 'synthetic');
   assert.equal(config.models.map(modelName), ['ema-rsi', 'macd-adx']);
-  assert.equal(parsePipelineYaml(''), config);
+  // The schema defaults differ from the default pipeline (`config print`): a silently empty file
+  // would run something nobody wrote down.
+  assert.is(
+    configErrorOf(() => parsePipelineYaml('', 'mine.yaml')),
+    'mine.yaml: the config file is empty; start from the default pipeline: quantum config print > mine.yaml',
+  );
+  assert.match(
+    configErrorOf(() => parsePipelineYaml('# only a comment\n', 'c.yaml')),
+    /^c\.yaml: the config file is empty/,
+  );
+});
+
+test('fixed-fraction leverage above risk.maxLeverage (a run that cannot trade) is refused at sizing.leverage', () => {
+  const message = configErrorOf(() =>
+    parsePipelineConfig({ sizing: { leverage: 50 }, risk: { maxLeverage: 5 } }),
+  );
+  assert.match(
+    message,
+    /sizing\.leverage: 50× is above risk\.maxLeverage 5×, so the risk gate would deny every entry/,
+  );
+  // Allowed when the gate clamps instead of denying.
+  const clamped = parsePipelineConfig({
+    sizing: { leverage: 50 },
+    risk: { maxLeverage: 5, clampLeverage: true },
+  });
+  assert.is(clamped.sizing.method === 'fixed-fraction' && clamped.sizing.leverage, 50);
 });
 
 test('examples/default.yaml is the embedded default, character for character', () => {
@@ -195,6 +220,13 @@ test('a YAML syntax error names file:line:col', () => {
     parsePipelineYaml('name: x\nrisk:\n  maxLeverage: [1,\n  foo: }\n', 'broken.yaml'),
   );
   assert.match(message, /^broken\.yaml:4:3: /);
+  // The offending line is quoted with a caret; the first line does not end on a dangling colon.
+  const [first, ...quote] = message.split('\n');
+  assert.not.match(first, /:$/);
+  assert.ok(
+    quote.some((line) => /^\s+\^/.test(line)),
+    message,
+  );
   const duplicate = configErrorOf(() => parsePipelineYaml('name: a\nseed: 1\nname: b\n', 'dup.yaml'));
   assert.match(duplicate, /^dup\.yaml:3:1: Map keys must be unique/);
 });
