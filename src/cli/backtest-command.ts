@@ -9,12 +9,21 @@ import { createProgress } from './progress.js';
 interface BacktestFlags {
   config?: string;
   data?: string;
+  symbol?: string;
   from?: string;
   to?: string;
   seed?: string;
   out?: string;
   progress: boolean;
 }
+
+/** `--symbol`: an exchange symbol id such as BTCUSDT. */
+export const parseSymbol = (value: string): string => {
+  if (!/^[A-Z0-9]{2,30}$/.test(value)) {
+    throw new UsageError(`--symbol: expected an exchange symbol id such as BTCUSDT, got "${value}"`);
+  }
+  return value;
+};
 
 const parseSeed = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -34,6 +43,7 @@ export const registerBacktestCommand = (program: Command): void => {
       '-d, --data <path>',
       'kline file or folder (Binance CSV, freqtrade JSON, JSONL); overrides data in the config',
     )
+    .option('--symbol <symbol>', 'symbol of a single data file whose name has none (e.g. mydata.csv)')
     .option('--from <time>', 'first candle close to include (ISO date or ms)')
     .option('--to <time>', 'candle close to stop before (ISO date or ms)')
     .option('--seed <n>', 'seed for the synthetic market and the simulator (default: config seed)')
@@ -51,6 +61,7 @@ export const registerBacktestCommand = (program: Command): void => {
         config,
         configPath: flags.config,
         dataPath: flags.data,
+        ...(flags.symbol === undefined ? {} : { symbol: parseSymbol(flags.symbol) }),
         from,
         to,
         seed: parseSeed(flags.seed),

@@ -1,17 +1,19 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../domain/errors.js';
+import { DataError, UsageError } from '../domain/errors.js';
 import { parseFeatureNames } from '../features/feature-names.js';
 import { loadPipelineConfig } from '../pipeline/config.js';
 import { writeFeatureRows } from '../pipeline/feature-export.js';
-import { loadMarketReplay } from '../pipeline/market-source.js';
+import { loadMarketReplay, noCandlesMessage } from '../pipeline/market-source.js';
 import { prepareOutputDir } from '../sinks/output-dir.js';
+import { parseSymbol } from './backtest-command.js';
 import { parseTimeOption } from './parse-time.js';
 import { createProgress } from './progress.js';
 
 interface FeaturesFlags {
   data: string;
+  symbol?: string;
   config?: string;
   features?: string;
   from?: string;
@@ -44,6 +46,7 @@ export const registerFeaturesCommand = (program: Command): void => {
       '-d, --data <file>',
       'kline file (Binance CSV with or without header, ms or µs; freqtrade JSON; JSONL)',
     )
+    .option('--symbol <symbol>', 'symbol of a data file whose name has none (e.g. mydata.csv)')
     .requiredOption('-o, --out <file>', 'output: .csv or .libsvm')
     .option('-c, --config <file>', 'take the feature list from this pipeline (default: the default pipeline)')
     .option('-f, --features <names>', 'comma-separated feature names, e.g. ema_12,rsi_14,macd_hist_12_26_9')
@@ -92,8 +95,14 @@ export const registerFeaturesCommand = (program: Command): void => {
             to: undefined,
           },
         },
-        { dataPath: flags.data, dataRequired: true },
+        {
+          dataPath: flags.data,
+          dataRequired: true,
+          ...(flags.symbol === undefined ? {} : { symbol: parseSymbol(flags.symbol) }),
+        },
       );
+      // Nothing to compute from: say why per file instead of writing a file with 0 rows.
+      if (market.klines.length === 0) throw new DataError(noCandlesMessage(market, ''), market.source);
       // The folder must take the file before any work is reported or done.
       prepareOutputDir(dirname(flags.out), '--out', flags.out);
       for (const issue of market.issues)

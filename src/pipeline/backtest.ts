@@ -19,7 +19,7 @@ import {
 import { buildModels } from './build-models.js';
 import { configTimeMs, type PipelineConfig, simExchangeParamsOf } from './config.js';
 import { connectVenue, isGraphOutput, tradingKernel } from './graph.js';
-import { deadLetterOf, loadMarketReplay } from './market-source.js';
+import { deadLetterOf, loadMarketReplay, noCandlesMessage } from './market-source.js';
 import { createRunStats, type RunStats } from './run-stats.js';
 
 export interface BacktestOptions {
@@ -28,6 +28,8 @@ export interface BacktestOptions {
   readonly configPath?: string;
   /** A data file or folder overriding `config.data`. */
   readonly dataPath?: string;
+  /** The symbol of a single data file whose name has none (`--symbol`). */
+  readonly symbol?: string;
   readonly from?: number;
   readonly to?: number;
   readonly seed?: number;
@@ -68,6 +70,7 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
   const baseDir = options.configPath === undefined ? '.' : dirname(options.configPath);
   const market = loadMarketReplay(config, {
     dataPath: options.dataPath,
+    ...(options.symbol === undefined ? {} : { symbol: options.symbol }),
     baseDir,
     from: options.from,
     to: options.to,
@@ -83,8 +86,7 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
       toMs === undefined ? undefined : `to ${new Date(toMs).toISOString()}`,
     ].filter((part) => part !== undefined);
     throw new DataError(
-      `${market.source}: no candles to replay${window.length > 0 ? ` ${window.join(' ')}` : ''}; ` +
-        'check --from/--to (data.from/data.to) against the data range, and data.symbols',
+      noCandlesMessage(market, window.length > 0 ? ` ${window.join(' ')}` : ''),
       market.source,
     );
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
-import { Interval, SymbolFilters } from '../domain/index.js';
+import { Interval, SymbolFilters, SymbolId } from '../domain/index.js';
 import { simExchangeParams } from '../exchange/sim-exchange-params.js';
 import { type ModelEntry, modelTypeOf, modelTypes } from '../models/model-type.js';
 import '../models/types/index.js';
@@ -40,6 +40,8 @@ const dataConfig = z
     /** Bad rows: `skip` drops and reports them (dead letters), `fail` stops with file:line. */
     policy: dataPolicy,
     symbols: z.array(z.string()).optional(),
+    /** The symbol of a single data file whose name does not carry one (`mydata.csv`). */
+    symbol: SymbolId.optional(),
     /** Also read trade files (Binance trades CSV) in `path`, aggregated by event time into closed candles of this interval. */
     ticksInterval: Interval.optional(),
     from: ConfigTime.optional(),

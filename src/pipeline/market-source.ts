@@ -17,6 +17,8 @@ export interface MarketReplay {
   readonly source: string;
   readonly intervalMs: number;
   readonly issues: readonly DataIssue[];
+  /** What happened to each recorded file (empty for the synthetic market). */
+  readonly files: readonly MarketDataFile[];
 }
 
 export interface MarketReplayOptions {
@@ -27,6 +29,8 @@ export interface MarketReplayOptions {
   readonly from?: number;
   readonly to?: number;
   readonly seed?: number;
+  /** The symbol of a single file whose name has none (`--symbol`); overrides `data.symbol`. */
+  readonly symbol?: string;
   /** The command cannot run without recorded data (`features`): no hint about the synthetic market. */
   readonly dataRequired?: boolean;
 }
@@ -78,7 +82,14 @@ export const loadMarketReplay = (config: PipelineConfig, options: MarketReplayOp
         where,
       );
     }
-    const data = loadMarketData(path, { from, to, policy: config.data.policy, symbols: config.data.symbols });
+    const symbol = options.symbol ?? config.data.symbol;
+    const data = loadMarketData(path, {
+      from,
+      to,
+      policy: config.data.policy,
+      symbols: config.data.symbols,
+      ...(symbol === undefined ? {} : { symbol }),
+    });
     const tickCandles =
       config.data.ticksInterval === undefined
         ? { klinesBySymbol: new Map<string, Kline[]>(), issues: [] }
@@ -103,6 +114,7 @@ export const loadMarketReplay = (config: PipelineConfig, options: MarketReplayOp
       source: path,
       intervalMs: first ? first.ts - first.openTime : 60_000,
       issues: data.issues,
+      files: data.files,
     };
   }
   const seed = options.seed ?? config.seed;
@@ -117,6 +129,7 @@ export const loadMarketReplay = (config: PipelineConfig, options: MarketReplayOp
     source: `synthetic:seed=${seed}`,
     intervalMs: first ? first.ts - first.openTime : 60_000,
     issues: [],
+    files: [],
   };
 };
 
@@ -159,3 +172,31 @@ export const deadLetterOf = (issue: DataIssue): DeadLetter => ({
   reason: issue.message.startsWith(`${issue.kind}:`) ? issue.message : `${issue.kind}: ${issue.message}`,
   payload: formatIssue(issue),
 });
+
+/**
+ * Why a market has no candle, in words that point at the real fix: no data files in the folder,
+ * each file's own reason (no symbol in its name, not a kline CSV, unreadable), or — only when the
+ * files did hold candles — the time window or the symbol selection.
+ */
+export const noCandlesMessage = (market: MarketReplay, window: string): string => {
+  const files = market.files;
+  if (market.source.startsWith('synthetic:')) {
+    return `${market.source}: no candles to replay${window}; check --from/--to (data.from/data.to) against data.synthetic (start and count)`;
+  }
+  if (files.length === 0) {
+    return `${market.source}: no .csv, .json or .jsonl data files there; give a Binance kline CSV, a freqtrade JSON or JSONL file, or a folder of them`;
+  }
+  const reasons = files.map(
+    (file) =>
+      `  ${file.path}: ${file.skipped ?? (file.klines === 0 ? 'no candles (empty, a header only, or none inside the window)' : `${file.klines} candles`)}`,
+  );
+  const shown = reasons.slice(0, 12);
+  if (reasons.length > shown.length) shown.push(`  … and ${reasons.length - shown.length} more files`);
+  const anyCandlesRead = files.some((file) => file.skipped === undefined && file.klines > 0);
+  const hint = anyCandlesRead
+    ? 'check --from/--to (data.from/data.to) against the data range, and data.symbols'
+    : files.some((file) => /cannot tell the symbol/.test(file.skipped ?? ''))
+      ? 'a file without a symbol in its name needs --symbol (data.symbol), or a name like AVAXUSDT-1m-2026-02.csv'
+      : 'give Binance kline files (open_time, open, high, low, close, volume …); trades files need data.ticksInterval';
+  return `${market.source}: no candles to replay${window}; ${hint}. What each file gave:\n${shown.join('\n')}`;
+};

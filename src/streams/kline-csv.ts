@@ -40,7 +40,7 @@ export const parseKlineCsv = (
   const symbol = opts.symbol ?? fromMeta.symbol;
   if (symbol === undefined || !SymbolId.safeParse(symbol).success) {
     throw new DataError(
-      `${file}:0: cannot tell the symbol from the file name; name it like AVAXUSDT-1m-2026-02.csv or pass options.symbol`,
+      `${file}:0: cannot tell the symbol from the file name; name it like AVAXUSDT-1m-2026-02.csv, or give the symbol (--symbol, data.symbol)`,
       `${file}:0`,
     );
   }

@@ -23,6 +23,8 @@ export const loadMarketDataOptions = z
     symbols: z.array(SymbolId).optional(),
     /** Load only files of this interval; when absent each symbol keeps its finest interval. */
     interval: Interval.optional(),
+    /** The symbol of a single file whose name does not carry one (`mydata.csv`); not for folders. */
+    symbol: SymbolId.optional(),
   })
   .strict();
 export type LoadMarketDataOptions = z.output<typeof loadMarketDataOptions>;
@@ -81,7 +83,14 @@ export const loadMarketData = (
   options: z.input<typeof loadMarketDataOptions> = {},
 ): MarketData => {
   const opts = loadMarketDataOptions.parse(options);
-  const paths = statSync(path).isDirectory()
+  const isFolder = statSync(path).isDirectory();
+  if (isFolder && opts.symbol !== undefined) {
+    throw new DataError(
+      `${path}: a symbol (${opts.symbol}) names the candles of ONE file; a folder's files carry their own symbols in their names (AVAXUSDT-1m-2026-02.csv)`,
+      path,
+    );
+  }
+  const paths = isFolder
     ? readdirSync(path)
         .filter((name) => extname(name) in FORMAT_BY_EXTENSION)
         .sort()
@@ -173,7 +182,10 @@ export const loadMarketData = (
           continue;
         }
       }
-      const readOptions = { policy: opts.policy, from: opts.from, to: opts.to };
+      const readOptions =
+        opts.symbol === undefined
+          ? { policy: opts.policy, from: opts.from, to: opts.to }
+          : { policy: opts.policy, from: opts.from, to: opts.to, symbol: opts.symbol };
       const result: KlineFileResult =
         format === 'kline-csv'
           ? parseKlineCsv(text, filePath, readOptions)

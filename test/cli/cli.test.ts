@@ -119,6 +119,17 @@ const OUT = {
   refused: join(tmpRoot, 'refused', 'report'),
 };
 
+// Data that holds no candle, each for its own reason.
+const NO_SYMBOL = join(tmpRoot, 'mydata.csv');
+writeFileSync(NO_SYMBOL, readFileSync(NAN_FIXTURE, 'utf8'));
+const EMPTY_FOLDER = join(tmpRoot, 'empty-folder');
+mkdirSync(EMPTY_FOLDER);
+const HEADER_ONLY = join(tmpRoot, 'header-only');
+mkdirSync(HEADER_ONLY);
+writeFileSync(join(HEADER_ONLY, 'BTCUSDT-1m-2026-01.csv'), 'open_time,open,high,low,close,volume\n');
+const TRADES = join(tmpRoot, 'ETHUSDT-trades-2023-02-02.csv');
+writeFileSync(TRADES, 'timestamp_ms,id,side,price,amount\n1675296000123,1,buy,1640.5,0.1\n');
+
 // A file where a folder is expected, for the output checks.
 const A_FILE = join(tmpRoot, 'a-file');
 writeFileSync(A_FILE, 'not a folder\n');
@@ -133,6 +144,20 @@ const RUN = {
   checkBad: ['config', 'check', 'test/fixtures/pipeline/bad-risk.yaml'],
   print: ['config', 'print'],
   graph: ['config', 'graph'],
+  noSymbol: ['backtest', '--data', NO_SYMBOL, '--no-progress', '--out', join(tmpRoot, 'no-symbol')],
+  noSymbolGiven: [
+    'backtest',
+    '--data',
+    NO_SYMBOL,
+    '--symbol',
+    'AVAXUSDT',
+    '--no-progress',
+    '--out',
+    join(tmpRoot, 'symbol-given'),
+  ],
+  emptyFolder: ['backtest', '--data', EMPTY_FOLDER, '--no-progress'],
+  headerOnly: ['backtest', '--data', HEADER_ONLY, '--no-progress'],
+  tradesAsKlines: ['features', '--data', TRADES, '--out', join(tmpRoot, 'trades', 'f.csv')],
   checkMissingModel: ['config', 'check', 'test/fixtures/pipeline/missing-model.yaml'],
   missingData: ['backtest', '--data', 'no/such/klines.csv', '--out', OUT.refused, '--no-progress'],
   missingFeaturesData: ['features', '--data', 'no-such.csv', '--out', join(tmpRoot, 'f', 'x.csv')],
@@ -601,6 +626,28 @@ test('an output folder that cannot take the report: exit 2 at once, naming --out
   assertUserError(
     await quantum(...RUN.featuresOutUnderFile),
     `--out ${join(A_FILE, 'f.csv')}: ${A_FILE} is a file, not a folder`,
+  );
+});
+
+test('data that holds no candle says why, per file, and points at the real fix', async () => {
+  assertUserError(
+    await quantum(...RUN.noSymbol),
+    'needs --symbol (data.symbol), or a name like AVAXUSDT-1m-2026-02.csv',
+  );
+  const given = await quantum(...RUN.noSymbolGiven);
+  assert.is(given.status, 0, given.stderr);
+  assert.match(given.stdout, /AVAXUSDT/);
+  assertUserError(
+    await quantum(...RUN.emptyFolder),
+    `${EMPTY_FOLDER}: no .csv, .json or .jsonl data files there`,
+  );
+  const headerOnly = await quantum(...RUN.headerOnly);
+  assertUserError(headerOnly, 'no candles (empty, a header only, or none inside the window)');
+  assert.not.ok(headerOnly.stderr.includes('check --from/--to'), 'not the window: the file has no candle');
+  // features used to write "0 rows" and exit 0 for a trades file.
+  assertUserError(
+    await quantum(...RUN.tradesAsKlines),
+    'not a kline CSV (header timestamp_ms,id,side,price,amount)',
   );
 });
 

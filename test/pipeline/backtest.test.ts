@@ -72,7 +72,7 @@ test('a window without candles is a DataError naming the data and the window, no
     assert.instance(error, DataError);
     assert.is(
       (error as Error).message,
-      'synthetic:seed=42: no candles to replay from 2030-01-01T00:00:00.000Z; check --from/--to (data.from/data.to) against the data range, and data.symbols',
+      'synthetic:seed=42: no candles to replay from 2030-01-01T00:00:00.000Z; check --from/--to (data.from/data.to) against data.synthetic (start and count)',
     );
   }
   // The config's own window counts too.

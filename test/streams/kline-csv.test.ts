@@ -136,7 +136,7 @@ test('handles CRLF line endings and a trailing blank line', () => {
 test('refuses a file whose symbol cannot be told, naming the fix', () => {
   assert.throws(
     () => parseKlineCsv('1769904000000,10,11,9,10.5,100\n', 'data.csv'),
-    /data\.csv:0: cannot tell the symbol.*options\.symbol/,
+    /data\.csv:0: cannot tell the symbol.*--symbol, data\.symbol/,
   );
 });
 
