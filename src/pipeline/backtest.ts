@@ -19,7 +19,7 @@ import {
 import { buildModels } from './build-models.js';
 import { configTimeMs, type PipelineConfig, simExchangeParamsOf } from './config.js';
 import { connectVenue, isGraphOutput, tradingKernel } from './graph.js';
-import { deadLetterOf, loadMarketReplay, noCandlesMessage } from './market-source.js';
+import { deadLetterOf, loadMarketReplay, noCandlesMessage, refuseOtherQuotes } from './market-source.js';
 import { createRunStats, type RunStats } from './run-stats.js';
 
 export interface BacktestOptions {
@@ -90,6 +90,8 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
       market.source,
     );
   }
+  // Recorded data must be USDT-quoted: positions, fees and PnL are valued in USDT.
+  if (market.files.length > 0) refuseOtherQuotes(market.source, market.symbols);
   const models = buildModels(config, baseDir);
   // The output folder must take the files before the run starts, not after it.
   const outDir = options.outDir === undefined ? config.output.dir : options.outDir;

@@ -200,3 +200,29 @@ export const noCandlesMessage = (market: MarketReplay, window: string): string =
       : 'give Binance kline files (open_time, open, high, low, close, volume …); trades files need data.ticksInterval';
   return `${market.source}: no candles to replay${window}; ${hint}. What each file gave:\n${shown.join('\n')}`;
 };
+
+/** Quote assets by which a symbol's quote is named, longest first (USDT before USD). */
+const QUOTES = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'USD', 'BTC', 'ETH', 'BNB', 'EUR', 'TRY'];
+
+/**
+ * The engine trades USDT-margined perpetuals and values every position, fee and PnL in USDT: a
+ * BTC- or ETH-quoted series would be booked as if its prices were USDT. Refuses them by name with
+ * their quote, and says how to keep the USDT pairs.
+ */
+export const refuseOtherQuotes = (source: string, symbols: readonly string[]): void => {
+  const foreign = symbols.filter((symbol) => !symbol.endsWith('USDT'));
+  if (foreign.length === 0) return;
+  const named = foreign.map((symbol) => {
+    const quote = QUOTES.find((q) => symbol.endsWith(q) && symbol.length > q.length);
+    return quote === undefined ? `${symbol} (quote unknown)` : `${symbol} (quoted in ${quote})`;
+  });
+  const usdt = symbols.filter((symbol) => symbol.endsWith('USDT'));
+  throw new DataError(
+    `${source}: ${named.join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not quoted in USDT; ` +
+      'positions, fees and PnL are valued in USDT, so other quotes would be booked at the wrong value. ' +
+      (usdt.length > 0
+        ? `Keep the USDT pairs with data.symbols: [${usdt.join(', ')}], or remove the others from the folder`
+        : 'Use USDT-quoted data (e.g. BTCUSDT)'),
+    source,
+  );
+};

@@ -130,6 +130,12 @@ writeFileSync(join(HEADER_ONLY, 'BTCUSDT-1m-2026-01.csv'), 'open_time,open,high,
 const TRADES = join(tmpRoot, 'ETHUSDT-trades-2023-02-02.csv');
 writeFileSync(TRADES, 'timestamp_ms,id,side,price,amount\n1675296000123,1,buy,1640.5,0.1\n');
 
+// A folder mixing a USDT pair with a BTC-quoted one.
+const MIXED_QUOTES = join(tmpRoot, 'mixed-quotes');
+mkdirSync(MIXED_QUOTES);
+writeFileSync(join(MIXED_QUOTES, 'AVAXUSDT-1m-2026-02.csv'), readFileSync(NAN_FIXTURE, 'utf8'));
+writeFileSync(join(MIXED_QUOTES, 'ETHBTC-1m-2026-02.csv'), readFileSync(NAN_FIXTURE, 'utf8'));
+
 // A file where a folder is expected, for the output checks.
 const A_FILE = join(tmpRoot, 'a-file');
 writeFileSync(A_FILE, 'not a folder\n');
@@ -156,6 +162,7 @@ const RUN = {
     join(tmpRoot, 'symbol-given'),
   ],
   emptyFolder: ['backtest', '--data', EMPTY_FOLDER, '--no-progress'],
+  mixedQuotes: ['backtest', '--data', MIXED_QUOTES, '--no-progress', '--out', join(tmpRoot, 'mixed')],
   headerOnly: ['backtest', '--data', HEADER_ONLY, '--no-progress'],
   tradesAsKlines: ['features', '--data', TRADES, '--out', join(tmpRoot, 'trades', 'f.csv')],
   checkMissingModel: ['config', 'check', 'test/fixtures/pipeline/missing-model.yaml'],
@@ -644,6 +651,11 @@ test('data that holds no candle says why, per file, and points at the real fix',
   const headerOnly = await quantum(...RUN.headerOnly);
   assertUserError(headerOnly, 'no candles (empty, a header only, or none inside the window)');
   assert.not.ok(headerOnly.stderr.includes('check --from/--to'), 'not the window: the file has no candle');
+  // A BTC-quoted pair would be valued as if its prices were USDT.
+  assertUserError(
+    await quantum(...RUN.mixedQuotes),
+    'ETHBTC (quoted in BTC) is not quoted in USDT; positions, fees and PnL are valued in USDT',
+  );
   // features used to write "0 rows" and exit 0 for a trades file.
   assertUserError(
     await quantum(...RUN.tradesAsKlines),

@@ -45,10 +45,20 @@ if (hasSharedData()) {
     assert.is(replay.intervalMs, 300_000);
   });
 
-  test('a backtest over recorded trades runs end to end', async () => {
-    const result = await runBacktest({ config: config('1m'), outDir: null });
-    assert.ok(result.report.run.symbols.includes('XRPETH'));
-    assert.ok((result.report.extra?.klines as number) > 500);
+  test('a backtest over recorded trades runs end to end; a pair not quoted in USDT is refused by name', async () => {
+    const usdtOnly = parsePipelineConfig({
+      data: { source: 'files', path: dir, ticksInterval: '1m', symbols: ['ETHUSDT'] },
+      output: { progress: false },
+    });
+    const result = await runBacktest({ config: usdtOnly, outDir: null });
+    assert.equal(result.report.run.symbols, ['ETHUSDT']);
+    // The ETHUSDT sample is a few minutes of trades: its closed 1m candles.
+    assert.is(result.report.extra?.klines, 3);
+    await runBacktest({ config: config('1m'), outDir: null }).then(
+      () => assert.unreachable('XRPETH is quoted in ETH'),
+      (error: Error) =>
+        assert.match(error.message, /XRPETH \(quoted in ETH\) is not quoted in USDT.*data\.symbols: \[ETHUSDT\]/),
+    );
   });
 } else {
   process.stdout.write('tick-data: skipped, shared data is absent\n');
