@@ -57,7 +57,10 @@ if (hasSharedData()) {
     await runBacktest({ config: config('1m'), outDir: null }).then(
       () => assert.unreachable('XRPETH is quoted in ETH'),
       (error: Error) =>
-        assert.match(error.message, /XRPETH \(quoted in ETH\) is not quoted in USDT.*data\.symbols: \[ETHUSDT\]/),
+        assert.match(
+          error.message,
+          /XRPETH \(quoted in ETH\) is not quoted in USDT.*data\.symbols: \[ETHUSDT\]/,
+        ),
     );
   });
 } else {
