@@ -63,6 +63,8 @@ export interface TimerFired {
 export interface EndOfData {
   readonly kind: 'end-of-data';
   readonly ts: number;
+  /** Only this symbol's data ended (series of different lengths); absent: all data ended. */
+  readonly symbol?: string;
 }
 
 /** Malformed input, kept as data on `quantum:stream:dlq`: where it came from and why it was refused. */

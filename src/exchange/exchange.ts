@@ -56,7 +56,9 @@ export interface Exchange {
   /**
    * End of recorded data — a backtest-only notion: the simulator closes what is open at the last
    * price (reason END_OF_DATA), then completes `events$`. A live feed that ends never calls it, so a
-   * live account is never flattened by a dropped connection.
+   * live account is never flattened by a dropped connection. With `symbol`, only that symbol's
+   * data ended (recorded series of different lengths): its position is closed and its orders
+   * cancelled; the venue goes on for the others.
    */
-  close(ts: number): void;
+  close(ts: number, symbol?: string): void;
 }

@@ -89,7 +89,7 @@ export interface SimAccount {
  *   (ticks: since the previous tick), settled at the event's end: each open position pays
  *   qty × close × rate × direction (longs pay positive rates). Rate = kline.fundingRate, else
  *   `defaultFundingRate` (null ⇒ none). Funding comes out of the wallet, not the isolated margin.
- * - **close(ts)** closes every position at its last price as MARKET (taker, slippage, END_OF_DATA),
+ * - **close(ts, symbol?)** closes every position (or the symbol's) at its last price as MARKET (taker, slippage, END_OF_DATA),
  *   cancels every resting order ("end of data"), then completes `events$`.
  */
 export class SimExchange implements Exchange {
@@ -309,8 +309,13 @@ export class SimExchange implements Exchange {
     return this.bookOf(symbol).filters;
   }
 
-  close(ts: number): void {
+  close(ts: number, symbol?: string): void {
     if (this.closed) return;
+    if (symbol !== undefined) {
+      const book = this.books.get(symbol);
+      if (book !== undefined) this.matcher.closeBook(book, ts);
+      return;
+    }
     for (const book of this.books.values()) this.matcher.closeBook(book, ts);
     this.closed = true;
     this.subject.complete();

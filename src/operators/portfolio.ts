@@ -418,7 +418,9 @@ export const createPortfolioAccounting = (
           if (event.positions > 0 || event.orders > 0) emit(snapshotAt(event.ts));
           return;
         case 'end-of-data':
-          return flushChanges(emit);
+          // One symbol's end is followed by more candles (and their snapshots); only the end flushes.
+          if (event.symbol === undefined) flushChanges(emit);
+          return;
         case 'tick':
           marks.set(event.symbol, event.price);
           return;

@@ -65,7 +65,7 @@ export const venueStage = (
             exchange.cancelOrder(event);
             return;
           case 'end-of-data':
-            exchange.close(event.ts);
+            exchange.close(event.ts, event.symbol);
             return;
           default:
             return;

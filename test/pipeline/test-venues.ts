@@ -47,8 +47,8 @@ abstract class SimVenueWrapper implements Exchange {
     return this.sim.filtersOf(symbol);
   }
 
-  close(ts: number): void {
-    this.sim.close(ts);
+  close(ts: number, symbol?: string): void {
+    this.sim.close(ts, symbol);
   }
 }
 
@@ -89,8 +89,9 @@ export class LaggingVenue extends SimVenueWrapper {
     );
   }
 
-  override close(ts: number): void {
-    this.sim.close(ts);
+  override close(ts: number, symbol?: string): void {
+    this.sim.close(ts, symbol);
+    if (symbol !== undefined) return;
     for (const { event } of this.queue.splice(0)) this.subject.next(event);
     this.subject.complete();
   }
