@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from './cli/backtest-command.js';
 import { registerConfigCommands } from './cli/config-command.js';
@@ -6,10 +7,27 @@ import { reportCliError } from './cli/errors.js';
 import { registerFeaturesCommand } from './cli/features-command.js';
 import { registerModelsCommands } from './cli/models-command.js';
 
+/** The installed package's version (package.json two folders above dist/src/cli.js, or src/cli.ts one above). */
+const packageVersion = (): string => {
+  for (const relative of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'quantum' && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // Not there from this layout: try the next.
+    }
+  }
+  return 'unknown';
+};
+
 /** `quantum <command>`: the engine's command line. Bad input exits 2 with the place and the fix. */
 const main = async (argv: readonly string[]): Promise<number> => {
   const program = new Command('quantum')
     .description('Quantum: a reactive trading engine for Binance USDT-M perpetual futures')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   registerBacktestCommand(program);

@@ -27,7 +27,11 @@ export const parseSymbol = (value: string): string => {
 
 const parseSeed = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`--seed: expected an integer, got "${value}"`);
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(
+      `--seed: expected an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}, got "${value}"`,
+    );
+  }
   return Number(value);
 };
 
@@ -80,6 +84,12 @@ export const registerBacktestCommand = (program: Command): void => {
         `\n${config.name}: ${report.run.symbols.join(', ')} · ${report.run.dataSource} · seed ${report.run.seed}\n`,
       );
       out.write(`${result.summary}\n`);
+      if (flags.seed !== undefined && !(report.run.dataSource ?? '').startsWith('synthetic:')) {
+        // On recorded data the simulator's fills are deterministic: the seed changes nothing.
+        process.stderr.write(
+          'note: --seed changes nothing on recorded data (the simulated fills are deterministic); it seeds the synthetic market\n',
+        );
+      }
       for (const line of deadLetterSummary(deadLetters)) out.write(line);
       const denied = Object.entries(report.deniedByGate ?? {});
       if (denied.length > 0)

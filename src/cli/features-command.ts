@@ -54,13 +54,13 @@ export const registerFeaturesCommand = (program: Command): void => {
       '--from <time>',
       'first candle close to write (ISO date or ms); indicators warm up on earlier candles',
     )
-    .option('--to <time>', 'last candle close to write (ISO date or ms)')
+    .option('--to <time>', 'candle close to stop before (exclusive, as in backtest; ISO date or ms)')
     .option(
       '--label-horizon <candles>',
       'add a label: 1 if the close this many candles ahead is higher (see --label-threshold)',
     )
     .option('--label-threshold <pct>', 'label threshold in percent (default 0)')
-    .option('--policy <policy>', 'bad rows: fail (default; exit 2 at file:line) or skip', 'fail')
+    .option('--policy <policy>', 'bad rows: fail (exit 2 at file:line) or skip', 'fail')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: FeaturesFlags) => {
       if (flags.policy !== 'fail' && flags.policy !== 'skip') {

@@ -22,7 +22,7 @@ export const featureExportParams = z
     /** Output file; its extension picks the format unless `format` is given (.csv, .libsvm/.svm). */
     out: z.string().min(1),
     format: z.enum(['csv', 'libsvm']).optional(),
-    /** Write only rows with from ≤ ts ≤ to (ms, candle close time); indicators still warm up on earlier candles. */
+    /** Write only rows with from ≤ ts < to (ms, candle close time; `to` exclusive, as in backtest); indicators still warm up on earlier candles. */
     from: z.number().int().nonnegative().optional(),
     to: z.number().int().nonnegative().optional(),
     /** Binary forward-return label: 1 if close[t+horizon]/close[t] − 1 > thresholdPct/100, else 0. */
@@ -73,7 +73,7 @@ const formatOf = (out: string, format: FeatureExportParams['format']): 'csv' | '
 };
 
 /**
- * Writes one row per closed candle with from ≤ ts ≤ to, computed by the SAME feature engine
+ * Writes one row per closed candle with from ≤ ts < to, computed by the SAME feature engine
  * (`createFeatureVectorizer`) the ai-engine stage runs (no second implementation), so exported
  * training data equals live features.
  *
@@ -181,16 +181,16 @@ export const writeFeatureRows = async (
         waiting.splice(0, labels.head);
         labels.head = 0;
       }
-      if (vector.ts >= from && vector.ts <= to) {
+      if (vector.ts >= from && vector.ts < to) {
         const row: PendingRow = { vector, index, label: undefined };
         queue.push(row);
         waiting.push(row);
       }
-    } else if (vector.ts >= from && vector.ts <= to) {
+    } else if (vector.ts >= from && vector.ts < to) {
       queue.push({ vector, index: 0, label: undefined });
     }
     release(false);
-    pastWindow = vector.ts > to && queueHead === queue.length;
+    pastWindow = vector.ts >= to && queueHead === queue.length;
   };
 
   const flush = async (): Promise<void> => {

@@ -215,6 +215,18 @@ const RUN = {
   badTo: ['backtest', '--to', '2026-13-45'],
   fromAfterTo: ['backtest', '--from', '2026-02-10', '--to', '2026-02-01'],
   badSeed: ['backtest', '--seed', 'abc'],
+  hugeSeed: ['backtest', '--seed', '99999999999999999999'],
+  version: ['--version'],
+  seedOnRecorded: [
+    'backtest',
+    '--data',
+    NAN_FIXTURE,
+    '--seed',
+    '3',
+    '--no-progress',
+    '--out',
+    join(tmpRoot, 'seed-recorded'),
+  ],
   unknownOption: ['backtest', '--frobnicate'],
   backtest: ['backtest', '--config', SMALL_CONFIG, '--seed', '7', '--out', OUT.backtest, '--no-progress'],
   window: [
@@ -328,7 +340,7 @@ test('backtest: bad --from, --to, --seed and --from after --to all exit 2; unkno
   assertUserError(await quantum(...RUN.badFrom), '--from: expected a date like 2026-02-01');
   assertUserError(await quantum(...RUN.badTo), '--to: expected a date');
   assertUserError(await quantum(...RUN.fromAfterTo), '--from must be before --to');
-  assertUserError(await quantum(...RUN.badSeed), '--seed: expected an integer, got "abc"');
+  assertUserError(await quantum(...RUN.badSeed), '--seed: expected an integer between -9007199254740991 and 9007199254740991, got "abc"');
   const unknown = await quantum(...RUN.unknownOption);
   assert.is(unknown.status, 2);
   assert.match(unknown.stderr, /unknown option '--frobnicate'/);
@@ -661,6 +673,17 @@ test('data that holds no candle says why, per file, and points at the real fix',
     await quantum(...RUN.tradesAsKlines),
     'not a kline CSV (header timestamp_ms,id,side,price,amount)',
   );
+});
+
+test('--version prints the package version; --seed must be a safe integer and is reported as unused on recorded data', async () => {
+  const version = await quantum(...RUN.version);
+  assert.is(version.status, 0, version.stderr);
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+  assert.is(version.stdout.trim(), pkg.version);
+  assertUserError(await quantum(...RUN.hugeSeed), '--seed: expected an integer between');
+  const recorded = await quantum(...RUN.seedOnRecorded);
+  assert.is(recorded.status, 0, recorded.stderr);
+  assert.ok(recorded.stderr.includes('note: --seed changes nothing on recorded data'), recorded.stderr);
 });
 
 test.run();

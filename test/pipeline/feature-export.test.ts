@@ -111,7 +111,8 @@ test('from/to writes only the window, with features warmed up on the earlier can
     features,
     out: file,
     from: klines[30].ts,
-    to: klines[34].ts,
+    // Exclusive, as in backtest: candles 30…34.
+    to: klines[35].ts,
     onProgress: (done, total) => progress.push([done, total]),
   });
   assert.is(result.rows, 5);
