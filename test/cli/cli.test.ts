@@ -340,7 +340,10 @@ test('backtest: bad --from, --to, --seed and --from after --to all exit 2; unkno
   assertUserError(await quantum(...RUN.badFrom), '--from: expected a date like 2026-02-01');
   assertUserError(await quantum(...RUN.badTo), '--to: expected a date');
   assertUserError(await quantum(...RUN.fromAfterTo), '--from must be before --to');
-  assertUserError(await quantum(...RUN.badSeed), '--seed: expected an integer between -9007199254740991 and 9007199254740991, got "abc"');
+  assertUserError(
+    await quantum(...RUN.badSeed),
+    '--seed: expected an integer between -9007199254740991 and 9007199254740991, got "abc"',
+  );
   const unknown = await quantum(...RUN.unknownOption);
   assert.is(unknown.status, 2);
   assert.match(unknown.stderr, /unknown option '--frobnicate'/);
