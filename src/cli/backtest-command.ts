@@ -84,6 +84,7 @@ export const registerBacktestCommand = (program: Command): void => {
         `\n${config.name}: ${report.run.symbols.join(', ')} · ${report.run.dataSource} · seed ${report.run.seed}\n`,
       );
       out.write(`${result.summary}\n`);
+      for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (flags.seed !== undefined && !(report.run.dataSource ?? '').startsWith('synthetic:')) {
         // On recorded data the simulator's fills are deterministic: the seed changes nothing.
         process.stderr.write(

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { lastValueFrom, Subject } from 'rxjs';
-import type { DeadLetter, EngineEvent } from '../domain/index.js';
+import type { DeadLetter, EngineEvent, Kline } from '../domain/index.js';
 import { createPrng, DataError } from '../domain/index.js';
 import type { Exchange } from '../exchange/exchange.js';
 import { SimExchange } from '../exchange/sim-exchange.js';
@@ -57,6 +57,8 @@ export interface BacktestResult {
   readonly paths?: ReportFilePaths & { readonly deadLettersJsonl: string };
   /** The terminal summary table. */
   readonly summary: string;
+  /** What the user should know about the data (e.g. series that barely overlap). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -145,11 +147,38 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     { config, generatedAt: options.generatedAt, extra: { klines: market.klines.length, ...stats.summary() } },
   );
   const summary = formatSummaryTable(report.metrics);
-  if (outDir === null) return { report, stats, deadLetters, summary };
+  const warnings = market.files.length > 0 ? overlapWarnings(market.klines) : [];
+  if (outDir === null) return { report, stats, deadLetters, summary, warnings };
   const files = await writeReportFiles(outDir, report, {
     timeZone: config.output.timeZone,
     title: config.name,
   });
   const deadLettersJsonl = writeDeadLetters(`${outDir}/dead-letters.jsonl`, deadLetters);
-  return { report, stats, deadLetters, summary, paths: { ...files, deadLettersJsonl } };
+  return { report, stats, deadLetters, summary, warnings, paths: { ...files, deadLettersJsonl } };
+};
+
+/**
+ * Recorded series that share less than half of the run: a portfolio backtest over them is mostly
+ * a backtest of fewer symbols (e.g. a 2018 ETHBTC file next to 2026 USDT perpetuals). One warning
+ * naming each symbol's range and the shared share.
+ */
+export const overlapWarnings = (klines: readonly Kline[]): string[] => {
+  const ranges = new Map<string, { first: number; last: number }>();
+  for (const kline of klines) {
+    const range = ranges.get(kline.symbol);
+    if (range === undefined) ranges.set(kline.symbol, { first: kline.ts, last: kline.ts });
+    else range.last = kline.ts;
+  }
+  if (ranges.size < 2) return [];
+  const all = [...ranges.values()];
+  const start = Math.min(...all.map((r) => r.first));
+  const end = Math.max(...all.map((r) => r.last));
+  const shared = Math.min(...all.map((r) => r.last)) - Math.max(...all.map((r) => r.first));
+  const share = end > start ? Math.max(0, shared) / (end - start) : 1;
+  if (share >= 0.5) return [];
+  const day = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
+  const listed = [...ranges].map(([symbol, r]) => `${symbol} ${day(r.first)}→${day(r.last)}`).join(', ');
+  return [
+    `the symbols' data share only ${(share * 100).toFixed(0)} % of the run (${listed}); select overlapping files or set --from/--to`,
+  ];
 };
