@@ -62,6 +62,7 @@ export const registerBacktestCommand = (program: Command): void => {
       }
       let progress: ReturnType<typeof createProgress> | undefined;
       const result = await runBacktest({
+        now: () => performance.now(),
         config,
         configPath: flags.config,
         dataPath: flags.data,
@@ -97,7 +98,7 @@ export const registerBacktestCommand = (program: Command): void => {
         out.write(`denied by gate: ${denied.map(([gate, n]) => `${gate} ${n}`).join(', ')}\n`);
       if (paths) {
         out.write(
-          `\nreport: ${paths.reportHtml}\n        ${paths.reportJson}\n        ${paths.tradesCsv}\n        ${paths.equityCsv}\n`,
+          `\nreport: ${paths.reportHtml}\n        ${paths.reportJson}\n        ${paths.tradesCsv}\n        ${paths.equityCsv}\n        ${paths.deadLettersJsonl}\n        ${paths.runLog}\n`,
         );
       }
     });

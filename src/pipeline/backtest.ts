@@ -16,6 +16,7 @@ import {
   type ReportFilePaths,
   writeReportFiles,
 } from '../sinks/report/index.js';
+import { writeRunLog } from '../sinks/run-log.js';
 import { buildModels } from './build-models.js';
 import { configTimeMs, type PipelineConfig, simExchangeParamsOf } from './config.js';
 import { connectVenue, isGraphOutput, tradingKernel } from './graph.js';
@@ -48,13 +49,15 @@ export interface BacktestOptions {
   readonly stages?: (stages: Stage[]) => Stage[];
   /** Wraps the simulated venue (tests: a venue that answers late, or refuses). */
   readonly venue?: (sim: SimExchange) => Exchange;
+  /** A wall clock (ms) for the run log's timings; the engine itself never reads one. */
+  readonly now?: () => number;
 }
 
 export interface BacktestResult {
   readonly report: BacktestReport;
   readonly stats: RunStats;
   readonly deadLetters: readonly DeadLetter[];
-  readonly paths?: ReportFilePaths & { readonly deadLettersJsonl: string };
+  readonly paths?: ReportFilePaths & { readonly deadLettersJsonl: string; readonly runLog: string };
   /** The terminal summary table. */
   readonly summary: string;
   /** What the user should know about the data (e.g. series that barely overlap). */
@@ -63,11 +66,12 @@ export interface BacktestResult {
 
 /**
  * Runs the pipeline over recorded or synthetic data against the simulated venue and writes the
- * report (report.json, trades.csv, equity.csv, report.html, dead-letters.jsonl). Deterministic:
+ * report (report.json, trades.csv, equity.csv, report.html, dead-letters.jsonl, run.log.jsonl). Deterministic:
  * the same config, data and seed give byte-identical trades.csv.
  */
 export const runBacktest = async (options: BacktestOptions): Promise<BacktestResult> => {
   const { config } = options;
+  const startedMs = options.now?.();
   const seed = options.seed ?? config.seed;
   const baseDir = options.configPath === undefined ? '.' : dirname(options.configPath);
   const market = loadMarketReplay(config, {
@@ -125,8 +129,10 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     },
   );
   // The venue reports what it holds before the first candle (a fresh simulator: its wallet only).
+  const replayStartMs = options.now?.();
   await connectVenue(kernel, exchange, market.klines[0]?.openTime ?? 0);
   await replayMarket(kernel, market.klines, { onProgress: options.onProgress });
+  const replayEndMs = options.now?.();
   events$.complete();
   const inputs = await inputs$;
 
@@ -154,7 +160,27 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     title: config.name,
   });
   const deadLettersJsonl = writeDeadLetters(`${outDir}/dead-letters.jsonl`, deadLetters);
-  return { report, stats, deadLetters, summary, warnings, paths: { ...files, deadLettersJsonl } };
+  const endMs = options.now?.();
+  const runLog = writeRunLog(`${outDir}/run.log.jsonl`, config, market, {
+    seed,
+    counts: stats.summary().counts as Record<string, unknown>,
+    deadLetters: deadLetters.length,
+    trades: report.trades.length,
+    warnings,
+    ...(startedMs === undefined ||
+    replayStartMs === undefined ||
+    replayEndMs === undefined ||
+    endMs === undefined
+      ? {}
+      : {
+          timingsMs: {
+            load: replayStartMs - startedMs,
+            replay: replayEndMs - replayStartMs,
+            report: endMs - replayEndMs,
+          },
+        }),
+  });
+  return { report, stats, deadLetters, summary, warnings, paths: { ...files, deadLettersJsonl, runLog } };
 };
 
 /**

@@ -11,7 +11,7 @@ const SECRET_KEYS = [
   'authorization',
   'privateKey',
 ];
-const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `headers.${key}`]);
+export const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `headers.${key}`]);
 
 /**
  * JSON logs on stderr (stdout stays free for command output), secrets redacted (DESIGN.md rule 9).

@@ -360,6 +360,7 @@ test('backtest --seed 7 --out dir: the four report files and dead-letters.jsonl,
     'equity.csv',
     'report.html',
     'report.json',
+    'run.log.jsonl',
     'trades.csv',
   ]);
   assert.ok(

@@ -46,6 +46,7 @@ test('the files land in outDir: report.json, trades.csv, equity.csv, report.html
     'equity.csv',
     'report.html',
     'report.json',
+    'run.log.jsonl',
     'trades.csv',
   ]);
   assert.is(result.paths?.deadLettersJsonl, join(outDir, 'dead-letters.jsonl'));
