@@ -144,7 +144,8 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
       seed,
       dataSource: market.source,
       symbols: market.symbols,
-      from: first ? first.openTime : (options.from ?? 0),
+      // The run starts where the engine first acts: the close of the first candle in the window.
+      from: first ? first.ts : (options.from ?? 0),
       to: last ? last.ts : (options.to ?? 0),
       barIntervalMs: market.intervalMs,
       initialEquityUsdt: config.exchange.initialBalanceUsdt,

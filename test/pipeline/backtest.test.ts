@@ -7,6 +7,8 @@ import * as assert from 'uvu/assert';
 import { DataError } from '../../src/domain/index.js';
 import { runBacktest } from '../../src/pipeline/backtest.js';
 import { loadPipelineConfig, parsePipelineConfig } from '../../src/pipeline/config.js';
+import { loadMarketReplay } from '../../src/pipeline/market-source.js';
+import { syntheticConfig } from './harness.js';
 
 // runBacktest as a caller sees it: where relative paths resolve, what it writes, what it refuses.
 
@@ -87,5 +89,14 @@ test('a window without candles is a DataError naming the data and the window, no
 });
 
 test.after(() => rmSync(workDir, { recursive: true, force: true }));
+
+test('the report period starts where the engine first acts: the close of the first candle in the window', async () => {
+  const config = syntheticConfig(600);
+  const klines = loadMarketReplay(config).klines;
+  const from = klines[300].ts;
+  const result = await runBacktest({ config, outDir: null, from });
+  assert.is(result.report.run.from, from);
+  assert.is(result.report.run.to, klines[klines.length - 1].ts);
+});
 
 test.run();
