@@ -11,6 +11,9 @@ import {
 import type { EquityPoint } from './report-types.js';
 import { type TradeStats, tradeStats } from './trade-stats.js';
 
+/** Runs shorter than this get no CAGR (annualizing a few weeks is noise, not a statistic). */
+export const MIN_CAGR_SPAN_DAYS = 30;
+
 /** What a run's statistics are computed from. */
 export interface MetricsInput {
   readonly initialEquityUsdt: number;
@@ -39,9 +42,12 @@ export interface ReportMetrics extends Omit<TradeStats, 'netPnlUsdt'> {
   readonly finalEquityUsdt: number;
   readonly netProfitUsdt: number;
   readonly totalReturnPct: number;
-  /** Compound annual growth by calendar time from→to, 365-day years; null for an empty span. */
+  /**
+   * Compound annual growth by calendar time from→to, 365-day years; null for a run shorter than
+   * `MIN_CAGR_SPAN_DAYS` (annualizing a few weeks extrapolates wildly) or an empty span.
+   */
   readonly cagrPct: number | null;
-  /** The span is shorter than one day: CAGR extrapolates wildly and should not be trusted. */
+  /** The run is shorter than `MIN_CAGR_SPAN_DAYS`: no CAGR is given. */
   readonly cagrShortSpan: boolean;
   readonly sharpe: number | null;
   readonly sortino: number | null;
@@ -98,8 +104,9 @@ export const computeMetrics = (input: MetricsInput): ReportMetrics => {
   const growth = finalEquityUsdt / initialEquityUsdt;
   const spanMs = to - from;
   const years = spanMs / DAY_MS / YEAR_DAYS;
+  const shortSpan = spanMs < MIN_CAGR_SPAN_DAYS * DAY_MS;
   let cagrPct: number | null = null;
-  if (spanMs > 0) cagrPct = growth > 0 ? (growth ** (1 / years) - 1) * 100 : -100;
+  if (spanMs > 0 && !shortSpan) cagrPct = growth > 0 ? (growth ** (1 / years) - 1) * 100 : -100;
 
   const periods = periodReturns(series, initialEquityUsdt, from, to, barIntervalMs);
   const drawdown = drawdownStats(series, initialEquityUsdt, from, reportedDrawdownPct);
@@ -113,7 +120,7 @@ export const computeMetrics = (input: MetricsInput): ReportMetrics => {
     netProfitUsdt: finalEquityUsdt - initialEquityUsdt,
     totalReturnPct: (growth - 1) * 100,
     cagrPct,
-    cagrShortSpan: spanMs < DAY_MS,
+    cagrShortSpan: shortSpan,
     sharpe: sharpeRatio(periods.returns, periods.periodsPerYear),
     sortino: sortinoRatio(periods.returns, periods.periodsPerYear),
     returnsBasis: periods.basis,

@@ -1,4 +1,5 @@
 import type { ReportMetrics } from './metrics.js';
+import { MIN_CAGR_SPAN_DAYS } from './metrics.js';
 import { formatDurationMs, formatFixedGrouped } from './stable-format.js';
 
 /** How an absent (null) statistic prints. */
@@ -25,10 +26,7 @@ export const summaryRows = (
   metrics: ReportMetrics,
 ): ReadonlyArray<readonly [label: string, value: string]> => [
   ['Total return', formatPct(metrics.totalReturnPct)],
-  [
-    'CAGR',
-    `${formatPct(metrics.cagrPct)}${metrics.cagrShortSpan && metrics.cagrPct !== null ? ' (span < 1 day)' : ''}`,
-  ],
+  ['CAGR', metrics.cagrShortSpan ? `— (run < ${MIN_CAGR_SPAN_DAYS} days)` : formatPct(metrics.cagrPct)],
   ['Sharpe', `${formatRatio(metrics.sharpe)} (${metrics.returnsBasis})`],
   ['Sortino', `${formatRatio(metrics.sortino)} (${metrics.returnsBasis})`],
   ['Max drawdown', formatPct(metrics.maxDrawdownPct)],

@@ -44,8 +44,8 @@ test('return, CAGR and equity figures of a short run', () => {
   assert.is(m.finalEquityUsdt, 1039.5);
   assert.ok(close(m.netProfitUsdt, 39.5));
   assert.ok(close(m.totalReturnPct, 3.95));
-  // 4 h = 4/24/365 years ⇒ CAGR = 1.0395^(365·24/4) − 1, flagged as a span shorter than a day.
-  assert.ok(close(m.cagrPct, (1.0395 ** ((365 * 24) / 4) - 1) * 100, 1e-6));
+  // 4 h annualized would be 1.0395^(365·24/4) − 1: noise, so a run under 30 days has no CAGR.
+  assert.is(m.cagrPct, null);
   assert.is(m.cagrShortSpan, true);
   assert.is(m.feesUsdt, 6);
   assert.is(m.fundingUsdt, -0.5);
@@ -133,8 +133,9 @@ test('a run of 3 days or more uses daily UTC closes, gaps carried forward, √36
   assert.ok(close(m.maxDrawdownPct, 5));
   assert.is(m.maxDrawdownDurationMs, 66 * HOUR_MS);
   assert.is(m.maxDrawdownDurationOpen, true);
-  assert.ok(close(m.cagrPct, (1.01745 ** (365 / 4) - 1) * 100, 1e-8));
-  assert.is(m.cagrShortSpan, false);
+  // 4 days: still under 30, no CAGR.
+  assert.is(m.cagrPct, null);
+  assert.is(m.cagrShortSpan, true);
   assert.is(m.trades, 0);
   assert.is(m.winRatePct, null);
   assert.is(m.profitFactor, null);
@@ -180,18 +181,36 @@ test('a portfolio-reported drawdown deeper than the sampled points wins', () => 
   assert.is(m.maxDrawdownDurationOpen, false);
 });
 
+test('CAGR compounds by calendar time once the run spans 30 days', () => {
+  const m = computeMetrics({
+    initialEquityUsdt: 1000,
+    equity: equityPath(1000, [
+      [DAY_MS, 1010],
+      [60 * DAY_MS, 1100],
+    ]),
+    trades: [],
+    feesUsdt: 0,
+    fundingUsdt: 0,
+    from: T0,
+    to: T0 + 60 * DAY_MS,
+    barIntervalMs: DAY_MS,
+  });
+  assert.ok(close(m.cagrPct, (1.1 ** (365 / 60) - 1) * 100, 1e-8));
+  assert.is(m.cagrShortSpan, false);
+});
+
 test('a blown account gives CAGR −100 % and no NaN', () => {
   const m = computeMetrics({
     initialEquityUsdt: 100,
     equity: equityPath(100, [
       [HOUR_MS, 0],
-      [2 * HOUR_MS, 0],
+      [40 * DAY_MS, 0],
     ]),
     trades: [trade({ netPnlUsdt: -100, reason: 'LIQUIDATION' })],
     feesUsdt: 0,
     fundingUsdt: 0,
     from: T0,
-    to: T0 + 2 * DAY_MS,
+    to: T0 + 40 * DAY_MS,
     barIntervalMs: HOUR_MS,
   });
   assert.is(m.cagrPct, -100);

@@ -33,6 +33,11 @@ test('the summary table lists the key metrics with aligned columns', () => {
   assert.ok(lines.some((line) => /^\| Funding +\| +1,234\.50 USDT \|$/.test(line)));
   assert.ok(lines.some((line) => /^\| Final equity +\| +10,250\.00 USDT \|$/.test(line)));
   assert.ok(lines.some((line) => /^\| Win rate +\| +100\.00 % \|$/.test(line)));
+  // Three days annualized would be noise: no CAGR under 30 days, and the table says why.
+  assert.ok(
+    lines.some((line) => /^\| CAGR +\| +— \(run < 30 days\) \|$/.test(line)),
+    table,
+  );
   assert.ok(lines[0].startsWith('+-') && lines.at(-1) === lines[0]);
 });
 
