@@ -1,3 +1,4 @@
+export * from './breakdowns.js';
 export * from './build-backtest-report.js';
 export * from './collect-report-inputs.js';
 export * from './csv-files.js';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { ConfigError, ExitReason, type TradeClosed } from '../../domain/index.js';
+import { monthlyReturns, statsBySymbol } from './breakdowns.js';
 import { createDisplayTimeFormatter } from './display-time.js';
 import { downsampleEquity } from './downsample-equity.js';
 import { metricsToJson } from './report-json.js';
@@ -153,6 +154,35 @@ const exitReasonTable = (trades: readonly TradeClosed[]): string => {
   return `<table id="exit-reasons" class="sortable"><thead><tr><th>Exit reason</th><th>Trades</th><th>Share</th><th>Win rate</th><th>Net PnL</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 };
 
+/** Trades, win rate, net PnL, fees and funding per symbol. */
+const symbolTable = (trades: readonly TradeClosed[]): string => {
+  const rows = statsBySymbol(trades).map(
+    (s) =>
+      `<tr><td>${escapeHtml(s.symbol)}</td>${numberCell(s.trades, String(s.trades))}${numberCell(
+        s.winRatePct,
+        formatPct(s.winRatePct),
+      )}${numberCell(s.netPnlUsdt, formatUsdt(s.netPnlUsdt), signClass(s.netPnlUsdt))}${numberCell(
+        s.feesUsdt,
+        formatUsdt(s.feesUsdt),
+      )}${numberCell(s.fundingUsdt, formatUsdt(s.fundingUsdt))}</tr>`,
+  );
+  if (rows.length === 0) rows.push('<tr><td colspan="6">no closed trades</td></tr>');
+  return `<table id="by-symbol" class="sortable"><thead><tr><th>Symbol</th><th>Trades</th><th>Win rate</th><th>Net PnL</th><th>Fees</th><th>Funding</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+};
+
+/** Return per UTC month, compounding to the total. */
+const monthlyTable = (equity: BacktestReport['equity'], initialEquityUsdt: number): string => {
+  const rows = monthlyReturns(equity, initialEquityUsdt).map(
+    (m) =>
+      `<tr><td>${m.month}</td>${numberCell(m.startEquityUsdt, formatUsdt(m.startEquityUsdt))}${numberCell(
+        m.endEquityUsdt,
+        formatUsdt(m.endEquityUsdt),
+      )}${numberCell(m.returnPct, formatPct(m.returnPct), signClass(m.returnPct))}</tr>`,
+  );
+  if (rows.length === 0) rows.push('<tr><td colspan="4">no equity points</td></tr>');
+  return `<table id="monthly-returns" class="sortable"><thead><tr><th>Month (UTC)</th><th>Start equity</th><th>End equity</th><th>Return</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+};
+
 const deniedTable = (deniedByGate: Readonly<Record<string, number>>, deadLetters: number): string => {
   const gates = Object.keys(deniedByGate).sort();
   const rows = gates.map(
@@ -288,6 +318,10 @@ ${cards}
 <h2>Equity</h2>
 <div class="panel"><div id="equity-chart" class="chart"></div><div id="drawdown-chart" class="chart"></div>
 <p class="note">${downsampleNote} ${basisNote} Times in ${escapeHtml(options.timeZone)}; drag on a chart to zoom, double-click to reset.</p></div>
+<div class="row">
+<div><h2>By symbol</h2><div class="panel">${symbolTable(trades)}</div></div>
+<div><h2>Monthly returns</h2><div class="panel">${monthlyTable(report.equity, run.initialEquityUsdt)}</div></div>
+</div>
 <div class="row">
 <div><h2>Exit reasons</h2><div class="panel">${exitReasonTable(trades)}</div></div>
 <div><h2>Denied orders by gate</h2><div class="panel">${deniedTable(report.deniedByGate ?? {}, report.deadLetters ?? 0)}</div></div>

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { monthlyReturns, statsBySymbol } from './breakdowns.js';
 import type { ReportMetrics } from './metrics.js';
 import type { BacktestReport } from './report-types.js';
 
@@ -32,7 +33,8 @@ export const metricsToJson = (
 /**
  * The report.json document: layout version, caller-supplied `generatedAt` (omitted when absent, so
  * two runs of the same input compare equal), run info, metrics (JSON-safe) with `nonFinite` flags,
- * denied orders by gate (sorted by name), dead-letter count, the config echo and `extra`. Trades and
+ * denied orders by gate (sorted by name), dead-letter count, per-symbol stats, monthly returns, the
+ * config echo and `extra`. Trades and
  * the equity curve live in their CSV files, not here.
  */
 export const buildReportJson = (report: BacktestReport): Record<string, unknown> => {
@@ -60,6 +62,8 @@ export const buildReportJson = (report: BacktestReport): Record<string, unknown>
       deadLetters: report.deadLetters ?? 0,
     },
     deniedByGate,
+    bySymbol: statsBySymbol(report.trades),
+    monthlyReturns: monthlyReturns(report.equity, report.run.initialEquityUsdt),
     config: report.config ?? null,
     extra: report.extra ?? {},
   };

@@ -99,6 +99,9 @@ test('shows summary cards, exit reasons, denied gates and times in the display z
   assert.match(html, /<div class="label">Sharpe<\/div>/);
   assert.match(html, /<div class="label">Profit factor<\/div>/);
   assert.match(html, /<table id="exit-reasons"/);
+  // Per symbol and per month, as freqtrade and backtesting.py users look for them.
+  assert.match(html, /<table id="by-symbol"[\s\S]*?<td>AVAXUSDT<\/td>/);
+  assert.match(html, /<table id="monthly-returns"[\s\S]*?<td>2026-02<\/td>/);
   assert.match(html, /<td>cooldown<\/td><td data-v="40">40<\/td>/);
   assert.match(html, /Dead letters \(malformed inputs\): 2/);
   // 2026-02-01T00:00Z is 01:00 in Oslo (CET)

@@ -1,0 +1,43 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { monthlyReturns, statsBySymbol } from '../../../src/sinks/report/index.js';
+import { close, equityPath, T0, trade } from './fixtures/report-fixtures.js';
+
+test('per symbol: trades, win rate, net PnL, fees and funding, symbols in name order', () => {
+  const stats = statsBySymbol([
+    trade({ symbol: 'ETHUSDT', netPnlUsdt: 30, feesUsdt: 2, fundingUsdt: 1 }),
+    trade({ symbol: 'BTCUSDT', netPnlUsdt: -10, feesUsdt: 1, fundingUsdt: 0 }),
+    trade({ symbol: 'ETHUSDT', netPnlUsdt: -5, feesUsdt: 2, fundingUsdt: -0.5 }),
+  ]);
+  assert.equal(
+    stats.map((s) => [s.symbol, s.trades, s.wins, s.winRatePct, s.netPnlUsdt, s.feesUsdt, s.fundingUsdt]),
+    [
+      ['BTCUSDT', 1, 0, 0, -10, 1, 0],
+      ['ETHUSDT', 2, 1, 50, 25, 4, 0.5],
+    ],
+  );
+  assert.equal(statsBySymbol([]), []);
+});
+
+test('monthly returns compound to the total: each month against the last equity of the month before', () => {
+  const DAY = 86_400_000;
+  // T0 is in a month; points at +10 days, +40 days (next month), +70 days (the month after).
+  const equity = equityPath(1000, [
+    [10 * DAY, 1100],
+    [40 * DAY, 990],
+    [70 * DAY, 1089],
+  ]);
+  const months = monthlyReturns(equity, 1000);
+  const keys = [T0 + 10 * DAY, T0 + 40 * DAY, T0 + 70 * DAY].map((ts) =>
+    new Date(ts).toISOString().slice(0, 7),
+  );
+  assert.equal(
+    months.map((m) => m.month),
+    [...new Set(keys)],
+  );
+  const total = months.reduce((growth, m) => growth * (1 + m.returnPct / 100), 1);
+  assert.ok(close((total - 1) * 100, 8.9, 1e-9), `${total}`);
+  assert.equal(monthlyReturns([], 1000), []);
+});
+
+test.run();
