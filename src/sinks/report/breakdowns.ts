@@ -60,6 +60,7 @@ export interface MonthlyReturn {
 /**
  * Return per UTC calendar month: the last equity of the month against the last equity of the month
  * before (the initial equity for the first month), so the months compound to the total return.
+ * Points are equity at bar close, so a close at 00:00 on the 1st counts for the month it ends.
  */
 export const monthlyReturns = (
   equity: readonly EquityPoint[],
@@ -80,7 +81,8 @@ export const monthlyReturns = (
     start = last;
   };
   for (const point of equity) {
-    const key = new Date(point.ts).toISOString().slice(0, 7);
+    // A bar closing at a month's first instant (00:00 on the 1st) was traded in the month before.
+    const key = new Date(point.ts - 1).toISOString().slice(0, 7);
     if (key !== month) {
       close();
       month = key;

@@ -40,4 +40,19 @@ test('monthly returns compound to the total: each month against the last equity 
   assert.equal(monthlyReturns([], 1000), []);
 });
 
+test('a bar closing at 00:00 on the 1st counts for the month it ends, not the next', () => {
+  const march = Date.UTC(2026, 2, 1);
+  const months = monthlyReturns(
+    [
+      { ts: march - 3_600_000, equityUsdt: 1010, drawdownPct: 0 },
+      { ts: march, equityUsdt: 1020, drawdownPct: 0 },
+    ],
+    1000,
+  );
+  assert.equal(
+    months.map((m) => [m.month, m.endEquityUsdt]),
+    [['2026-02', 1020]],
+  );
+});
+
 test.run();
