@@ -32,12 +32,12 @@ test('report.json carries run info, metrics, counts, gates (sorted), config and 
   assert.equal(Object.keys(doc.deniedByGate), ['cooldown', 'daily-loss', 'max-positions']);
   assert.equal(doc.config, { strategy: { fast: 12, slow: 26 }, risk: { maxPositions: 3 } });
   assert.equal(doc.extra, { votes: { gbdt: { buy: 10, sell: 8, hold: 30 } } });
-  // Per-symbol trade counts add up to the run's; monthly returns start in the run's first month.
+  // Per-symbol trade counts add up to the run's; the run's month has its return.
   assert.is(
     (doc.bySymbol as { trades: number }[]).reduce((sum, s) => sum + s.trades, 0),
     20,
   );
-  assert.is((doc.monthlyReturns as { month: string }[])[0].month, '2026-02');
+  assert.ok((doc.monthlyReturns as { month: string }[]).some((m) => m.month === '2026-02'));
 });
 
 test('generatedAt appears only when the caller passes it; the rest is identical', () => {
