@@ -12,6 +12,7 @@ import {
   type BacktestReport,
   buildBacktestReport,
   collectReportInputs,
+  displayCandles,
   formatSummaryTable,
   type ReportFilePaths,
   writeReportFiles,
@@ -151,7 +152,12 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
       initialEquityUsdt: config.exchange.initialBalanceUsdt,
     },
     inputs,
-    { config, generatedAt: options.generatedAt, extra: { klines: market.klines.length, ...stats.summary() } },
+    {
+      config,
+      generatedAt: options.generatedAt,
+      extra: { klines: market.klines.length, ...stats.summary() },
+      candles: displayCandles(market.klines),
+    },
   );
   const summary = formatSummaryTable(report.metrics);
   const warnings = market.files.length > 0 ? overlapWarnings(market.klines) : [];

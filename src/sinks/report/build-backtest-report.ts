@@ -7,6 +7,7 @@ export interface BacktestReportExtras {
   readonly config?: unknown;
   readonly extra?: Readonly<Record<string, unknown>>;
   readonly generatedAt?: string;
+  readonly candles?: BacktestReport['candles'];
 }
 
 /**

@@ -2,6 +2,7 @@ export * from './breakdowns.js';
 export * from './build-backtest-report.js';
 export * from './collect-report-inputs.js';
 export * from './csv-files.js';
+export * from './display-candles.js';
 export * from './display-time.js';
 export * from './downsample-equity.js';
 export * from './drawdown-stats.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, ExitReason, type TradeClosed } from '../../domain/index.js';
 import { monthlyReturns, statsBySymbol } from './breakdowns.js';
@@ -55,6 +56,32 @@ const readUplotAssets = (): { js: string; css: string } => {
   const css = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
   // Neither file contains these today; guard so a future version cannot end our elements early.
   return { js: js.replace(/<\/(script)/gi, '<\\/$1'), css: css.replace(/<\/(style)/gi, '<\\/$1') };
+};
+
+/** The candlestick chart library (TradingView Lightweight Charts, Apache-2.0), inlined like uPlot. */
+const readCandleChartJs = (): string => {
+  // The package exports only its ES module; the standalone build sits beside it in dist/.
+  const packageJson = createRequire(import.meta.url).resolve('lightweight-charts/package.json');
+  return readFileSync(
+    join(dirname(packageJson), 'dist', 'lightweight-charts.standalone.production.js'),
+    'utf8',
+  );
+};
+
+/** Charts drawn at most: a page with hundreds of symbols stays usable (the tables have them all). */
+const MAX_CANDLE_CHARTS = 12;
+
+/** Short exit labels for chart markers. */
+const EXIT_LABELS: Readonly<Record<string, string>> = {
+  STOP_LOSS: 'SL',
+  TAKE_PROFIT: 'TP',
+  TRAILING_STOP: 'TS',
+  BREAK_EVEN: 'BE',
+  TIME_EXIT: 'TX',
+  SIGNAL_EXIT: 'SX',
+  KILL_SWITCH: 'KS',
+  LIQUIDATION: 'LIQ',
+  END_OF_DATA: 'END',
 };
 
 const round4 = (value: number): number => Math.round(value * 1e4) / 1e4;
@@ -239,9 +266,24 @@ export const renderReportHtml = (
 
   const shown = downsampleEquity(report.equity, options.maxEquityPoints);
   const hasWallet = shown.length > 0 && shown.every((point) => point.walletUsdt !== undefined);
+  const candles = report.candles ?? {};
+  const chartSymbols = Object.keys(candles).slice(0, MAX_CANDLE_CHARTS);
+  const chartedSet = new Set(chartSymbols);
   const data = {
     timeZone: options.timeZone,
     run,
+    candles: Object.fromEntries(chartSymbols.map((symbol) => [symbol, candles[symbol]])),
+    // Entries and exits of the charted symbols: [symbol, entry ts, side, exit ts, exit label, net PnL].
+    markers: trades
+      .filter((t) => chartedSet.has(t.symbol))
+      .map((t) => [
+        t.symbol,
+        t.entryTs,
+        t.side,
+        t.ts,
+        EXIT_LABELS[t.reason] ?? t.reason,
+        round4(t.netPnlUsdt),
+      ]),
     ...metricsToJson(metrics),
     equity: {
       ts: shown.map((point) => point.ts),
@@ -318,6 +360,22 @@ ${cards}
 <h2>Equity</h2>
 <div class="panel"><div id="equity-chart" class="chart"></div><div id="drawdown-chart" class="chart"></div>
 <p class="note">${downsampleNote} ${basisNote} Times in ${escapeHtml(options.timeZone)}; drag on a chart to zoom, double-click to reset.</p></div>
+${
+  chartSymbols.length === 0
+    ? ''
+    : `<h2>Candles and trades</h2>
+<div class="panel">${chartSymbols
+        .map(
+          (symbol) =>
+            `<div class="candle-block"><div class="candle-title">${escapeHtml(symbol)}</div><div class="candles" id="candles-${escapeHtml(symbol)}" data-symbol="${escapeHtml(symbol)}"></div></div>`,
+        )
+        .join('')}
+<p class="note">Entries ▲ long / ▼ short, exits ● with their reason (SL stop-loss, TP take-profit, TS trailing stop, BE break-even, TX time exit, END end of data), green for a winner, red for a loser. Candles merged for display (each keeps its extremes); times in UTC.${
+        Object.keys(candles).length > chartSymbols.length
+          ? ` Charts for the first ${chartSymbols.length} of ${Object.keys(candles).length} symbols.`
+          : ''
+      }</p></div>`
+}
 <div class="row">
 <div><h2>By symbol</h2><div class="panel">${symbolTable(trades)}</div></div>
 <div><h2>Monthly returns</h2><div class="panel">${monthlyTable(report.equity, run.initialEquityUsdt)}</div></div>
@@ -332,6 +390,7 @@ ${tradesTable(trades, options.maxTrades, formatTime)}
 ${details}
 <script type="application/json" id="report-data">${jsonForScript(data)}</script>
 <script>${uplot.js}</script>
+${chartSymbols.length === 0 ? '' : `<script>${readCandleChartJs()}</script>`}
 <script>${REPORT_PAGE_SCRIPT}</script>
 </body>
 </html>

@@ -1,8 +1,8 @@
 /**
  * The report page's own stylesheet and browser script, kept apart from the HTML builder so each
  * stays readable. The script is plain ES2017 (no build step, no modules) because the page must open
- * from disk by double-click; it reads the `report-data` JSON block and the global `uPlot` that the
- * page inlines before it.
+ * from disk by double-click; it reads the `report-data` JSON block and the globals `uPlot` and
+ * `LightweightCharts` that the page inlines before it.
  */
 
 export const REPORT_PAGE_CSS = `
@@ -33,6 +33,9 @@ table.sortable th[aria-sort=ascending]::after { content: ' \\25B2'; font-size: 1
 table.sortable th[aria-sort=descending]::after { content: ' \\25BC'; font-size: 10px; }
 .scroll { max-height: 640px; overflow: auto; max-width: 100%; }
 .note { color: var(--muted); font-size: 12px; margin: 6px 0 0; }
+.candle-block { margin-bottom: 14px; }
+.candle-title { font-weight: 600; margin: 0 0 4px; }
+.candles { height: 260px; }
 pre { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px; overflow: auto; }
 `;
 
@@ -76,6 +79,49 @@ export const REPORT_PAGE_SCRIPT = `
       charts.forEach(function (c) { c.plot.setSize({ width: widthOf(c.el), height: c.plot.height }); });
     });
   });
+
+  // Candlestick charts with each trade's entry and exit, when the page carries candles.
+  if (typeof LightweightCharts !== 'undefined') {
+    var markersBySymbol = {};
+    data.markers.forEach(function (m) {
+      (markersBySymbol[m[0]] = markersBySymbol[m[0]] || []).push(m);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.candles'), function (el) {
+      var symbol = el.getAttribute('data-symbol');
+      var rows = data.candles[symbol] || [];
+      if (rows.length === 0) return;
+      var times = rows.map(function (r) { return Math.floor(r[0] / 1000); });
+      // The displayed candle a time falls in: the last one opening before it.
+      var barOf = function (ts) {
+        var t = Math.floor((ts - 1) / 1000), lo = 0, hi = times.length - 1;
+        while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (times[mid] <= t) lo = mid; else hi = mid - 1; }
+        return times[lo];
+      };
+      var chart = LightweightCharts.createChart(el, {
+        height: el.clientHeight || 260,
+        layout: { background: { color: '#ffffff' }, textColor: '#1d2330' },
+        grid: { vertLines: { color: '#f0f2f5' }, horzLines: { color: '#f0f2f5' } },
+        timeScale: { timeVisible: true, secondsVisible: false },
+      });
+      var series = chart.addSeries(LightweightCharts.CandlestickSeries, {
+        upColor: '#12805c', downColor: '#c4320a', wickUpColor: '#12805c', wickDownColor: '#c4320a', borderVisible: false,
+      });
+      series.setData(rows.map(function (r, i) { return { time: times[i], open: r[1], high: r[2], low: r[3], close: r[4] }; }));
+      var marks = [];
+      (markersBySymbol[symbol] || []).forEach(function (m) {
+        var long = m[2] === 'LONG';
+        marks.push({ time: barOf(m[1]), position: long ? 'belowBar' : 'aboveBar', color: long ? '#12805c' : '#c4320a',
+          shape: long ? 'arrowUp' : 'arrowDown', text: long ? 'L' : 'S' });
+        marks.push({ time: barOf(m[3]), position: long ? 'aboveBar' : 'belowBar', color: m[5] > 0 ? '#12805c' : '#c4320a',
+          shape: 'circle', text: m[4] });
+      });
+      marks.sort(function (a, b) { return a.time - b.time; });
+      LightweightCharts.createSeriesMarkers(series, marks);
+      chart.timeScale().fitContent();
+      el.setAttribute('data-rendered', String(rows.length));
+      el.setAttribute('data-markers', String(marks.length));
+    });
+  }
 
   // Click a header to sort; cells carry their sort key in data-v (numbers) or their text.
   Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), function (table) {

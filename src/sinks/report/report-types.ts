@@ -36,6 +36,8 @@ export interface BacktestReport {
   readonly deadLetters?: number;
   /** The validated pipeline config, echoed as-is. */
   readonly config?: unknown;
+  /** Each symbol's candles for the report's charts, merged down for display (`displayCandles`). */
+  readonly candles?: Readonly<Record<string, readonly (readonly [number, number, number, number, number])[]>>;
   /** Anything else worth keeping (per-model vote stats, …); must be JSON-serializable. */
   readonly extra?: Readonly<Record<string, unknown>>;
   /**

@@ -1,0 +1,40 @@
+import type { Kline } from '../../domain/index.js';
+
+/** A candle as the report's chart draws it: `[open time ms, open, high, low, close]`. */
+export type DisplayCandle = readonly [number, number, number, number, number];
+
+/**
+ * Each symbol's candles for display, at most `maxCandles` per symbol: consecutive candles are
+ * merged into buckets (first open, highest high, lowest low, last close; the bucket's time is its
+ * first candle's open time), so a month of 1m candles stays a light page and every extreme is kept.
+ */
+export const displayCandles = (
+  klines: readonly Kline[],
+  maxCandles = 1500,
+): Record<string, DisplayCandle[]> => {
+  const bySymbol = new Map<string, Kline[]>();
+  for (const kline of klines) {
+    const series = bySymbol.get(kline.symbol);
+    if (series === undefined) bySymbol.set(kline.symbol, [kline]);
+    else series.push(kline);
+  }
+  const out: Record<string, DisplayCandle[]> = {};
+  for (const symbol of [...bySymbol.keys()].sort()) {
+    const series = bySymbol.get(symbol) as Kline[];
+    const size = Math.max(1, Math.ceil(series.length / Math.max(1, maxCandles)));
+    const candles: DisplayCandle[] = [];
+    for (let start = 0; start < series.length; start += size) {
+      const first = series[start];
+      let high = first.high;
+      let low = first.low;
+      const end = Math.min(series.length, start + size);
+      for (let i = start + 1; i < end; i++) {
+        if (series[i].high > high) high = series[i].high;
+        if (series[i].low < low) low = series[i].low;
+      }
+      candles.push([first.openTime, first.open, high, low, series[end - 1].close]);
+    }
+    out[symbol] = candles;
+  }
+  return out;
+};
