@@ -11,6 +11,7 @@ import { prepareOutputDir } from '../sinks/output-dir.js';
 import {
   type BacktestReport,
   buildBacktestReport,
+  buyAndHold,
   collectReportInputs,
   displayCandles,
   formatSummaryTable,
@@ -157,6 +158,11 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
       generatedAt: options.generatedAt,
       extra: { klines: market.klines.length, ...stats.summary() },
       candles: displayCandles(market.klines),
+      benchmarkUsdt: buyAndHold(
+        market.klines,
+        inputs.equity.map((point) => point.ts),
+        config.exchange.initialBalanceUsdt,
+      ),
     },
   );
   const summary = formatSummaryTable(report.metrics);

@@ -8,6 +8,7 @@ export interface BacktestReportExtras {
   readonly extra?: Readonly<Record<string, unknown>>;
   readonly generatedAt?: string;
   readonly candles?: BacktestReport['candles'];
+  readonly benchmarkUsdt?: BacktestReport['benchmarkUsdt'];
 }
 
 /**

@@ -38,3 +38,36 @@ export const displayCandles = (
   }
   return out;
 };
+
+/**
+ * Buy and hold, the benchmark a trader compares the equity curve with: the initial equity split
+ * equally over the symbols at each one's first close and held, marked at the last close at or
+ * before each equity point (a symbol not started yet is still cash). Fees and funding are ignored.
+ */
+export const buyAndHold = (
+  klines: readonly Kline[],
+  equityTs: readonly number[],
+  initialEquityUsdt: number,
+): number[] => {
+  const symbols = [...new Set(klines.map((kline) => kline.symbol))];
+  if (symbols.length === 0) return equityTs.map(() => initialEquityUsdt);
+  const share = initialEquityUsdt / symbols.length;
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  const values: number[] = [];
+  let next = 0;
+  for (const ts of equityTs) {
+    while (next < klines.length && klines[next].ts <= ts) {
+      const kline = klines[next++];
+      if (!first.has(kline.symbol)) first.set(kline.symbol, kline.close);
+      last.set(kline.symbol, kline.close);
+    }
+    let value = 0;
+    for (const symbol of symbols) {
+      const start = first.get(symbol);
+      value += start === undefined ? share : (share * (last.get(symbol) as number)) / start;
+    }
+    values.push(value);
+  }
+  return values;
+};

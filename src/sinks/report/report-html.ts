@@ -86,6 +86,15 @@ const EXIT_LABELS: Readonly<Record<string, string>> = {
 
 const round4 = (value: number): number => Math.round(value * 1e4) / 1e4;
 
+/** The buy-and-hold values at the shown (downsampled) equity points, or null without a benchmark. */
+const benchmarkAt = (report: BacktestReport, shown: readonly { readonly ts: number }[]): number[] | null => {
+  const benchmark = report.benchmarkUsdt;
+  if (benchmark === undefined || benchmark.length !== report.equity.length) return null;
+  const byTs = new Map<number, number>();
+  report.equity.forEach((point, index) => byTs.set(point.ts, benchmark[index]));
+  return shown.map((point) => round4(byTs.get(point.ts) ?? Number.NaN));
+};
+
 const signClass = (value: number | null): string =>
   value === null || value === 0 || Number.isNaN(value) ? '' : value > 0 ? 'up' : 'down';
 
@@ -290,6 +299,7 @@ export const renderReportHtml = (
       equity: shown.map((point) => round4(point.equityUsdt)),
       wallet: hasWallet ? shown.map((point) => round4(point.walletUsdt ?? 0)) : null,
       drawdownPct: shown.map((point) => round4(point.drawdownPct)),
+      benchmark: benchmarkAt(report, shown),
     },
   };
 

@@ -68,6 +68,10 @@ export const REPORT_PAGE_SCRIPT = `
     equitySeries.push({ label: 'wallet USDT', stroke: '#98a2b3', width: 1, dash: [4, 3], value: money });
     equityValues.push(eq.wallet);
   }
+  if (eq.benchmark) {
+    equitySeries.push({ label: 'buy & hold USDT', stroke: '#f79009', width: 1, value: money });
+    equityValues.push(eq.benchmark);
+  }
   chart('equity-chart', 320, equitySeries, equityValues, 'USDT');
   var negDrawdown = eq.drawdownPct.map(function (v) { return -v; });
   chart('drawdown-chart', 180, [{ label: 'drawdown %', stroke: '#c4320a', fill: 'rgba(196,50,10,0.15)', width: 1,

@@ -38,6 +38,8 @@ export interface BacktestReport {
   readonly config?: unknown;
   /** Each symbol's candles for the report's charts, merged down for display (`displayCandles`). */
   readonly candles?: Readonly<Record<string, readonly (readonly [number, number, number, number, number])[]>>;
+  /** Buy and hold of the same symbols, one value per `equity` point (`buyAndHold`). */
+  readonly benchmarkUsdt?: readonly number[];
   /** Anything else worth keeping (per-model vote stats, …); must be JSON-serializable. */
   readonly extra?: Readonly<Record<string, unknown>>;
   /**

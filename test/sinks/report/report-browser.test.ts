@@ -68,6 +68,8 @@ if (
         const trades = result.report.trades.filter((t) => t.symbol === chart.symbol).length;
         assert.is(chart.markers, 2 * trades, `${chart.symbol}: an entry and an exit marker per trade`);
       }
+      // The equity chart compares with buy and hold of the same symbols.
+      assert.ok(await page.isVisible('text=buy & hold USDT'), 'buy-and-hold series in the legend');
       const symbolRows = await page.$$eval('#by-symbol tbody tr', (rows) =>
         rows.map((r) => r.cells[0].textContent),
       );
