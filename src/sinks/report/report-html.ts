@@ -91,7 +91,7 @@ const benchmarkAt = (report: BacktestReport, shown: readonly { readonly ts: numb
   const benchmark = report.benchmarkUsdt;
   if (benchmark === undefined || benchmark.length !== report.equity.length) return null;
   const byTs = new Map<number, number>();
-  report.equity.forEach((point, index) => byTs.set(point.ts, benchmark[index]));
+  for (let i = 0; i < report.equity.length; i++) byTs.set(report.equity[i].ts, benchmark[i]);
   return shown.map((point) => round4(byTs.get(point.ts) ?? Number.NaN));
 };
 
