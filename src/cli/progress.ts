@@ -40,10 +40,11 @@ export const createProgress = (label: string, total: number, unit: string, enabl
   let nextTenth = 1;
   return {
     update(done) {
-      while (done >= (nextTenth * total) / 10 && nextTenth <= 10) {
-        process.stderr.write(`${label}: ${nextTenth * 10}% (${done}/${total} ${unit})\n`);
-        nextTenth++;
-      }
+      if (nextTenth > 10 || done < (nextTenth * total) / 10) return;
+      // One line per update that crosses a tenth, with the percentage its own numbers give.
+      const percent = Math.floor((done / total) * 100);
+      process.stderr.write(`${label}: ${percent}% (${done}/${total} ${unit})\n`);
+      nextTenth = Math.floor((done / total) * 10) + 1;
     },
     stop() {
       this.update(total);
