@@ -33,6 +33,14 @@ table.sortable th[aria-sort=ascending]::after { content: ' \\25B2'; font-size: 1
 table.sortable th[aria-sort=descending]::after { content: ' \\25BC'; font-size: 10px; }
 .scroll { max-height: 640px; overflow: auto; max-width: 100%; }
 .note { color: var(--muted); font-size: 12px; margin: 6px 0 0; }
+/* Wide trades table: the number and the trade stay pinned while the rest scrolls sideways (no
+   panel padding, or scrolled cells would show through it beside the pinned ones). */
+.scroll.panel { padding: 0; }
+#trades th:nth-child(1), #trades td:nth-child(1) { position: sticky; left: 0; z-index: 2; min-width: 3.5em;
+  width: 3.5em; background: var(--card); }
+#trades th:nth-child(2), #trades td:nth-child(2) { position: sticky; left: 3.5em; z-index: 2; background: var(--card);
+  box-shadow: 1px 0 0 var(--line); }
+#trades thead th:nth-child(-n+2) { z-index: 3; }
 .candle-block { margin-bottom: 14px; }
 .candle-title { font-weight: 600; margin: 0 0 4px; }
 .candles { height: 260px; }

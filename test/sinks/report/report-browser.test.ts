@@ -83,6 +83,17 @@ if (
         [],
         'nothing fetched over the network',
       );
+      // Scrolled sideways, the trades table keeps # and the trade id pinned at its left edge.
+      const pinned = await page.evaluate(`(() => {
+        const table = document.getElementById('trades');
+        const box = table.parentElement;
+        box.scrollLeft = 500;
+        const cell = table.tBodies[0].rows[0].cells[1];
+        return { scrolled: box.scrollLeft, offset: cell.getBoundingClientRect().left - box.getBoundingClientRect().left };
+      })()`);
+      const { scrolled, offset } = pinned as { scrolled: number; offset: number };
+      assert.ok(scrolled > 0, 'the table is wider than the page and scrolls');
+      assert.ok(offset >= 0 && offset < 120, `the trade column stays pinned (${offset}px from the left)`);
       await page.screenshot({ path: join(ARTIFACTS, 'report-browser.png'), fullPage: true });
     } finally {
       await browser.close();
