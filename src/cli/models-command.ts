@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Action } from '../domain/common.js';
 import { UsageError } from '../domain/errors.js';
@@ -61,6 +62,7 @@ const runImport = (file: string, options: ImportOptions, io: ModelsCommandIo): v
   const classes = options.classes === undefined ? undefined : parseList(options.classes, '--classes');
   const badClass = classes?.find((c) => !Action.safeParse(c).success);
   if (badClass !== undefined) throw new UsageError(`--classes: "${badClass}" is not one of BUY, SELL, HOLD`);
+  const registeredBefore = new Set(listModels(options.root).map((m) => `${m.name}@${m.version}`));
   const manifest = importModel({
     file,
     name: options.name,
@@ -79,9 +81,11 @@ const runImport = (file: string, options: ImportOptions, io: ModelsCommandIo): v
           },
     createdTs: io.now(),
   });
+  const where = `${resolve(options.root)}/${manifest.name}/${manifest.version}`;
   io.out(
-    `imported ${manifest.name}@${manifest.version} (${manifest.objective}, ${manifest.features.length} features) ` +
-      `into ${options.root}/${manifest.name}/${manifest.version}\n`,
+    registeredBefore.has(`${manifest.name}@${manifest.version}`)
+      ? `already registered as ${manifest.name}@${manifest.version} (same model, features and options) in ${where}\n`
+      : `imported ${manifest.name}@${manifest.version} (${manifest.objective}, ${manifest.features.length} features) into ${where}\n`,
   );
 };
 
@@ -91,6 +95,11 @@ const runList = (options: { root: string; json?: boolean }, io: ModelsCommandIo)
     io.out(`${JSON.stringify(manifests)}\n`);
     return;
   }
+  // One rule for where models live, said where models are listed.
+  io.out(
+    `registry: ${resolve(options.root)} (--root, default ./models of the working directory; a pipeline finds its ` +
+      'models there too, unless its models[].root names another folder, relative to the config file)\n',
+  );
   if (manifests.length === 0) {
     io.out(`no models in ${options.root}\n`);
     return;

@@ -152,9 +152,30 @@ export const importModel = (input: z.input<typeof importModelParams>): ModelMani
   const dataSha256 = sha256(bytes);
   const nameDir = join(params.root, name);
   const versions = numericVersions(nameDir);
+  // The same model with the same features AND options is that version again; new options (a
+  // warm-up, classes, a label…) make a new version — never a silent keep of the old manifest.
+  const options = JSON.stringify([
+    params.warmup,
+    params.classes,
+    params.label,
+    params.trainingRange,
+    params.metrics,
+  ]);
   for (const version of versions) {
     const existing = readManifest(join(nameDir, String(version), MANIFEST_FILE));
-    if (existing.dataSha256 === dataSha256 && existing.features.join(',') === features.join(','))
+    const sameOptions =
+      JSON.stringify([
+        existing.warmup,
+        existing.classes,
+        existing.label,
+        existing.trainingRange,
+        existing.metrics,
+      ]) === options;
+    if (
+      existing.dataSha256 === dataSha256 &&
+      existing.features.join(',') === features.join(',') &&
+      sameOptions
+    )
       return existing;
   }
   const version = (versions.at(-1) ?? 0) + 1;

@@ -46,6 +46,11 @@ test('models import → list → predict by name prints what `xgboost task=pred`
   assert.match(imported, 'imported xgb@1 (binary:logistic, 8 features)');
   const listed = await run('models', 'list', '--root', root);
   assert.match(listed, /xgb\t1\tbinary:logistic\t8\t2026-01-01T00:00:00.000Z/);
+  // The rule for where models live is said where they are listed.
+  assert.ok(
+    listed.startsWith(`registry: ${root} (--root, default ./models of the working directory;`),
+    listed,
+  );
   const printed = (
     await run(
       'models',
@@ -65,6 +70,28 @@ test('models import → list → predict by name prints what `xgboost task=pred`
   assert.is(printed.length, expected.length);
   const maxDiff = Math.max(...printed.map((p, i) => Math.abs(p - expected[i])));
   assert.ok(maxDiff <= 1e-6, `max abs diff ${maxDiff}`);
+});
+
+test('re-importing: the same model, features and options is that version again; new options make a new version', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'models-cli-'));
+  const args = [
+    'models',
+    'import',
+    join(fixtures, 'binary.json'),
+    '--name',
+    'xgb',
+    '--features',
+    features,
+    '--root',
+    root,
+  ];
+  assert.match(await run(...args), 'imported xgb@1');
+  assert.match(await run(...args), 'already registered as xgb@1 (same model, features and options)');
+  // A warm-up is part of the model's contract: it used to be dropped silently, keeping version 1.
+  assert.match(await run(...args, '--warmup', '30'), 'imported xgb@2');
+  const listed = await run('models', 'list', '--root', root);
+  assert.match(listed, /xgb\t1\t/);
+  assert.match(listed, /xgb\t2\t/);
 });
 
 test('multiclass prints the class probabilities comma-separated, one row per line', async () => {

@@ -1,10 +1,11 @@
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ModelError, UsageError } from '../../src/domain/errors.js';
 import { importModel, listModels, loadModel, readFeatureNames } from '../../src/models/registry.js';
+import { xgboostModelType } from '../../src/models/types/xgboost.js';
 
 const fixture = 'test/fixtures/xgboost/binary.json';
 const features = ['f_a', 'f_b', 'f_c', 'f_d', 'f_e', 'f_f', 'f_g', 'f_h'];
@@ -143,6 +144,29 @@ test('a registry copied elsewhere still loads (paths are relative to the version
   const moved = tempRoot();
   cpSync(root, moved, { recursive: true });
   assert.is(loadModel('m', moved).manifest.name, 'm');
+});
+
+test('a pipeline finds imported models where models import puts them: ./models of the working directory; an explicit root is relative to the config file', () => {
+  const build = (entry: Record<string, unknown>, baseDir: string): string => {
+    try {
+      xgboostModelType.build(
+        xgboostModelType.schema.parse({ type: 'xgboost', model: 'never-imported', ...entry }),
+        {
+          baseDir,
+          features: [],
+          where: 'models[0]',
+        },
+      );
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'built';
+  };
+  assert.ok(
+    build({}, '/somewhere/configs').includes(`in ${resolve('models')} `),
+    build({}, '/somewhere/configs'),
+  );
+  assert.ok(build({ root: 'reg' }, '/somewhere/configs').includes('in /somewhere/configs/reg '));
 });
 
 test.run();

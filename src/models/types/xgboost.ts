@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../../domain/errors.js';
 import { registerModelType } from '../model-type.js';
-import { loadModel } from '../registry.js';
+import { DEFAULT_MODELS_ROOT, loadModel } from '../registry.js';
 import { xgboostModelOf } from '../xgboost-model.js';
 
 const xgboostEntry = z
@@ -12,8 +12,11 @@ const xgboostEntry = z
     model: z.string().min(1),
     name: z.string().min(1).optional(),
     weight: z.number().finite().nonnegative().default(1),
-    /** Registry root (relative to the config file). */
-    root: z.string().default('models'),
+    /**
+     * Registry root: when absent, ./models of the working directory (where `quantum models import`
+     * puts models); when given, relative to the config file.
+     */
+    root: z.string().min(1).optional(),
     /** Binary classifiers: BUY when P(up) ≥ buyThreshold, SELL when ≤ sellThreshold. */
     buyThreshold: z.number().min(0).max(1).default(0.55),
     sellThreshold: z.number().min(0).max(1).default(0.45),
@@ -44,7 +47,12 @@ export const xgboostModelType = registerModelType({
         ]
       : [],
   build: (entry, { baseDir, features, where }) => {
-    const root = isAbsolute(entry.root) ? entry.root : resolve(baseDir, entry.root);
+    const root =
+      entry.root === undefined
+        ? resolve(DEFAULT_MODELS_ROOT)
+        : isAbsolute(entry.root)
+          ? entry.root
+          : resolve(baseDir, entry.root);
     try {
       return xgboostModelOf(loadModel(entry.model, root), {
         // Votes carry the config's name, so ensemble weights find them.
