@@ -1,9 +1,29 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
-import type { PipelineConfig } from '../pipeline/config.js';
-import type { MarketReplay } from '../pipeline/market-source.js';
+import type { Kline } from '../domain/index.js';
 import { REDACT_PATHS } from './logger.js';
+
+/** The run's config as far as the log needs it: its name, and the whole of it for the hash. */
+export interface RunLogConfig {
+  readonly name: string;
+}
+
+/** The market the run replayed, as far as the log needs it. */
+export interface RunLogMarket {
+  readonly source: string;
+  readonly symbols: readonly string[];
+  readonly klines: readonly Kline[];
+  readonly issues: readonly unknown[];
+  readonly files: readonly {
+    readonly path: string;
+    readonly format: string;
+    readonly symbols: readonly string[];
+    readonly interval?: string;
+    readonly klines: number;
+    readonly skipped?: string;
+  }[];
+}
 
 /** What a run log records beyond the config and the data. */
 export interface RunLogFacts {
@@ -34,8 +54,8 @@ const fileHash = (path: string): string => {
  */
 export const writeRunLog = (
   path: string,
-  config: PipelineConfig,
-  market: MarketReplay,
+  config: RunLogConfig,
+  market: RunLogMarket,
   facts: RunLogFacts,
 ): string => {
   const destination = pino.destination({ dest: path, sync: true, append: false, mkdir: true });
