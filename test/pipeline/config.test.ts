@@ -97,29 +97,19 @@ test('examples/atr-stop.yaml sizes by ATR and trails by ATR', () => {
   assert.ok(config.monitor.trailingAtrMultiple > 0);
 });
 
-test('examples/real-data.yaml reads recorded files by a path relative to the examples folder', () => {
+test('examples/real-data.yaml reads the bundled recorded files by a path relative to the examples folder', () => {
   const config = loadPipelineConfig(join(EXAMPLES, 'real-data.yaml'));
   assert.is(config.data.source, 'files');
-  assert.is(config.data.path, '../../shared/data/klines/um-2026-02-1h');
+  assert.is(config.data.path, 'data/klines/um-2026-02-1h');
 });
 
-// The example's path is relative to examples/, so it only resolves where shared data sits beside the
-// repository (the CI layout), not under QUANTUM_SHARED_DATA elsewhere.
-if (
-  requires(
-    existsSync(resolve(EXAMPLES, '../../shared/data/klines/um-2026-02-1h'))
-      ? undefined
-      : 'needs ../shared/data/klines/um-2026-02-1h beside the repository (examples/real-data.yaml points there)',
-  )
-) {
-  test('examples/real-data.yaml: its data path resolves against the config file, from any working directory', () => {
-    const config = loadPipelineConfig(join(EXAMPLES, 'real-data.yaml'));
-    const market = loadMarketReplay(config, { baseDir: EXAMPLES });
-    assert.equal(market.symbols.length, 7);
-    assert.is(market.klines.length, 7 * 672);
-    assert.is(market.intervalMs, 3_600_000);
-  });
-}
+test('examples/real-data.yaml: its bundled data resolves against the config file, from any working directory', () => {
+  const config = loadPipelineConfig(join(EXAMPLES, 'real-data.yaml'));
+  const market = loadMarketReplay(config, { baseDir: EXAMPLES });
+  assert.equal(market.symbols.length, 7);
+  assert.is(market.klines.length, 7 * 672);
+  assert.is(market.intervalMs, 3_600_000);
+});
 
 test('a wrong type names the path, what was expected and what was found', () => {
   const message = configErrorOf(() => parsePipelineYaml('risk:\n  maxLeverage: "ten"\n', 'my.yaml'));

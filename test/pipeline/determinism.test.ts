@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBacktest } from '../../src/pipeline/backtest.js';
 import type { PipelineConfig } from '../../src/pipeline/config.js';
-import { hasSharedData, needSharedData, sharedData } from '../shared-data.js';
+import { needSharedData, sharedData } from '../shared-data.js';
 import { filesConfig, syntheticConfig, tempDir } from './harness.js';
 
 interface RunFiles {
@@ -54,7 +54,7 @@ test('a different seed (synthetic market and venue draws) gives a different trad
   assert.is(explicit42.trades, seed42.trades);
 });
 
-if (hasSharedData()) {
+if (needSharedData('klines/AVAXUSDT-1m-2026-02.csv', 'klines/um-2026-02-1h')) {
   const avax = sharedData('klines/AVAXUSDT-1m-2026-02.csv');
   const hourly = sharedData('klines/um-2026-02-1h');
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { EngineEvent, Kline } from '../../src/domain/index.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { loadMarketReplay } from '../../src/pipeline/market-source.js';
-import { hasSharedData, sharedData } from '../shared-data.js';
+import { needSharedData, sharedData } from '../shared-data.js';
 import { engineEvents, ofKind, smallSyntheticConfig } from './engine-events.js';
 
 // DESIGN.md rule 4, for the whole graph: a decision at time t may use only closed candles with
@@ -140,7 +140,7 @@ test('the check can fail: a future that leaks into the past is caught', async ()
   assert.type(difference, 'string');
 });
 
-if (hasSharedData()) {
+if (needSharedData('klines/AVAXUSDT-1m-2026-02.csv')) {
   test('real AVAXUSDT 1m: nothing decided up to a cut changes when the future after it changes', async () => {
     const config = parsePipelineConfig({
       data: { source: 'files', path: sharedData('klines/AVAXUSDT-1m-2026-02.csv'), to: '2026-02-03' },

@@ -7,7 +7,7 @@ import type { EngineEvent } from '../../src/domain/index.js';
 import { type BacktestResult, runBacktest } from '../../src/pipeline/backtest.js';
 import { type PipelineConfig, parsePipelineConfig } from '../../src/pipeline/config.js';
 import { loadMarketReplay } from '../../src/pipeline/market-source.js';
-import { hasSharedData, sharedData } from '../shared-data.js';
+import { needSharedData, sharedData } from '../shared-data.js';
 import { engineEvents, ofKind, relativeDiff } from './engine-events.js';
 
 // Accounting invariants of a whole run over real Binance klines: what the report says must add up
@@ -75,7 +75,7 @@ const markets: { name: string; input: Record<string, unknown>; liquidations?: bo
 
 const TOLERANCE = 1e-6;
 
-if (hasSharedData()) {
+if (needSharedData('klines/AVAXUSDT-1m-2026-02.csv', 'klines/um-2026-02-1h')) {
   for (const market of markets) {
     let run: Run | undefined;
     const get = async (): Promise<Run> => {
