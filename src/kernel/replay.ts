@@ -38,7 +38,8 @@ export const replayMarket = async (
     lastTs = event.ts;
     const pending = kernel.process(event, marketTopicOf(event));
     if (pending !== undefined) await pending;
-    const ended = endsEarly.get(index);
+    // Most replays have no early end: skip the lookup then (this loop runs per event).
+    const ended = endsEarly.size === 0 ? undefined : endsEarly.get(index);
     if (ended !== undefined) {
       const closing = kernel.process({ kind: 'end-of-data', ts: event.ts, symbol: ended }, TOPICS.control);
       if (closing !== undefined) await closing;
