@@ -303,7 +303,7 @@ export class Kernel {
     if (pending === undefined) {
       this.busy = false;
       // Events a handler queued meanwhile (a re-entrant process call) follow this one.
-      this.drain();
+      if (this.inbox.length > 0) this.drain();
       return undefined;
     }
     return pending.then(
