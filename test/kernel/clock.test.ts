@@ -10,13 +10,7 @@ import { Kernel } from '../../src/kernel/kernel.js';
 import type { Stage, StageContext } from '../../src/kernel/stage.js';
 import { TOPICS, type Topic } from '../../src/kernel/topics.js';
 import { kline, signal } from '../builders.js';
-
-const stage = (name: string, rank: number, consumes: readonly Topic[], handle: Stage['handle']): Stage => ({
-  name,
-  rank,
-  consumes,
-  handle,
-});
+import { stage } from './stage-helpers.js';
 
 /** `kind@ts now=…`: an event as a stage saw it, with the clock's time at that moment. */
 const seenAt = (event: BusEvent, context: StageContext): string =>

@@ -10,16 +10,7 @@ import { Kernel } from '../../src/kernel/kernel.js';
 import type { Stage } from '../../src/kernel/stage.js';
 import { TOPICS, type Topic } from '../../src/kernel/topics.js';
 import { intent, kline, signal, sizing } from '../builders.js';
-
-const stage = (name: string, rank: number, consumes: readonly Topic[], handle: Stage['handle']): Stage => ({
-  name,
-  rank,
-  consumes,
-  handle,
-});
-
-const label = (event: BusEvent): string =>
-  `${event.kind}${'symbol' in event ? ` ${event.symbol}` : ''}@${event.ts}`;
+import { label, stage } from './stage-helpers.js';
 
 /** A promise and the function that resolves it (a stage held open until a test lets it go). */
 const gate = () => {

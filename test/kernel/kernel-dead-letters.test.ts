@@ -9,27 +9,12 @@ import { Kernel, StageError } from '../../src/kernel/kernel.js';
 import type { Stage } from '../../src/kernel/stage.js';
 import { TOPICS, type Topic } from '../../src/kernel/topics.js';
 import { kline, signal } from '../builders.js';
-
-const stage = (name: string, rank: number, consumes: readonly Topic[], handle: Stage['handle']): Stage => ({
-  name,
-  rank,
-  consumes,
-  handle,
-});
+import { stage, thrown } from './stage-helpers.js';
 
 /** A stage that keeps every event it is given (a DLQ sink, a downstream consumer). */
 const collector = (name: string, rank: number, consumes: readonly Topic[]) => {
   const events: BusEvent[] = [];
   return { events, stage: stage(name, rank, consumes, (event) => void events.push(event)) };
-};
-
-const thrown = (act: () => unknown): Error => {
-  try {
-    act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
 };
 
 const rejection = async (promise: unknown): Promise<Error> => {

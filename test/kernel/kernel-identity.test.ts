@@ -9,22 +9,7 @@ import { Kernel } from '../../src/kernel/kernel.js';
 import type { Stage, StageContext } from '../../src/kernel/stage.js';
 import { TOPICS, type Topic } from '../../src/kernel/topics.js';
 import { intent, kline, signal } from '../builders.js';
-
-const stage = (name: string, rank: number, consumes: readonly Topic[], handle: Stage['handle']): Stage => ({
-  name,
-  rank,
-  consumes,
-  handle,
-});
-
-const thrown = (act: () => unknown): Error => {
-  try {
-    act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-};
+import { stage, thrown } from './stage-helpers.js';
 
 /** A kernel that records every published envelope. */
 const recording = () => {

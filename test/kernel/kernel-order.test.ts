@@ -8,17 +8,7 @@ import { Kernel } from '../../src/kernel/kernel.js';
 import type { Stage } from '../../src/kernel/stage.js';
 import { TOPICS, type Topic } from '../../src/kernel/topics.js';
 import { intent, kline, signal } from '../builders.js';
-
-const stage = (name: string, rank: number, consumes: readonly Topic[], handle: Stage['handle']): Stage => ({
-  name,
-  rank,
-  consumes,
-  handle,
-});
-
-/** `kind SYMBOL@ts`: an event as it appears in a recorded sequence. */
-const label = (event: BusEvent): string =>
-  `${event.kind}${'symbol' in event ? ` ${event.symbol}` : ''}@${event.ts}`;
+import { label, stage, thrown } from './stage-helpers.js';
 
 const permutations = <T>(items: readonly T[]): T[][] =>
   items.length <= 1
@@ -26,15 +16,6 @@ const permutations = <T>(items: readonly T[]): T[][] =>
     : items.flatMap((item, index) =>
         permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]),
       );
-
-const thrown = (act: () => unknown): Error => {
-  try {
-    act();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-};
 
 test('subscribers of a topic run in rank order, ties by name, whatever the registration order', () => {
   const ranked = [

@@ -9,13 +9,7 @@ import { replayMarket } from '../../src/kernel/replay.js';
 import type { Stage } from '../../src/kernel/stage.js';
 import { TOPICS, type Topic } from '../../src/kernel/topics.js';
 import { kline, signal } from '../builders.js';
-
-const stage = (name: string, rank: number, consumes: readonly Topic[], handle: Stage['handle']): Stage => ({
-  name,
-  rank,
-  consumes,
-  handle,
-});
+import { stage } from './stage-helpers.js';
 
 const label = (event: BusEvent): string => `${event.kind}@${event.ts}`;
 
