@@ -52,7 +52,9 @@ interface Frame {
   /** Next subscriber to call. */
   next: number;
   /** What the last called subscriber emitted, and how many of those were delivered. */
+  /** A reused buffer: its first `count` entries are the last subscriber's emissions. */
   readonly outputs: Envelope[];
+  count: number;
   delivered: number;
 }
 
@@ -272,9 +274,16 @@ export class Kernel {
     const cause = frame.envelope;
     const tsEvent = event.ts ?? cause.tsEvent;
     const tsInit = this.wallClock ? this.clock.now() : tsEvent;
-    frame.outputs.push(
-      new BusEnvelope(topic, event, tsEvent, tsInit, stage.name, cause, frame.outputs.length),
+    frame.outputs[frame.count] = new BusEnvelope(
+      topic,
+      event,
+      tsEvent,
+      tsInit,
+      stage.name,
+      cause,
+      frame.count,
     );
+    frame.count++;
   }
 
   /** Queues behind a cascade in progress, else runs the due timers and then the event. */
@@ -394,13 +403,13 @@ export class Kernel {
   private pushFrame(envelope: Envelope, subscribers: readonly Subscriber[]): number {
     let frame = this.frames[this.depth];
     if (frame === undefined) {
-      frame = { envelope, subscribers, next: 0, outputs: [], delivered: 0 };
+      frame = { envelope, subscribers, next: 0, outputs: [], count: 0, delivered: 0 };
       this.frames.push(frame);
     } else {
       frame.envelope = envelope;
       frame.subscribers = subscribers;
       frame.next = 0;
-      if (frame.outputs.length > 0) frame.outputs.length = 0;
+      frame.count = 0;
       frame.delivered = 0;
     }
     return this.depth++;
@@ -414,7 +423,7 @@ export class Kernel {
     while (this.depth > base) {
       const frame = this.frames[this.depth - 1];
       // Deliver what the last subscriber emitted before the next subscriber runs (depth-first).
-      if (frame.delivered < frame.outputs.length) {
+      if (frame.delivered < frame.count) {
         const envelope = frame.outputs[frame.delivered++];
         this.onEvent?.(envelope);
         const subscribers = this.subscribersByTopic.get(envelope.topic);
@@ -426,7 +435,7 @@ export class Kernel {
         continue;
       }
       const subscriber = frame.subscribers[frame.next++];
-      if (frame.outputs.length > 0) frame.outputs.length = 0;
+      frame.count = 0;
       frame.delivered = 0;
       this.handling = frame;
       this.handlingStage = subscriber.stage;
@@ -471,7 +480,7 @@ export class Kernel {
       payload: payloadOf(envelope.event),
       ts: envelope.tsEvent,
     };
-    frame.outputs.length = 0;
+    frame.count = 0;
     frame.delivered = 0;
     const deadLetter: Envelope = new BusEnvelope(
       TOPICS.dlq,
@@ -486,6 +495,6 @@ export class Kernel {
     // A dlq subscriber failing on a dead letter would be handed its own failure again, forever:
     // that letter is recorded (onEvent) but not delivered.
     if (failedOnDeadLetter) this.onEvent?.(deadLetter);
-    else frame.outputs.push(deadLetter);
+    else frame.outputs[frame.count++] = deadLetter;
   }
 }
