@@ -56,15 +56,22 @@ export const createEnsembleVote = (p: EnsembleVoteParams): Handler<ModelBatch, S
   return {
     next({ vector, predictions }, emit) {
       let totalWeight = 0;
-      for (const prediction of predictions) {
-        if (prediction.action !== null) totalWeight += weightOf(prediction.model);
-      }
-      scores.fill(0);
       for (let i = 0; i < predictions.length; i++) {
         const prediction = predictions[i];
-        if (prediction.action === null || totalWeight === 0) continue;
-        scores[ACTIONS.indexOf(prediction.action)] +=
-          (weightOf(prediction.model) / totalWeight) * prediction.confidence;
+        if (prediction.action !== null) totalWeight += weightOf(prediction.model);
+      }
+      scores[0] = 0;
+      scores[1] = 0;
+      scores[2] = 0;
+      if (totalWeight > 0) {
+        for (let i = 0; i < predictions.length; i++) {
+          const prediction = predictions[i];
+          const vote = prediction.action;
+          if (vote === null) continue;
+          // BUY, SELL, HOLD → 0, 1, 2 (as ACTIONS).
+          const slot = vote === 'BUY' ? 0 : vote === 'SELL' ? 1 : 2;
+          scores[slot] += (weightOf(prediction.model) / totalWeight) * prediction.confidence;
+        }
       }
       let action: Action = 'HOLD';
       let confidence = scores[2];
