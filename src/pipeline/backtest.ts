@@ -16,13 +16,20 @@ import {
   displayCandles,
   formatSummaryTable,
   type ReportFilePaths,
+  type ReportInputs,
   writeReportFiles,
 } from '../sinks/report/index.js';
 import { writeRunLog } from '../sinks/run-log.js';
 import { buildModels } from './build-models.js';
 import { configTimeMs, type PipelineConfig, simExchangeParamsOf } from './config.js';
 import { connectVenue, isGraphOutput, tradingKernel } from './graph.js';
-import { deadLetterOf, loadMarketReplay, noCandlesMessage, refuseOtherQuotes } from './market-source.js';
+import {
+  deadLetterOf,
+  loadMarketReplay,
+  type MarketReplay,
+  noCandlesMessage,
+  refuseOtherQuotes,
+} from './market-source.js';
 import { createRunStats, type RunStats } from './run-stats.js';
 
 export interface BacktestOptions {
@@ -66,16 +73,9 @@ export interface BacktestResult {
   readonly warnings: readonly string[];
 }
 
-/**
- * Runs the pipeline over recorded or synthetic data against the simulated venue and writes the
- * report (report.json, trades.csv, equity.csv, report.html, dead-letters.jsonl, run.log.jsonl). Deterministic:
- * the same config, data and seed give byte-identical trades.csv.
- */
-export const runBacktest = async (options: BacktestOptions): Promise<BacktestResult> => {
+/** The run's market, refused with the real reason when it cannot be backtested (no candle, other quotes). */
+const loadTradableMarket = (options: BacktestOptions, seed: number, baseDir: string): MarketReplay => {
   const { config } = options;
-  const startedMs = options.now?.();
-  const seed = options.seed ?? config.seed;
-  const baseDir = options.configPath === undefined ? '.' : dirname(options.configPath);
   const market = loadMarketReplay(config, {
     dataPath: options.dataPath,
     ...(options.symbol === undefined ? {} : { symbol: options.symbol }),
@@ -100,19 +100,32 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
   }
   // Recorded data must be USDT-quoted: positions, fees and PnL are valued in USDT.
   if (market.files.length > 0) refuseOtherQuotes(market.source, market.symbols);
-  const models = buildModels(config, baseDir);
-  // The output folder must take the files before the run starts, not after it.
-  const outDir = options.outDir === undefined ? config.output.dir : options.outDir;
-  if (outDir !== null) {
-    prepareOutputDir(outDir, options.outDirLabel ?? (options.outDir === undefined ? 'output.dir' : 'outDir'));
-  }
+  return market;
+};
+
+/** What the replay produced: the report's inputs, the run's counts and every dead letter. */
+interface ReplayOutcome {
+  readonly inputs: ReportInputs;
+  readonly stats: RunStats;
+  readonly deadLetters: DeadLetter[];
+}
+
+/**
+ * The trading kernel over the market behind the barrier, from the venue's connect to end of data;
+ * the report's inputs are gathered from the bus's outputs as they are published.
+ */
+const replayOnKernel = async (
+  options: BacktestOptions,
+  market: MarketReplay,
+  seed: number,
+  models: ReturnType<typeof buildModels>,
+): Promise<ReplayOutcome> => {
+  const { config } = options;
   const sim = new SimExchange(simExchangeParamsOf(config), createPrng(seed).fork('exchange'));
   const exchange = options.venue?.(sim) ?? sim;
   // Refused input rows first, then whatever the run refuses (a failing stage, a malformed event).
   const deadLetters: DeadLetter[] = market.issues.map(deadLetterOf);
   const stats = createRunStats();
-
-  // The report is built from the bus's outputs as they are published.
   const events$ = new Subject<EngineEvent | DeadLetter>();
   const inputs$ = lastValueFrom(events$.pipe(collectReportInputs({ barIntervalMs: market.intervalMs })));
   for (const letter of deadLetters) events$.next(letter);
@@ -131,16 +144,23 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
     },
   );
   // The venue reports what it holds before the first candle (a fresh simulator: its wallet only).
-  const replayStartMs = options.now?.();
   await connectVenue(kernel, exchange, market.klines[0]?.openTime ?? 0);
   await replayMarket(kernel, market.klines, { onProgress: options.onProgress });
-  const replayEndMs = options.now?.();
   events$.complete();
-  const inputs = await inputs$;
+  return { inputs: await inputs$, stats, deadLetters };
+};
 
+/** The report of a replay: run info, metrics, candles for the charts and the buy-and-hold benchmark. */
+const reportOf = (
+  options: BacktestOptions,
+  market: MarketReplay,
+  seed: number,
+  { inputs, stats }: ReplayOutcome,
+): BacktestReport => {
+  const { config } = options;
   const first = market.klines[0];
   const last = market.klines[market.klines.length - 1];
-  const report = buildBacktestReport(
+  return buildBacktestReport(
     {
       mode: 'backtest',
       seed,
@@ -165,33 +185,62 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
       ),
     },
   );
+};
+
+/**
+ * Runs the pipeline over recorded or synthetic data against the simulated venue and writes the
+ * report (report.json, trades.csv, equity.csv, report.html, dead-letters.jsonl, run.log.jsonl).
+ * Deterministic: the same config, data and seed give byte-identical trades.csv. Everything that can
+ * refuse the run (data, models, the output folder) is checked before the replay starts.
+ */
+export const runBacktest = async (options: BacktestOptions): Promise<BacktestResult> => {
+  const { config } = options;
+  const startedMs = options.now?.();
+  const seed = options.seed ?? config.seed;
+  const baseDir = options.configPath === undefined ? '.' : dirname(options.configPath);
+  const market = loadTradableMarket(options, seed, baseDir);
+  const models = buildModels(config, baseDir);
+  // The output folder must take the files before the run starts, not after it.
+  const outDir = options.outDir === undefined ? config.output.dir : options.outDir;
+  if (outDir !== null) {
+    prepareOutputDir(outDir, options.outDirLabel ?? (options.outDir === undefined ? 'output.dir' : 'outDir'));
+  }
+
+  const replayStartMs = options.now?.();
+  const outcome = await replayOnKernel(options, market, seed, models);
+  const replayEndMs = options.now?.();
+  const { stats, deadLetters } = outcome;
+  const report = reportOf(options, market, seed, outcome);
   const summary = formatSummaryTable(report.metrics);
   const warnings = market.files.length > 0 ? overlapWarnings(market.klines) : [];
   if (outDir === null) return { report, stats, deadLetters, summary, warnings };
+
   const files = await writeReportFiles(outDir, report, {
     timeZone: config.output.timeZone,
     title: config.name,
   });
   const deadLettersJsonl = writeDeadLetters(`${outDir}/dead-letters.jsonl`, deadLetters);
   const endMs = options.now?.();
+  const timed =
+    startedMs !== undefined &&
+    replayStartMs !== undefined &&
+    replayEndMs !== undefined &&
+    endMs !== undefined;
   const runLog = writeRunLog(`${outDir}/run.log.jsonl`, config, market, {
     seed,
     counts: stats.summary().counts as Record<string, unknown>,
     deadLetters: deadLetters.length,
     trades: report.trades.length,
     warnings,
-    ...(startedMs === undefined ||
-    replayStartMs === undefined ||
-    replayEndMs === undefined ||
-    endMs === undefined
-      ? {}
-      : {
+    ...(timed
+      ? {
           timingsMs: {
             load: replayStartMs - startedMs,
             replay: replayEndMs - replayStartMs,
             report: endMs - replayEndMs,
           },
-        }),
+        }
+      : {}),
   });
   return { report, stats, deadLetters, summary, warnings, paths: { ...files, deadLettersJsonl, runLog } };
 };
