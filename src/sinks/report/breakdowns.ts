@@ -1,5 +1,5 @@
 import type { TradeClosed } from '../../domain/index.js';
-import type { EquityPoint } from './report-types.js';
+import type { EquityPoint } from './equity-point.js';
 
 /** One symbol's share of a run. */
 export interface SymbolStats {

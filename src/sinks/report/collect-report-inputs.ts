@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { DeadLetter, EngineEvent, TradeClosed } from '../../domain/index.js';
-import type { EquityPoint } from './report-types.js';
+import type { EquityPoint } from './equity-point.js';
 
 export const collectReportInputsParams = z
   .object({

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { TradeClosed } from '../../domain/index.js';
-import type { EquityPoint } from './report-types.js';
+import type { EquityPoint } from './equity-point.js';
 import { createIsoUtcFormatter, formatDecimal } from './stable-format.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { EquityPoint } from './report-types.js';
+import type { EquityPoint } from './equity-point.js';
 
 /**
  * Thins an equity curve to at most `maxPoints` for charting without hiding its extremes: the points

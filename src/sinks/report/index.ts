@@ -6,6 +6,7 @@ export * from './display-candles.js';
 export * from './display-time.js';
 export * from './downsample-equity.js';
 export * from './drawdown-stats.js';
+export * from './equity-point.js';
 export * from './metrics.js';
 export * from './period-returns.js';
 export * from './report-html.js';

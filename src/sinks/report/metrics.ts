@@ -1,5 +1,6 @@
 import { DataError, type TradeClosed } from '../../domain/index.js';
 import { drawdownStats } from './drawdown-stats.js';
+import type { EquityPoint } from './equity-point.js';
 import {
   DAY_MS,
   periodReturns,
@@ -8,7 +9,6 @@ import {
   sortinoRatio,
   YEAR_DAYS,
 } from './period-returns.js';
-import type { EquityPoint } from './report-types.js';
 import { type TradeStats, tradeStats } from './trade-stats.js';
 
 /** Runs shorter than this get no CAGR (annualizing a few weeks is noise, not a statistic). */

@@ -1,15 +1,6 @@
-import type { PortfolioSnapshot, TradeClosed } from '../../domain/index.js';
+import type { TradeClosed } from '../../domain/index.js';
+import type { EquityPoint } from './equity-point.js';
 import type { ReportMetrics } from './metrics.js';
-
-/** One point of the equity curve (one per bar; the report downsamples for display). */
-export interface EquityPoint {
-  readonly ts: number;
-  readonly equityUsdt: number;
-  /** Wallet balance (realized only); optional because not every source knows it. */
-  readonly walletUsdt?: number;
-  /** Drawdown from the running equity peak, percent (0…100). */
-  readonly drawdownPct: number;
-}
 
 /** What was run: echoed into report.json and the HTML header. Never contains wall-clock time. */
 export interface ReportRunInfo {
@@ -48,11 +39,3 @@ export interface BacktestReport {
    */
   readonly generatedAt?: string;
 }
-
-/** The equity point a portfolio snapshot stands for. */
-export const equityPointOf = (snapshot: PortfolioSnapshot): EquityPoint => ({
-  ts: snapshot.ts,
-  equityUsdt: snapshot.equityUsdt,
-  walletUsdt: snapshot.walletUsdt,
-  drawdownPct: snapshot.drawdownPct,
-});
