@@ -47,7 +47,10 @@ const dataConfig = z
     from: ConfigTime.optional(),
     to: ConfigTime.optional(),
     /** Parameters of the synthetic market (its `seed` is the run's seed unless set here). */
-    synthetic: syntheticMarketParams.omit({ seed: true }).prefault({}),
+    synthetic: syntheticMarketParams
+      .omit({ seed: true })
+      .extend({ count: syntheticMarketParams.shape.count.unwrap().default(43_200) })
+      .prefault({}),
   })
   .strict()
   .refine((data) => data.source !== 'files' || data.path !== undefined, {
@@ -101,6 +104,10 @@ const outputConfig = z
  * keys are rejected everywhere. Shared facts live once: `symbols` (exchange filters) feed the
  * risk gates, the monitor and the venue; `exchange.initialBalanceUsdt` is the sizer's and the
  * gates' starting equity; `risk.maxDrawdownPct` drives both the gate and the kill switch.
+ *
+ * A key left out takes the value `quantum config print` shows: where a module's own default
+ * differs from the default pipeline (synthetic count, strategy.minConfidence,
+ * risk.maxOpenPositions, monitor.maxHoldMs), the pipeline's wins. A test holds the two equal.
  */
 export const pipelineConfig = z
   .object({
@@ -128,14 +135,22 @@ export const pipelineConfig = z
       .prefault([{ type: 'ema-rsi' }, { type: 'macd-adx' }]),
     // Weights come from the model entries; HOLD is never emitted in the graph (no order follows from it).
     ensemble: ensembleVoteParams.omit({ weights: true, emitHold: true }).prefault({}),
-    strategy: signalToIntentParams.prefault({}),
+    strategy: signalToIntentParams
+      .extend({ minConfidence: signalToIntentParams.shape.minConfidence.unwrap().default(0.6) })
+      .prefault({}),
     sizing: positionSizingParams.omit({ initialEquityUsdt: true }).prefault({}),
     risk: riskGatesParams
       .omit({ initialEquityUsdt: true, filters: true })
-      .extend({ flattenOnKill: z.boolean().default(true) })
+      .extend({
+        maxOpenPositions: riskGatesParams.shape.maxOpenPositions.unwrap().default(3),
+        flattenOnKill: z.boolean().default(true),
+      })
       .strict()
       .prefault({}),
-    monitor: positionMonitorParams.omit({ filters: true }).prefault({}),
+    monitor: positionMonitorParams
+      .omit({ filters: true })
+      .extend({ maxHoldMs: positionMonitorParams.shape.maxHoldMs.unwrap().default(86_400_000) }) // 24 h
+      .prefault({}),
     orders: orderBracketParams.prefault({}),
     exchange: exchangeConfig.prefault({}),
     /** Exchange filters per symbol (tick size, step size, min notional, maintenance margin). */

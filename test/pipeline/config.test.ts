@@ -44,12 +44,22 @@ test('the embedded default config parses, with the two rule models voting 1:1', 
   assert.equal(loadPipelineConfig(), config, 'loadPipelineConfig() without a path is the default');
 });
 
+test('every key left out takes the value of the default pipeline (config print)', () => {
+  const { description, ...printed } = loadPipelineConfig();
+  assert.type(description, 'string');
+  assert.equal(parsePipelineConfig({}), printed);
+  // A partial config keeps the rest of the default pipeline, not an operator's own default.
+  const partial = parsePipelineConfig({ risk: { cooldownMs: 0 } });
+  assert.is(partial.risk.maxOpenPositions, printed.risk.maxOpenPositions);
+  assert.is(partial.monitor.maxHoldMs, 86_400_000);
+  assert.is(partial.strategy.minConfidence, 0.6);
+});
+
 test('an empty document parses to schema defaults; an empty config FILE is refused, pointing at config print', () => {
   const config = parsePipelineConfig(undefined);
   assert.is(config.data.source, 'synthetic');
   assert.equal(config.models.map(modelName), ['ema-rsi', 'macd-adx']);
-  // The schema defaults differ from the default pipeline (`config print`): a silently empty file
-  // would run something nobody wrote down.
+  // A silently empty file would run something nobody wrote down, so the file is refused.
   assert.is(
     configErrorOf(() => parsePipelineYaml('', 'mine.yaml')),
     'mine.yaml: the config file is empty; start from the default pipeline: quantum config print > mine.yaml',
