@@ -18,6 +18,20 @@ import type { Tick } from './tick.js';
 /** Market data that drives the engine and the clock. */
 export type MarketEvent = Kline | Tick;
 
+/** What a venue reports: order updates, fills, funding and liquidations. */
+export type VenueEvent = ExecutionResult | Fill | FundingPaid | PositionLiquidated;
+
+/**
+ * What a venue reports on connect, in this order: its account, its open positions, its open orders
+ * (`ExecutionResult`s flagged `reconciliation`), then `ReconciliationCompleted`. They seed the
+ * account view and the position monitor: nothing assumes a flat start (DESIGN.md §1a).
+ */
+export type VenueStatusEvent =
+  | AccountStatusReport
+  | PositionStatusReport
+  | ExecutionResult
+  | ReconciliationCompleted;
+
 /** Everything the engine emits, discriminated by `kind`. */
 export type EngineEvent =
   | Kline

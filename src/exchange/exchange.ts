@@ -1,32 +1,13 @@
 import type { Observable } from 'rxjs';
 import type {
-  AccountStatusReport,
   CancelOrder,
-  ExecutionResult,
-  Fill,
-  FundingPaid,
   MarketEvent,
   OrderRequest,
   Position,
-  PositionLiquidated,
-  PositionStatusReport,
-  ReconciliationCompleted,
   SymbolFilters,
+  VenueEvent,
+  VenueStatusEvent,
 } from '../domain/index.js';
-
-/** What a venue reports: order updates, fills, funding and liquidations. */
-export type VenueEvent = ExecutionResult | Fill | FundingPaid | PositionLiquidated;
-
-/**
- * What a venue reports on connect, in this order: its account, its open positions, its open orders
- * (`ExecutionResult`s flagged `reconciliation`), then `ReconciliationCompleted`. They seed the
- * account view and the position monitor: nothing assumes a flat start (DESIGN.md §1a).
- */
-export type VenueStatusEvent =
-  | AccountStatusReport
-  | PositionStatusReport
-  | ExecutionResult
-  | ReconciliationCompleted;
 
 /**
  * The exchange port (ccxt's verbs). `SimExchange` implements it for backtest and paper,

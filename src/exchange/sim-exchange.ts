@@ -8,10 +8,12 @@ import type {
   PositionSide,
   Prng,
   SymbolFilters,
+  VenueEvent,
+  VenueStatusEvent,
 } from '../domain/index.js';
 import { DEFAULT_SYMBOL_FILTERS } from '../domain/index.js';
 import { liquidationPrice, unrealizedPnlUsdt } from '../domain/position-math.js';
-import type { Exchange, VenueEvent, VenueStatusEvent } from './exchange.js';
+import type { Exchange } from './exchange.js';
 import { type SimExchangeParams, simExchangeParams } from './sim-exchange-params.js';
 import { SimMatcher } from './sim-matcher.js';
 import {

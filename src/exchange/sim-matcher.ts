@@ -1,7 +1,6 @@
-import type { Fill, Kline, OrderSide, Tick } from '../domain/index.js';
+import type { Fill, Kline, OrderSide, Tick, VenueEvent } from '../domain/index.js';
 import { directionOf, exitSideOf, roundToStep } from '../domain/index.js';
 import { applyFill, type FillOutcome, liquidationPrice, pnlUsdt } from '../domain/position-math.js';
-import type { VenueEvent } from './exchange.js';
 import type { SimExchangeParams } from './sim-exchange-params.js';
 import {
   endOfDataOrder,

@@ -16,6 +16,7 @@ import {
   type PositionSide,
   type PositionStatusReport,
   type TradeClosed,
+  type VenueEvent,
 } from '../domain/index.js';
 import {
   applyFill,
@@ -23,7 +24,6 @@ import {
   type PositionState,
   unrealizedPnlUsdt,
 } from '../domain/position-math.js';
-import type { VenueEvent } from '../exchange/exchange.js';
 import { type Handler, operate } from '../kernel/operate.js';
 
 export const portfolioAccountingParams = z

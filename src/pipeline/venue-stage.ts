@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
-import type { BusEvent, OrderRequest, OrderSubmitted } from '../domain/index.js';
-import type { Exchange, VenueEvent } from '../exchange/exchange.js';
+import type { BusEvent, OrderRequest, OrderSubmitted, VenueEvent } from '../domain/index.js';
+import type { Exchange } from '../exchange/exchange.js';
 import { STAGE_RANK, type Stage, type StageContext } from '../kernel/stage.js';
 import { TOPICS } from '../kernel/topics.js';
 

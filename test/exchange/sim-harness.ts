@@ -3,9 +3,8 @@
 // that starts at 01:00 UTC (the next funding instant, 08:00, is far away unless a test wants it).
 
 import type { z } from 'zod';
-import type { ExecutionResult, Fill, Kline, OrderRequest } from '../../src/domain/index.js';
+import type { ExecutionResult, Fill, Kline, OrderRequest, VenueEvent } from '../../src/domain/index.js';
 import { createPrng } from '../../src/domain/index.js';
-import type { VenueEvent } from '../../src/exchange/exchange.js';
 import { SimExchange } from '../../src/exchange/sim-exchange.js';
 import type { simExchangeParams } from '../../src/exchange/sim-exchange-params.js';
 import { kline } from '../builders.js';

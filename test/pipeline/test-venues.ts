@@ -2,6 +2,7 @@
 // the way a live venue can. Both keep the simulator's matching; only what the engine hears, and
 // when, differs.
 import { type Observable, Subject } from 'rxjs';
+import type { VenueEvent, VenueStatusEvent } from '../../src/domain/index.js';
 import {
   type CancelOrder,
   type MarketEvent,
@@ -10,7 +11,7 @@ import {
   type SymbolFilters,
   unfilledReportOf,
 } from '../../src/domain/index.js';
-import type { Exchange, VenueEvent, VenueStatusEvent } from '../../src/exchange/exchange.js';
+import type { Exchange } from '../../src/exchange/exchange.js';
 import type { SimExchange } from '../../src/exchange/sim-exchange.js';
 
 /** The simulator behind the Exchange port; subclasses change what the engine hears and when. */

@@ -2,8 +2,9 @@
 import { Subject } from 'rxjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { VenueEvent } from '../../src/domain/index.js';
 import { type BusEvent, createPrng, type OrderRequest, unfilledReportOf } from '../../src/domain/index.js';
-import type { Exchange, VenueEvent } from '../../src/exchange/exchange.js';
+import type { Exchange } from '../../src/exchange/exchange.js';
 import { SimExchange } from '../../src/exchange/sim-exchange.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import { TOPICS } from '../../src/kernel/topics.js';
