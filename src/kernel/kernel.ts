@@ -1,44 +1,16 @@
-import type { BusEvent, DeadLetter } from '../domain/index.js';
+import type { BusEvent } from '../domain/index.js';
+import { Barrier } from './barrier.js';
 import { type Clock, EventTimeClock, WallClock } from './clock.js';
+import { DedupeWindow } from './dedupe-window.js';
 import { BusEnvelope, derivedIdOf, type Envelope } from './envelope.js';
+import { malformedLetter, StageError, stageFailureLetter } from './failures.js';
+import type { KernelOptions } from './kernel-options.js';
 import type { Stage, StageContext } from './stage.js';
 import { parseExternal } from './topic-schemas.js';
 import { TOPICS, type Topic } from './topics.js';
 
-export interface KernelOptions {
-  /** Event time (backtest, default) or wall time (paper, live). */
-  readonly clock?: Clock;
-  /** Sees every event on the bus, in publication order (recorders, sinks, reports). */
-  readonly onEvent?: (envelope: Envelope) => void;
-  /**
-   * What an exception inside a stage becomes: `dead-letter` (default: a `DeadLetter` on `dlq`
-   * naming the stage, the topic and the event; the other stages go on) or `throw` (the run fails
-   * with a `StageError` naming the same).
-   */
-  readonly onStageError?: 'dead-letter' | 'throw';
-  /**
-   * Where a failure goes that no caller is waiting for (a wall-clock timer's cascade failing under
-   * `onStageError: 'throw'`). Without it, the next `process`/`inject`/`end` call throws it.
-   */
-  readonly onFatal?: (error: unknown) => void;
-  /**
-   * How many recent ids of injected events are remembered to drop redeliveries (at-least-once
-   * delivery, a fill seen on the websocket and again over REST); default 100,000.
-   */
-  readonly dedupeWindow?: number;
-}
-
-/** A stage threw (with `onStageError: 'throw'`): names the stage, the topic and the event. */
-export class StageError extends Error {
-  readonly stage: string;
-  readonly topic: Topic;
-  constructor(stage: string, topic: Topic, event: BusEvent, cause: unknown) {
-    super(`stage ${stage} failed on ${topic} (${describe(event)}): ${messageOf(cause)}`, { cause });
-    this.name = 'StageError';
-    this.stage = stage;
-    this.topic = topic;
-  }
-}
+export { StageError } from './failures.js';
+export type { KernelOptions } from './kernel-options.js';
 
 interface Subscriber {
   readonly stage: Stage;
@@ -60,24 +32,8 @@ interface Frame {
 
 const NO_SUBSCRIBERS: readonly Subscriber[] = Object.freeze([]);
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-const describe = (event: BusEvent): string =>
-  `${event.kind}${'symbol' in event ? ` ${event.symbol}` : ''}${event.ts === undefined ? '' : ` @${event.ts}`}`;
-
 const isThenable = (value: unknown): value is PromiseLike<void> =>
   value !== undefined && value !== null && typeof (value as PromiseLike<void>).then === 'function';
-
-/** JSON of an event for a dead letter, bounded (a payload is data, not a dump). */
-const payloadOf = (value: unknown): string => {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
-};
 
 /**
  * The event-time engine (DESIGN.md §1a): a bus of topics, stages in declared order, and a
@@ -109,18 +65,16 @@ export class Kernel {
   /** The frame whose subscriber is running (where its emissions go); undefined between handlers. */
   private handling: Frame | undefined;
   private handlingStage: Stage | undefined;
-  /** Whether a cascade is in progress (async): new events wait in `inbox`. */
-  private busy = false;
-  /** Whether `drain` is releasing queued events (it is not re-entered). */
-  private draining = false;
-  private readonly inbox: { envelope: Envelope; done: () => void; fail: (error: unknown) => void }[] = [];
+  private readonly barrier = new Barrier(
+    (envelope) => this.timersThenCascade(envelope),
+    () => this.reset(),
+  );
   private deadLetterCount = 0;
   /** Malformed external events so far: numbers their dead letters' ids. */
   private injectedLetters = 0;
   private readonly onFatal: ((error: unknown) => void) | undefined;
-  /** Ids of recently injected events, oldest first (insertion order), and how many to keep. */
-  private readonly recentIds = new Set<string>();
-  private readonly dedupeWindow: number;
+  /** Ids of recently injected events (redeliveries are dropped). */
+  private readonly recentIds: DedupeWindow;
   private duplicateCount = 0;
   /** A failure nobody awaited, thrown at the next call (see `onFatal`). */
   private fatal: { readonly error: unknown } | undefined;
@@ -131,7 +85,7 @@ export class Kernel {
     this.onEvent = options.onEvent;
     this.throwOnStageError = options.onStageError === 'throw';
     this.onFatal = options.onFatal;
-    this.dedupeWindow = Math.max(0, options.dedupeWindow ?? 100_000);
+    this.recentIds = new DedupeWindow(options.dedupeWindow ?? 100_000);
     if (this.clock instanceof WallClock) {
       this.clock.attach((timer) => {
         // Nobody awaits a timer's cascade: its failure goes to onFatal (or the next call).
@@ -193,34 +147,18 @@ export class Kernel {
     const parsed = parseExternal(raw, topic);
     if (parsed.ok) {
       const envelope = this.sourceEnvelope(parsed.event, topic);
-      if (this.seenBefore(envelope.id)) {
+      if (this.recentIds.seenBefore(envelope.id)) {
         this.duplicateCount++;
         return undefined;
       }
       return this.deliver(envelope);
     }
-    const letter: DeadLetter = {
-      kind: 'dead-letter',
-      origin: `topic ${topic}`,
-      reason: parsed.reason,
-      payload: payloadOf(raw),
-    };
+    const letter = malformedLetter(topic, parsed.reason, raw);
     this.deadLetterCount++;
     // Numbered: two malformed events never share an id.
     return this.deliver(
       this.sourceEnvelope(letter, TOPICS.dlq, `dead-letter:${topic}:${++this.injectedLetters}`),
     );
-  }
-
-  /** Whether `id` was injected recently; remembers it (the oldest id is forgotten past the window). */
-  private seenBefore(id: string): boolean {
-    if (this.dedupeWindow === 0) return false;
-    if (this.recentIds.has(id)) return true;
-    this.recentIds.add(id);
-    if (this.recentIds.size > this.dedupeWindow) {
-      this.recentIds.delete(this.recentIds.values().next().value as string);
-    }
-    return false;
   }
 
   private unawaitedFailure(error: unknown): void {
@@ -286,73 +224,14 @@ export class Kernel {
     frame.count++;
   }
 
-  /** Queues behind a cascade in progress, else runs the due timers and then the event. */
+  /** Through the barrier: the timers due by the event's time, then its cascade. */
   private deliver(envelope: Envelope): void | Promise<void> {
-    if (this.busy) {
-      return new Promise<void>((done, fail) => this.inbox.push({ envelope, done, fail }));
-    }
-    return this.runRoot(envelope);
+    return this.barrier.deliver(envelope);
   }
 
-  /**
-   * One event from outside, to quiescence: the timers due by its time, then its cascade.
-   * Synchronous when every handler is; else the returned promise settles when it is quiet, and
-   * the events queued meanwhile are released in order (`drain`).
-   */
-  private runRoot(envelope: Envelope): void | Promise<void> {
-    this.busy = true;
-    let pending: void | Promise<void>;
-    try {
-      pending = this.fireDueTimers(envelope.tsEvent, envelope);
-      if (pending === undefined) pending = this.cascade(envelope);
-    } catch (error) {
-      this.reset();
-      throw error;
-    }
-    if (pending === undefined) {
-      this.busy = false;
-      // Events a handler queued meanwhile (a re-entrant process call) follow this one.
-      if (this.inbox.length > 0) this.drain();
-      return undefined;
-    }
-    return pending.then(
-      () => {
-        this.busy = false;
-        this.drain();
-      },
-      (error: unknown) => {
-        this.reset();
-        this.drain();
-        throw error;
-      },
-    );
-  }
-
-  /** Releases queued events one at a time, in arrival order (a loop: no recursion per event). */
-  private drain(): void {
-    // One loop at a time: a runRoot inside the loop finds it running and leaves the rest to it.
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      this.drainLoop();
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  private drainLoop(): void {
-    while (!this.busy && this.inbox.length > 0) {
-      const next = this.inbox.shift() as (typeof this.inbox)[number];
-      let pending: void | Promise<void>;
-      try {
-        pending = this.runRoot(next.envelope);
-      } catch (error) {
-        next.fail(error);
-        continue;
-      }
-      if (pending === undefined) next.done();
-      else pending.then(next.done, next.fail);
-    }
+  private timersThenCascade(envelope: Envelope): void | Promise<void> {
+    const pending = this.fireDueTimers(envelope.tsEvent, envelope);
+    return pending === undefined ? this.cascade(envelope) : pending;
   }
 
   /** Fires the event-time timers due by `ts` (each to quiescence), then delivers `then`. */
@@ -387,7 +266,6 @@ export class Kernel {
     this.depth = 0;
     this.handling = undefined;
     this.handlingStage = undefined;
-    this.busy = false;
   }
 
   /** A topic's subscribers; a timer goes to the stage that set it only. */
@@ -473,13 +351,7 @@ export class Kernel {
     if (this.throwOnStageError) throw new StageError(stage.name, envelope.topic, envelope.event, error);
     this.deadLetterCount++;
     const failedOnDeadLetter = envelope.event.kind === 'dead-letter';
-    const letter: DeadLetter = {
-      kind: 'dead-letter',
-      origin: `stage ${stage.name} on ${envelope.topic} (${describe(envelope.event)}, event ${envelope.id})`,
-      reason: messageOf(error),
-      payload: payloadOf(envelope.event),
-      ts: envelope.tsEvent,
-    };
+    const letter = stageFailureLetter(stage.name, envelope, error);
     frame.count = 0;
     frame.delivered = 0;
     const deadLetter: Envelope = new BusEnvelope(

@@ -1,3 +1,8 @@
+/**
+ * The position monitor: manages open positions after entry (time exit, break-even and trailing
+ * stops, protection of positions adopted from the venue). Its params, inputs and per-subscription
+ * state live here; the per-position record and the stop arithmetic on it in `position-monitor-stops.ts`.
+ */
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
@@ -6,8 +11,6 @@ import {
   DEFAULT_SYMBOL_FILTERS,
   directionOf,
   type EngineEvent,
-  type ExitReason,
-  exitSideOf,
   marketExitOrder,
   type OrderRequest,
   type PositionStatusReport,
@@ -16,9 +19,12 @@ import {
   SymbolFilters,
   type Tick,
 } from '../domain/index.js';
-import { applyFill, type PositionState } from '../domain/position-math.js';
+import { applyFill } from '../domain/position-math.js';
 import { Atr } from '../features/indicators/atr.js';
 import { type Handler, operate } from '../kernel/operate.js';
+import { adoptedPosition, placeStop, type Tracked, targetStop } from './position-monitor-stops.js';
+
+export { ADOPTED_STOP_REVISION } from './position-monitor-stops.js';
 
 export const positionMonitorParams = z
   .object({
@@ -49,38 +55,6 @@ export type PositionMonitorParams = z.output<typeof positionMonitorParams>;
 
 /** What the monitor reads; every other kind passes unnoticed. */
 export type PositionMonitorInput = EngineEvent | Tick;
-
-/** A stop sent to replace the resting one, waiting for the venue's answer (new first, then cancel). */
-interface Replacement {
-  readonly clientOrderId: string;
-  readonly stopPrice: number;
-  /** The stop it replaces and that stop's price (restored if the venue refuses the new one). */
-  readonly previousClientOrderId: string | undefined;
-  readonly previousStopPrice: number;
-}
-
-/** Everything the monitor knows about one open position. */
-interface Tracked {
-  intentId: string;
-  /** Side, size, average entry and margin, as position math keeps them (the venue's and the account's formula). */
-  held: PositionState;
-  openedTs: number;
-  /** 1R in price units (from the sizing decision); NaN when unknown ⇒ break-even and trailing off. */
-  riskPerUnit: number;
-  /** The resting stop we know of (undefined: none). */
-  stopClientOrderId: string | undefined;
-  stopPrice: number;
-  /** Revision of the last stop we placed (the bracket's stop is 0). */
-  stopRevision: number;
-  /** A replacement stop the venue has not accepted yet. */
-  replacing: Replacement | undefined;
-  /** Best close since entry: highest for LONG, lowest for SHORT. */
-  bestClose: number;
-  exitRequested: boolean;
-}
-
-/** Stop revisions of adopted positions start here, clear of the revisions a bracket's own stops use. */
-export const ADOPTED_STOP_REVISION = 500;
 
 /** The monitor's logic (see `positionMonitor`), as a handler the kernel and the operator share. */
 export const createPositionMonitor = (
@@ -114,77 +88,6 @@ export const createPositionMonitor = (
     return atr.update(high, low, close, 0);
   };
 
-  /** The stop the position should have now, and why; NaN when none is due. */
-  const targetStop = (
-    position: Tracked,
-    close: number,
-    atr: number,
-  ): { price: number; reason: ExitReason } => {
-    const r = position.riskPerUnit;
-    const direction = directionOf(position.held.side);
-    // Direction-normalized so "higher is better" for both sides.
-    let price = Number.NaN;
-    let reason: ExitReason = 'BREAK_EVEN';
-    if (p.breakEvenAtR > 0 && direction * (close - position.held.entryPrice) >= p.breakEvenAtR * r) {
-      price = position.held.entryPrice * (1 + (direction * p.breakEvenOffsetPct) / 100);
-    }
-    if (
-      p.trailingActivationR > 0 &&
-      direction * (position.bestClose - position.held.entryPrice) >= p.trailingActivationR * r
-    ) {
-      const distance =
-        p.trailingAtrMultiple > 0
-          ? p.trailingAtrMultiple * atr
-          : (position.bestClose * p.trailingDistancePct) / 100;
-      const trailing = position.bestClose - direction * distance;
-      if (distance > 0 && (Number.isNaN(price) || direction * (trailing - price) > 0)) {
-        price = trailing;
-        reason = 'TRAILING_STOP';
-      }
-    }
-    return { price, reason };
-  };
-
-  /**
-   * Sends a new reduce-only stop for the whole position (revision + 1) and remembers it as the
-   * replacement in flight: the stop it replaces, if any, is cancelled only once this one is accepted.
-   */
-  const placeStop = (
-    position: Tracked,
-    symbol: string,
-    ts: number,
-    stopPrice: number,
-    exitReason: ExitReason,
-    reason: string,
-    emit: (out: OrderRequest | CancelOrder) => void,
-  ): void => {
-    position.stopRevision++;
-    const clientOrderId = clientOrderIdFor(position.intentId, 'STOP_LOSS', position.stopRevision);
-    position.replacing = {
-      clientOrderId,
-      stopPrice,
-      previousClientOrderId: position.stopClientOrderId,
-      previousStopPrice: position.stopPrice,
-    };
-    position.stopPrice = stopPrice;
-    emit({
-      kind: 'order-request',
-      clientOrderId,
-      intentId: position.intentId,
-      symbol,
-      ts,
-      side: exitSideOf(position.held.side),
-      type: 'STOP_MARKET',
-      qty: position.held.qty,
-      stopPrice,
-      reduceOnly: true,
-      purpose: 'STOP_LOSS',
-      positionSide: position.held.side,
-      exitReason,
-      reason,
-    });
-  };
-
   const onKline = (
     symbol: string,
     ts: number,
@@ -216,7 +119,7 @@ export const createPositionMonitor = (
     }
     // One replacement at a time: the next waits for the venue's answer to this one.
     if (!(position.riskPerUnit > 0) || position.replacing !== undefined) return;
-    const target = targetStop(position, close, atr);
+    const target = targetStop(p, position, close, atr);
     if (Number.isNaN(target.price)) return;
     const stopPrice = roundToStep(
       target.price,
@@ -319,28 +222,6 @@ export const createPositionMonitor = (
     });
   };
 
-  /** A position the venue reported on connect: managed from now on like one of ours. */
-  const adopt = (report: PositionStatusReport): void => {
-    positions.set(report.symbol, {
-      intentId: report.intentId,
-      held: {
-        side: report.side,
-        qty: report.qty,
-        entryPrice: report.entryPrice,
-        marginUsdt: (report.qty * report.entryPrice) / report.leverage,
-        leverage: report.leverage,
-      },
-      openedTs: report.openedTs,
-      riskPerUnit: Number.NaN,
-      stopClientOrderId: undefined,
-      stopPrice: Number.NaN,
-      stopRevision: ADOPTED_STOP_REVISION,
-      replacing: undefined,
-      bestClose: report.markPrice,
-      exitRequested: false,
-    });
-  };
-
   /** After the venue's status reports: every adopted position without a resting stop gets one. */
   const protectAdopted = (ts: number, emit: (out: OrderRequest | CancelOrder) => void): void => {
     if (!(p.adoptedStopPct > 0)) return;
@@ -374,9 +255,12 @@ export const createPositionMonitor = (
   return {
     next(event, emit) {
       switch (event.kind) {
-        case 'position-status-report':
-          adopt(event as PositionStatusReport);
+        case 'position-status-report': {
+          // A position the venue reported on connect: managed from now on like one of ours.
+          const report = event as PositionStatusReport;
+          positions.set(report.symbol, adoptedPosition(report));
           return;
+        }
         case 'reconciliation-completed':
           protectAdopted((event as { ts: number }).ts, emit);
           return;
