@@ -1,30 +1,27 @@
+/**
+ * The account view as an operator: fills, funding, entry orders and venue reports booked into an
+ * `AccountBook` per subscription, round trips closed into `TradeClosed`; the book is valued into a
+ * `PortfolioSnapshot` by `portfolio-snapshot.ts`.
+ */
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
   type AccountStatusReport,
   DEFAULT_SYMBOL_FILTERS,
-  directionOf,
   type EngineEvent,
   type ExecutionResult,
-  type ExitReason,
   type Fill,
   type FundingPaid,
   type MarketEvent,
   type OrderSubmitted,
   type PortfolioSnapshot,
-  type Position,
-  type PositionSide,
   type PositionStatusReport,
   type TradeClosed,
   type VenueEvent,
 } from '../domain/index.js';
-import {
-  applyFill,
-  liquidationPrice,
-  type PositionState,
-  unrealizedPnlUsdt,
-} from '../domain/position-math.js';
+import { applyFill } from '../domain/position-math.js';
 import { type Handler, operate } from '../kernel/operate.js';
+import { emptyAccountBook, type RoundTrip, snapshotAt } from './portfolio-snapshot.js';
 
 export const portfolioAccountingParams = z
   .object({
@@ -37,29 +34,6 @@ export type PortfolioAccountingParams = z.output<typeof portfolioAccountingParam
 
 /** What the account view listens to: market data, venue reports, and any other engine event (ignored). */
 export type PortfolioInput = EngineEvent | MarketEvent | VenueEvent;
-
-/** One position's life from flat to flat, accumulated fill by fill. */
-interface RoundTrip {
-  position: PositionState;
-  readonly symbol: string;
-  readonly intentId: string;
-  readonly entryTs: number;
-  maxQty: number;
-  entryQty: number;
-  entryNotionalUsdt: number;
-  exitQty: number;
-  exitNotionalUsdt: number;
-  grossPnlUsdt: number;
-  feesUsdt: number;
-  fundingUsdt: number;
-  reason: ExitReason | undefined;
-}
-
-const DAY_MS = 86_400_000;
-
-/** Shared by every flat snapshot: most candles have no open position. */
-const NO_POSITIONS: readonly Position[] = Object.freeze([]);
-const NO_WORKING_ENTRIES: PortfolioSnapshot['workingEntries'] = Object.freeze([]);
 
 /**
  * The engine's account view, the same in every mode: positions per symbol rebuilt from `Fill`s
@@ -100,39 +74,17 @@ export const createPortfolioAccounting = (
   const { initialBalanceUsdt: configuredBalanceUsdt, maintenanceMarginRate } =
     portfolioAccountingParams.parse(params);
   const mmrOf = options.maintenanceMarginRateOf ?? (() => maintenanceMarginRate);
-  // The wallet the account starts from: the config's, until the venue reports its own on connect.
-  let initialBalanceUsdt = configuredBalanceUsdt;
   // Where the handler call in progress emits (closeTrip runs inside it).
   let emitOut: (event: PortfolioSnapshot | TradeClosed) => void = () => undefined;
   // Per-subscription state: each subscriber replays its own account from scratch.
-  const trips = new Map<string, RoundTrip>();
-  const marks = new Map<string, number>();
+  const book = emptyAccountBook(configuredBalanceUsdt);
+  const { trips, marks, working } = book;
   /** Entry → stop distance per intent, from sizing decisions, for rMultiple. */
   const riskPerUnit = new Map<string, number>();
   const lastExitTs: Record<string, number> = {};
-  // Entry orders sent (SUBMITTED) or accepted by the venue (ACCEPTED) and not yet filled, by
-  // clientOrderId: risk counts them, so a venue that answers late cannot be overrun.
-  const working = new Map<
-    string,
-    {
-      symbol: string;
-      side: PositionSide;
-      qty: number;
-      leverage: number | undefined;
-      state: 'SUBMITTED' | 'ACCEPTED';
-    }
-  >();
-  // Snapshots share one frozen copy of lastExitTs until the next exit (copy on write, not per kline).
-  let lastExitTsView: Readonly<Record<string, number>> = Object.freeze({});
   // Venue trade ids of the fills applied (symbol:id).
   const appliedTrades = new Set<string>();
-  let realizedPnlUsdt = 0;
-  let feesUsdt = 0;
-  let fundingUsdt = 0;
   let tradeCount = 0;
-  let peakEquityUsdt = initialBalanceUsdt;
-  let day = Number.NaN;
-  let dayStartEquityUsdt = initialBalanceUsdt;
 
   const closeTrip = (trip: RoundTrip, ts: number): TradeClosed => {
     const netPnlUsdt = trip.grossPnlUsdt - trip.feesUsdt - trip.fundingUsdt;
@@ -169,8 +121,8 @@ export const createPortfolioAccounting = (
       leverage: fill.leverage ?? before?.leverage ?? 1,
       reduceOnly: fill.reduceOnly,
     });
-    realizedPnlUsdt += outcome.realizedPnlUsdt;
-    feesUsdt += fill.feeUsdt;
+    book.realizedPnlUsdt += outcome.realizedPnlUsdt;
+    book.feesUsdt += fill.feeUsdt;
     const closingFeeUsdt = (fill.feeUsdt * outcome.closedQty) / fill.qty;
     // The opening part's fee belongs to the position that remains; with none, to the closed trip.
     const openingFeeUsdt = fill.feeUsdt - closingFeeUsdt;
@@ -185,7 +137,7 @@ export const createPortfolioAccounting = (
     if (trip !== undefined && outcome.closedPosition) {
       trips.delete(fill.symbol);
       lastExitTs[fill.symbol] = fill.ts;
-      lastExitTsView = Object.freeze({ ...lastExitTs });
+      book.lastExitTsView = Object.freeze({ ...lastExitTs });
       emitOut(closeTrip(trip, fill.ts));
     }
     const position = outcome.position;
@@ -218,91 +170,6 @@ export const createPortfolioAccounting = (
     }
   };
 
-  /** Working entries valued at the symbol's last mark. */
-  const workingEntriesAt = (): PortfolioSnapshot['workingEntries'] =>
-    [...working.entries()].map(([clientOrderId, entry]) =>
-      entry.leverage === undefined
-        ? {
-            clientOrderId,
-            symbol: entry.symbol,
-            side: entry.side,
-            qty: entry.qty,
-            notionalUsdt: entry.qty * (marks.get(entry.symbol) ?? 0),
-            state: entry.state,
-          }
-        : {
-            clientOrderId,
-            symbol: entry.symbol,
-            side: entry.side,
-            qty: entry.qty,
-            notionalUsdt: entry.qty * (marks.get(entry.symbol) ?? 0),
-            leverage: entry.leverage,
-            state: entry.state,
-          },
-    );
-
-  const snapshotAt = (ts: number): PortfolioSnapshot => {
-    let unrealized = 0;
-    let usedMarginUsdt = 0;
-    let grossExposureUsdt = 0;
-    let netExposureUsdt = 0;
-    const positions: Position[] = [];
-    for (const trip of trips.values()) {
-      const position = trip.position;
-      const markPrice = marks.get(trip.symbol) ?? position.entryPrice;
-      const pnl = unrealizedPnlUsdt(position, markPrice);
-      unrealized += pnl;
-      usedMarginUsdt += position.marginUsdt;
-      grossExposureUsdt += markPrice * position.qty;
-      netExposureUsdt += markPrice * position.qty * directionOf(position.side);
-      positions.push({
-        symbol: trip.symbol,
-        side: position.side,
-        qty: position.qty,
-        entryPrice: position.entryPrice,
-        leverage: position.leverage,
-        marginUsdt: position.marginUsdt,
-        liquidationPrice: liquidationPrice(position, mmrOf(trip.symbol)),
-        markPrice,
-        unrealizedPnlUsdt: pnl,
-        openedTs: trip.entryTs,
-        intentId: trip.intentId,
-      });
-    }
-    const walletUsdt = initialBalanceUsdt + realizedPnlUsdt - feesUsdt - fundingUsdt;
-    const equityUsdt = walletUsdt + unrealized;
-    if (equityUsdt > peakEquityUsdt) peakEquityUsdt = equityUsdt;
-    const drawdownPct =
-      peakEquityUsdt > 0
-        ? Math.min(100, Math.max(0, ((peakEquityUsdt - equityUsdt) / peakEquityUsdt) * 100))
-        : 0;
-    const today = Math.floor(ts / DAY_MS);
-    if (today !== day) {
-      day = today;
-      dayStartEquityUsdt = equityUsdt;
-    }
-    return {
-      kind: 'portfolio-snapshot',
-      ts,
-      walletUsdt,
-      unrealizedPnlUsdt: unrealized,
-      equityUsdt,
-      usedMarginUsdt,
-      availableUsdt: walletUsdt - usedMarginUsdt,
-      grossExposureUsdt,
-      netExposureUsdt,
-      realizedPnlUsdt,
-      feesUsdt,
-      fundingUsdt,
-      peakEquityUsdt,
-      drawdownPct,
-      dayStartEquityUsdt,
-      positions: positions.length === 0 ? NO_POSITIONS : positions,
-      lastExitTs: lastExitTsView,
-      workingEntries: working.size === 0 ? NO_WORKING_ENTRIES : workingEntriesAt(),
-    };
-  };
-
   // Whether fills or funding changed the account after the last snapshot, and when the last did.
   let changedSinceSnapshot = false;
   let lastChangeTs = 0;
@@ -321,7 +188,7 @@ export const createPortfolioAccounting = (
   const onFunding = (funding: FundingPaid): void => {
     changedSinceSnapshot = true;
     lastChangeTs = Math.max(lastChangeTs, funding.ts);
-    fundingUsdt += funding.amountUsdt;
+    book.fundingUsdt += funding.amountUsdt;
     const trip = trips.get(funding.symbol);
     if (trip !== undefined) trip.fundingUsdt += funding.amountUsdt;
   };
@@ -358,8 +225,8 @@ export const createPortfolioAccounting = (
 
   /** The venue's wallet is the truth; what this view has booked since stays on top of it. */
   const adoptAccount = (report: AccountStatusReport): void => {
-    initialBalanceUsdt = report.walletUsdt - (realizedPnlUsdt - feesUsdt - fundingUsdt);
-    peakEquityUsdt = Number.NEGATIVE_INFINITY;
+    book.initialBalanceUsdt = report.walletUsdt - (book.realizedPnlUsdt - book.feesUsdt - book.fundingUsdt);
+    book.peakEquityUsdt = Number.NEGATIVE_INFINITY;
   };
 
   /** A position the venue holds on connect becomes a round trip of this view, from its entry on. */
@@ -390,7 +257,7 @@ export const createPortfolioAccounting = (
 
   /** Fills after the last candle (the venue's end-of-data close) still belong in the account. */
   const flushChanges = (emit: (out: PortfolioSnapshot | TradeClosed) => void): void => {
-    if (changedSinceSnapshot) emit(snapshotAt(lastChangeTs));
+    if (changedSinceSnapshot) emit(snapshotAt(book, lastChangeTs, mmrOf));
     changedSinceSnapshot = false;
   };
 
@@ -415,7 +282,7 @@ export const createPortfolioAccounting = (
           return adoptPosition(event);
         case 'reconciliation-completed':
           // An account that does not start flat is shown as adopted before the first candle.
-          if (event.positions > 0 || event.orders > 0) emit(snapshotAt(event.ts));
+          if (event.positions > 0 || event.orders > 0) emit(snapshotAt(book, event.ts, mmrOf));
           return;
         case 'end-of-data':
           // One symbol's end is followed by more candles (and their snapshots); only the end flushes.
@@ -427,7 +294,7 @@ export const createPortfolioAccounting = (
         case 'kline':
           marks.set(event.symbol, event.close);
           changedSinceSnapshot = false;
-          emit(snapshotAt(event.ts));
+          emit(snapshotAt(book, event.ts, mmrOf));
           return;
         default:
           return;
