@@ -3,12 +3,12 @@
 // synchronous one would, and events that arrive while a cascade is pending wait their turn.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { BusEvent, Kline } from '../../src/domain/index.js';
+import type { Kline } from '../../src/domain/index.js';
 import { createPrng, type Prng } from '../../src/domain/prng.js';
 import type { Envelope } from '../../src/kernel/envelope.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import type { Stage } from '../../src/kernel/stage.js';
-import { TOPICS, type Topic } from '../../src/kernel/topics.js';
+import { TOPICS, } from '../../src/kernel/topics.js';
 import { intent, kline, signal, sizing } from '../builders.js';
 import { label, stage } from './stage-helpers.js';
 

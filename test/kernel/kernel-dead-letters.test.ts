@@ -6,7 +6,6 @@ import * as assert from 'uvu/assert';
 import type { BusEvent, DeadLetter } from '../../src/domain/index.js';
 import type { Envelope } from '../../src/kernel/envelope.js';
 import { Kernel, StageError } from '../../src/kernel/kernel.js';
-import type { Stage } from '../../src/kernel/stage.js';
 import { TOPICS, type Topic } from '../../src/kernel/topics.js';
 import { kline, signal } from '../builders.js';
 import { stage, thrown } from './stage-helpers.js';

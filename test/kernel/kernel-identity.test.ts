@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert';
 import type { BusEvent } from '../../src/domain/index.js';
 import type { BusEnvelope, Envelope } from '../../src/kernel/envelope.js';
 import { Kernel } from '../../src/kernel/kernel.js';
-import type { Stage, StageContext } from '../../src/kernel/stage.js';
-import { TOPICS, type Topic } from '../../src/kernel/topics.js';
+import type { StageContext } from '../../src/kernel/stage.js';
+import { TOPICS, } from '../../src/kernel/topics.js';
 import { intent, kline, signal } from '../builders.js';
 import { stage, thrown } from './stage-helpers.js';
 

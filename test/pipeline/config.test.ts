@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -13,7 +13,6 @@ import {
 } from '../../src/pipeline/config.js';
 import { DEFAULT_CONFIG_YAML } from '../../src/pipeline/default-config.js';
 import { loadMarketReplay } from '../../src/pipeline/market-source.js';
-import { requires } from '../requirements.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EXAMPLES = join(REPO, 'examples');
