@@ -8,7 +8,7 @@ import { EventTimeClock, type TimerSpec, WallClock } from '../../src/kernel/cloc
 import type { Envelope } from '../../src/kernel/envelope.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import type { Stage, StageContext } from '../../src/kernel/stage.js';
-import { TOPICS, } from '../../src/kernel/topics.js';
+import { TOPICS } from '../../src/kernel/topics.js';
 import { kline, signal } from '../builders.js';
 import { stage } from './stage-helpers.js';
 

@@ -8,7 +8,7 @@ import { createPrng, type Prng } from '../../src/domain/prng.js';
 import type { Envelope } from '../../src/kernel/envelope.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import type { Stage } from '../../src/kernel/stage.js';
-import { TOPICS, } from '../../src/kernel/topics.js';
+import { TOPICS } from '../../src/kernel/topics.js';
 import { intent, kline, signal, sizing } from '../builders.js';
 import { label, stage } from './stage-helpers.js';
 

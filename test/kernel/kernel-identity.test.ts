@@ -7,7 +7,7 @@ import type { BusEvent } from '../../src/domain/index.js';
 import type { BusEnvelope, Envelope } from '../../src/kernel/envelope.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import type { StageContext } from '../../src/kernel/stage.js';
-import { TOPICS, } from '../../src/kernel/topics.js';
+import { TOPICS } from '../../src/kernel/topics.js';
 import { intent, kline, signal } from '../builders.js';
 import { stage, thrown } from './stage-helpers.js';
 

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kernel } from '../../src/kernel/kernel.js';
 import type { Stage } from '../../src/kernel/stage.js';
-import { TOPICS, } from '../../src/kernel/topics.js';
+import { TOPICS } from '../../src/kernel/topics.js';
 import { intent, kline, signal } from '../builders.js';
 import { label, stage, thrown } from './stage-helpers.js';
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import type { BusEvent, MarketEvent, Tick } from '../../src/domain/index.js';
 import { Kernel } from '../../src/kernel/kernel.js';
 import { replayMarket } from '../../src/kernel/replay.js';
-import { TOPICS, } from '../../src/kernel/topics.js';
+import { TOPICS } from '../../src/kernel/topics.js';
 import { kline, signal } from '../builders.js';
 import { stage } from './stage-helpers.js';
 
