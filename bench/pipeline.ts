@@ -165,7 +165,7 @@ const runPipeline = async (klines: readonly Kline[]): Promise<RunOutput> => {
     },
   );
   // As runBacktest: the venue reports its account before the first candle, then the replay.
-  await connectVenue(kernel, exchange, klines[0]?.openTime ?? 0);
+  await connectVenue(kernel, klines[0]?.openTime ?? 0);
   await replayMarket(kernel, klines, { endOfData: true });
   return { envelopes, orders, trades, deadLetters: kernel.deadLetters };
 };

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { SymbolId, TimestampMs } from './common.js';
 import type { KillSwitchTripped, OrderDenied, SizingDecision, TradeIntent } from './decision.js';
 import type {
   AccountStatusReport,
@@ -55,37 +57,60 @@ export type EngineEvent =
   | PositionStatusReport
   | ReconciliationCompleted
   | TimerFired
-  | EndOfData;
+  | EndOfData
+  | ConnectVenue;
 
 /** What travels on the kernel's bus: every engine event, and dead letters on `dlq`. */
 export type BusEvent = EngineEvent | Tick | DeadLetter;
 
 /** A timer set on the kernel's clock came due (`TimerFired`); delivered to the stage that set it. */
-export interface TimerFired {
-  readonly kind: 'timer-fired';
-  readonly ts: number;
-  /** Name the stage gave the timer. */
-  readonly name: string;
-  /** Stage that set it. */
-  readonly owner: string;
-}
+export const TimerFired = z
+  .object({
+    kind: z.literal('timer-fired'),
+    ts: TimestampMs,
+    /** Name the stage gave the timer. */
+    name: z.string(),
+    /** Stage that set it. */
+    owner: z.string(),
+  })
+  .readonly();
+export type TimerFired = z.infer<typeof TimerFired>;
 
 /**
  * The recorded market ended (`EndOfData`): a backtest-only notion. The simulated venue closes what
  * is open (reason END_OF_DATA); a live feed never sends it, so a live run never flattens the account.
  */
-export interface EndOfData {
-  readonly kind: 'end-of-data';
-  readonly ts: number;
-  /** Only this symbol's data ended (series of different lengths); absent: all data ended. */
-  readonly symbol?: string;
-}
+export const EndOfData = z
+  .object({
+    kind: z.literal('end-of-data'),
+    ts: TimestampMs,
+    /** Only this symbol's data ended (series of different lengths); absent: all data ended. */
+    symbol: SymbolId.optional(),
+  })
+  .readonly();
+export type EndOfData = z.infer<typeof EndOfData>;
+
+/**
+ * Connect to the venue (`ConnectVenue`, a command on `execution.command`): the venue stage answers
+ * with its status reports (account, positions, resting orders, `ReconciliationCompleted`) before
+ * the first market event — in one process and across services alike.
+ */
+export const ConnectVenue = z
+  .object({
+    kind: z.literal('connect-venue'),
+    ts: TimestampMs,
+  })
+  .readonly();
+export type ConnectVenue = z.infer<typeof ConnectVenue>;
 
 /** Malformed input, kept as data on `quantum:stream:dlq`: where it came from and why it was refused. */
-export interface DeadLetter {
-  readonly kind: 'dead-letter';
-  readonly origin: string;
-  readonly reason: string;
-  readonly payload: string;
-  readonly ts?: number;
-}
+export const DeadLetter = z
+  .object({
+    kind: z.literal('dead-letter'),
+    origin: z.string(),
+    reason: z.string(),
+    payload: z.string(),
+    ts: TimestampMs.optional(),
+  })
+  .readonly();
+export type DeadLetter = z.infer<typeof DeadLetter>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   type BusEvent,
   CancelOrder,
+  ConnectVenue,
   ExecutionResult,
   Fill,
   FundingPaid,
@@ -20,7 +21,7 @@ import { TOPICS, type Topic } from './topics.js';
 const EXTERNAL_SCHEMAS: Partial<Record<Topic, z.ZodType>> = {
   [TOPICS.klines]: Kline,
   [TOPICS.ticks]: Tick,
-  [TOPICS.executionCommands]: z.union([OrderRequest, CancelOrder]),
+  [TOPICS.executionCommands]: z.union([OrderRequest, CancelOrder, ConnectVenue]),
   [TOPICS.executionResult]: z.union([ExecutionResult, Fill, FundingPaid, PositionLiquidated, OrderSubmitted]),
 };
 

@@ -144,7 +144,7 @@ const replayOnKernel = async (
     },
   );
   // The venue reports what it holds before the first candle (a fresh simulator: its wallet only).
-  await connectVenue(kernel, exchange, market.klines[0]?.openTime ?? 0);
+  await connectVenue(kernel, market.klines[0]?.openTime ?? 0);
   await replayMarket(kernel, market.klines, { onProgress: options.onProgress });
   events$.complete();
   return { inputs: await inputs$, stats, deadLetters };

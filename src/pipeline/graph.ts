@@ -170,7 +170,14 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
 /** Whether an event on the bus is one of the graph's outputs (not market data, control, or a pre-risk decision). */
 export const isGraphOutput = (envelope: Envelope): boolean => {
   const kind = envelope.event.kind;
-  if (kind === 'kline' || kind === 'tick' || kind === 'timer-fired' || kind === 'end-of-data') return false;
+  if (
+    kind === 'kline' ||
+    kind === 'tick' ||
+    kind === 'timer-fired' ||
+    kind === 'end-of-data' ||
+    kind === 'connect-venue'
+  )
+    return false;
   if (
     kind === 'account-status-report' ||
     kind === 'position-status-report' ||
@@ -181,15 +188,15 @@ export const isGraphOutput = (envelope: Envelope): boolean => {
 };
 
 /**
- * Connects the venue and hands its status reports (account, positions, resting orders, then
- * `ReconciliationCompleted`) to the kernel at `ts`, before any market event: the account view and
- * the position monitor adopt what is already there, and positions found without a stop get one.
+ * Connects the venue (`ConnectVenue` to the venue stage) at `ts`, before any market event: its
+ * status reports (account, positions, resting orders, then `ReconciliationCompleted`) are published
+ * as the command's consequences, so the account view and the position monitor adopt what is
+ * already there, and positions found without a stop get one — the same cascade in one process and
+ * across services.
  */
-export const connectVenue = async (kernel: Kernel, exchange: Exchange, ts: number): Promise<void> => {
-  for (const report of await exchange.connect(ts)) {
-    const pending = kernel.process(report, TOPICS.executionResult);
-    if (pending !== undefined) await pending;
-  }
+export const connectVenue = async (kernel: Kernel, ts: number): Promise<void> => {
+  const pending = kernel.process({ kind: 'connect-venue', ts }, TOPICS.executionCommands);
+  if (pending !== undefined) await pending;
 };
 
 /** A kernel with the trading graph's stages registered (in declared order, whatever the array order). */

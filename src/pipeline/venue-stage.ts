@@ -30,7 +30,7 @@ export const orderSubmittedOf = (order: OrderRequest): OrderSubmitted => {
  * The venue as a kernel stage (rank 0: it sees every market event first, so its fills, funding and
  * liquidations are handled everywhere before the candle itself). Market events go to
  * `exchange.onMarket`; `SubmitOrder` commands become an `OrderSubmitted` and then
- * `exchange.createOrder`; `CancelOrder`s go to `exchange.cancelOrder`; `EndOfData` (backtest only)
+ * `exchange.createOrder`; `CancelOrder`s go to `exchange.cancelOrder`; `ConnectVenue` to `exchange.connect`, whose status reports it publishes; `EndOfData` (backtest only)
  * to `exchange.close`. What the venue reports while the stage handles an event is published on
  * `execution.result` as that event's consequence; a report that arrives between events (a live
  * venue's websocket) goes to `onExternal`, which hands it to the kernel as an event of its own.
@@ -49,7 +49,7 @@ export const venueStage = (
     name: 'venue',
     rank: STAGE_RANK.venue,
     consumes: [TOPICS.klines, TOPICS.ticks, TOPICS.executionCommands, TOPICS.control],
-    handle(event: BusEvent, context) {
+    handle(event: BusEvent, context): void | Promise<void> {
       handling = context;
       try {
         switch (event.kind) {
@@ -64,6 +64,11 @@ export const venueStage = (
           case 'cancel-order':
             exchange.cancelOrder(event);
             return;
+          case 'connect-venue':
+            // The reports are this command's consequences: emitted while it is being handled.
+            return exchange.connect(event.ts).then((reports) => {
+              for (const report of reports) context.emit(report, TOPICS.executionResult);
+            });
           case 'end-of-data':
             exchange.close(event.ts, event.symbol);
             return;

@@ -51,7 +51,7 @@ const run = async (klines: readonly Kline[]) => {
     { exchange: sim, models: [] },
     { onEvent: (e) => events.push(e.event) },
   );
-  await connectVenue(kernel, sim, T0);
+  await connectVenue(kernel, T0);
   await replayMarket(kernel, klines);
   return events;
 };

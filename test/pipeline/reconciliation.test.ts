@@ -98,7 +98,7 @@ const run = async (klines = [] as ReturnType<typeof kline>[]) => {
     { exchange: sim, models: buildModels(config, '.') },
     { onEvent: (envelope) => events.push(envelope.event), onStageError: 'throw' },
   );
-  await connectVenue(kernel, sim, T0);
+  await connectVenue(kernel, T0);
   await replayMarket(kernel, klines, { endOfData: false });
   return { sim, events };
 };

@@ -1,0 +1,39 @@
+/**
+ * The services the engine splits into (DESIGN.md §4): which kernel stages each one hosts. The split
+ * is at topic boundaries only — a service runs the very stage code the backtest runs, and talks to
+ * the rest through Redis streams. `market-publisher` hosts the source and the kernel that orders
+ * every delivery (the conductor); every other service hosts stages.
+ */
+export const SERVICES = {
+  'market-publisher': [],
+  portfolio: ['portfolio'],
+  'position-monitor': ['position-monitor'],
+  'ai-engine': ['ai-engine'],
+  strategy: ['strategy'],
+  sizing: ['sizing'],
+  'risk-governor': ['kill-switch', 'risk-governor'],
+  execution: ['venue', 'execution'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ServiceName = keyof typeof SERVICES;
+
+export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
+
+/** Services that host stages (everything but the publisher). */
+export const STAGE_SERVICES = SERVICE_NAMES.filter((name) => name !== 'market-publisher');
+
+/**
+ * Stages whose state is per symbol only and whose input always names a symbol: they may run as N
+ * replicas, each owning the symbols that hash to its partitions (a symbol's events stay in order).
+ */
+export const PARTITIONABLE_STAGES: ReadonlySet<string> = new Set(['ai-engine', 'strategy']);
+
+/** Service that hosts a stage. */
+export const serviceOfStage = (stage: string): ServiceName => {
+  for (const name of SERVICE_NAMES) {
+    if ((SERVICES[name] as readonly string[]).includes(stage)) return name;
+  }
+  throw new Error(`no service hosts stage ${stage}`);
+};
+
+export const isServiceName = (name: string): name is ServiceName => Object.hasOwn(SERVICES, name);
