@@ -118,6 +118,11 @@ export class Kernel {
     return (this.subscribersByTopic.get(topic) ?? []).map((subscriber) => subscriber.stage.name);
   }
 
+  /** Names of the registered stages, in registration order. */
+  stageNames(): string[] {
+    return [...this.stages.keys()];
+  }
+
   /** Injected events dropped as redeliveries of one already handled (same id). */
   get duplicates(): number {
     return this.duplicateCount;

@@ -74,7 +74,7 @@ export interface BacktestResult {
 }
 
 /** The run's market, refused with the real reason when it cannot be backtested (no candle, other quotes). */
-const loadTradableMarket = (options: BacktestOptions, seed: number, baseDir: string): MarketReplay => {
+export const loadTradableMarket = (options: BacktestOptions, seed: number, baseDir: string): MarketReplay => {
   const { config } = options;
   const market = loadMarketReplay(config, {
     dataPath: options.dataPath,
@@ -104,7 +104,7 @@ const loadTradableMarket = (options: BacktestOptions, seed: number, baseDir: str
 };
 
 /** What the replay produced: the report's inputs, the run's counts and every dead letter. */
-interface ReplayOutcome {
+export interface ReplayOutcome {
   readonly inputs: ReportInputs;
   readonly stats: RunStats;
   readonly deadLetters: DeadLetter[];
@@ -193,7 +193,25 @@ const reportOf = (
  * Deterministic: the same config, data and seed give byte-identical trades.csv. Everything that can
  * refuse the run (data, models, the output folder) is checked before the replay starts.
  */
-export const runBacktest = async (options: BacktestOptions): Promise<BacktestResult> => {
+export const runBacktest = (options: BacktestOptions): Promise<BacktestResult> =>
+  runWithReplay(options, ({ market, seed, models }) => replayOnKernel(options, market, seed, models));
+
+/** What a replay is given: the checked market, the seed and the models. */
+export interface ReplayInputs {
+  readonly market: MarketReplay;
+  readonly seed: number;
+  readonly models: ReturnType<typeof buildModels>;
+}
+
+/**
+ * A run from loading to report, with the replay itself supplied: on the in-process kernel
+ * (`runBacktest`) or through services over Redis (`quantum run --split`) — the same checks before,
+ * the same report files after.
+ */
+export const runWithReplay = async (
+  options: BacktestOptions,
+  replay: (inputs: ReplayInputs) => Promise<ReplayOutcome>,
+): Promise<BacktestResult> => {
   const { config } = options;
   const startedMs = options.now?.();
   const seed = options.seed ?? config.seed;
@@ -207,7 +225,7 @@ export const runBacktest = async (options: BacktestOptions): Promise<BacktestRes
   }
 
   const replayStartMs = options.now?.();
-  const outcome = await replayOnKernel(options, market, seed, models);
+  const outcome = await replay({ market, seed, models });
   const replayEndMs = options.now?.();
   const { stats, deadLetters } = outcome;
   const report = reportOf(options, market, seed, outcome);

@@ -1,0 +1,198 @@
+import type { Redis } from 'ioredis';
+import { createPrng } from '../domain/index.js';
+import { SimExchange } from '../exchange/sim-exchange.js';
+import type { Envelope } from '../kernel/envelope.js';
+import { replayMarket } from '../kernel/replay.js';
+import type { StageContext } from '../kernel/stage.js';
+import { TOPICS } from '../kernel/topics.js';
+import { type PipelineConfig, simExchangeParamsOf } from '../pipeline/config.js';
+import { connectVenue, isGraphOutput, tradingKernel } from '../pipeline/graph.js';
+import type { MarketReplay } from '../pipeline/market-source.js';
+import { ensureGroup, type StreamEntry } from './inbox-reader.js';
+import { connectRedis } from './redis-client.js';
+import type { Keyspace } from './redis-keys.js';
+import { remoteStage, type StageLink } from './remote-stage.js';
+import { ReplyChannel } from './reply-channel.js';
+import { deliveryFields, envelopeFields, type Reply, rawPayloadOf } from './wire.js';
+
+export interface ConductorOptions {
+  readonly url: string;
+  readonly keys: Keyspace;
+  /** The pipeline, with the run's seed. */
+  readonly config: PipelineConfig;
+  /** Replicas (= inbox partitions) per stage; absent ⇒ 1. */
+  readonly replicas?: Readonly<Record<string, number>>;
+  /** Cap of the market streams (`XADD … MAXLEN ~`); default 100,000. */
+  readonly maxLen?: number;
+  readonly onRedisError?: (error: Error) => void;
+  /** Hears how far the replay is (also kept in the run hash for `quantum run --split`'s progress bar). */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** A stage has not answered a delivery for `ms` (a stopped or stuck service). */
+  readonly onSlowStage?: (stage: string, ms: number) => void;
+}
+
+export interface ConductorSummary {
+  /** Market events released. */
+  readonly released: number;
+  /** Outputs in the journal. */
+  readonly journal: number;
+  /** Replies found from a previous incarnation (0: a fresh start). */
+  readonly recovered: number;
+}
+
+/**
+ * The market-publisher's kernel across processes (DESIGN.md §1a, "across processes"): the same
+ * kernel, barrier and declared order as a backtest, with every stage a `remoteStage` whose code runs
+ * in its service. Each delivery goes to the stage's inbox stream; the kernel waits for the reply
+ * inside the barrier, so the next market event is released only when every stage has answered the
+ * previous one's cascade — and the split run makes exactly the backtest's decisions.
+ *
+ * Everything the graph outputs is appended, in kernel order, to the journal stream (the report is
+ * made from it) and dead letters also to the dlq stream. Killed and started again, the conductor
+ * replays from the start: deliveries already answered take their stored replies (no message is
+ * sent twice), the journal's existing prefix is not written again, and the run goes on from the
+ * first unanswered delivery.
+ */
+export class Conductor {
+  private readonly options: ConductorOptions;
+  private readonly commands: Redis;
+  private readonly channel: ReplyChannel;
+  private journalSkip = 0;
+  private journalCount = 0;
+  private writeFailure: Error | undefined;
+
+  constructor(options: ConductorOptions) {
+    this.options = options;
+    this.commands = connectRedis(options.url, 'market-publisher:commands', options.onRedisError);
+    const reader = connectRedis(options.url, 'market-publisher:replies', options.onRedisError);
+    this.channel = new ReplyChannel(reader, options.keys.replies, (entry, reason) =>
+      this.malformedReply(entry, reason),
+    );
+  }
+
+  /** Replays `market` through the services, from the venue's connect to end of data. */
+  async replay(market: MarketReplay): Promise<ConductorSummary> {
+    const { keys, config } = this.options;
+    const recovered = await this.channel.load();
+    this.channel.start();
+    this.journalSkip = await this.commands.xlen(keys.journal);
+    const kernel = this.kernel();
+    for (const name of kernel.stageNames()) {
+      for (let partition = 0; partition < this.partitionsOf(name); partition++) {
+        await ensureGroup(this.commands, keys.inbox(name, partition));
+      }
+    }
+    const total = market.klines.length;
+    await this.commands
+      .multi()
+      .hset(keys.run, { status: 'running', total: String(total), symbols: market.symbols.join(',') })
+      .hincrby(keys.run, 'starts', 1)
+      .hset(keys.mode, { mode: 'backtest', source: market.source, config: config.name })
+      .exec();
+    await connectVenue(kernel, market.klines[0]?.openTime ?? 0);
+    await replayMarket(kernel, market.klines, {
+      progressEvery: 500,
+      onProgress: (done) => {
+        void this.commands.hset(keys.run, 'released', String(done));
+        this.options.onProgress?.(done, total);
+      },
+    });
+    await this.commands.hset(keys.run, {
+      status: 'done',
+      released: String(total),
+      journal: String(this.journalCount),
+    });
+    if (this.writeFailure !== undefined) throw this.writeFailure;
+    return { released: total, journal: this.journalCount, recovered };
+  }
+
+  async close(): Promise<void> {
+    await this.channel.stop();
+    await this.commands.quit().catch(() => undefined);
+  }
+
+  private partitionsOf(stage: string): number {
+    return Math.max(1, this.options.replicas?.[stage] ?? 1);
+  }
+
+  /** The trading kernel with every stage remote (the local stages only lend their names, ranks and topics). */
+  private kernel() {
+    const { config } = this.options;
+    const exchange = new SimExchange(simExchangeParamsOf(config), createPrng(config.seed).fork('exchange'));
+    const link = this.link();
+    return tradingKernel(
+      config,
+      { exchange, models: [] },
+      {
+        stages: (stages) => stages.map((stage) => remoteStage(stage, link, this.partitionsOf(stage.name))),
+        onEvent: (envelope) => this.record(envelope),
+      },
+    );
+  }
+
+  private link(): StageLink {
+    const { keys, onSlowStage } = this.options;
+    return {
+      known: (deliveryId) => this.channel.take(deliveryId),
+      send: (stage, partition, deliveryId, context: StageContext): Promise<Reply> => {
+        const reply = this.channel.wait(deliveryId);
+        const fields = deliveryFields({ deliveryId, nowMs: context.clock.now(), envelope: context.current });
+        this.write(this.commands.xadd(keys.inbox(stage, partition), '*', ...fields));
+        if (onSlowStage === undefined) return reply;
+        const sentMs = performance.now();
+        const timer = setInterval(() => onSlowStage(stage, performance.now() - sentMs), 10_000);
+        return reply.finally(() => clearInterval(timer));
+      },
+    };
+  }
+
+  /** The journal (graph outputs in order), dead letters and market data, past what an earlier run wrote. */
+  private record(envelope: Envelope): void {
+    const { keys, maxLen = 100_000 } = this.options;
+    const kind = envelope.event.kind;
+    if (isGraphOutput(envelope)) {
+      this.journalCount++;
+      if (this.journalCount <= this.journalSkip) return;
+      const fields = envelopeFields(envelope);
+      this.write(this.commands.xadd(keys.journal, '*', ...fields));
+      if (envelope.topic === TOPICS.dlq) this.write(this.commands.xadd(keys.dlq, '*', ...fields));
+    } else if ((kind === 'kline' || kind === 'tick') && this.journalCount >= this.journalSkip) {
+      this.write(
+        this.commands.xadd(
+          keys.stream(envelope.topic),
+          'MAXLEN',
+          '~',
+          maxLen,
+          '*',
+          ...envelopeFields(envelope),
+        ),
+      );
+    }
+  }
+
+  /** A write nobody awaits (commands on one connection run in order); its failure fails the run. */
+  private write(pending: Promise<unknown>): void {
+    pending.catch((error: unknown) => {
+      this.writeFailure ??= error instanceof Error ? error : new Error(String(error));
+    });
+  }
+
+  private malformedReply(entry: StreamEntry, reason: string): void {
+    const { keys } = this.options;
+    const envelope: Envelope = {
+      id: `dead-letter:${keys.replies}:${entry.id}`,
+      topic: TOPICS.dlq,
+      causeId: undefined,
+      tsEvent: 0,
+      tsInit: 0,
+      origin: 'market-publisher',
+      event: {
+        kind: 'dead-letter',
+        origin: `stream ${keys.replies} entry ${entry.id} (service market-publisher)`,
+        reason,
+        payload: rawPayloadOf(entry.fields),
+      },
+    };
+    this.write(this.commands.xadd(keys.dlq, '*', ...envelopeFields(envelope)));
+  }
+}

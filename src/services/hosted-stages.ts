@@ -1,0 +1,40 @@
+import { createPrng, UsageError } from '../domain/index.js';
+import { SimExchange } from '../exchange/sim-exchange.js';
+import type { AnyModel } from '../models/model.js';
+import { type PipelineConfig, simExchangeParamsOf } from '../pipeline/config.js';
+import { tradingStages } from '../pipeline/graph.js';
+import { PARTITIONABLE_STAGES, SERVICES, type ServiceName } from './service-catalog.js';
+import type { HostedStage } from './stage-host.js';
+
+/** Which replica of how many this process is (replicas share a stage by owning its partitions). */
+export interface ReplicaOf {
+  readonly replica: number;
+  readonly replicas: number;
+}
+
+/**
+ * The stages a service runs — built by the same `tradingStages` as a backtest, so the code is the
+ * code the backtest runs — and the inbox partitions each one owns: replica `i` of `n` owns
+ * partition `i` of a partitionable stage (its symbols hash there); other stages run as one replica.
+ * `config.seed` seeds the simulated venue as `runBacktest` does.
+ */
+export const hostedStages = (
+  service: ServiceName,
+  config: PipelineConfig,
+  models: readonly AnyModel[],
+  { replica, replicas }: ReplicaOf,
+): HostedStage[] => {
+  const names: readonly string[] = SERVICES[service];
+  if (replicas > 1 && !names.every((name) => PARTITIONABLE_STAGES.has(name))) {
+    throw new UsageError(
+      `--replicas: service ${service} keeps state across symbols and runs as one replica; replicas are for ${[...PARTITIONABLE_STAGES].join(', ')}`,
+    );
+  }
+  if (!Number.isInteger(replica) || replica < 0 || replica >= replicas) {
+    throw new UsageError(`--replica: expected 0 … ${replicas - 1}, got ${replica}`);
+  }
+  const exchange = new SimExchange(simExchangeParamsOf(config), createPrng(config.seed).fork('exchange'));
+  return tradingStages(config, { exchange, models })
+    .filter((stage) => names.includes(stage.name))
+    .map((stage) => ({ stage, partitions: [replicas > 1 ? replica : 0] }));
+};

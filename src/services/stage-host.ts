@@ -1,0 +1,223 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { DeadLetter } from '../domain/index.js';
+import type { Clock } from '../kernel/clock.js';
+import { DedupeWindow } from '../kernel/dedupe-window.js';
+import { derivedIdOf, type Envelope } from '../kernel/envelope.js';
+import type { Stage } from '../kernel/stage.js';
+import { TOPICS } from '../kernel/topics.js';
+import { type Captured, captureContext } from './capture-context.js';
+import {
+  claimPending,
+  ensureGroup,
+  GROUP,
+  groupProgress,
+  idAtOrBefore,
+  readGroup,
+  readRange,
+  type StreamEntry,
+} from './inbox-reader.js';
+import { projectionsOf } from './projections.js';
+import { connectRedis } from './redis-client.js';
+import type { Keyspace } from './redis-keys.js';
+import { envelopeFields, parseDelivery, type Reply, rawPayloadOf, replyFields } from './wire.js';
+
+/** A stage this service runs, and the partitions of its inbox it owns. */
+export interface HostedStage {
+  readonly stage: Stage;
+  readonly partitions: readonly number[];
+}
+
+/** What a host reports (metrics, heartbeats). */
+export interface HostObserver {
+  handled?(stage: string, latencyMs: number, emitted: number): void;
+  refused?(inbox: string, reason: string): void;
+  failed?(stage: string, reason: string): void;
+  rebuilt?(stage: string, entries: number): void;
+}
+
+export interface StageHostOptions {
+  readonly url: string;
+  readonly keys: Keyspace;
+  readonly stages: readonly HostedStage[];
+  /** This process's consumer name (unique per process: a restarted process claims its predecessor's work). */
+  readonly consumer: string;
+  /** Event time (replay) or wall time (live) — what `clock.kind` tells the stages. */
+  readonly clockKind: Clock['kind'];
+  /** Cap of each topic stream (`XADD … MAXLEN ~`); default 100,000. */
+  readonly maxLen?: number;
+  /** Entries taken per read (the bound on in-flight work); default 64. */
+  readonly batch?: number;
+  /** How long one blocking read waits before checking for shutdown; default 1,000 ms. */
+  readonly blockMs?: number;
+  readonly observer?: HostObserver;
+  readonly onRedisError?: (error: Error) => void;
+}
+
+/**
+ * A service's side of the Redis bus (DESIGN.md rule 8): it reads its stages' inboxes with
+ * `XREADGROUP`, runs each delivery through the very stage the backtest runs, and in one `MULTI`
+ * publishes the reply to the conductor, the emissions on their topic streams, the hashes it owns,
+ * and the `XACK`. So an entry is either handled with all its effects, or still pending.
+ *
+ * Started after a crash, it first rebuilds its stages' state by handling its inboxes' handled
+ * prefix again without publishing (stages are deterministic: the same inputs give the same state),
+ * takes over the entries its predecessor left pending (`XAUTOCLAIM`) and handles them, then reads
+ * new ones. A delivery seen twice (the conductor re-sent it after its own restart) is handled once;
+ * a malformed entry becomes a dead letter on the dlq stream and the host goes on.
+ */
+export class StageHost {
+  private readonly options: StageHostOptions;
+  private readonly commands: Redis;
+  private readonly reader: Redis;
+  private readonly stageOfInbox = new Map<string, Stage>();
+  private readonly handledIds = new DedupeWindow(1_000_000);
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(options: StageHostOptions) {
+    this.options = options;
+    this.commands = connectRedis(options.url, `${options.consumer}:commands`, options.onRedisError);
+    this.reader = connectRedis(options.url, `${options.consumer}:reader`, options.onRedisError);
+    for (const { stage, partitions } of options.stages) {
+      for (const partition of partitions)
+        this.stageOfInbox.set(options.keys.inbox(stage.name, partition), stage);
+    }
+  }
+
+  /** Rebuilds state, handles what was left pending, then serves new deliveries until `stop`. */
+  async start(): Promise<void> {
+    const inboxes = [...this.stageOfInbox.keys()];
+    for (const inbox of inboxes) await ensureGroup(this.commands, inbox);
+    for (const inbox of inboxes) await this.rebuild(inbox);
+    for (const inbox of inboxes) {
+      for (const entry of await claimPending(this.commands, inbox, this.options.consumer)) {
+        await this.handleEntry(inbox, entry);
+      }
+    }
+    this.running = true;
+    this.loop = this.serve(inboxes);
+  }
+
+  /** Stops reading (the delivery in progress finishes) and closes the connections. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.reader.disconnect();
+    await this.loop?.catch(() => undefined);
+    await this.commands.quit().catch(() => undefined);
+  }
+
+  private async serve(inboxes: readonly string[]): Promise<void> {
+    const { batch = 64, blockMs = 1000 } = this.options;
+    while (this.running) {
+      let read: Awaited<ReturnType<typeof readGroup>>;
+      try {
+        read = await readGroup(this.reader, this.options.consumer, inboxes, batch, blockMs);
+      } catch (error) {
+        if (!this.running) return;
+        throw error;
+      }
+      // Across inboxes in the order they were written (one conductor writes them all).
+      const entries = read.flatMap(({ key, entries: list }) => list.map((entry) => ({ key, entry })));
+      if (read.length > 1) entries.sort((a, b) => (idAtOrBefore(a.entry.id, b.entry.id) ? -1 : 1));
+      for (const { key, entry } of entries) await this.handleEntry(key, entry);
+    }
+  }
+
+  /** Handles again, without publishing, every entry of `inbox` already handled before a restart. */
+  private async rebuild(inbox: string): Promise<void> {
+    const { lastDeliveredId, pending } = await groupProgress(this.commands, inbox);
+    let count = 0;
+    for await (const entry of readRange(this.commands, inbox)) {
+      if (!idAtOrBefore(entry.id, lastDeliveredId) || pending.has(entry.id)) break;
+      await this.handleEntry(inbox, entry, true);
+      count++;
+    }
+    if (count > 0) this.options.observer?.rebuilt?.(this.stageOfInbox.get(inbox)?.name ?? inbox, count);
+  }
+
+  /** One delivery: handled (effects published atomically with its ack), skipped as a duplicate, or refused. */
+  private async handleEntry(inbox: string, entry: StreamEntry, silent = false): Promise<void> {
+    const stage = this.stageOfInbox.get(inbox) as Stage;
+    const parsed = parseDelivery(entry.fields);
+    if (!parsed.ok) {
+      if (!silent) await this.refuse(inbox, entry, parsed.reason);
+      return;
+    }
+    const { deliveryId, nowMs, envelope } = parsed.value;
+    if (this.handledIds.seenBefore(deliveryId)) {
+      if (!silent) await this.commands.xack(inbox, GROUP, entry.id);
+      return;
+    }
+    const captured: Captured = { emissions: [], timers: [] };
+    const startedMs = performance.now();
+    let error: string | undefined;
+    try {
+      await stage.handle(envelope.event, captureContext(envelope, nowMs, captured, this.options.clockKind));
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown.message : String(thrown);
+    }
+    if (silent) return;
+    const reply: Reply =
+      error === undefined
+        ? {
+            emissions: captured.emissions,
+            ...(captured.timers.length > 0 ? { timers: captured.timers } : {}),
+          }
+        : { emissions: [], error };
+    const multi = this.commands.multi();
+    multi.xadd(this.options.keys.replies, '*', ...replyFields(deliveryId, reply));
+    this.publishEmissions(multi, stage.name, envelope, nowMs, reply);
+    multi.xack(inbox, GROUP, entry.id);
+    await multi.exec();
+    if (error !== undefined) this.options.observer?.failed?.(stage.name, error);
+    this.options.observer?.handled?.(stage.name, performance.now() - startedMs, reply.emissions.length);
+  }
+
+  /** Each emission on its topic stream (ids as the conductor's kernel derives them), and the hashes they update. */
+  private publishEmissions(
+    multi: ChainableCommander,
+    stageName: string,
+    cause: Envelope,
+    nowMs: number,
+    reply: Reply,
+  ): void {
+    const { keys, maxLen = 100_000 } = this.options;
+    reply.emissions.forEach(({ topic, event }, index) => {
+      const envelope: Envelope = {
+        id: derivedIdOf(cause.id, stageName, index),
+        topic,
+        causeId: cause.id,
+        tsEvent: event.ts ?? cause.tsEvent,
+        tsInit: nowMs,
+        origin: stageName,
+        event,
+      };
+      multi.xadd(keys.stream(topic), 'MAXLEN', '~', maxLen, '*', ...envelopeFields(envelope));
+      for (const [key, fields] of projectionsOf(keys, event)) multi.hset(key, fields);
+    });
+  }
+
+  /** A malformed entry: a dead letter naming the stream, the entry and why; then acknowledged. */
+  private async refuse(inbox: string, entry: StreamEntry, reason: string): Promise<void> {
+    const letter: DeadLetter = {
+      kind: 'dead-letter',
+      origin: `stream ${inbox} entry ${entry.id} (service ${this.options.consumer})`,
+      reason,
+      payload: rawPayloadOf(entry.fields),
+    };
+    const envelope: Envelope = {
+      id: `dead-letter:${inbox}:${entry.id}`,
+      topic: TOPICS.dlq,
+      causeId: undefined,
+      tsEvent: 0,
+      tsInit: 0,
+      origin: this.options.consumer,
+      event: letter,
+    };
+    const multi = this.commands.multi();
+    multi.xadd(this.options.keys.dlq, '*', ...envelopeFields(envelope));
+    multi.xack(inbox, GROUP, entry.id);
+    await multi.exec();
+    this.options.observer?.refused?.(inbox, reason);
+  }
+}
