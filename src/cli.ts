@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from './cli/backtest-command.js';
 import { registerConfigCommands } from './cli/config-command.js';
+import { registerDeployCommands } from './cli/deploy-command.js';
 import { reportCliError } from './cli/errors.js';
 import { registerFeaturesCommand } from './cli/features-command.js';
 import { registerModelsCommands } from './cli/models-command.js';
+import { registerServiceCommands } from './cli/service-command.js';
 
 /** The installed package's version (package.json two folders above dist/src/cli.js, or src/cli.ts one above). */
 const packageVersion = (): string => {
@@ -34,6 +36,8 @@ const main = async (argv: readonly string[]): Promise<number> => {
   registerFeaturesCommand(program);
   registerModelsCommands(program);
   registerConfigCommands(program);
+  registerServiceCommands(program);
+  registerDeployCommands(program);
   try {
     await program.parseAsync([...argv]);
     return 0;

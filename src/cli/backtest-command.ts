@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../domain/errors.js';
 import type { DeadLetter } from '../domain/index.js';
-import { runBacktest } from '../pipeline/backtest.js';
-import { loadPipelineConfig } from '../pipeline/config.js';
+import { type BacktestResult, runBacktest } from '../pipeline/backtest.js';
+import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.js';
 import { parseTimeOption } from './parse-time.js';
 import { createProgress } from './progress.js';
 
@@ -25,7 +25,7 @@ export const parseSymbol = (value: string): string => {
   return value;
 };
 
-const parseSeed = (value: string | undefined): number | undefined => {
+export const parseSeed = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw new UsageError(
@@ -79,29 +79,34 @@ export const registerBacktestCommand = (program: Command): void => {
         },
       });
       progress?.stop();
-      const { report, paths, deadLetters } = result;
-      const out = process.stdout;
-      out.write(
-        `\n${config.name}: ${report.run.symbols.join(', ')} · ${report.run.dataSource} · seed ${report.run.seed}\n`,
-      );
-      out.write(`${result.summary}\n`);
-      for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-      if (flags.seed !== undefined && !(report.run.dataSource ?? '').startsWith('synthetic:')) {
-        // On recorded data the simulator's fills are deterministic: the seed changes nothing.
-        process.stderr.write(
-          'note: --seed changes nothing on recorded data (the simulated fills are deterministic); it seeds the synthetic market\n',
-        );
-      }
-      for (const line of deadLetterSummary(deadLetters)) out.write(line);
-      const denied = Object.entries(report.deniedByGate ?? {});
-      if (denied.length > 0)
-        out.write(`denied by gate: ${denied.map(([gate, n]) => `${gate} ${n}`).join(', ')}\n`);
-      if (paths) {
-        out.write(
-          `\nreport: ${paths.reportHtml}\n        ${paths.reportJson}\n        ${paths.tradesCsv}\n        ${paths.equityCsv}\n        ${paths.deadLettersJsonl}\n        ${paths.runLog}\n`,
-        );
-      }
+      printRunResult(config, result, flags.seed !== undefined);
     });
+};
+
+/** What a finished run prints: the summary table, warnings, dead letters, denials and the report's files. */
+export const printRunResult = (config: PipelineConfig, result: BacktestResult, seedGiven: boolean): void => {
+  const { report, paths, deadLetters } = result;
+  const out = process.stdout;
+  out.write(
+    `\n${config.name}: ${report.run.symbols.join(', ')} · ${report.run.dataSource} · seed ${report.run.seed}\n`,
+  );
+  out.write(`${result.summary}\n`);
+  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (seedGiven && !(report.run.dataSource ?? '').startsWith('synthetic:')) {
+    // On recorded data the simulator's fills are deterministic: the seed changes nothing.
+    process.stderr.write(
+      'note: --seed changes nothing on recorded data (the simulated fills are deterministic); it seeds the synthetic market\n',
+    );
+  }
+  for (const line of deadLetterSummary(deadLetters)) out.write(line);
+  const denied = Object.entries(report.deniedByGate ?? {});
+  if (denied.length > 0)
+    out.write(`denied by gate: ${denied.map(([gate, n]) => `${gate} ${n}`).join(', ')}\n`);
+  if (paths) {
+    out.write(
+      `\nreport: ${paths.reportHtml}\n        ${paths.reportJson}\n        ${paths.tradesCsv}\n        ${paths.equityCsv}\n        ${paths.deadLettersJsonl}\n        ${paths.runLog}\n`,
+    );
+  }
 };
 
 /**

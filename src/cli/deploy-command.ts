@@ -2,9 +2,9 @@ import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../domain/errors.js';
-import { isServiceName, SERVICE_NAMES, type ServiceName } from '../services/service-catalog.js';
 import { systemdInstallScript } from '../services/systemd-install-script.js';
 import { type SystemdUnitsOptions, systemdUnits, systemdUnitsOptions } from '../services/systemd-units.js';
+import { parseReplicasFlag } from './replicas-flag.js';
 
 interface SystemdFlags {
   out: string;
@@ -24,27 +24,6 @@ const FLAG_OF_OPTION: Record<string, keyof Omit<SystemdFlags, 'out'>> = {
   configPath: 'config',
   nodePath: 'node',
   replicas: 'replicas',
-};
-
-/** `--replicas ai-engine=2,strategy=1`: replicas per service; an empty list means 1 of each. */
-const parseReplicasFlag = (value: string): Partial<Record<ServiceName, number>> => {
-  const replicas: Partial<Record<ServiceName, number>> = {};
-  for (const pair of value.split(',').filter((part) => part.trim() !== '')) {
-    const match = /^\s*([a-z-]+)=(\d+)\s*$/.exec(pair);
-    if (match === null) {
-      throw new UsageError(
-        `--replicas: expected <service>=<count>[,…] such as ai-engine=2,strategy=1, got "${pair}"`,
-      );
-    }
-    const [, name, count] = match;
-    if (!isServiceName(name)) {
-      throw new UsageError(
-        `--replicas: unknown service "${name}"; expected one of ${SERVICE_NAMES.join(', ')}`,
-      );
-    }
-    replicas[name] = Number(count);
-  }
-  return replicas;
 };
 
 /**

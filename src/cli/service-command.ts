@@ -1,0 +1,170 @@
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../domain/errors.js';
+import { type BacktestOptions, loadTradableMarket, runBacktest } from '../pipeline/backtest.js';
+import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.js';
+import { redisUrlOf } from '../services/redis-client.js';
+import { keyspace } from '../services/redis-keys.js';
+import { isServiceName, SERVICE_NAMES } from '../services/service-catalog.js';
+import { runServiceProcess } from '../services/service-process.js';
+import { runSplit } from '../services/split-run.js';
+import { createLogger } from '../sinks/logger.js';
+import { parseSeed, parseSymbol, printRunResult } from './backtest-command.js';
+import { parseTimeOption } from './parse-time.js';
+import { createProgress } from './progress.js';
+import { parseReplicasFlag } from './replicas-flag.js';
+
+interface DataFlags {
+  config?: string;
+  data?: string;
+  symbol?: string;
+  from?: string;
+  to?: string;
+  seed?: string;
+}
+
+interface RunFlags extends DataFlags {
+  out?: string;
+  progress: boolean;
+  split?: boolean;
+  replicas?: string;
+  shard?: string;
+}
+
+interface ServiceFlags extends DataFlags {
+  baseDir?: string;
+  replica: string;
+  replicas?: string;
+  shard?: string;
+  metricsPort?: string;
+}
+
+/** The market options shared by `run` and the market-publisher. */
+const dataOptionsOf = (flags: DataFlags, config: PipelineConfig): BacktestOptions => {
+  const from = parseTimeOption('--from', flags.from);
+  const to = parseTimeOption('--to', flags.to);
+  if (from !== undefined && to !== undefined && from >= to) {
+    throw new UsageError(`--from must be before --to (got ${flags.from} ≥ ${flags.to})`);
+  }
+  return {
+    config,
+    configPath: flags.config,
+    dataPath: flags.data,
+    ...(flags.symbol === undefined ? {} : { symbol: parseSymbol(flags.symbol) }),
+    from,
+    to,
+    seed: parseSeed(flags.seed),
+  };
+};
+
+const withDataOptions = (command: Command): Command =>
+  command
+    .option('-c, --config <file>', 'pipeline YAML (default: the embedded default pipeline)')
+    .option('-d, --data <path>', 'kline file or folder; overrides data in the config')
+    .option('--symbol <symbol>', 'symbol of a single data file whose name has none')
+    .option('--from <time>', 'first candle close to include (ISO date or ms)')
+    .option('--to <time>', 'candle close to stop before (ISO date or ms)')
+    .option('--seed <n>', 'seed for the synthetic market and the simulator (default: config seed)');
+
+const parsePort = (flag: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`${flag}: expected a port 0 … 65535 (0: any free one), got "${value}"`);
+  }
+  return port;
+};
+
+/** `quantum run` (in one process, or `--split` into services over Redis) and `quantum service <name>`. */
+export const registerServiceCommands = (program: Command): void => {
+  withDataOptions(
+    program
+      .command('run')
+      .description(
+        'run the engine over recorded or synthetic data: in one process, or --split into services over Redis (REDIS_URL); same report as backtest',
+      ),
+  )
+    .option('-o, --out <dir>', 'output folder (default: output.dir of the config)')
+    .option('--split', 'run each service as its own process over Redis, supervised and restarted')
+    .option('--replicas <list>', 'with --split: replicas of ai-engine/strategy, e.g. ai-engine=2')
+    .option('--shard <tag>', "with --split: hash tag of the run's Redis keys (default replay)")
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: RunFlags) => {
+      const config = loadPipelineConfig(flags.config);
+      if (!flags.split && (flags.replicas !== undefined || flags.shard !== undefined)) {
+        throw new UsageError('--replicas and --shard need --split');
+      }
+      let progress: ReturnType<typeof createProgress> | undefined;
+      const options: BacktestOptions = {
+        ...dataOptionsOf(flags, config),
+        now: () => performance.now(),
+        outDir: flags.out,
+        outDirLabel: flags.out === undefined ? 'output.dir' : '--out',
+        generatedAt: new Date().toISOString(),
+        onProgress: (done, total) => {
+          progress ??= createProgress('run', total, 'klines', flags.progress && config.output.progress);
+          progress.update(done);
+        },
+      };
+      const result = flags.split
+        ? await runSplit({
+            ...options,
+            url: redisUrlOf(),
+            ...(flags.shard === undefined ? {} : { shard: flags.shard }),
+            replicas: flags.replicas === undefined ? {} : parseReplicasFlag(flags.replicas),
+            supervisor: {
+              onRestart: (name, reason) =>
+                process.stderr.write(`\nservice ${name} stopped (${reason}); restarting\n`),
+            },
+          })
+        : await runBacktest(options);
+      progress?.stop();
+      printRunResult(config, result, flags.seed !== undefined);
+    });
+
+  withDataOptions(
+    program
+      .command('service')
+      .description(`run one service over Redis (REDIS_URL): ${SERVICE_NAMES.join(', ')}`)
+      .argument('<name>', 'service name'),
+  )
+    .option(
+      '--base-dir <dir>',
+      "folder relative model and data paths resolve against (default: the config's)",
+    )
+    .option('--replica <i>', 'which replica this process is (ai-engine, strategy)', '0')
+    .option('--replicas <list>', 'replicas per stage of the whole deployment, e.g. ai-engine=2')
+    .option('--shard <tag>', "hash tag of the engine's Redis keys (default: none, the documented names)")
+    .option('--metrics-port <port>', 'serve Prometheus /metrics on 127.0.0.1:<port> (0: any free port)')
+    .action(async (name: string, flags: ServiceFlags) => {
+      if (!isServiceName(name)) {
+        throw new UsageError(`unknown service "${name}"; expected one of ${SERVICE_NAMES.join(', ')}`);
+      }
+      const replica = Number(flags.replica);
+      if (!Number.isInteger(replica) || replica < 0) {
+        throw new UsageError(`--replica: expected 0, 1, 2 …, got "${flags.replica}"`);
+      }
+      const config = loadPipelineConfig(flags.config);
+      const seed = parseSeed(flags.seed) ?? config.seed;
+      const baseDir = resolve(flags.baseDir ?? (flags.config === undefined ? '.' : dirname(flags.config)));
+      const log = createLogger(replica > 0 ? `${name}#${replica}` : name);
+      const stop = new AbortController();
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
+      const data = dataOptionsOf(flags, config);
+      await runServiceProcess(
+        {
+          service: name,
+          config: { ...config, seed },
+          baseDir,
+          url: redisUrlOf(),
+          keys: keyspace(flags.shard),
+          replica,
+          replicas: flags.replicas === undefined ? {} : parseReplicasFlag(flags.replicas),
+          metricsPort: parsePort('--metrics-port', flags.metricsPort),
+          log,
+          market: () => loadTradableMarket({ ...data, configPath: undefined }, seed, baseDir),
+        },
+        stop.signal,
+      );
+    });
+};

@@ -1,0 +1,135 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { buildModels } from '../pipeline/build-models.js';
+import type { PipelineConfig } from '../pipeline/config.js';
+import type { MarketReplay } from '../pipeline/market-source.js';
+import { Conductor } from './conductor.js';
+import { type Heartbeat, writeHeartbeat } from './health.js';
+import { hostedStages } from './hosted-stages.js';
+import { connectRedis } from './redis-client.js';
+import type { Keyspace } from './redis-keys.js';
+import type { ServiceName } from './service-catalog.js';
+import { ServiceMetrics } from './service-metrics.js';
+import { StageHost } from './stage-host.js';
+
+export interface ServiceProcessOptions {
+  readonly service: ServiceName;
+  /** The pipeline with the run's seed. */
+  readonly config: PipelineConfig;
+  /** Folder that relative model paths resolve against. */
+  readonly baseDir: string;
+  readonly url: string;
+  readonly keys: Keyspace;
+  readonly replica: number;
+  /** Replicas per stage (the publisher routes by them; a replica owns its partition). */
+  readonly replicas: Readonly<Record<string, number>>;
+  /** `/metrics` port (0: any free one; undefined: none). */
+  readonly metricsPort?: number;
+  readonly heartbeatMs?: number;
+  readonly log: Logger;
+  /** The market-publisher's market (loaded by the caller with the backtest's checks). */
+  readonly market?: () => MarketReplay;
+}
+
+/**
+ * One service's life (`quantum service <name>`): metrics and heartbeats, then either the
+ * market-publisher's replay through the conductor (returns when it is done) or a stage host serving
+ * its inboxes until `stop` aborts (SIGTERM). Redis errors are logged, not fatal: the connection
+ * comes back and the work resumes where it stopped.
+ */
+export const runServiceProcess = async (options: ServiceProcessOptions, stop: AbortSignal): Promise<void> => {
+  const { service, replica, keys, log } = options;
+  const metrics = new ServiceMetrics(service, replica);
+  const metricsPort = options.metricsPort === undefined ? 0 : await metrics.listen(options.metricsPort);
+  const redis = connectRedis(options.url, `${service}#${replica}:health`, (error) =>
+    log.warn({ err: error.message }, 'redis connection'),
+  );
+  const startedMs = Date.now();
+  let status: Heartbeat['status'] = 'starting';
+  const inboxes: string[] = [];
+  const beat = async (): Promise<void> => {
+    let lag = 0;
+    for (const inbox of inboxes) lag += await lagOf(redis, inbox);
+    if (inboxes.length > 0) metrics.lag.set({ inbox: inboxes.join(',') }, lag);
+    await writeHeartbeat(redis, keys, {
+      service,
+      replica,
+      pid: process.pid,
+      status,
+      beatMs: Date.now(),
+      startedMs,
+      ...metrics.totals,
+      lag,
+      metricsPort,
+    });
+  };
+  const heartbeat = setInterval(() => {
+    beat().catch((error: unknown) => log.warn({ err: String(error) }, 'heartbeat'));
+  }, options.heartbeatMs ?? 5000);
+  const onRedisError = (error: Error): void => log.warn({ err: error.message }, 'redis connection');
+  try {
+    await beat();
+    if (service === 'market-publisher') {
+      const market = options.market?.();
+      if (market === undefined) throw new Error('market-publisher needs a market');
+      const conductor = new Conductor({
+        url: options.url,
+        keys,
+        config: options.config,
+        replicas: options.replicas,
+        onRedisError,
+        onSlowStage: (stage, ms) => log.warn({ stage, waitedMs: Math.round(ms) }, 'waiting for a stage'),
+      });
+      status = 'running';
+      const summary = await conductor.replay(market);
+      await conductor.close();
+      log.info(summary, 'replay done');
+      status = 'done';
+    } else {
+      const models = service === 'ai-engine' ? buildModels(options.config, options.baseDir) : [];
+      const stages = hostedStages(service, options.config, models, {
+        replica,
+        replicas: options.replicas[service] ?? 1,
+      });
+      for (const { stage, partitions } of stages)
+        for (const p of partitions) inboxes.push(keys.inbox(stage.name, p));
+      const host = new StageHost({
+        url: options.url,
+        keys,
+        stages,
+        consumer: `${service}#${replica}@${hostname()}:${process.pid}`,
+        clockKind: 'event-time',
+        observer: {
+          ...metrics.observer(),
+          rebuilt: (stage, entries) => log.info({ stage, entries }, 'state rebuilt from the inbox'),
+        },
+        onRedisError,
+      });
+      await host.start();
+      status = 'running';
+      await beat();
+      log.info({ inboxes }, 'serving');
+      await new Promise<void>((resolve) => {
+        if (stop.aborted) resolve();
+        else stop.addEventListener('abort', () => resolve(), { once: true });
+      });
+      status = 'stopping';
+      await host.stop();
+    }
+    await beat();
+  } finally {
+    clearInterval(heartbeat);
+    await metrics.close();
+    await redis.quit().catch(() => undefined);
+  }
+};
+
+/** Entries of `inbox` not yet delivered to its group (Redis 7's `lag`). */
+const lagOf = async (redis: ReturnType<typeof connectRedis>, inbox: string): Promise<number> => {
+  const groups = (await redis.xinfo('GROUPS', inbox).catch(() => [])) as unknown[][];
+  for (const group of groups) {
+    const index = group.indexOf('lag');
+    if (index >= 0) return Number(group[index + 1]) || 0;
+  }
+  return 0;
+};
