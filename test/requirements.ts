@@ -41,6 +41,14 @@ export const missingXgboost = (): string | undefined => {
   return xgboostOnPath ? undefined : 'needs the xgboost CLI on PATH (apt-get install -y xgboost)';
 };
 
+let redisOnPath: boolean | undefined;
+
+/** Why a local redis-server cannot be started (not on PATH), or undefined. */
+export const missingRedis = (): string | undefined => {
+  redisOnPath ??= spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
+  return redisOnPath ? undefined : 'needs redis-server on PATH (apt-get install -y redis-server)';
+};
+
 /** True when the `xgboost` CLI runs; otherwise prints a skip line and returns false. */
 export const needXgboost = (): boolean => requires(missingXgboost());
 
