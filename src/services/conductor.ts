@@ -193,6 +193,11 @@ export class Conductor {
         payload: rawPayloadOf(entry.fields),
       },
     };
-    this.write(this.commands.xadd(keys.dlq, '*', ...envelopeFields(envelope)));
+    // Reported once, even when a restarted conductor reads the same entry again.
+    this.write(
+      this.commands.sadd(keys.refused, entry.id).then((added) => {
+        if (added === 1) return this.commands.xadd(keys.dlq, '*', ...envelopeFields(envelope));
+      }),
+    );
   }
 }

@@ -18,6 +18,8 @@ export interface Keyspace {
   readonly journal: string;
   /** Dead letters: refused messages and stage failures, as data. */
   readonly dlq: string;
+  /** Ids of refused replies already reported (each goes to the dlq once). */
+  readonly refused: string;
   /** The run's identity and state (hash: id, status, counts). */
   readonly run: string;
   /** Heartbeat hash of a service (replica). */
@@ -40,6 +42,7 @@ export const keyspace = (shard?: string): Keyspace => {
     replies: `${base}:replies`,
     journal: `${base}:stream:events`,
     dlq: `${base}:stream:dlq`,
+    refused: `${base}:dlq:refused`,
     run: `${base}:run`,
     health: (service, replica) => `${base}:health:${service}${replica === undefined ? '' : `:${replica}`}`,
     healthPrefix: `${base}:health:`,

@@ -35,8 +35,10 @@ export class ReplyChannel {
     for await (const entry of readRange(this.reader, this.key)) {
       this.lastId = entry.id;
       const parsed = parseReply(entry.fields);
-      // A malformed reply was reported when it was first read.
-      if (!parsed.ok) continue;
+      if (!parsed.ok) {
+        this.onMalformed(entry, parsed.reason);
+        continue;
+      }
       if (!this.known.has(parsed.value.deliveryId))
         this.known.set(parsed.value.deliveryId, parsed.value.reply);
       count++;

@@ -109,10 +109,14 @@ export const runServiceProcess = async (options: ServiceProcessOptions, stop: Ab
       status = 'running';
       await beat();
       log.info({ inboxes }, 'serving');
-      await new Promise<void>((resolve) => {
-        if (stop.aborted) resolve();
-        else stop.addEventListener('abort', () => resolve(), { once: true });
-      });
+      // Until SIGTERM — or until serving fails (the process exits non-zero and is restarted).
+      await Promise.race([
+        host.done,
+        new Promise<void>((resolve) => {
+          if (stop.aborted) resolve();
+          else stop.addEventListener('abort', () => resolve(), { once: true });
+        }),
+      ]);
       status = 'stopping';
       await host.stop();
     }

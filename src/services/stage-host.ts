@@ -84,6 +84,11 @@ export class StageHost {
     }
   }
 
+  /** Settles when serving ends: resolved on `stop`, rejected when serving failed (the process should exit). */
+  get done(): Promise<void> {
+    return this.loop ?? Promise.resolve();
+  }
+
   /** Rebuilds state, handles what was left pending, then serves new deliveries until `stop`. */
   async start(): Promise<void> {
     const inboxes = [...this.stageOfInbox.keys()];
