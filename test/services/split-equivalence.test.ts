@@ -56,11 +56,28 @@ if (requires(missingRedis())) {
 
   test('backtest, run, run --split and run --split with 2 ai-engine replicas write byte-identical trades', async () => {
     const env = { REDIS_URL: redis.url };
-    const backtest = await quantum(env, 'backtest', '-c', CONFIG, '--no-progress', '--out', join(out, 'backtest'));
+    const backtest = await quantum(
+      env,
+      'backtest',
+      '-c',
+      CONFIG,
+      '--no-progress',
+      '--out',
+      join(out, 'backtest'),
+    );
     assert.is(backtest.status, 0, backtest.stderr);
     const run = await quantum(env, 'run', '-c', CONFIG, '--no-progress', '--out', join(out, 'run'));
     assert.is(run.status, 0, run.stderr);
-    const split = await quantum(env, 'run', '--split', '-c', CONFIG, '--no-progress', '--out', join(out, 'split'));
+    const split = await quantum(
+      env,
+      'run',
+      '--split',
+      '-c',
+      CONFIG,
+      '--no-progress',
+      '--out',
+      join(out, 'split'),
+    );
     assert.is(split.status, 0, split.stderr);
     const replicas = await quantum(
       env,
@@ -79,7 +96,11 @@ if (requires(missingRedis())) {
     assert.ok(trades.split('\n').length > 50, 'the real data trades');
     for (const dir of ['run', 'split', 'replicas']) {
       assert.is(read(join(out, dir), 'trades.csv'), trades, `${dir}: trades.csv`);
-      assert.is(read(join(out, dir), 'equity.csv'), read(join(out, 'backtest'), 'equity.csv'), `${dir}: equity.csv`);
+      assert.is(
+        read(join(out, dir), 'equity.csv'),
+        read(join(out, 'backtest'), 'equity.csv'),
+        `${dir}: equity.csv`,
+      );
     }
     // Each replica handled some of the symbols: its log says it served its own partition.
     const replicaLogs = ['ai-engine-0.log', 'ai-engine-1.log'].map((file) =>

@@ -9,7 +9,6 @@ import * as assert from 'uvu/assert';
 import { createPrng } from '../../src/domain/index.js';
 import { runBacktest } from '../../src/pipeline/backtest.js';
 import { loadPipelineConfig } from '../../src/pipeline/config.js';
-import { fieldsOf } from '../../src/services/wire.js';
 import { readRange } from '../../src/services/inbox-reader.js';
 import { type LocalRedis, startLocalRedis } from '../../src/services/local-redis.js';
 import { connectRedis } from '../../src/services/redis-client.js';
@@ -29,7 +28,8 @@ const submittedOrderIds = async (url: string): Promise<string[]> => {
   const ids: string[] = [];
   for await (const entry of readRange(redis, KEYS.stream('execution.result'))) {
     const parsed = parseEnvelopeFields(entry.fields);
-    if (parsed.ok && parsed.value.event.kind === 'order-submitted') ids.push(parsed.value.event.clientOrderId);
+    if (parsed.ok && parsed.value.event.kind === 'order-submitted')
+      ids.push(parsed.value.event.clientOrderId);
   }
   redis.disconnect();
   return ids;
@@ -62,9 +62,11 @@ if (requires(missingRedis())) {
     const backtest = await runBacktest({ config, configPath: CONFIG, outDir: join(out, 'backtest') });
     expected = {
       trades: readFileSync(join(out, 'backtest', 'trades.csv'), 'utf8'),
-      orders: backtest.stats.summary().counts ? Object.entries(backtest.stats.summary().counts as Record<string, number>)
-        .filter(([key]) => key.startsWith('orders.'))
-        .reduce((sum, [, n]) => sum + n, 0) : 0,
+      orders: backtest.stats.summary().counts
+        ? Object.entries(backtest.stats.summary().counts as Record<string, number>)
+            .filter(([key]) => key.startsWith('orders.'))
+            .reduce((sum, [, n]) => sum + n, 0)
+        : 0,
     };
   });
   test.after(async () => {
