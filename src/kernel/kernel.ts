@@ -215,6 +215,9 @@ export class Kernel {
       );
     }
     const cause = frame.envelope;
+    if (stage.quiet?.includes(cause.topic)) {
+      throw new Error(`stage ${stage.name} emitted ${event.kind} on ${cause.topic}, which it declares quiet`);
+    }
     const tsEvent = event.ts ?? cause.tsEvent;
     const tsInit = this.wallClock ? this.clock.now() : tsEvent;
     frame.outputs[frame.count] = new BusEnvelope(

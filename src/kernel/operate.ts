@@ -96,6 +96,8 @@ export const handlerStage = <Out extends BusEvent>(spec: {
   readonly name: string;
   readonly rank: number;
   readonly consumes: readonly Topic[];
+  /** Consumed topics it never answers (see `Stage.quiet`). */
+  readonly quiet?: readonly Topic[];
   readonly handler: Handler<BusEvent, Out>;
   readonly topicOf: (event: Out) => Topic;
 }): Stage => {
@@ -107,6 +109,7 @@ export const handlerStage = <Out extends BusEvent>(spec: {
     name: spec.name,
     rank: spec.rank,
     consumes: spec.consumes,
+    ...(spec.quiet === undefined ? {} : { quiet: spec.quiet }),
     handle(event, stageContext) {
       if (context !== stageContext) {
         context = stageContext;

@@ -14,6 +14,8 @@ export interface ReplayOptions {
    * Default true.
    */
   readonly endOfData?: boolean;
+  /** Called with each event's index just before it is released (the split run's lookahead). */
+  readonly beforeEach?: (index: number) => void;
 }
 
 /**
@@ -36,6 +38,7 @@ export const replayMarket = async (
   for (let index = 0; index < total; index++) {
     const event = events[index];
     lastTs = event.ts;
+    options.beforeEach?.(index);
     const pending = kernel.process(event, marketTopicOf(event));
     if (pending !== undefined) await pending;
     // Most replays have no early end: skip the lookup then (this loop runs per event).

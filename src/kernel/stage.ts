@@ -28,6 +28,12 @@ export interface Stage {
   readonly name: string;
   readonly rank: number;
   readonly consumes: readonly Topic[];
+  /**
+   * Consumed topics this stage only learns from, never answering with an emission (sizing and risk
+   * store account snapshots). Declared, and enforced by the kernel: an emission while handling one
+   * fails the stage. Across processes the conductor need not wait for such a delivery's reply.
+   */
+  readonly quiet?: readonly Topic[];
   handle(event: BusEvent, context: StageContext): void | PromiseLike<void>;
 }
 

@@ -101,6 +101,8 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
         TOPICS.governorExecution,
         TOPICS.control,
       ],
+      // Approved decisions only tell the account each trade's risk per unit.
+      quiet: [TOPICS.governorExecution],
       handler: createPortfolioAccounting(
         { initialBalanceUsdt: initialEquityUsdt },
         { maintenanceMarginRateOf: (symbol) => filtersOf(symbol).maintenanceMarginRate },
@@ -120,6 +122,8 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       name: 'position-monitor',
       rank: STAGE_RANK.positionMonitor,
       consumes: [TOPICS.klines, TOPICS.executionResult, TOPICS.governorExecution],
+      // An approved decision is remembered until its entry fills.
+      quiet: [TOPICS.governorExecution],
       handler: createPositionMonitor(positionMonitorParams.parse(config.monitor), { filtersOf }),
       topicOf: () => TOPICS.executionCommands,
     }),
@@ -141,6 +145,8 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       name: 'sizing',
       rank: STAGE_RANK.sizing,
       consumes: [TOPICS.intents, TOPICS.portfolio],
+      // Snapshots only update the equity it sizes from.
+      quiet: [TOPICS.portfolio],
       handler: createPositionSizing(positionSizingParams.parse({ ...config.sizing, initialEquityUsdt })),
       topicOf: (event) => (event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.governorDenied),
     }),
@@ -148,6 +154,8 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       name: 'risk-governor',
       rank: STAGE_RANK.riskGovernor,
       consumes: [TOPICS.sizingDecided, TOPICS.portfolio],
+      // Snapshots only update the account view its gates read.
+      quiet: [TOPICS.portfolio],
       handler: createRiskGates(riskGatesParams.parse({ ...riskParams, initialEquityUsdt }), {
         filtersOf,
         takerFeeRate: deps.takerFeeRate ?? config.exchange.takerFeeRate,

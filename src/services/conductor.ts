@@ -1,19 +1,26 @@
 import type { Redis } from 'ioredis';
+import type { MarketEvent } from '../domain/index.js';
 import { createPrng } from '../domain/index.js';
 import { SimExchange } from '../exchange/sim-exchange.js';
-import type { Envelope } from '../kernel/envelope.js';
+import { type Envelope, sourceIdOf } from '../kernel/envelope.js';
 import { replayMarket } from '../kernel/replay.js';
-import type { StageContext } from '../kernel/stage.js';
-import { TOPICS } from '../kernel/topics.js';
+import type { Stage, StageContext } from '../kernel/stage.js';
+import { marketTopicOf, TOPICS, type Topic } from '../kernel/topics.js';
 import { type PipelineConfig, simExchangeParamsOf } from '../pipeline/config.js';
 import { connectVenue, isGraphOutput, tradingKernel } from '../pipeline/graph.js';
 import type { MarketReplay } from '../pipeline/market-source.js';
 import { ensureGroup, type StreamEntry } from './inbox-reader.js';
 import { connectRedis } from './redis-client.js';
 import type { Keyspace } from './redis-keys.js';
-import { remoteStage, type StageLink } from './remote-stage.js';
+import { deliveryIdOf, partitionOf, remoteStage, type StageLink } from './remote-stage.js';
 import { ReplyChannel } from './reply-channel.js';
 import { deliveryFields, envelopeFields, type Reply, rawPayloadOf } from './wire.js';
+
+/** Topics only the source publishes (market data): a stage fed by nothing else may be sent ahead. */
+const SOURCE_TOPICS: ReadonlySet<Topic> = new Set([TOPICS.klines, TOPICS.ticks]);
+
+/** How many market events ahead the market-only stages are sent. */
+const LOOKAHEAD = 32;
 
 export interface ConductorOptions {
   readonly url: string;
@@ -57,9 +64,17 @@ export class Conductor {
   private readonly options: ConductorOptions;
   private readonly commands: Redis;
   private readonly channel: ReplyChannel;
+  /** Stages fed only by the market (the ai-engine): their deliveries are sent ahead, in market order. */
+  private upstream: Stage[] = [];
+  /** Replies to deliveries sent ahead, by delivery id; how far ahead has been sent. */
+  private readonly prefetched = new Map<string, Promise<Reply>>();
+  private prefetchedUpTo = 0;
+  /** Quiet deliveries whose (empty) reply has not arrived yet. */
+  private readonly unanswered = new Set<Promise<void>>();
   private journalSkip = 0;
   private journalCount = 0;
   private writeFailure: Error | undefined;
+  private quietFailure: Error | undefined;
 
   constructor(options: ConductorOptions) {
     this.options = options;
@@ -92,17 +107,20 @@ export class Conductor {
     await connectVenue(kernel, market.klines[0]?.openTime ?? 0);
     await replayMarket(kernel, market.klines, {
       progressEvery: 500,
+      beforeEach: (index) => this.prefetch(market.klines, index),
       onProgress: (done) => {
         void this.commands.hset(keys.run, 'released', String(done));
         this.options.onProgress?.(done, total);
       },
     });
+    await Promise.all(this.unanswered);
     await this.commands.hset(keys.run, {
       status: 'done',
       released: String(total),
       journal: String(this.journalCount),
     });
     if (this.writeFailure !== undefined) throw this.writeFailure;
+    if (this.quietFailure !== undefined) throw this.quietFailure;
     return { released: total, journal: this.journalCount, recovered };
   }
 
@@ -124,26 +142,97 @@ export class Conductor {
       config,
       { exchange, models: [] },
       {
-        stages: (stages) => stages.map((stage) => remoteStage(stage, link, this.partitionsOf(stage.name))),
+        stages: (stages) => {
+          this.upstream = stages.filter((stage) => stage.consumes.every((topic) => SOURCE_TOPICS.has(topic)));
+          return stages.map((stage) => remoteStage(stage, link, this.partitionsOf(stage.name)));
+        },
         onEvent: (envelope) => this.record(envelope),
       },
     );
   }
 
   private link(): StageLink {
-    const { keys, onSlowStage } = this.options;
+    const { onSlowStage } = this.options;
     return {
       known: (deliveryId) => this.channel.take(deliveryId),
       send: (stage, partition, deliveryId, context: StageContext): Promise<Reply> => {
-        const reply = this.channel.wait(deliveryId);
-        const fields = deliveryFields({ deliveryId, nowMs: context.clock.now(), envelope: context.current });
-        this.write(this.commands.xadd(keys.inbox(stage, partition), '*', ...fields));
+        const ahead = this.prefetched.get(deliveryId);
+        if (ahead !== undefined) {
+          this.prefetched.delete(deliveryId);
+          return ahead;
+        }
+        const reply = this.deliver(stage, partition, deliveryId, context.clock.now(), context.current);
         if (onSlowStage === undefined) return reply;
         const sentMs = performance.now();
         const timer = setInterval(() => onSlowStage(stage, performance.now() - sentMs), 10_000);
         return reply.finally(() => clearInterval(timer));
       },
+      post: (stage, partition, deliveryId, context: StageContext): void => {
+        const answered = this.deliver(
+          stage,
+          partition,
+          deliveryId,
+          context.clock.now(),
+          context.current,
+        ).then((reply) => {
+          this.unanswered.delete(answered);
+          // The kernel enforces quietness in the stage itself: an emission or error here is a failure of the stage.
+          if (reply.emissions.length > 0 || reply.error !== undefined) {
+            this.quietFailure ??= new Error(
+              `stage ${stage} answered a delivery on a topic it declares quiet (${reply.error ?? `${reply.emissions.length} emissions`})`,
+            );
+          }
+        });
+        this.unanswered.add(answered);
+      },
     };
+  }
+
+  /** Sends one delivery to a stage's inbox partition; resolves with its reply. */
+  private deliver(
+    stage: string,
+    partition: number,
+    deliveryId: string,
+    nowMs: number,
+    envelope: Envelope,
+  ): Promise<Reply> {
+    const reply = this.channel.wait(deliveryId);
+    const fields = deliveryFields({ deliveryId, nowMs, envelope });
+    this.write(this.commands.xadd(this.options.keys.inbox(stage, partition), '*', ...fields));
+    return reply;
+  }
+
+  /**
+   * Sends the market-only stages their next `LOOKAHEAD` market events ahead of the cascade, in
+   * market order (their input order does not depend on anything the cascade does), so the
+   * ai-engine computes while the rest of the graph handles earlier events.
+   */
+  private prefetch(events: readonly MarketEvent[], index: number): void {
+    if (this.upstream.length === 0) return;
+    const until = Math.min(events.length, index + LOOKAHEAD);
+    for (; this.prefetchedUpTo < until; this.prefetchedUpTo++) {
+      const event = events[this.prefetchedUpTo];
+      const topic = marketTopicOf(event);
+      const id = sourceIdOf(event);
+      for (const stage of this.upstream) {
+        if (!stage.consumes.includes(topic)) continue;
+        const deliveryId = deliveryIdOf(id, stage.name);
+        // After a restart, what was answered is replayed from its reply.
+        if (this.channel.has(deliveryId)) continue;
+        // Event time: the kernel's clock reads the event's time when it delivers it.
+        const envelope: Envelope = {
+          id,
+          topic,
+          causeId: undefined,
+          tsEvent: event.ts,
+          tsInit: event.ts,
+          origin: 'source',
+          event,
+        };
+        const partition = partitionOf(event, this.partitionsOf(stage.name));
+        this.prefetched.set(deliveryId, this.deliver(stage.name, partition, deliveryId, event.ts, envelope));
+      }
+    }
   }
 
   /** The journal (graph outputs in order), dead letters and market data, past what an earlier run wrote. */

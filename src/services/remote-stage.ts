@@ -8,6 +8,8 @@ export interface StageLink {
   known(deliveryId: string): Reply | undefined;
   /** Sends the delivery to the stage's inbox partition and resolves with the stage's reply. */
   send(stage: string, partition: number, deliveryId: string, context: StageContext): Promise<Reply>;
+  /** Sends a delivery on a topic the stage declares quiet: nobody waits for its (empty) reply. */
+  post(stage: string, partition: number, deliveryId: string, context: StageContext): void;
 }
 
 /** Which inbox partition of a stage an event goes to (a symbol's events always to the same one). */
@@ -26,7 +28,8 @@ export const deliveryIdOf = (envelopeId: string, stage: string): string => `${en
 /**
  * A stage that runs in another process, as the conductor's kernel sees it: same name, rank and
  * topics as the local one; `handle` sends the event to the stage's service and publishes what the
- * stage emitted there, in its order, as its own emissions. A stage that failed there fails here
+ * stage emitted there, in its order, as its own emissions. A delivery on a topic the stage declares
+ * quiet is posted without waiting (the kernel guarantees such a delivery emits nothing). A stage that failed there fails here
  * with the same message (the kernel's dead letter reads the same as in one process).
  */
 export const remoteStage = (local: Stage, link: StageLink, partitions: number): Stage => {
@@ -43,15 +46,22 @@ export const remoteStage = (local: Stage, link: StageLink, partitions: number): 
     }
     for (const { event, topic } of reply.emissions) context.emit(event, topic);
   };
+  const quiet = new Set(local.quiet ?? []);
   return {
     name: local.name,
     rank: local.rank,
     consumes: local.consumes,
+    ...(local.quiet === undefined ? {} : { quiet: local.quiet }),
     handle(event, context) {
       const deliveryId = deliveryIdOf(context.current.id, local.name);
       const known = link.known(deliveryId);
       if (known !== undefined) {
         apply(known, context);
+        return;
+      }
+      // The stage answers nothing on a quiet topic: the cascade goes on while it handles it (its inbox keeps the order).
+      if (quiet.has(context.current.topic)) {
+        link.post(local.name, partitionOf(event, partitions), deliveryId, context);
         return;
       }
       return link

@@ -58,6 +58,11 @@ export class ReplyChannel {
     await this.loop?.catch(() => undefined);
   }
 
+  /** Whether the reply to `deliveryId` is already known (and not yet taken). */
+  has(deliveryId: string): boolean {
+    return this.known.has(deliveryId);
+  }
+
   /** The reply to `deliveryId` if it is already known (removed: each is used once). */
   take(deliveryId: string): Reply | undefined {
     const reply = this.known.get(deliveryId);

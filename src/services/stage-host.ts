@@ -202,7 +202,11 @@ export class StageHost {
     });
   }
 
-  /** A malformed entry: a dead letter naming the stream, the entry and why; then acknowledged. */
+  /**
+   * A malformed entry: a dead letter naming the stream, the entry and why; then acknowledged. When
+   * the entry names its delivery, the conductor also gets an error reply for it (its kernel makes
+   * the stage's dead letter and goes on) instead of waiting for an answer that would never come.
+   */
   private async refuse(inbox: string, entry: StreamEntry, reason: string): Promise<void> {
     const letter: DeadLetter = {
       kind: 'dead-letter',
@@ -221,6 +225,14 @@ export class StageHost {
     };
     const multi = this.commands.multi();
     multi.xadd(this.options.keys.dlq, '*', ...envelopeFields(envelope));
+    const deliveryId = entry.fields.d;
+    if (deliveryId !== undefined && deliveryId.length > 0 && deliveryId.length <= 512) {
+      multi.xadd(
+        this.options.keys.replies,
+        '*',
+        ...replyFields(deliveryId, { emissions: [], error: `refused: ${reason}` }),
+      );
+    }
     multi.xack(inbox, GROUP, entry.id);
     await multi.exec();
     this.options.observer?.refused?.(inbox, reason);
