@@ -14,6 +14,7 @@ import { connectRedis } from './redis-client.js';
 import type { Keyspace } from './redis-keys.js';
 import { deliveryIdOf, partitionOf, remoteStage, type StageLink } from './remote-stage.js';
 import { ReplyChannel } from './reply-channel.js';
+import { StreamPublisher } from './stream-publisher.js';
 import { deliveryFields, envelopeFields, type Reply, rawPayloadOf } from './wire.js';
 
 /** Topics only the source publishes (market data): a stage fed by nothing else may be sent ahead. */
@@ -64,6 +65,7 @@ export class Conductor {
   private readonly options: ConductorOptions;
   private readonly commands: Redis;
   private readonly channel: ReplyChannel;
+  private readonly publisher: StreamPublisher;
   /** Stages fed only by the market (the ai-engine): their deliveries are sent ahead, in market order. */
   private upstream: Stage[] = [];
   /** Replies to deliveries sent ahead, by delivery id; how far ahead has been sent. */
@@ -79,6 +81,7 @@ export class Conductor {
   constructor(options: ConductorOptions) {
     this.options = options;
     this.commands = connectRedis(options.url, 'market-publisher:commands', options.onRedisError);
+    this.publisher = new StreamPublisher(this.commands);
     const reader = connectRedis(options.url, 'market-publisher:replies', options.onRedisError);
     this.channel = new ReplyChannel(reader, options.keys.replies, (entry, reason) =>
       this.malformedReply(entry, reason),
@@ -114,6 +117,7 @@ export class Conductor {
       },
     });
     await Promise.all(this.unanswered);
+    await this.publisher.flush();
     await this.commands.hset(keys.run, {
       status: 'done',
       released: String(total),
@@ -198,7 +202,7 @@ export class Conductor {
   ): Promise<Reply> {
     const reply = this.channel.wait(deliveryId);
     const fields = deliveryFields({ deliveryId, nowMs, envelope });
-    this.write(this.commands.xadd(this.options.keys.inbox(stage, partition), '*', ...fields));
+    this.publisher.publish(this.options.keys.inbox(stage, partition), fields);
     return reply;
   }
 
@@ -243,19 +247,10 @@ export class Conductor {
       this.journalCount++;
       if (this.journalCount <= this.journalSkip) return;
       const fields = envelopeFields(envelope);
-      this.write(this.commands.xadd(keys.journal, '*', ...fields));
-      if (envelope.topic === TOPICS.dlq) this.write(this.commands.xadd(keys.dlq, '*', ...fields));
+      this.publisher.publish(keys.journal, fields);
+      if (envelope.topic === TOPICS.dlq) this.publisher.publish(keys.dlq, fields);
     } else if ((kind === 'kline' || kind === 'tick') && this.journalCount >= this.journalSkip) {
-      this.write(
-        this.commands.xadd(
-          keys.stream(envelope.topic),
-          'MAXLEN',
-          '~',
-          maxLen,
-          '*',
-          ...envelopeFields(envelope),
-        ),
-      );
+      this.publisher.publish(keys.stream(envelope.topic), envelopeFields(envelope), maxLen);
     }
   }
 
