@@ -24,6 +24,7 @@ interface DataFlags {
 }
 
 interface RunFlags extends DataFlags {
+  speed?: string;
   out?: string;
   progress: boolean;
   split?: boolean;
@@ -32,6 +33,7 @@ interface RunFlags extends DataFlags {
 }
 
 interface ServiceFlags extends DataFlags {
+  speed?: string;
   baseDir?: string;
   replica: string;
   replicas?: string;
@@ -66,6 +68,18 @@ const withDataOptions = (command: Command): Command =>
     .option('--to <time>', 'candle close to stop before (ISO date or ms)')
     .option('--seed <n>', 'seed for the synthetic market and the simulator (default: config seed)');
 
+/** `--speed 60`: market time per wall time, > 0. */
+const parseSpeed = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const speed = Number(value);
+  if (!Number.isFinite(speed) || speed <= 0) {
+    throw new UsageError(
+      `--speed: expected market time per wall time > 0 (60 = an hour of candles per minute), got "${value}"`,
+    );
+  }
+  return speed;
+};
+
 const parsePort = (flag: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
   const port = Number(value);
@@ -88,12 +102,20 @@ export const registerServiceCommands = (program: Command): void => {
     .option('--split', 'run each service as its own process over Redis, supervised and restarted')
     .option('--replicas <list>', 'with --split: replicas of ai-engine/strategy, e.g. ai-engine=2')
     .option('--shard <tag>', "with --split: hash tag of the run's Redis keys (default replay)")
+    .option(
+      '--speed <x>',
+      'with --split: replay at x times market speed (default: as fast as the stages answer)',
+    )
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RunFlags) => {
       const config = loadPipelineConfig(flags.config);
-      if (!flags.split && (flags.replicas !== undefined || flags.shard !== undefined)) {
-        throw new UsageError('--replicas and --shard need --split');
+      if (
+        !flags.split &&
+        (flags.replicas !== undefined || flags.shard !== undefined || flags.speed !== undefined)
+      ) {
+        throw new UsageError('--replicas, --shard and --speed need --split');
       }
+      const speed = parseSpeed(flags.speed);
       let progress: ReturnType<typeof createProgress> | undefined;
       const options: BacktestOptions = {
         ...dataOptionsOf(flags, config),
@@ -111,6 +133,7 @@ export const registerServiceCommands = (program: Command): void => {
             ...options,
             url: redisUrlOf(),
             ...(flags.shard === undefined ? {} : { shard: flags.shard }),
+            ...(speed === undefined ? {} : { speed }),
             replicas: flags.replicas === undefined ? {} : parseReplicasFlag(flags.replicas),
             supervisor: {
               onRestart: (name, reason) =>
@@ -135,6 +158,10 @@ export const registerServiceCommands = (program: Command): void => {
     .option('--replica <i>', 'which replica this process is (ai-engine, strategy)', '0')
     .option('--replicas <list>', 'replicas per stage of the whole deployment, e.g. ai-engine=2')
     .option('--shard <tag>', "hash tag of the engine's Redis keys (default: none, the documented names)")
+    .option(
+      '--speed <x>',
+      'market-publisher: replay at x times market speed, e.g. 60 (default: as fast as the stages answer)',
+    )
     .option('--metrics-port <port>', 'serve Prometheus /metrics on 127.0.0.1:<port> (0: any free port)')
     .action(async (name: string, flags: ServiceFlags) => {
       if (!isServiceName(name)) {
@@ -161,6 +188,7 @@ export const registerServiceCommands = (program: Command): void => {
           replica,
           replicas: flags.replicas === undefined ? {} : parseReplicasFlag(flags.replicas),
           metricsPort: parsePort('--metrics-port', flags.metricsPort),
+          ...(flags.speed === undefined ? {} : { speed: parseSpeed(flags.speed) }),
           log,
           market: () => loadTradableMarket({ ...data, configPath: undefined }, seed, baseDir),
         },

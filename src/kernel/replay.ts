@@ -14,8 +14,13 @@ export interface ReplayOptions {
    * Default true.
    */
   readonly endOfData?: boolean;
-  /** Called with each event's index just before it is released (the split run's lookahead). */
-  readonly beforeEach?: (index: number) => void;
+  /**
+   * Called with each event's index just before it is released (the split run's lookahead, a paced
+   * replay); a returned promise holds the release until it settles.
+   */
+  readonly beforeEach?: (index: number) => void | Promise<void>;
+  /** Called with each event's index once its cascade is quiet (latency measurement). */
+  readonly afterEach?: (index: number) => void;
 }
 
 /**
@@ -38,9 +43,11 @@ export const replayMarket = async (
   for (let index = 0; index < total; index++) {
     const event = events[index];
     lastTs = event.ts;
-    options.beforeEach?.(index);
+    const held = options.beforeEach?.(index);
+    if (held !== undefined) await held;
     const pending = kernel.process(event, marketTopicOf(event));
     if (pending !== undefined) await pending;
+    options.afterEach?.(index);
     // Most replays have no early end: skip the lookup then (this loop runs per event).
     const ended = endsEarly.size === 0 ? undefined : endsEarly.get(index);
     if (ended !== undefined) {

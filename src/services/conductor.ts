@@ -35,6 +35,11 @@ export interface ConductorOptions {
   readonly onRedisError?: (error: Error) => void;
   /** Hears how far the replay is (also kept in the run hash for `quantum run --split`'s progress bar). */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Replay speed: market time per wall time (60 ⇒ an hour of candles per minute); absent or 0 ⇒ as
+   * fast as the barrier allows.
+   */
+  readonly speed?: number;
   /** A stage has not answered a delivery for `ms` (a stopped or stuck service). */
   readonly onSlowStage?: (stage: string, ms: number) => void;
 }
@@ -46,6 +51,11 @@ export interface ConductorSummary {
   readonly journal: number;
   /** Replies found from a previous incarnation (0: a fresh start). */
   readonly recovered: number;
+  /**
+   * Per market event, wall ms from its due time (paced) or release to its cascade's quiescence —
+   * every stage's answer, orders and venue reports included.
+   */
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
 }
 
 /**
@@ -61,6 +71,14 @@ export interface ConductorSummary {
  * sent twice), the journal's existing prefix is not written again, and the run goes on from the
  * first unanswered delivery.
  */
+/** p50, p99 and max of a sample (0s when empty). */
+const percentiles = (sample: Float64Array): ConductorSummary['latencyMs'] => {
+  if (sample.length === 0) return { p50: 0, p99: 0, max: 0 };
+  const sorted = Float64Array.from(sample).sort();
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] };
+};
+
 export class Conductor {
   private readonly options: ConductorOptions;
   private readonly commands: Redis;
@@ -108,9 +126,26 @@ export class Conductor {
       .hset(keys.mode, { mode: 'backtest', source: market.source, config: config.name })
       .exec();
     await connectVenue(kernel, market.klines[0]?.openTime ?? 0);
+    const latencies = new Float64Array(total);
+    const startedMs = performance.now();
+    const firstTs = market.klines[0]?.ts ?? 0;
+    const speed = this.options.speed ?? 0;
+    let dueMs = 0;
     await replayMarket(kernel, market.klines, {
       progressEvery: 500,
-      beforeEach: (index) => this.prefetch(market.klines, index),
+      beforeEach: (index) => {
+        this.prefetch(market.klines, index);
+        const nowMs = performance.now();
+        if (speed <= 0) {
+          dueMs = nowMs;
+          return;
+        }
+        dueMs = startedMs + (market.klines[index].ts - firstTs) / speed;
+        if (dueMs > nowMs) return new Promise((resolve) => setTimeout(resolve, dueMs - nowMs));
+      },
+      afterEach: (index) => {
+        latencies[index] = performance.now() - dueMs;
+      },
       onProgress: (done) => {
         void this.commands.hset(keys.run, 'released', String(done));
         this.options.onProgress?.(done, total);
@@ -125,7 +160,7 @@ export class Conductor {
     });
     if (this.writeFailure !== undefined) throw this.writeFailure;
     if (this.quietFailure !== undefined) throw this.quietFailure;
-    return { released: total, journal: this.journalCount, recovered };
+    return { released: total, journal: this.journalCount, recovered, latencyMs: percentiles(latencies) };
   }
 
   async close(): Promise<void> {

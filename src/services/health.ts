@@ -42,7 +42,7 @@ export const writeHeartbeat = async (redis: Redis, keys: Keyspace, beat: Heartbe
 export interface HealthRow extends Heartbeat {
   readonly key: string;
   readonly ageMs: number;
-  /** No beat for longer than `STALE_AFTER_MS` while it should be running. */
+  /** No beat for longer than the stale limit (`STALE_AFTER_MS` unless given) while it should be running. */
   readonly stale: boolean;
 }
 
@@ -51,8 +51,16 @@ const numberOf = (text: string | undefined): number => {
   return Number.isFinite(value) ? value : 0;
 };
 
-/** Every service's last heartbeat, with its age at `nowMs`, sorted by service and replica. */
-export const readHealth = async (redis: Redis, keys: Keyspace, nowMs: number): Promise<HealthRow[]> => {
+/**
+ * Every service's last heartbeat, with its age at `nowMs`, sorted by service and replica; a row is
+ * stale when its last beat is older than `staleAfterMs` (default `STALE_AFTER_MS`).
+ */
+export const readHealth = async (
+  redis: Redis,
+  keys: Keyspace,
+  nowMs: number,
+  staleAfterMs = STALE_AFTER_MS,
+): Promise<HealthRow[]> => {
   const found: string[] = [];
   let cursor = '0';
   do {
@@ -80,7 +88,7 @@ export const readHealth = async (redis: Redis, keys: Keyspace, nowMs: number): P
       lag: numberOf(fields.lag),
       metricsPort: numberOf(fields.metricsPort),
       ageMs,
-      stale: status !== 'done' && ageMs > STALE_AFTER_MS,
+      stale: status !== 'done' && ageMs > staleAfterMs,
     });
   }
   return rows;

@@ -27,6 +27,8 @@ export interface ServiceProcessOptions {
   readonly metricsPort?: number;
   readonly heartbeatMs?: number;
   readonly log: Logger;
+  /** The market-publisher's replay speed (market time per wall time; absent: as fast as the barrier allows). */
+  readonly speed?: number;
   /** The market-publisher's market (loaded by the caller with the backtest's checks). */
   readonly market?: () => MarketReplay;
 }
@@ -77,6 +79,7 @@ export const runServiceProcess = async (options: ServiceProcessOptions, stop: Ab
         keys,
         config: options.config,
         replicas: options.replicas,
+        ...(options.speed === undefined ? {} : { speed: options.speed }),
         onRedisError,
         onSlowStage: (stage, ms) => log.warn({ stage, waitedMs: Math.round(ms) }, 'waiting for a stage'),
       });

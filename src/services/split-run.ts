@@ -15,6 +15,8 @@ export interface SplitRunOptions extends BacktestOptions {
   readonly url: string;
   /** Hash tag of the run's keys; default `replay` (`quantum:{replay}:…`). */
   readonly shard?: string;
+  /** Replay speed (market time per wall time); default as fast as the stages answer. */
+  readonly speed?: number;
   /** Replicas per stage (ai-engine, strategy); default 1. */
   readonly replicas?: Readonly<Record<string, number>>;
   /** Where each service's log goes (`<dir>/<service>.log`); default `<out>/services`, or none. */
@@ -96,6 +98,7 @@ export const runSplit = (options: SplitRunOptions): Promise<BacktestResult> =>
       ...(options.symbol === undefined ? [] : ['--symbol', options.symbol]),
       ...(options.from === undefined ? [] : ['--from', String(options.from)]),
       ...(options.to === undefined ? [] : ['--to', String(options.to)]),
+      ...(options.speed === undefined ? [] : ['--speed', String(options.speed)]),
     ];
     const logDir =
       options.logDir ?? (typeof options.outDir === 'string' ? join(options.outDir, 'services') : undefined);
