@@ -6,6 +6,7 @@ import { registerConfigCommands } from './cli/config-command.js';
 import { registerDeployCommands } from './cli/deploy-command.js';
 import { reportCliError } from './cli/errors.js';
 import { registerFeaturesCommand } from './cli/features-command.js';
+import { registerHealthCommands } from './cli/health-command.js';
 import { registerModelsCommands } from './cli/models-command.js';
 import { registerServiceCommands } from './cli/service-command.js';
 
@@ -38,9 +39,11 @@ const main = async (argv: readonly string[]): Promise<number> => {
   registerConfigCommands(program);
   registerServiceCommands(program);
   registerDeployCommands(program);
+  registerHealthCommands(program);
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    // A command that reports a failed check without throwing (`quantum health`: a stale service) sets the code.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; usage errors were already printed by commander.

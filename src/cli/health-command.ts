@@ -36,6 +36,14 @@ const shownUrl = (url: string): string => {
 };
 
 /**
+ * Closes a connection unless it is closed already: ioredis's `disconnect()` on a closed socket arms
+ * a 2 s timer nobody clears, which would keep the command alive that long.
+ */
+const closeQuietly = (redis: Redis): void => {
+  if (redis.status !== 'end') redis.disconnect();
+};
+
+/**
  * A connection that fails fast, unlike `connectRedis` (which waits forever for Redis): a command
  * line must answer "Redis is not there" in seconds. Unreachable → `QT_REDIS_UNAVAILABLE` naming
  * the URL (no password) and the fix.
@@ -56,7 +64,7 @@ const connectFailFast = async (url: string): Promise<Redis> => {
     await redis.connect();
     return redis;
   } catch (error) {
-    redis.disconnect();
+    closeQuietly(redis);
     const reason = socketError?.message ?? (error instanceof Error ? error.message : String(error));
     throw new QuantumError(
       'QT_REDIS_UNAVAILABLE',
@@ -102,7 +110,7 @@ const showHealth = async (flags: HealthFlags): Promise<void> => {
   try {
     rows = await readHealth(redis, keyspace(flags.shard), Date.now(), staleAfterMs);
   } finally {
-    redis.disconnect();
+    closeQuietly(redis);
   }
   if (flags.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else if (rows.length > 0) process.stdout.write(`${healthTable(rows)}\n`);
@@ -156,7 +164,7 @@ const stopRedis = async (flags: RedisFlags): Promise<void> => {
   await redis.shutdown().catch((error: unknown) => {
     refusal = error;
   });
-  redis.disconnect();
+  closeQuietly(redis);
   const deadline = performance.now() + SHUTDOWN_WAIT_MS;
   while (await answersPing(port)) {
     if (performance.now() > deadline) {

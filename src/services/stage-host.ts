@@ -95,9 +95,8 @@ export class StageHost {
     for (const inbox of inboxes) await ensureGroup(this.commands, inbox);
     for (const inbox of inboxes) await this.rebuild(inbox);
     for (const inbox of inboxes) {
-      for (const entry of await claimPending(this.commands, inbox, this.options.consumer)) {
-        await this.handleEntry(inbox, entry);
-      }
+      const claimed = await claimPending(this.commands, inbox, this.options.consumer);
+      await this.handleBatch(claimed.map((entry) => ({ key: inbox, entry })));
     }
     this.running = true;
     this.loop = this.serve(inboxes);
@@ -124,8 +123,26 @@ export class StageHost {
       // Across inboxes in the order they were written (one conductor writes them all).
       const entries = read.flatMap(({ key, entries: list }) => list.map((entry) => ({ key, entry })));
       if (read.length > 1) entries.sort((a, b) => (idAtOrBefore(a.entry.id, b.entry.id) ? -1 : 1));
-      for (const { key, entry } of entries) await this.handleEntry(key, entry);
+      await this.handleBatch(entries);
     }
+  }
+
+  /**
+   * Handles the entries of one read in order and commits all their effects and acks in one `MULTI`
+   * (a batch is as atomic as one entry: after a crash it is either published and acked, or pending).
+   */
+  private async handleBatch(
+    entries: readonly { readonly key: string; readonly entry: StreamEntry }[],
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const multi = this.commands.multi();
+    const done: (() => void)[] = [];
+    for (const { key, entry } of entries) {
+      const report = await this.handleEntry(key, entry, multi);
+      if (report !== undefined) done.push(report);
+    }
+    await multi.exec();
+    for (const report of done) report();
   }
 
   /** Handles again, without publishing, every entry of `inbox` already handled before a restart. */
@@ -134,24 +151,32 @@ export class StageHost {
     let count = 0;
     for await (const entry of readRange(this.commands, inbox)) {
       if (!idAtOrBefore(entry.id, lastDeliveredId) || pending.has(entry.id)) break;
-      await this.handleEntry(inbox, entry, true);
+      await this.handleEntry(inbox, entry, undefined);
       count++;
     }
     if (count > 0) this.options.observer?.rebuilt?.(this.stageOfInbox.get(inbox)?.name ?? inbox, count);
   }
 
-  /** One delivery: handled (effects published atomically with its ack), skipped as a duplicate, or refused. */
-  private async handleEntry(inbox: string, entry: StreamEntry, silent = false): Promise<void> {
+  /**
+   * One delivery: handled, skipped as a duplicate, or refused — its effects and ack added to `multi`
+   * (none when rebuilding: `multi` undefined). Returns what to report once the batch is committed.
+   */
+  private async handleEntry(
+    inbox: string,
+    entry: StreamEntry,
+    multi: ChainableCommander | undefined,
+  ): Promise<(() => void) | undefined> {
     const stage = this.stageOfInbox.get(inbox) as Stage;
     const parsed = parseDelivery(entry.fields);
     if (!parsed.ok) {
-      if (!silent) await this.refuse(inbox, entry, parsed.reason);
-      return;
+      if (multi === undefined) return undefined;
+      this.refuse(multi, inbox, entry, parsed.reason);
+      return () => this.options.observer?.refused?.(inbox, parsed.reason);
     }
     const { deliveryId, nowMs, envelope } = parsed.value;
     if (this.handledIds.seenBefore(deliveryId)) {
-      if (!silent) await this.commands.xack(inbox, GROUP, entry.id);
-      return;
+      multi?.xack(inbox, GROUP, entry.id);
+      return undefined;
     }
     const captured: Captured = { emissions: [], timers: [] };
     const startedMs = performance.now();
@@ -161,7 +186,7 @@ export class StageHost {
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
     }
-    if (silent) return;
+    if (multi === undefined) return undefined;
     const reply: Reply =
       error === undefined
         ? {
@@ -169,13 +194,14 @@ export class StageHost {
             ...(captured.timers.length > 0 ? { timers: captured.timers } : {}),
           }
         : { emissions: [], error };
-    const multi = this.commands.multi();
     multi.xadd(this.options.keys.replies, '*', ...replyFields(deliveryId, reply));
     this.publishEmissions(multi, stage.name, envelope, nowMs, reply);
     multi.xack(inbox, GROUP, entry.id);
-    await multi.exec();
-    if (error !== undefined) this.options.observer?.failed?.(stage.name, error);
-    this.options.observer?.handled?.(stage.name, performance.now() - startedMs, reply.emissions.length);
+    const latencyMs = performance.now() - startedMs;
+    return () => {
+      if (error !== undefined) this.options.observer?.failed?.(stage.name, error);
+      this.options.observer?.handled?.(stage.name, latencyMs, reply.emissions.length);
+    };
   }
 
   /** Each emission on its topic stream (ids as the conductor's kernel derives them), and the hashes they update. */
@@ -207,7 +233,7 @@ export class StageHost {
    * the entry names its delivery, the conductor also gets an error reply for it (its kernel makes
    * the stage's dead letter and goes on) instead of waiting for an answer that would never come.
    */
-  private async refuse(inbox: string, entry: StreamEntry, reason: string): Promise<void> {
+  private refuse(multi: ChainableCommander, inbox: string, entry: StreamEntry, reason: string): void {
     const letter: DeadLetter = {
       kind: 'dead-letter',
       origin: `stream ${inbox} entry ${entry.id} (service ${this.options.consumer})`,
@@ -223,7 +249,6 @@ export class StageHost {
       origin: this.options.consumer,
       event: letter,
     };
-    const multi = this.commands.multi();
     multi.xadd(this.options.keys.dlq, '*', ...envelopeFields(envelope));
     const deliveryId = entry.fields.d;
     if (deliveryId !== undefined && deliveryId.length > 0 && deliveryId.length <= 512) {
@@ -234,7 +259,5 @@ export class StageHost {
       );
     }
     multi.xack(inbox, GROUP, entry.id);
-    await multi.exec();
-    this.options.observer?.refused?.(inbox, reason);
   }
 }
