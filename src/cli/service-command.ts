@@ -134,6 +134,9 @@ export const registerServiceCommands = (program: Command): void => {
             url: redisUrlOf(),
             ...(flags.shard === undefined ? {} : { shard: flags.shard }),
             ...(speed === undefined ? {} : { speed }),
+            ...(process.env.QUANTUM_ALERT_WEBHOOK === undefined
+              ? {}
+              : { alertWebhook: process.env.QUANTUM_ALERT_WEBHOOK }),
             replicas: flags.replicas === undefined ? {} : parseReplicasFlag(flags.replicas),
             supervisor: {
               onRestart: (name, reason) =>

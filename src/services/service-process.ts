@@ -65,9 +65,12 @@ export const runServiceProcess = async (options: ServiceProcessOptions, stop: Ab
       metricsPort,
     });
   };
-  const heartbeat = setInterval(() => {
-    beat().catch((error: unknown) => log.warn({ err: String(error) }, 'heartbeat'));
-  }, options.heartbeatMs ?? 5000);
+  const heartbeat = setInterval(
+    () => {
+      beat().catch((error: unknown) => log.warn({ err: String(error) }, 'heartbeat'));
+    },
+    options.heartbeatMs ?? (Number(process.env.QUANTUM_HEARTBEAT_MS) || 5000),
+  );
   const onRedisError = (error: Error): void => log.warn({ err: error.message }, 'redis connection');
   try {
     await beat();

@@ -4,11 +4,14 @@ import { dirname, join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { type BacktestOptions, type BacktestResult, runWithReplay } from '../pipeline/backtest.js';
 import { deadLetterOf } from '../pipeline/market-source.js';
+import { createLogger } from '../sinks/logger.js';
+import { createAlerter } from './alerts.js';
 import { outcomeFromJournal } from './journal.js';
 import { connectRedis } from './redis-client.js';
 import { type Keyspace, keyspace } from './redis-keys.js';
 import { PARTITIONABLE_STAGES, STAGE_SERVICES } from './service-catalog.js';
 import { type ChildSpec, Supervisor, type SupervisorOptions } from './supervisor.js';
+import { startWatchdog } from './watchdog.js';
 
 export interface SplitRunOptions extends BacktestOptions {
   /** Redis (`REDIS_URL`). */
@@ -23,6 +26,13 @@ export interface SplitRunOptions extends BacktestOptions {
   readonly logDir?: string;
   /** How the services are started and restarted. */
   readonly supervisor?: Omit<SupervisorOptions, 'logDir' | 'env'>;
+  /** A service without a heartbeat for this long is restarted (default 120 s, the seed's rule). */
+  readonly staleAfterMs?: number;
+  /** Heartbeat period of the services (default 5 s; must be well under `staleAfterMs`). */
+  readonly heartbeatMs?: number;
+  /** Where alerts go besides the log (`QUANTUM_ALERT_WEBHOOK`); the same alert at most once per `alertIntervalMs`. */
+  readonly alertWebhook?: string;
+  readonly alertIntervalMs?: number;
   /** Sees the supervisor once every service is started (chaos tests kill children through it). */
   readonly onStarted?: (supervisor: Supervisor) => void;
 }
@@ -103,14 +113,49 @@ export const runSplit = (options: SplitRunOptions): Promise<BacktestResult> =>
     const logDir =
       options.logDir ?? (typeof options.outDir === 'string' ? join(options.outDir, 'services') : undefined);
     if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
+    const log = createLogger('supervisor');
+    const alerter = createAlerter({
+      log,
+      ...(options.alertWebhook === undefined ? {} : { webhookUrl: options.alertWebhook }),
+      ...(options.alertIntervalMs === undefined ? {} : { intervalMs: options.alertIntervalMs }),
+    });
     const supervisor = new Supervisor({
       ...options.supervisor,
       logDir,
+      onRestart: (name, reason) => {
+        options.supervisor?.onRestart?.(name, reason);
+        void alerter.alert(`restart:${name}`, `service ${name} stopped (${reason}); restarting`);
+      },
       env: {
         ...process.env,
         REDIS_URL: options.url,
         QUANTUM_LOG_LEVEL: process.env.QUANTUM_LOG_LEVEL ?? 'info',
+        ...(options.heartbeatMs === undefined ? {} : { QUANTUM_HEARTBEAT_MS: String(options.heartbeatMs) }),
       },
+    });
+    // A service that is alive but silent (hung, stopped) is killed; the supervisor starts it again.
+    const staleAfterMs = options.staleAfterMs ?? 120_000;
+    const watchdog = startWatchdog({
+      redis,
+      keys,
+      staleAfterMs,
+      intervalMs: Math.max(250, Math.min(10_000, staleAfterMs / 4)),
+      expected: () =>
+        supervisor.running().map(({ name, sinceMs }) => {
+          const [service, replica] = name.split('#');
+          return { service, replica: Number(replica ?? 0), sinceMs };
+        }),
+      onStale: (row) => {
+        const names = supervisor.names();
+        const replicaName = `${row.service}#${row.replica}`;
+        const name = names.includes(replicaName) ? replicaName : row.service;
+        void alerter.alert(
+          `stale:${name}`,
+          `service ${name} sent no heartbeat for ${Math.round(row.ageMs / 1000)} s; restarting it`,
+        );
+        supervisor.kill(name, 'SIGKILL');
+      },
+      onError: (error) => log.warn({ err: String(error) }, 'watchdog'),
     });
     let progress: ReturnType<typeof setInterval> | undefined;
     try {
@@ -135,6 +180,7 @@ export const runSplit = (options: SplitRunOptions): Promise<BacktestResult> =>
       );
     } finally {
       clearInterval(progress);
+      watchdog.stop();
       await supervisor.stop();
       await redis.quit().catch(() => undefined);
     }

@@ -42,6 +42,8 @@ interface Running {
   log: WriteStream | undefined;
   /** Last lines of stderr, for the error of a child that cannot start. */
   tail: string;
+  /** When it was started (wall ms). */
+  readonly startedMs: number;
 }
 
 /**
@@ -86,6 +88,13 @@ export class Supervisor {
     return [...this.children.keys()];
   }
 
+  /** The children that should be running now, with when each was last started (wall ms). */
+  running(): { readonly name: string; readonly sinceMs: number }[] {
+    return [...this.children.values()]
+      .filter((running) => running.child.exitCode === null && running.child.signalCode === null)
+      .map((running) => ({ name: running.spec.name, sinceMs: running.startedMs }));
+  }
+
   /** Restarts so far per child. */
   restarts(): Record<string, number> {
     return Object.fromEntries([...this.children].map(([name, running]) => [name, running.restarts]));
@@ -127,7 +136,7 @@ export class Supervisor {
       (this.options.logDir === undefined
         ? undefined
         : createWriteStream(join(this.options.logDir, `${spec.name.replace('#', '-')}.log`), { flags: 'a' }));
-    const running: Running = { spec, child, restarts, log, tail: '' };
+    const running: Running = { spec, child, restarts, log, tail: '', startedMs: Date.now() };
     this.children.set(spec.name, running);
     child.stderr?.on('data', (chunk: Buffer) => {
       log?.write(chunk);

@@ -13,6 +13,17 @@ export interface WatchdogOptions {
   readonly now?: () => number;
   /** Called once when a service (replica) goes stale; again only after it was fresh in between. */
   readonly onStale: (row: HealthRow) => void;
+  /**
+   * Services that should be reporting, with when each was (re)started (wall ms): one without any
+   * heartbeat `startGraceMs` after its start is stale too (hung before its first beat).
+   */
+  readonly expected?: () => readonly {
+    readonly service: string;
+    readonly replica: number;
+    readonly sinceMs: number;
+  }[];
+  /** How long a started service may take to send its first heartbeat; default max(staleAfterMs, 30 s). */
+  readonly startGraceMs?: number;
   /** Hears errors of the timed checks (Redis unreachable, a throwing `onStale`); ignored without it. */
   readonly onError?: (error: unknown) => void;
 }
@@ -39,6 +50,7 @@ export const startWatchdog = (options: WatchdogOptions): Watchdog => {
   const { redis, keys, onStale, onError } = options;
   const staleAfterMs = options.staleAfterMs ?? STALE_AFTER_MS;
   const intervalMs = options.intervalMs ?? 10_000;
+  const startGraceMs = options.startGraceMs ?? Math.max(staleAfterMs, 30_000);
   const now = options.now ?? Date.now;
   // Heartbeat keys in a stale episode already reported: cleared when that service is fresh again.
   const reported = new Set<string>();
@@ -46,7 +58,29 @@ export const startWatchdog = (options: WatchdogOptions): Watchdog => {
   let checking = false;
 
   const check = async (): Promise<HealthRow[]> => {
-    const rows = await readHealth(redis, keys, now(), staleAfterMs);
+    const nowMs = now();
+    const rows = await readHealth(redis, keys, nowMs, staleAfterMs);
+    for (const { service, replica, sinceMs } of options.expected?.() ?? []) {
+      const key = keys.health(service, replica);
+      if (rows.some((row) => row.key === key)) continue;
+      const ageMs = Math.max(0, nowMs - sinceMs);
+      rows.push({
+        key,
+        service,
+        replica,
+        pid: 0,
+        status: 'starting',
+        beatMs: 0,
+        startedMs: sinceMs,
+        handled: 0,
+        errors: 0,
+        deadLetters: 0,
+        lag: 0,
+        metricsPort: 0,
+        ageMs,
+        stale: ageMs > startGraceMs,
+      });
+    }
     // A throwing `onStale` must not hide the other services' episodes: report all, then throw.
     const failures: unknown[] = [];
     for (const row of rows) {

@@ -3,6 +3,8 @@
 // still writes the in-process backtest's trades, no order reaches the venue twice, and nothing
 // lands in the dlq that was not put there on purpose.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -105,6 +107,52 @@ if (requires(missingRedis())) {
     assert.is(new Set(ids).size, ids.length, 'no client order id reached the venue twice');
     assert.is(ids.length, expected.orders, 'every order reached the venue');
     assert.is(await dlqLength(redis.url), 0, 'the dlq is empty');
+  });
+
+  test('a hung service (SIGSTOP) is found stale, restarted, and alerted once to the webhook', async () => {
+    const posts: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      request.on('end', () => {
+        posts.push(body);
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await runSplit({
+        ...splitOptions('hung', (supervisor) => {
+          // Once the portfolio serves (its heartbeat says running), it stops answering.
+          const watcher = connectRedis(redis.url, 'test');
+          const poll = setInterval(() => {
+            void watcher.hget(KEYS.health('portfolio', 0), 'status').then((status) => {
+              if (status !== 'running') return;
+              clearInterval(poll);
+              setTimeout(() => {
+                supervisor.kill('portfolio', 'SIGSTOP');
+                watcher.disconnect();
+              }, 1000);
+            });
+          }, 100);
+        }),
+        staleAfterMs: 3000,
+        heartbeatMs: 500,
+        alertWebhook: `http://127.0.0.1:${port}/hook/secret-token`,
+      });
+    } finally {
+      server.close();
+    }
+    assert.is(readFileSync(join(out, 'hung', 'trades.csv'), 'utf8'), expected.trades);
+    const alerts = posts.map((body) => JSON.parse(body) as { key: string; message: string });
+    assert.equal(alerts.filter((alert) => alert.key === 'stale:portfolio').length, 1, JSON.stringify(alerts));
+    assert.ok(
+      alerts.some((alert) => alert.key === 'restart:portfolio'),
+      'the restart is alerted too',
+    );
   });
 
   test('Redis restarted mid-run: the services reconnect and the run completes with nothing lost', async () => {
