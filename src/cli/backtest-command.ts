@@ -1,75 +1,32 @@
 import type { Command } from 'commander';
-import { UsageError } from '../domain/errors.js';
 import type { DeadLetter } from '../domain/index.js';
 import { type BacktestResult, runBacktest } from '../pipeline/backtest.js';
 import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.js';
-import { parseTimeOption } from './parse-time.js';
+import { type DataFlags, dataOptionsOf, withDataOptions } from './data-options.js';
 import { createProgress } from './progress.js';
 
-interface BacktestFlags {
-  config?: string;
-  data?: string;
-  symbol?: string;
-  from?: string;
-  to?: string;
-  seed?: string;
+interface BacktestFlags extends DataFlags {
   out?: string;
   progress: boolean;
 }
 
-/** `--symbol`: an exchange symbol id such as BTCUSDT. */
-export const parseSymbol = (value: string): string => {
-  if (!/^[A-Z0-9]{2,30}$/.test(value)) {
-    throw new UsageError(`--symbol: expected an exchange symbol id such as BTCUSDT, got "${value}"`);
-  }
-  return value;
-};
-
-export const parseSeed = (value: string | undefined): number | undefined => {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(
-      `--seed: expected an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}, got "${value}"`,
-    );
-  }
-  return Number(value);
-};
-
 /** `quantum backtest`: the pipeline over recorded or synthetic data, with a report. */
 export const registerBacktestCommand = (program: Command): void => {
-  program
-    .command('backtest')
-    .description(
-      'run the pipeline over recorded or synthetic klines against the simulated exchange and write a report',
-    )
-    .option('-c, --config <file>', 'pipeline YAML (default: the embedded default pipeline)')
-    .option(
-      '-d, --data <path>',
-      'kline file or folder (Binance CSV, freqtrade JSON, JSONL); overrides data in the config',
-    )
-    .option('--symbol <symbol>', 'symbol of a single data file whose name has none (e.g. mydata.csv)')
-    .option('--from <time>', 'first candle close to include (ISO date or ms)')
-    .option('--to <time>', 'candle close to stop before (ISO date or ms)')
-    .option('--seed <n>', 'seed for the synthetic market and the simulator (default: config seed)')
+  withDataOptions(
+    program
+      .command('backtest')
+      .description(
+        'run the pipeline over recorded or synthetic klines against the simulated exchange and write a report',
+      ),
+  )
     .option('-o, --out <dir>', 'output folder (default: output.dir of the config)')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: BacktestFlags) => {
       const config = loadPipelineConfig(flags.config);
-      const from = parseTimeOption('--from', flags.from);
-      const to = parseTimeOption('--to', flags.to);
-      if (from !== undefined && to !== undefined && from >= to) {
-        throw new UsageError(`--from must be before --to (got ${flags.from} ≥ ${flags.to})`);
-      }
       let progress: ReturnType<typeof createProgress> | undefined;
       const result = await runBacktest({
         now: () => performance.now(),
-        config,
-        configPath: flags.config,
-        dataPath: flags.data,
-        ...(flags.symbol === undefined ? {} : { symbol: parseSymbol(flags.symbol) }),
-        from,
-        to,
-        seed: parseSeed(flags.seed),
+        ...dataOptionsOf(flags, config),
         outDir: flags.out,
         outDirLabel: flags.out === undefined ? 'output.dir' : '--out',
         generatedAt: new Date().toISOString(),

@@ -7,7 +7,7 @@ import { loadPipelineConfig } from '../pipeline/config.js';
 import { writeFeatureRows } from '../pipeline/feature-export.js';
 import { loadMarketReplay, noCandlesMessage } from '../pipeline/market-source.js';
 import { prepareOutputDir } from '../sinks/output-dir.js';
-import { parseSymbol } from './backtest-command.js';
+import { parseSymbol } from './data-options.js';
 import { parseTimeOption } from './parse-time.js';
 import { createProgress } from './progress.js';
 

@@ -2,26 +2,17 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../domain/errors.js';
 import { type BacktestOptions, loadTradableMarket, runBacktest } from '../pipeline/backtest.js';
-import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.js';
+import { loadPipelineConfig } from '../pipeline/config.js';
 import { redisUrlOf } from '../services/redis-client.js';
 import { keyspace } from '../services/redis-keys.js';
 import { isServiceName, SERVICE_NAMES } from '../services/service-catalog.js';
 import { runServiceProcess } from '../services/service-process.js';
 import { runSplit } from '../services/split-run.js';
 import { createLogger } from '../sinks/logger.js';
-import { parseSeed, parseSymbol, printRunResult } from './backtest-command.js';
-import { parseTimeOption } from './parse-time.js';
+import { printRunResult } from './backtest-command.js';
+import { type DataFlags, dataOptionsOf, parseSeed, withDataOptions } from './data-options.js';
 import { createProgress } from './progress.js';
 import { parseReplicasFlag } from './replicas-flag.js';
-
-interface DataFlags {
-  config?: string;
-  data?: string;
-  symbol?: string;
-  from?: string;
-  to?: string;
-  seed?: string;
-}
 
 interface RunFlags extends DataFlags {
   speed?: string;
@@ -40,33 +31,6 @@ interface ServiceFlags extends DataFlags {
   shard?: string;
   metricsPort?: string;
 }
-
-/** The market options shared by `run` and the market-publisher. */
-const dataOptionsOf = (flags: DataFlags, config: PipelineConfig): BacktestOptions => {
-  const from = parseTimeOption('--from', flags.from);
-  const to = parseTimeOption('--to', flags.to);
-  if (from !== undefined && to !== undefined && from >= to) {
-    throw new UsageError(`--from must be before --to (got ${flags.from} ≥ ${flags.to})`);
-  }
-  return {
-    config,
-    configPath: flags.config,
-    dataPath: flags.data,
-    ...(flags.symbol === undefined ? {} : { symbol: parseSymbol(flags.symbol) }),
-    from,
-    to,
-    seed: parseSeed(flags.seed),
-  };
-};
-
-const withDataOptions = (command: Command): Command =>
-  command
-    .option('-c, --config <file>', 'pipeline YAML (default: the embedded default pipeline)')
-    .option('-d, --data <path>', 'kline file or folder; overrides data in the config')
-    .option('--symbol <symbol>', 'symbol of a single data file whose name has none')
-    .option('--from <time>', 'first candle close to include (ISO date or ms)')
-    .option('--to <time>', 'candle close to stop before (ISO date or ms)')
-    .option('--seed <n>', 'seed for the synthetic market and the simulator (default: config seed)');
 
 /** `--speed 60`: market time per wall time, > 0. */
 const parseSpeed = (value: string | undefined): number | undefined => {

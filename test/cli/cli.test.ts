@@ -1,7 +1,7 @@
 // End-to-end tests of the `quantum` command line, spawned as a user runs it (`node --import tsx
 // src/cli.ts …` from the repository root): exit codes, what reaches stdout and stderr, the files
 // written, and the bring-your-own-model flow with the real `xgboost` CLI.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_CONFIG_YAML } from '../../src/pipeline/default-config.js';
+import { runQuantum } from '../cli-runner.js';
 import { needXgboost } from '../requirements.js';
 import { needSharedData, sharedData } from '../shared-data.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CLI = join(REPO, 'src', 'cli.ts');
 const FIXTURES = join(REPO, 'test', 'fixtures');
 const NAN_FIXTURE = 'test/fixtures/klines/AVAXUSDT-1m-nan-close.csv';
 const SMALL_CONFIG = 'test/fixtures/pipeline/small-synthetic.yaml';
@@ -38,23 +38,11 @@ const spawnQuantum = (args: readonly string[]): Promise<CliRun> =>
   new Promise<CliRun>((resolveRun, reject) => {
     const start = (): void => {
       running++;
-      const env: NodeJS.ProcessEnv = { ...process.env, QUANTUM_LOG_LEVEL: 'silent', FORCE_COLOR: '0' };
-      delete env.QUANTUM_DEBUG;
-      const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (text: string) => {
-        stdout += text;
-      });
-      child.stderr.setEncoding('utf8').on('data', (text: string) => {
-        stderr += text;
-      });
-      child.on('error', reject);
-      child.on('close', (status) => {
+      runQuantum(args).then((run) => {
         running--;
         waiting.shift()?.();
-        resolveRun({ status, stdout, stderr });
-      });
+        resolveRun(run);
+      }, reject);
     };
     if (running < MAX_RUNNING) start();
     else waiting.push(start);

@@ -1,9 +1,7 @@
 // Heartbeats, the watchdog and `quantum health` / `quantum redis start|stop` against a real
 // redis-server: a service whose last beat is 3 minutes old is stale, the watchdog reports each
 // stale episode once, and the CLI answers with exit codes a script or systemd can act on.
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,38 +10,13 @@ import { freePort, type LocalRedis, startLocalRedis, waitForRedis } from '../../
 import { connectRedis } from '../../src/services/redis-client.js';
 import { keyspace } from '../../src/services/redis-keys.js';
 import { startWatchdog } from '../../src/services/watchdog.js';
+import { type CliRun, runQuantum } from '../cli-runner.js';
 import { tempDir } from '../pipeline/harness.js';
 import { missingRedis, requires } from '../requirements.js';
 
-const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CLI = join(REPO, 'src', 'cli.ts');
 const MINUTE_MS = 60_000;
 
-interface CliRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
-const quantum = (env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> =>
-  new Promise((done, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      cwd: REPO,
-      env: { ...process.env, QUANTUM_LOG_LEVEL: 'silent', FORCE_COLOR: '0', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => done({ status, stdout, stderr, ms: performance.now() - started }));
-  });
+const quantum = (env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> => runQuantum(args, env);
 
 /** A running service's heartbeat that beat at `beatMs`. */
 const beat = (service: string, beatMs: number): Heartbeat => ({

@@ -3,43 +3,19 @@
 // bus), `quantum run --split` (each service its own process over a real redis-server) and the split
 // with two ai-engine replicas gives byte-identical trades.csv and equity.csv — spawned as a user
 // runs them.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type LocalRedis, startLocalRedis } from '../../src/services/local-redis.js';
+import { type CliRun, runQuantum } from '../cli-runner.js';
 import { tempDir } from '../pipeline/harness.js';
 import { missingRedis, requires } from '../requirements.js';
 
-const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CLI = join(REPO, 'src', 'cli.ts');
 const CONFIG = 'examples/real-data.yaml';
 
-interface CliRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 const quantum = (env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> =>
-  new Promise((done, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      cwd: REPO,
-      env: { ...process.env, QUANTUM_LOG_LEVEL: 'info', FORCE_COLOR: '0', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
+  runQuantum(args, { QUANTUM_LOG_LEVEL: 'info', ...env });
 
 const read = (dir: string, file: string): string => readFileSync(join(dir, file), 'utf8');
 

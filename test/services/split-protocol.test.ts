@@ -6,32 +6,37 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBacktest, runWithReplay } from '../../src/pipeline/backtest.js';
 import { buildModels } from '../../src/pipeline/build-models.js';
+import type { PipelineConfig } from '../../src/pipeline/config.js';
 import { Conductor } from '../../src/services/conductor.js';
 import { hostedStages } from '../../src/services/hosted-stages.js';
 import { readRange } from '../../src/services/inbox-reader.js';
 import { outcomeFromJournal } from '../../src/services/journal.js';
 import { startLocalRedis } from '../../src/services/local-redis.js';
 import { connectRedis } from '../../src/services/redis-client.js';
-import { keyspace } from '../../src/services/redis-keys.js';
+import { type Keyspace, keyspace } from '../../src/services/redis-keys.js';
 import { STAGE_SERVICES } from '../../src/services/service-catalog.js';
 import { StageHost } from '../../src/services/stage-host.js';
 import { parseEnvelopeFields } from '../../src/services/wire.js';
 import { syntheticConfig, tempDir } from '../pipeline/harness.js';
 
-test('a replay through every stage over Redis trades exactly as the in-process backtest', async () => {
-  const redis = await startLocalRedis({ dir: join(tempDir('redis'), 'data') });
-  const config = syntheticConfig(1500);
-  const keys = keyspace('t');
-  const hosts = STAGE_SERVICES.map(
+/** Every stage service's host, in this process, over the Redis at `url`. */
+const stageHosts = (url: string, config: PipelineConfig, keys: Keyspace): StageHost[] =>
+  STAGE_SERVICES.map(
     (service) =>
       new StageHost({
-        url: redis.url,
+        url,
         keys,
         consumer: `${service}-0`,
         clockKind: 'event-time',
         stages: hostedStages(service, config, buildModels(config, '.'), { replica: 0, replicas: 1 }),
       }),
   );
+
+test('a replay through every stage over Redis trades exactly as the in-process backtest', async () => {
+  const redis = await startLocalRedis({ dir: join(tempDir('redis'), 'data') });
+  const config = syntheticConfig(1500);
+  const keys = keyspace('t');
+  const hosts = stageHosts(redis.url, config, keys);
   try {
     for (const host of hosts) await host.start();
     let summary = { released: 0, journal: 0, recovered: 0 };
@@ -59,16 +64,7 @@ test('bad input on every stream a service reads becomes a dead letter with its r
   const redis = await startLocalRedis({ dir: join(tempDir('redis'), 'data') });
   const config = syntheticConfig(300);
   const keys = keyspace('bad');
-  const hosts = STAGE_SERVICES.map(
-    (service) =>
-      new StageHost({
-        url: redis.url,
-        keys,
-        consumer: `${service}-0`,
-        clockKind: 'event-time',
-        stages: hostedStages(service, config, buildModels(config, '.'), { replica: 0, replicas: 1 }),
-      }),
-  );
+  const hosts = stageHosts(redis.url, config, keys);
   const writer = connectRedis(redis.url, 'test');
   const kline = {
     kind: 'kline',
