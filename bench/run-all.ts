@@ -53,6 +53,17 @@ const KEY_METRICS: Record<string, (result: Json) => KeyMetric> = {
         r.meetsSingleSymbolTarget === true && r.meetsScalingTarget === true && r.meetsChainTarget === true,
     };
   },
+  redis: (r) => {
+    const publisher = obj(r.publisher);
+    const split = obj(obj(r.latency).split1000);
+    return {
+      key:
+        `publisher ${x(num(publisher.ratio))} raw XADD (target ≥ 0.7×), ` +
+        `split cascade p50 ${num(split.p50).toFixed(1)} ms at 1,000/s (target ≤ 2 ms), ` +
+        `10k/s sustained max lag ${num(obj(r.sustained).maxLag)}, split replay ${num(obj(r.replay).ratioSplitOverBacktest).toFixed(0)}× backtest`,
+      pass: r.meetsPublisherTarget === true && r.meetsLatencyTarget === true,
+    };
+  },
   report: (r) => ({
     key: `CSV ${x(num(r.csvMs) / num(r.baselineMs))} JSON.stringify, HTML ${x(num(r.htmlMs) / num(r.baselineMs))}`,
   }),
