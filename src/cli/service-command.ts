@@ -102,6 +102,13 @@ export const registerServiceCommands = (program: Command): void => {
               ? {}
               : { alertWebhook: process.env.QUANTUM_ALERT_WEBHOOK }),
             replicas: flags.replicas === undefined ? {} : parseReplicasFlag(flags.replicas),
+            onSplitDone: ({ restarts, latencyMs }) => {
+              const restarted = Object.entries(restarts).filter(([, n]) => n > 0);
+              process.stderr.write(
+                `\nsplit: per market event p50 ${latencyMs.p50.toFixed(2)} ms, p99 ${latencyMs.p99.toFixed(2)} ms through the services; ` +
+                  `${restarted.length === 0 ? 'no restarts' : `restarts: ${restarted.map(([name, n]) => `${name} ${n}`).join(', ')}`}\n`,
+              );
+            },
             supervisor: {
               onRestart: (name, reason) =>
                 process.stderr.write(`\nservice ${name} stopped (${reason}); restarting\n`),

@@ -153,14 +153,18 @@ export class Conductor {
     });
     await Promise.all(this.unanswered);
     await this.publisher.flush();
+    const latencyMs = percentiles(latencies);
     await this.commands.hset(keys.run, {
       status: 'done',
       released: String(total),
       journal: String(this.journalCount),
+      latencyP50Ms: latencyMs.p50.toFixed(3),
+      latencyP99Ms: latencyMs.p99.toFixed(3),
+      latencyMaxMs: latencyMs.max.toFixed(3),
     });
     if (this.writeFailure !== undefined) throw this.writeFailure;
     if (this.quietFailure !== undefined) throw this.quietFailure;
-    return { released: total, journal: this.journalCount, recovered, latencyMs: percentiles(latencies) };
+    return { released: total, journal: this.journalCount, recovered, latencyMs };
   }
 
   async close(): Promise<void> {

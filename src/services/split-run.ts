@@ -33,8 +33,17 @@ export interface SplitRunOptions extends BacktestOptions {
   /** Where alerts go besides the log (`QUANTUM_ALERT_WEBHOOK`); the same alert at most once per `alertIntervalMs`. */
   readonly alertWebhook?: string;
   readonly alertIntervalMs?: number;
+  /** Hears how the split went: restarts per service, starts of the publisher, cascade latency. */
+  readonly onSplitDone?: (info: SplitRunInfo) => void;
   /** Sees the supervisor once every service is started (chaos tests kill children through it). */
   readonly onStarted?: (supervisor: Supervisor) => void;
+}
+
+/** What a finished split run tells besides its report. */
+export interface SplitRunInfo {
+  readonly restarts: Readonly<Record<string, number>>;
+  /** Per market event, ms from release (or due time) to the quiescence of its cascade. */
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
 }
 
 /** Deletes every key of the run's keyspace (a split replay starts from a clean slate in its own keys). */
@@ -172,6 +181,15 @@ export const runSplit = (options: SplitRunOptions): Promise<BacktestResult> =>
       await supervisor.done('market-publisher');
       clearInterval(progress);
       options.onProgress?.(total, total);
+      const run = await redis.hgetall(keys.run);
+      options.onSplitDone?.({
+        restarts: supervisor.restarts(),
+        latencyMs: {
+          p50: Number(run.latencyP50Ms),
+          p99: Number(run.latencyP99Ms),
+          max: Number(run.latencyMaxMs),
+        },
+      });
       return await outcomeFromJournal(
         redis,
         keys.journal,
