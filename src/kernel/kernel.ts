@@ -218,6 +218,11 @@ export class Kernel {
     if (stage.quiet?.includes(cause.topic)) {
       throw new Error(`stage ${stage.name} emitted ${event.kind} on ${cause.topic}, which it declares quiet`);
     }
+    if (stage.publishes !== undefined && !stage.publishes.includes(topic)) {
+      throw new Error(
+        `stage ${stage.name} emitted ${event.kind} on ${topic}, which it does not declare it publishes`,
+      );
+    }
     const tsEvent = event.ts ?? cause.tsEvent;
     const tsInit = this.wallClock ? this.clock.now() : tsEvent;
     frame.outputs[frame.count] = new BusEnvelope(

@@ -98,6 +98,8 @@ export const handlerStage = <Out extends BusEvent>(spec: {
   readonly consumes: readonly Topic[];
   /** Consumed topics it never answers (see `Stage.quiet`). */
   readonly quiet?: readonly Topic[];
+  /** Topics it publishes to (see `Stage.publishes`). */
+  readonly publishes?: readonly Topic[];
   readonly handler: Handler<BusEvent, Out>;
   readonly topicOf: (event: Out) => Topic;
 }): Stage => {
@@ -110,6 +112,7 @@ export const handlerStage = <Out extends BusEvent>(spec: {
     rank: spec.rank,
     consumes: spec.consumes,
     ...(spec.quiet === undefined ? {} : { quiet: spec.quiet }),
+    ...(spec.publishes === undefined ? {} : { publishes: spec.publishes }),
     handle(event, stageContext) {
       if (context !== stageContext) {
         context = stageContext;

@@ -34,6 +34,11 @@ export interface Stage {
    * fails the stage. Across processes the conductor need not wait for such a delivery's reply.
    */
   readonly quiet?: readonly Topic[];
+  /**
+   * Topics it publishes to (declared, and enforced by the kernel when given): what the graph's
+   * documentation shows, and how the conductor knows which stages are fed by market data alone.
+   */
+  readonly publishes?: readonly Topic[];
   handle(event: BusEvent, context: StageContext): void | PromiseLike<void>;
 }
 

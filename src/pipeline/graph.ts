@@ -103,6 +103,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       ],
       // Approved decisions only tell the account each trade's risk per unit.
       quiet: [TOPICS.governorExecution],
+      publishes: [TOPICS.portfolio, TOPICS.tradeClosed],
       handler: createPortfolioAccounting(
         { initialBalanceUsdt: initialEquityUsdt },
         { maintenanceMarginRateOf: (symbol) => filtersOf(symbol).maintenanceMarginRate },
@@ -113,6 +114,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       name: 'kill-switch',
       rank: STAGE_RANK.killSwitch,
       consumes: [TOPICS.portfolio],
+      publishes: [TOPICS.governorDenied, TOPICS.executionCommands],
       handler: createKillSwitch(
         killSwitchParams.parse({ maxDrawdownPct: config.risk.maxDrawdownPct, flatten: flattenOnKill }),
       ),
@@ -124,6 +126,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       consumes: [TOPICS.klines, TOPICS.executionResult, TOPICS.governorExecution],
       // An approved decision is remembered until its entry fills.
       quiet: [TOPICS.governorExecution],
+      publishes: [TOPICS.executionCommands],
       handler: createPositionMonitor(positionMonitorParams.parse(config.monitor), { filtersOf }),
       topicOf: () => TOPICS.executionCommands,
     }),
@@ -131,6 +134,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       name: 'ai-engine',
       rank: STAGE_RANK.aiEngine,
       consumes: [TOPICS.klines],
+      publishes: [TOPICS.signals],
       handler: aiEngineHandler(config, deps.models),
       topicOf: () => TOPICS.signals,
     }),
@@ -138,6 +142,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       name: 'strategy',
       rank: STAGE_RANK.strategy,
       consumes: [TOPICS.signals],
+      publishes: [TOPICS.intents],
       handler: createSignalToIntent(signalToIntentParams.parse(config.strategy)),
       topicOf: () => TOPICS.intents,
     }),
@@ -147,6 +152,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       consumes: [TOPICS.intents, TOPICS.portfolio],
       // Snapshots only update the equity it sizes from.
       quiet: [TOPICS.portfolio],
+      publishes: [TOPICS.sizingDecided, TOPICS.governorDenied],
       handler: createPositionSizing(positionSizingParams.parse({ ...config.sizing, initialEquityUsdt })),
       topicOf: (event) => (event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.governorDenied),
     }),
@@ -156,6 +162,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       consumes: [TOPICS.sizingDecided, TOPICS.portfolio],
       // Snapshots only update the account view its gates read.
       quiet: [TOPICS.portfolio],
+      publishes: [TOPICS.governorExecution, TOPICS.governorDenied],
       handler: createRiskGates(riskGatesParams.parse({ ...riskParams, initialEquityUsdt }), {
         filtersOf,
         takerFeeRate: deps.takerFeeRate ?? config.exchange.takerFeeRate,
@@ -169,6 +176,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       name: 'execution',
       rank: STAGE_RANK.execution,
       consumes: [TOPICS.governorExecution, TOPICS.executionResult],
+      publishes: [TOPICS.executionCommands],
       handler: createOrderBracket(orderBracketParams.parse(config.orders)),
       topicOf: () => TOPICS.executionCommands,
     }),

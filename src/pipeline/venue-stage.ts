@@ -49,6 +49,7 @@ export const venueStage = (
     name: 'venue',
     rank: STAGE_RANK.venue,
     consumes: [TOPICS.klines, TOPICS.ticks, TOPICS.executionCommands, TOPICS.control],
+    publishes: [TOPICS.executionResult],
     handle(event: BusEvent, context): void | Promise<void> {
       handling = context;
       try {

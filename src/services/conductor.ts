@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { MarketEvent } from '../domain/index.js';
 import { createPrng } from '../domain/index.js';
 import { SimExchange } from '../exchange/sim-exchange.js';
-import { type Envelope, sourceIdOf } from '../kernel/envelope.js';
+import { derivedIdOf, type Envelope, sourceIdOf } from '../kernel/envelope.js';
 import { replayMarket } from '../kernel/replay.js';
 import type { Stage, StageContext } from '../kernel/stage.js';
 import { marketTopicOf, TOPICS, type Topic } from '../kernel/topics.js';
@@ -19,6 +19,37 @@ import { deliveryFields, envelopeFields, type Reply, rawPayloadOf } from './wire
 
 /** Topics only the source publishes (market data): a stage fed by nothing else may be sent ahead. */
 const SOURCE_TOPICS: ReadonlySet<Topic> = new Set([TOPICS.klines, TOPICS.ticks]);
+
+/**
+ * The stages that can be sent deliveries ahead of the cascade, each with what alone feeds it: fed by
+ * market data only (`source`), or by one such stage only (strategy ← ai-engine) — their input
+ * order is fixed by the market's, whatever the rest of the graph does. Needs every stage to declare
+ * what it publishes.
+ */
+export const feedersOf = (stages: readonly Stage[]): Map<string, string> => {
+  const feeders = new Map<string, string>();
+  if (stages.some((stage) => stage.publishes === undefined)) return feeders;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const stage of stages) {
+      if (feeders.has(stage.name)) continue;
+      const sources = new Set<string>();
+      for (const topic of stage.consumes) {
+        if (SOURCE_TOPICS.has(topic)) sources.add('source');
+        for (const other of stages) if (other.publishes?.includes(topic)) sources.add(other.name);
+        // Fed by the kernel itself (control: timers, end of data): its order is the cascade's.
+        if (!SOURCE_TOPICS.has(topic) && !stages.some((other) => other.publishes?.includes(topic)))
+          sources.add('kernel');
+      }
+      const [only] = sources;
+      if (sources.size === 1 && (only === 'source' || feeders.has(only)) && stage.quiet === undefined) {
+        feeders.set(stage.name, only);
+        changed = true;
+      }
+    }
+  }
+  return feeders;
+};
 
 /** How many market events ahead the market-only stages are sent. */
 const LOOKAHEAD = 32;
@@ -89,6 +120,10 @@ export class Conductor {
   /** Replies to deliveries sent ahead, by delivery id; how far ahead has been sent. */
   private readonly prefetched = new Map<string, Promise<Reply>>();
   private prefetchedUpTo = 0;
+  /** For each stage sent ahead: what alone feeds it (`source`, or one such stage). */
+  private feederOf = new Map<string, string>();
+  /** Replies found from an earlier incarnation (a restart). */
+  private recovered = 0;
   /** Quiet deliveries whose (empty) reply has not arrived yet. */
   private readonly unanswered = new Set<Promise<void>>();
   private journalSkip = 0;
@@ -110,6 +145,7 @@ export class Conductor {
   async replay(market: MarketReplay): Promise<ConductorSummary> {
     const { keys, config } = this.options;
     const recovered = await this.channel.load();
+    this.recovered = recovered;
     this.channel.start();
     this.journalSkip = await this.commands.xlen(keys.journal);
     const kernel = this.kernel();
@@ -186,7 +222,8 @@ export class Conductor {
       { exchange, models: [] },
       {
         stages: (stages) => {
-          this.upstream = stages.filter((stage) => stage.consumes.every((topic) => SOURCE_TOPICS.has(topic)));
+          this.feederOf = feedersOf(stages);
+          this.upstream = stages.filter((stage) => this.feederOf.has(stage.name));
           return stages.map((stage) => remoteStage(stage, link, this.partitionsOf(stage.name)));
         },
         onEvent: (envelope) => this.record(envelope),
@@ -256,26 +293,57 @@ export class Conductor {
     for (; this.prefetchedUpTo < until; this.prefetchedUpTo++) {
       const event = events[this.prefetchedUpTo];
       const topic = marketTopicOf(event);
-      const id = sourceIdOf(event);
+      // Event time: the kernel's clock reads the event's time when it delivers it.
+      const envelope: Envelope = {
+        id: sourceIdOf(event),
+        topic,
+        causeId: undefined,
+        tsEvent: event.ts,
+        tsInit: event.ts,
+        origin: 'source',
+        event,
+      };
       for (const stage of this.upstream) {
-        if (!stage.consumes.includes(topic)) continue;
-        const deliveryId = deliveryIdOf(id, stage.name);
-        // After a restart, what was answered is replayed from its reply.
-        if (this.channel.has(deliveryId)) continue;
-        // Event time: the kernel's clock reads the event's time when it delivers it.
-        const envelope: Envelope = {
-          id,
-          topic,
-          causeId: undefined,
-          tsEvent: event.ts,
-          tsInit: event.ts,
-          origin: 'source',
-          event,
-        };
-        const partition = partitionOf(event, this.partitionsOf(stage.name));
-        this.prefetched.set(deliveryId, this.deliver(stage.name, partition, deliveryId, event.ts, envelope));
+        if (this.feederOf.get(stage.name) === 'source' && stage.consumes.includes(topic)) {
+          this.sendAhead(stage, envelope, event.ts);
+        }
       }
     }
+  }
+
+  /**
+   * One delivery ahead of the cascade; when its reply comes, the stages fed by this one alone get
+   * its emissions ahead too (strategy after the ai-engine) — in a fresh run only, where every
+   * delivery to them is sent ahead and their inbox order is the kernel's.
+   */
+  private sendAhead(stage: Stage, envelope: Envelope, nowMs: number): void {
+    const deliveryId = deliveryIdOf(envelope.id, stage.name);
+    // After a restart, what was answered is replayed from its reply.
+    if (this.channel.has(deliveryId) || this.prefetched.has(deliveryId)) return;
+    const partition = partitionOf(envelope.event, this.partitionsOf(stage.name));
+    const reply = this.deliver(stage.name, partition, deliveryId, nowMs, envelope);
+    this.prefetched.set(deliveryId, reply);
+    const fed = this.upstream.filter((child) => this.feederOf.get(child.name) === stage.name);
+    if (this.recovered > 0) return;
+    void reply.then((answer) => {
+      if ((answer.timers?.length ?? 0) > 0) {
+        this.quietFailure ??= new Error(`stage ${stage.name} set a timer, but it is sent deliveries ahead`);
+      }
+      if (answer.error !== undefined || fed.length === 0) return;
+      answer.emissions.forEach(({ topic, event }, index) => {
+        const tsEvent = event.ts ?? envelope.tsEvent;
+        const child: Envelope = {
+          id: derivedIdOf(envelope.id, stage.name, index),
+          topic,
+          causeId: envelope.id,
+          tsEvent,
+          tsInit: tsEvent,
+          origin: stage.name,
+          event,
+        };
+        for (const next of fed) if (next.consumes.includes(topic)) this.sendAhead(next, child, nowMs);
+      });
+    });
   }
 
   /** The journal (graph outputs in order), dead letters and market data, past what an earlier run wrote. */
