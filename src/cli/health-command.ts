@@ -1,11 +1,11 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { QuantumError, UsageError } from '../domain/errors.js';
 import { type HealthRow, healthTable, readHealth, STALE_AFTER_MS } from '../services/health.js';
 import { startLocalRedis, waitForRedis } from '../services/local-redis.js';
-import { redisUrlOf } from '../services/redis-client.js';
+import { closeQuietly, connectFailFast, redisUrlOf, shownUrl } from '../services/redis-client.js';
 import { keyspace } from '../services/redis-keys.js';
 
 interface HealthFlags {
@@ -23,56 +23,6 @@ const DEFAULT_REDIS_PORT = 6379;
 
 /** How long `quantum redis stop` waits for the server to go away after SHUTDOWN. */
 const SHUTDOWN_WAIT_MS = 10_000;
-
-/** The URL as it may be printed: without its password. */
-const shownUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return 'REDIS_URL (not a URL)';
-  }
-};
-
-/**
- * Closes a connection unless it is closed already: ioredis's `disconnect()` on a closed socket arms
- * a 2 s timer nobody clears, which would keep the command alive that long.
- */
-const closeQuietly = (redis: Redis): void => {
-  if (redis.status !== 'end') redis.disconnect();
-};
-
-/**
- * A connection that fails fast, unlike `connectRedis` (which waits forever for Redis): a command
- * line must answer "Redis is not there" in seconds. Unreachable → `QT_REDIS_UNAVAILABLE` naming
- * the URL (no password) and the fix.
- */
-const connectFailFast = async (url: string): Promise<Redis> => {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-    connectTimeout: 2000,
-    lazyConnect: true,
-  });
-  // The socket's own error (ECONNREFUSED, ETIMEDOUT) says more than "Connection is closed.".
-  let socketError: Error | undefined;
-  redis.on('error', (error: Error) => {
-    socketError = error;
-  });
-  try {
-    await redis.connect();
-    return redis;
-  } catch (error) {
-    closeQuietly(redis);
-    const reason = socketError?.message ?? (error instanceof Error ? error.message : String(error));
-    throw new QuantumError(
-      'QT_REDIS_UNAVAILABLE',
-      `cannot reach Redis at ${shownUrl(url)} (${reason}): start one with \`quantum redis start\` or set REDIS_URL to a running server`,
-      { retryable: true, cause: error },
-    );
-  }
-};
 
 /** Whether something answers PING on 127.0.0.1:port right now. */
 const answersPing = (port: number): Promise<boolean> =>

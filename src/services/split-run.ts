@@ -7,7 +7,7 @@ import { deadLetterOf } from '../pipeline/market-source.js';
 import { createLogger } from '../sinks/logger.js';
 import { createAlerter } from './alerts.js';
 import { outcomeFromJournal } from './journal.js';
-import { connectRedis } from './redis-client.js';
+import { closeQuietly, connectFailFast, connectRedis } from './redis-client.js';
 import { type Keyspace, keyspace } from './redis-keys.js';
 import { PARTITIONABLE_STAGES, STAGE_SERVICES } from './service-catalog.js';
 import { type ChildSpec, Supervisor, type SupervisorOptions } from './supervisor.js';
@@ -93,6 +93,8 @@ export const splitChildren = (
  */
 export const runSplit = (options: SplitRunOptions): Promise<BacktestResult> =>
   runWithReplay(options, async ({ market, seed }) => {
+    // Redis missing is a clear error now, not a run that waits forever for it.
+    closeQuietly(await connectFailFast(options.url));
     const keys = keyspace(options.shard ?? 'replay');
     const redis = connectRedis(options.url, 'quantum-run');
     const workDir = mkdtempSync(join(tmpdir(), 'quantum-split-'));

@@ -86,6 +86,25 @@ if (requires(missingRedis())) {
     assert.ok(replicaLogs[1].includes('quantum:{replay}:inbox:ai-engine:1'));
     assert.ok(split.stdout.includes('Trades'), 'the split run prints the same summary');
   });
+
+  test('run --split without a Redis says so at once, naming the URL and the fix', async () => {
+    const run = await quantum(
+      { REDIS_URL: 'redis://127.0.0.1:1' },
+      'run',
+      '--split',
+      '-c',
+      CONFIG,
+      '--no-progress',
+      '--out',
+      join(out, 'no-redis'),
+    );
+    assert.is(run.status, 1);
+    assert.match(
+      run.stderr,
+      /QT_REDIS_UNAVAILABLE: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 .*quantum redis start/,
+    );
+    assert.ok(run.ms < 20_000, `answered in ${run.ms.toFixed(0)} ms`);
+  });
 }
 
 test.run();
