@@ -96,7 +96,7 @@ export class StageHost {
     for (const inbox of inboxes) await this.rebuild(inbox);
     for (const inbox of inboxes) {
       const claimed = await claimPending(this.commands, inbox, this.options.consumer);
-      await this.handleBatch(claimed.map((entry) => ({ key: inbox, entry })));
+      await await this.handleBatch(claimed.map((entry) => ({ key: inbox, entry })));
     }
     this.running = true;
     this.loop = this.serve(inboxes);
@@ -112,6 +112,9 @@ export class StageHost {
 
   private async serve(inboxes: readonly string[]): Promise<void> {
     const { batch = 64, blockMs = 1000 } = this.options;
+    // The previous batch's commit: the next read goes out while it is in flight (it is on another
+    // connection; commits go out in order on theirs), so a delivery that follows at once is read at once.
+    let committing: Promise<void> = Promise.resolve();
     while (this.running) {
       let read: Awaited<ReturnType<typeof readGroup>>;
       try {
@@ -119,12 +122,15 @@ export class StageHost {
       } catch (error) {
         if (!this.running) return;
         throw error;
+      } finally {
+        await committing;
       }
       // Across inboxes in the order they were written (one conductor writes them all).
       const entries = read.flatMap(({ key, entries: list }) => list.map((entry) => ({ key, entry })));
       if (read.length > 1) entries.sort((a, b) => (idAtOrBefore(a.entry.id, b.entry.id) ? -1 : 1));
-      await this.handleBatch(entries);
+      committing = (await this.handleBatch(entries)).committed;
     }
+    await committing;
   }
 
   /**
@@ -133,16 +139,20 @@ export class StageHost {
    */
   private async handleBatch(
     entries: readonly { readonly key: string; readonly entry: StreamEntry }[],
-  ): Promise<void> {
-    if (entries.length === 0) return;
+  ): Promise<{ readonly committed: Promise<void> }> {
+    if (entries.length === 0) return { committed: Promise.resolve() };
     const multi = this.commands.multi();
     const done: (() => void)[] = [];
     for (const { key, entry } of entries) {
       const report = await this.handleEntry(key, entry, multi);
       if (report !== undefined) done.push(report);
     }
-    await multi.exec();
-    for (const report of done) report();
+    // Sent now; resolved when Redis has committed it (the caller awaits it before the next batch).
+    return {
+      committed: multi.exec().then(() => {
+        for (const report of done) report();
+      }),
+    };
   }
 
   /** Handles again, without publishing, every entry of `inbox` already handled before a restart. */
