@@ -19,6 +19,14 @@ export type ServiceName = keyof typeof SERVICES;
 
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 
+/**
+ * Default `/metrics` port of each service (127.0.0.1) in a deployment: 9470 on. Replicas of one
+ * service take any free port instead (`--metrics-port 0`); each reports its port in its heartbeat.
+ */
+export const METRICS_PORTS: Readonly<Record<ServiceName, number>> = Object.fromEntries(
+  SERVICE_NAMES.map((name, index) => [name, 9470 + index]),
+) as Record<ServiceName, number>;
+
 /** Services that host stages (everything but the publisher). */
 export const STAGE_SERVICES = SERVICE_NAMES.filter((name) => name !== 'market-publisher');
 

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
-import { PARTITIONABLE_STAGES, SERVICE_NAMES, SERVICES, type ServiceName } from './service-catalog.js';
+import {
+  METRICS_PORTS,
+  PARTITIONABLE_STAGES,
+  SERVICE_NAMES,
+  SERVICES,
+  type ServiceName,
+} from './service-catalog.js';
 
 /** One generated file: its name inside the output folder and its text. */
 export interface DeployFile {
@@ -194,6 +200,7 @@ const serviceUnit = (options: SystemdUnitsOptions, name: ServiceName): DeployFil
     name,
     `--config ${options.configPath}`,
     ...(replicas > 1 ? [`--replica %i --replicas ${replicas}`] : []),
+    `--metrics-port ${replicas > 1 ? 0 : METRICS_PORTS[name]}`,
   ].join(' ');
   const lines = [
     ...generatedHeader(`${unitFileName(options, name)}: the ${name} service of the Quantum trading engine.`),

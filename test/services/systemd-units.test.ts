@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import type { z } from 'zod';
 import { systemdOptionsOfFlags } from '../../src/cli/deploy-command.js';
 import { ConfigError, UsageError } from '../../src/domain/errors.js';
-import { SERVICE_NAMES } from '../../src/services/service-catalog.js';
+import { METRICS_PORTS, SERVICE_NAMES } from '../../src/services/service-catalog.js';
 import { systemdInstallScript } from '../../src/services/systemd-install-script.js';
 import {
   DEFAULT_RESOURCE_LIMITS,
@@ -123,7 +123,7 @@ test('each service unit has the hardening, its env file, the restart policy, Red
       `EnvironmentFile=/etc/quantum/${name}.env`,
       'Environment=TZ=Europe/Oslo',
       'Environment=NODE_ENV=production',
-      `ExecStart=/usr/bin/node /opt/quantum/dist/src/cli.js service ${name} --config /etc/quantum/pipeline.yaml`,
+      `ExecStart=/usr/bin/node /opt/quantum/dist/src/cli.js service ${name} --config /etc/quantum/pipeline.yaml --metrics-port ${METRICS_PORTS[name]}`,
       'WorkingDirectory=/var/lib/quantum',
       'Restart=on-failure',
       'RestartSec=2',
@@ -174,7 +174,8 @@ test('ai-engine replicas become a template unit passing --replica %i, and the ta
   const units = systemdUnits(TWO_AI_ENGINES);
   assert.not.ok(units.some((file) => file.name === 'quantum-ai-engine.service'));
   const template = settingsOf(contentOf(units, 'quantum-ai-engine@.service'));
-  const execStart = `ExecStart=/usr/bin/node /opt/quantum/dist/src/cli.js service ai-engine --config /etc/quantum/pipeline.yaml --replica %i --replicas 2`;
+  // Replicas of one unit cannot each be given a port: they take a free one and report it in their heartbeat.
+  const execStart = `ExecStart=/usr/bin/node /opt/quantum/dist/src/cli.js service ai-engine --config /etc/quantum/pipeline.yaml --replica %i --replicas 2 --metrics-port 0`;
   assert.ok(template.includes(execStart));
   assert.ok(template.includes('EnvironmentFile=/etc/quantum/ai-engine.env'));
   const wants = settingsOf(contentOf(units, 'quantum.target')).filter((line) => line.startsWith('Wants='));
