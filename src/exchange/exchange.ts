@@ -19,9 +19,10 @@ export interface Exchange {
   readonly name: string;
   /**
    * Connects (a real venue loads markets, filters and leverage brackets) and reports the venue's
-   * current state as status events at `ts`, ending with `ReconciliationCompleted`.
+   * current state as status events at `ts`, ending with `ReconciliationCompleted`. The simulator
+   * answers at once (an array); a real venue with a promise.
    */
-  connect(ts: number): Promise<readonly VenueStatusEvent[]>;
+  connect(ts: number): readonly VenueStatusEvent[] | Promise<readonly VenueStatusEvent[]>;
   /** Order updates, fills, funding, liquidations, in the order they happened. */
   readonly events$: Observable<VenueEvent>;
   /** Market data reached the venue: the simulator matches resting orders, settles funding, liquidates. Live venues ignore it. */

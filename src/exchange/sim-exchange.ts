@@ -126,7 +126,7 @@ export class SimExchange implements Exchange {
    * resting order (its latest report flagged `reconciliation`, with its prices and position side),
    * then `ReconciliationCompleted`.
    */
-  async connect(ts: number): Promise<readonly VenueStatusEvent[]> {
+  connect(ts: number): readonly VenueStatusEvent[] {
     return this.statusReports(ts);
   }
 

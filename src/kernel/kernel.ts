@@ -185,10 +185,13 @@ export class Kernel {
 
   private contextOf(stage: Stage): StageContext {
     const kernel = this;
+    // Read once: the declarations are checked on every emission.
+    const quiet = stage.quiet !== undefined && stage.quiet.length > 0 ? stage.quiet : undefined;
+    const publishes = stage.publishes;
     return {
       clock: this.clock,
       emit(event, topic) {
-        kernel.emitFrom(stage, event, topic);
+        kernel.emitFrom(stage, event, topic, quiet, publishes);
       },
       get current(): Envelope {
         const frame = kernel.handling;
@@ -207,7 +210,13 @@ export class Kernel {
     return new BusEnvelope(topic, event, tsEvent, tsInit, 'source', undefined, 0, id);
   }
 
-  private emitFrom(stage: Stage, event: BusEvent, topic: Topic): void {
+  private emitFrom(
+    stage: Stage,
+    event: BusEvent,
+    topic: Topic,
+    quiet: readonly Topic[] | undefined,
+    publishes: readonly Topic[] | undefined,
+  ): void {
     const frame = this.handling;
     if (frame === undefined || this.handlingStage !== stage) {
       throw new Error(
@@ -215,10 +224,10 @@ export class Kernel {
       );
     }
     const cause = frame.envelope;
-    if (stage.quiet?.includes(cause.topic)) {
+    if (quiet?.includes(cause.topic)) {
       throw new Error(`stage ${stage.name} emitted ${event.kind} on ${cause.topic}, which it declares quiet`);
     }
-    if (stage.publishes !== undefined && !stage.publishes.includes(topic)) {
+    if (publishes !== undefined && !publishes.includes(topic)) {
       throw new Error(
         `stage ${stage.name} emitted ${event.kind} on ${topic}, which it does not declare it publishes`,
       );

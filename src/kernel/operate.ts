@@ -111,8 +111,9 @@ export const handlerStage = <Out extends BusEvent>(spec: {
     name: spec.name,
     rank: spec.rank,
     consumes: spec.consumes,
-    ...(spec.quiet === undefined ? {} : { quiet: spec.quiet }),
-    ...(spec.publishes === undefined ? {} : { publishes: spec.publishes }),
+    // Always both keys, in one order: every handler stage has one shape (the kernel's calls stay monomorphic).
+    quiet: spec.quiet,
+    publishes: spec.publishes,
     handle(event, stageContext) {
       if (context !== stageContext) {
         context = stageContext;

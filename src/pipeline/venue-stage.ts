@@ -1,5 +1,11 @@
 import type { Subscription } from 'rxjs';
-import type { BusEvent, OrderRequest, OrderSubmitted, VenueEvent } from '../domain/index.js';
+import type {
+  BusEvent,
+  OrderRequest,
+  OrderSubmitted,
+  VenueEvent,
+  VenueStatusEvent,
+} from '../domain/index.js';
 import type { Exchange } from '../exchange/exchange.js';
 import { STAGE_RANK, type Stage, type StageContext } from '../kernel/stage.js';
 import { TOPICS } from '../kernel/topics.js';
@@ -49,6 +55,7 @@ export const venueStage = (
     name: 'venue',
     rank: STAGE_RANK.venue,
     consumes: [TOPICS.klines, TOPICS.ticks, TOPICS.executionCommands, TOPICS.control],
+    quiet: undefined,
     publishes: [TOPICS.executionResult],
     handle(event: BusEvent, context): void | Promise<void> {
       handling = context;
@@ -65,11 +72,19 @@ export const venueStage = (
           case 'cancel-order':
             exchange.cancelOrder(event);
             return;
-          case 'connect-venue':
-            // The reports are this command's consequences: emitted while it is being handled.
-            return exchange.connect(event.ts).then((reports) => {
-              for (const report of reports) context.emit(report, TOPICS.executionResult);
-            });
+          case 'connect-venue': {
+            // The reports are this command's consequences: emitted while it is being handled. The
+            // simulator answers at once (a promise here would put every later cascade on a slower path).
+            const reports = exchange.connect(event.ts);
+            if (!Array.isArray(reports)) {
+              return (reports as Promise<readonly VenueStatusEvent[]>).then((answered) => {
+                for (const report of answered) context.emit(report, TOPICS.executionResult);
+              });
+            }
+            for (const report of reports as readonly VenueStatusEvent[])
+              context.emit(report, TOPICS.executionResult);
+            return;
+          }
           case 'end-of-data':
             exchange.close(event.ts, event.symbol);
             return;

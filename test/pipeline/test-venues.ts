@@ -24,8 +24,9 @@ abstract class SimVenueWrapper implements Exchange {
     this.events$ = this.subject.asObservable();
   }
 
+  /** Answers like a real venue: later, with a promise. */
   connect(ts: number): Promise<readonly VenueStatusEvent[]> {
-    return this.sim.connect(ts);
+    return Promise.resolve(this.sim.connect(ts));
   }
 
   onMarket(event: MarketEvent): void {
