@@ -103,7 +103,8 @@ if (requires(missingRedis())) {
       run.stderr,
       /QT_REDIS_UNAVAILABLE: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 .*quantum redis start/,
     );
-    assert.ok(run.ms < 20_000, `answered in ${run.ms.toFixed(0)} ms`);
+    // A guard against waiting forever for Redis, not a timing.
+    assert.ok(run.ms < 60_000, `answered in ${run.ms.toFixed(0)} ms`);
   });
 }
 
