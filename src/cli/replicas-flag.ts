@@ -1,5 +1,10 @@
 import { UsageError } from '../domain/errors.js';
-import { isServiceName, SERVICE_NAMES, type ServiceName } from '../services/service-catalog.js';
+import {
+  isServiceName,
+  PARTITIONABLE_STAGES,
+  SERVICE_NAMES,
+  type ServiceName,
+} from '../services/service-catalog.js';
 
 /** `--replicas ai-engine=2,strategy=1`: replicas per service; an empty list means 1 of each. */
 export const parseReplicasFlag = (value: string): Partial<Record<ServiceName, number>> => {
@@ -18,6 +23,19 @@ export const parseReplicasFlag = (value: string): Partial<Record<ServiceName, nu
       );
     }
     replicas[name] = Number(count);
+  }
+  return replicas;
+};
+
+/** `--replicas` for a split run: only stages whose state is per symbol may have more than one. */
+export const parseStageReplicasFlag = (value: string): Partial<Record<ServiceName, number>> => {
+  const replicas = parseReplicasFlag(value);
+  for (const [name, count] of Object.entries(replicas)) {
+    if (count !== undefined && count > 1 && !PARTITIONABLE_STAGES.has(name)) {
+      throw new UsageError(
+        `--replicas: ${name} keeps state across symbols and runs as one replica; replicas are for ${[...PARTITIONABLE_STAGES].join(', ')}`,
+      );
+    }
   }
   return replicas;
 };

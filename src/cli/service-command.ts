@@ -12,7 +12,7 @@ import { createLogger } from '../sinks/logger.js';
 import { printRunResult } from './backtest-command.js';
 import { type DataFlags, dataOptionsOf, parseSeed, withDataOptions } from './data-options.js';
 import { createProgress } from './progress.js';
-import { parseReplicasFlag } from './replicas-flag.js';
+import { parseReplicasFlag, parseStageReplicasFlag } from './replicas-flag.js';
 
 interface RunFlags extends DataFlags {
   speed?: string;
@@ -101,7 +101,7 @@ export const registerServiceCommands = (program: Command): void => {
             ...(process.env.QUANTUM_ALERT_WEBHOOK === undefined
               ? {}
               : { alertWebhook: process.env.QUANTUM_ALERT_WEBHOOK }),
-            replicas: flags.replicas === undefined ? {} : parseReplicasFlag(flags.replicas),
+            replicas: flags.replicas === undefined ? {} : parseStageReplicasFlag(flags.replicas),
             onSplitDone: ({ restarts, latencyMs }) => {
               const restarted = Object.entries(restarts).filter(([, n]) => n > 0);
               process.stderr.write(

@@ -87,6 +87,26 @@ if (requires(missingRedis())) {
     assert.ok(split.stdout.includes('Trades'), 'the split run prints the same summary');
   });
 
+  test('run --split refuses replicas of a stage that keeps state across symbols (exit 2, the flag and the fix)', async () => {
+    const run = await quantum(
+      { REDIS_URL: redis.url },
+      'run',
+      '--split',
+      '--replicas',
+      'sizing=2',
+      '-c',
+      CONFIG,
+      '--no-progress',
+      '--out',
+      join(out, 'bad-replicas'),
+    );
+    assert.is(run.status, 2, run.stderr);
+    assert.match(
+      run.stderr,
+      /--replicas: sizing keeps state across symbols and runs as one replica; replicas are for ai-engine, strategy/,
+    );
+  });
+
   test('run --split without a Redis says so at once, naming the URL and the fix', async () => {
     const run = await quantum(
       { REDIS_URL: 'redis://127.0.0.1:1' },
