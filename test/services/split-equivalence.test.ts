@@ -32,42 +32,19 @@ if (requires(missingRedis())) {
 
   test('backtest, run, run --split and run --split with 2 ai-engine replicas write byte-identical trades', async () => {
     const env = { REDIS_URL: redis.url };
-    const backtest = await quantum(
-      env,
-      'backtest',
-      '-c',
-      CONFIG,
-      '--no-progress',
-      '--out',
-      join(out, 'backtest'),
-    );
-    assert.is(backtest.status, 0, backtest.stderr);
-    const run = await quantum(env, 'run', '-c', CONFIG, '--no-progress', '--out', join(out, 'run'));
-    assert.is(run.status, 0, run.stderr);
-    const split = await quantum(
-      env,
-      'run',
-      '--split',
-      '-c',
-      CONFIG,
-      '--no-progress',
-      '--out',
-      join(out, 'split'),
-    );
-    assert.is(split.status, 0, split.stderr);
-    const replicas = await quantum(
-      env,
-      'run',
-      '--split',
-      '--replicas',
-      'ai-engine=2',
-      '-c',
-      CONFIG,
-      '--no-progress',
-      '--out',
-      join(out, 'replicas'),
-    );
-    assert.is(replicas.status, 0, replicas.stderr);
+    // Each way of running, by its output folder.
+    const ways: [dir: string, args: string[]][] = [
+      ['backtest', ['backtest']],
+      ['run', ['run']],
+      ['split', ['run', '--split']],
+      ['replicas', ['run', '--split', '--replicas', 'ai-engine=2']],
+    ];
+    for (const [dir, args] of ways) {
+      const result = await quantum(env, ...args, '-c', CONFIG, '--no-progress', '--out', join(out, dir));
+      assert.is(result.status, 0, `${dir}: ${result.stderr}`);
+      if (dir === 'split')
+        assert.ok(result.stdout.includes('Trades'), 'the split run prints the same summary');
+    }
     const trades = read(join(out, 'backtest'), 'trades.csv');
     assert.ok(trades.split('\n').length > 50, 'the real data trades');
     for (const dir of ['run', 'split', 'replicas']) {
@@ -84,7 +61,6 @@ if (requires(missingRedis())) {
     );
     assert.ok(replicaLogs[0].includes('quantum:{replay}:inbox:ai-engine:0'));
     assert.ok(replicaLogs[1].includes('quantum:{replay}:inbox:ai-engine:1'));
-    assert.ok(split.stdout.includes('Trades'), 'the split run prints the same summary');
   });
 
   test('run --split refuses replicas of a stage that keeps state across symbols (exit 2, the flag and the fix)', async () => {
