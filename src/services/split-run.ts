@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -203,5 +203,6 @@ export const runSplit = (options: SplitRunOptions): Promise<BacktestResult> =>
       watchdog.stop();
       await supervisor.stop();
       await redis.quit().catch(() => undefined);
+      rmSync(workDir, { recursive: true, force: true });
     }
   });
