@@ -7,11 +7,13 @@ import { type HealthRow, healthTable, readHealth, STALE_AFTER_MS } from '../serv
 import { startLocalRedis, waitForRedis } from '../services/local-redis.js';
 import { closeQuietly, connectFailFast, redisUrlOf, shownUrl } from '../services/redis-client.js';
 import { keyspace } from '../services/redis-keys.js';
+import { isServiceName, SERVICE_NAMES } from '../services/service-catalog.js';
 
 interface HealthFlags {
   shard?: string;
   json?: boolean;
   staleAfter?: string;
+  expect?: string;
 }
 
 interface RedisFlags {
@@ -49,11 +51,30 @@ const parseStaleAfterMs = (value: string | undefined): number => {
   return seconds * 1000;
 };
 
+/** `--expect all` or `--expect a,b`: services that must have reported (a systemd deployment expects all). */
+const expectedServices = (value: string | undefined): string[] => {
+  if (value === undefined) return [];
+  if (value.trim() === 'all') return [...SERVICE_NAMES];
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of names) {
+    if (!isServiceName(name)) {
+      throw new UsageError(
+        `--expect: unknown service "${name}"; expected all or some of ${SERVICE_NAMES.join(', ')}`,
+      );
+    }
+  }
+  return names;
+};
+
 const nameOf = (row: HealthRow): string => (row.replica > 0 ? `${row.service}#${row.replica}` : row.service);
 
 /** `quantum health`: prints the rows; exit code 1 when none reported or any is stale. */
 const showHealth = async (flags: HealthFlags): Promise<void> => {
   const staleAfterMs = parseStaleAfterMs(flags.staleAfter);
+  const expected = expectedServices(flags.expect);
   const url = redisUrlOf();
   const redis = await connectFailFast(url);
   let rows: HealthRow[];
@@ -71,6 +92,13 @@ const showHealth = async (flags: HealthFlags): Promise<void> => {
     );
     process.exitCode = 1;
     return;
+  }
+  const missing = expectedServices(flags.expect).filter(
+    (service) => !rows.some((row) => row.service === service),
+  );
+  if (missing.length > 0) {
+    process.stderr.write(`missing (never reported): ${missing.join(', ')}\n`);
+    process.exitCode = 1;
   }
   const stale = rows.filter((row) => row.stale);
   if (stale.length === 0) return;
@@ -142,6 +170,10 @@ export const registerHealthCommands = (program: Command): void => {
     )
     .option('--shard <tag>', "hash tag of the engine's Redis keys (default: none, the documented names)")
     .option('--json', 'print the rows as JSON instead of a table')
+    .option(
+      '--expect <list>',
+      'services that must have reported: all, or a list such as sizing,execution (exit 1 when one never did)',
+    )
     .option(
       '--stale-after <seconds>',
       `a heartbeat older than this is stale (default ${STALE_AFTER_MS / 1000})`,

@@ -170,6 +170,38 @@ if (requires(missingRedis())) {
     );
   });
 
+  test('quantum health --expect names the services that never reported and exits 1', async () => {
+    const shardKeys = keyspace('expect');
+    await writeHeartbeat(redis, shardKeys, beat('sizing', Date.now()));
+    const some = await quantum(
+      { REDIS_URL: server.url },
+      'health',
+      '--shard',
+      'expect',
+      '--expect',
+      'sizing,execution',
+    );
+    assert.is(some.status, 1, some.stderr);
+    assert.match(some.stderr, /missing \(never reported\): execution$/m);
+    const fine = await quantum(
+      { REDIS_URL: server.url },
+      'health',
+      '--shard',
+      'expect',
+      '--expect',
+      'sizing',
+    );
+    assert.is(fine.status, 0, fine.stderr);
+    const all = await quantum({ REDIS_URL: server.url }, 'health', '--shard', 'expect', '--expect', 'all');
+    assert.match(
+      all.stderr,
+      /missing \(never reported\): market-publisher, portfolio, position-monitor, ai-engine, strategy, risk-governor, execution/,
+    );
+    const bad = await quantum({ REDIS_URL: server.url }, 'health', '--expect', 'rocket');
+    assert.is(bad.status, 2);
+    assert.match(bad.stderr, /--expect: unknown service "rocket"/);
+  });
+
   test('quantum health exits 1 when no service has reported', async () => {
     const run = await quantum({ REDIS_URL: server.url }, 'health');
     assert.is(run.status, 1, run.stderr);
