@@ -93,9 +93,7 @@ const showHealth = async (flags: HealthFlags): Promise<void> => {
     process.exitCode = 1;
     return;
   }
-  const missing = expectedServices(flags.expect).filter(
-    (service) => !rows.some((row) => row.service === service),
-  );
+  const missing = expected.filter((service) => !rows.some((row) => row.service === service));
   if (missing.length > 0) {
     process.stderr.write(`missing (never reported): ${missing.join(', ')}\n`);
     process.exitCode = 1;
