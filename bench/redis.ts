@@ -27,7 +27,7 @@ import { loadPipelineConfig, parsePipelineConfig, simExchangeParamsOf } from '..
 import { connectVenue, tradingKernel } from '../src/pipeline/graph.js';
 import { loadMarketReplay } from '../src/pipeline/market-source.js';
 import { Conductor } from '../src/services/conductor.js';
-import { ensureGroup } from '../src/services/inbox-reader.js';
+import { ensureGroup, groupLag } from '../src/services/inbox-reader.js';
 import { startLocalRedis } from '../src/services/local-redis.js';
 import { connectRedis } from '../src/services/redis-client.js';
 import { keyspace } from '../src/services/redis-keys.js';
@@ -195,11 +195,7 @@ async function sustained(url: string): Promise<Record<string, unknown>> {
   const publisher = new StreamPublisher(redis, 256);
   let maxLag = 0;
   let sent = 0;
-  const lagOf = async (): Promise<number> => {
-    const groups = (await redis.xinfo('GROUPS', inbox)) as unknown[][];
-    const fields = groups[0] ?? [];
-    return Number(fields[fields.indexOf('lag') + 1]) || 0;
-  };
+  const lagOf = (): Promise<number> => groupLag(redis, inbox);
   const started = performance.now();
   let nextSample = started + 1000;
   const lags: number[] = [];

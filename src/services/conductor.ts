@@ -5,7 +5,7 @@ import { SimExchange } from '../exchange/sim-exchange.js';
 import { derivedIdOf, type Envelope, sourceIdOf } from '../kernel/envelope.js';
 import { replayMarket } from '../kernel/replay.js';
 import type { Stage, StageContext } from '../kernel/stage.js';
-import { marketTopicOf, TOPICS, type Topic } from '../kernel/topics.js';
+import { marketTopicOf, TOPICS } from '../kernel/topics.js';
 import { type PipelineConfig, simExchangeParamsOf } from '../pipeline/config.js';
 import { connectVenue, isGraphOutput, tradingKernel } from '../pipeline/graph.js';
 import type { MarketReplay } from '../pipeline/market-source.js';
@@ -14,42 +14,9 @@ import { connectRedis } from './redis-client.js';
 import type { Keyspace } from './redis-keys.js';
 import { deliveryIdOf, partitionOf, remoteStage, type StageLink } from './remote-stage.js';
 import { ReplyChannel } from './reply-channel.js';
+import { feedersOf } from './send-ahead.js';
 import { StreamPublisher } from './stream-publisher.js';
-import { deliveryFields, envelopeFields, type Reply, rawPayloadOf } from './wire.js';
-
-/** Topics only the source publishes (market data): a stage fed by nothing else may be sent ahead. */
-const SOURCE_TOPICS: ReadonlySet<Topic> = new Set([TOPICS.klines, TOPICS.ticks]);
-
-/**
- * The stages that can be sent deliveries ahead of the cascade, each with what alone feeds it: fed by
- * market data only (`source`), or by one such stage only (strategy ← ai-engine) — their input
- * order is fixed by the market's, whatever the rest of the graph does. Needs every stage to declare
- * what it publishes.
- */
-export const feedersOf = (stages: readonly Stage[]): Map<string, string> => {
-  const feeders = new Map<string, string>();
-  if (stages.some((stage) => stage.publishes === undefined)) return feeders;
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const stage of stages) {
-      if (feeders.has(stage.name)) continue;
-      const sources = new Set<string>();
-      for (const topic of stage.consumes) {
-        if (SOURCE_TOPICS.has(topic)) sources.add('source');
-        for (const other of stages) if (other.publishes?.includes(topic)) sources.add(other.name);
-        // Fed by the kernel itself (control: timers, end of data): its order is the cascade's.
-        if (!SOURCE_TOPICS.has(topic) && !stages.some((other) => other.publishes?.includes(topic)))
-          sources.add('kernel');
-      }
-      const [only] = sources;
-      if (sources.size === 1 && (only === 'source' || feeders.has(only)) && stage.quiet === undefined) {
-        feeders.set(stage.name, only);
-        changed = true;
-      }
-    }
-  }
-  return feeders;
-};
+import { deliveryFields, envelopeFields, type Reply, refusedEnvelope } from './wire.js';
 
 /** How many market events ahead the market-only stages are sent. */
 const LOOKAHEAD = 32;
@@ -370,20 +337,7 @@ export class Conductor {
 
   private malformedReply(entry: StreamEntry, reason: string): void {
     const { keys } = this.options;
-    const envelope: Envelope = {
-      id: `dead-letter:${keys.replies}:${entry.id}`,
-      topic: TOPICS.dlq,
-      causeId: undefined,
-      tsEvent: 0,
-      tsInit: 0,
-      origin: 'market-publisher',
-      event: {
-        kind: 'dead-letter',
-        origin: `stream ${keys.replies} entry ${entry.id} (service market-publisher)`,
-        reason,
-        payload: rawPayloadOf(entry.fields),
-      },
-    };
+    const envelope = refusedEnvelope(keys.replies, entry, 'market-publisher', reason);
     // Reported once, even when a restarted conductor reads the same entry again.
     this.write(
       this.commands.sadd(keys.refused, entry.id).then((added) => {

@@ -120,3 +120,13 @@ export const claimPending = async (
   }
   return claimed.sort((a, b) => (idAtOrBefore(a.id, b.id) ? -1 : 1));
 };
+
+/** Entries of `key` not yet delivered to the group (Redis 7's `lag`); 0 when the stream or group is missing. */
+export const groupLag = async (redis: Redis, key: string): Promise<number> => {
+  const groups = (await redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
+  for (const group of groups) {
+    const info = fieldsOf(group.map(String));
+    if (info.name === GROUP) return Number(info.lag) || 0;
+  }
+  return 0;
+};

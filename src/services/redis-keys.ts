@@ -8,6 +8,8 @@ import type { Topic } from '../kernel/topics.js';
  * and more shards spread over more nodes.
  */
 export interface Keyspace {
+  /** What every key of this engine starts with (`quantum:` or `quantum:{tag}:`). */
+  readonly prefix: string;
   /** The topic's stream: every envelope published on it, in order (`MAXLEN ~`). */
   stream(topic: Topic): string;
   /** A stage's deliveries (one stream per partition): its exact input history, in kernel order. */
@@ -37,6 +39,7 @@ export interface Keyspace {
 export const keyspace = (shard?: string): Keyspace => {
   const base = shard === undefined ? 'quantum' : `quantum:{${shard}}`;
   return {
+    prefix: `${base}:`,
     stream: (topic) => `${base}:stream:${topic}`,
     inbox: (stage, partition) => `${base}:inbox:${stage}:${partition}`,
     replies: `${base}:replies`,

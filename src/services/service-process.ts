@@ -6,6 +6,7 @@ import type { MarketReplay } from '../pipeline/market-source.js';
 import { Conductor } from './conductor.js';
 import { type Heartbeat, writeHeartbeat } from './health.js';
 import { hostedStages } from './hosted-stages.js';
+import { groupLag } from './inbox-reader.js';
 import { connectRedis } from './redis-client.js';
 import type { Keyspace } from './redis-keys.js';
 import type { ServiceName } from './service-catalog.js';
@@ -51,7 +52,7 @@ export const runServiceProcess = async (options: ServiceProcessOptions, stop: Ab
   const inboxes: string[] = [];
   const beat = async (): Promise<void> => {
     let lag = 0;
-    for (const inbox of inboxes) lag += await lagOf(redis, inbox);
+    for (const inbox of inboxes) lag += await groupLag(redis, inbox);
     if (inboxes.length > 0) metrics.lag.set({ inbox: inboxes.join(',') }, lag);
     await writeHeartbeat(redis, keys, {
       service,
@@ -132,14 +133,4 @@ export const runServiceProcess = async (options: ServiceProcessOptions, stop: Ab
     await metrics.close();
     await redis.quit().catch(() => undefined);
   }
-};
-
-/** Entries of `inbox` not yet delivered to its group (Redis 7's `lag`). */
-const lagOf = async (redis: ReturnType<typeof connectRedis>, inbox: string): Promise<number> => {
-  const groups = (await redis.xinfo('GROUPS', inbox).catch(() => [])) as unknown[][];
-  for (const group of groups) {
-    const index = group.indexOf('lag');
-    if (index >= 0) return Number(group[index + 1]) || 0;
-  }
-  return 0;
 };

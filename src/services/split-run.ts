@@ -48,11 +48,10 @@ export interface SplitRunInfo {
 
 /** Deletes every key of the run's keyspace (a split replay starts from a clean slate in its own keys). */
 export const clearKeyspace = async (redis: Redis, keys: Keyspace): Promise<number> => {
-  const prefix = keys.run.slice(0, -'run'.length);
   let deleted = 0;
   let cursor = '0';
   do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
     if (batch.length > 0) deleted += await redis.del(...batch);
     cursor = next;
   } while (cursor !== '0');

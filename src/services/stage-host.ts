@@ -1,10 +1,8 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { DeadLetter } from '../domain/index.js';
 import type { Clock } from '../kernel/clock.js';
 import { DedupeWindow } from '../kernel/dedupe-window.js';
 import { derivedIdOf, type Envelope } from '../kernel/envelope.js';
 import type { Stage } from '../kernel/stage.js';
-import { TOPICS } from '../kernel/topics.js';
 import { type Captured, captureContext } from './capture-context.js';
 import {
   claimPending,
@@ -19,7 +17,7 @@ import {
 import { projectionsOf } from './projections.js';
 import { connectRedis } from './redis-client.js';
 import type { Keyspace } from './redis-keys.js';
-import { envelopeFields, parseDelivery, type Reply, rawPayloadOf, replyFields } from './wire.js';
+import { envelopeFields, parseDelivery, type Reply, refusedEnvelope, replyFields } from './wire.js';
 
 /** A stage this service runs, and the partitions of its inbox it owns. */
 export interface HostedStage {
@@ -244,21 +242,7 @@ export class StageHost {
    * the stage's dead letter and goes on) instead of waiting for an answer that would never come.
    */
   private refuse(multi: ChainableCommander, inbox: string, entry: StreamEntry, reason: string): void {
-    const letter: DeadLetter = {
-      kind: 'dead-letter',
-      origin: `stream ${inbox} entry ${entry.id} (service ${this.options.consumer})`,
-      reason,
-      payload: rawPayloadOf(entry.fields),
-    };
-    const envelope: Envelope = {
-      id: `dead-letter:${inbox}:${entry.id}`,
-      topic: TOPICS.dlq,
-      causeId: undefined,
-      tsEvent: 0,
-      tsInit: 0,
-      origin: this.options.consumer,
-      event: letter,
-    };
+    const envelope = refusedEnvelope(inbox, entry, this.options.consumer, reason);
     multi.xadd(this.options.keys.dlq, '*', ...envelopeFields(envelope));
     const deliveryId = entry.fields.d;
     if (deliveryId !== undefined && deliveryId.length > 0 && deliveryId.length <= 512) {

@@ -277,3 +277,27 @@ export const rawPayloadOf = (fields: Record<string, string>): string => {
   const text = JSON.stringify(fields);
   return text.length > 4000 ? `${text.slice(0, 4000)}… (${text.length} bytes)` : text;
 };
+
+/**
+ * The dead letter of a refused stream entry, as an envelope for the dlq stream: it names the
+ * stream, the entry and the service that refused it, with the reason and the raw payload.
+ */
+export const refusedEnvelope = (
+  stream: string,
+  entry: { readonly id: string; readonly fields: Record<string, string> },
+  service: string,
+  reason: string,
+): Envelope<DeadLetter> => ({
+  id: `dead-letter:${stream}:${entry.id}`,
+  topic: TOPICS.dlq,
+  causeId: undefined,
+  tsEvent: 0,
+  tsInit: 0,
+  origin: service,
+  event: {
+    kind: 'dead-letter',
+    origin: `stream ${stream} entry ${entry.id} (service ${service})`,
+    reason,
+    payload: rawPayloadOf(entry.fields),
+  },
+});

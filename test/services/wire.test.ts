@@ -9,8 +9,8 @@ import { BusEnvelope } from '../../src/kernel/envelope.js';
 import { TOPICS } from '../../src/kernel/topics.js';
 import { loadPipelineConfig, simExchangeParamsOf } from '../../src/pipeline/config.js';
 import { tradingStages } from '../../src/pipeline/graph.js';
-import { feedersOf } from '../../src/services/conductor.js';
 import { partitionOf } from '../../src/services/remote-stage.js';
+import { feedersOf } from '../../src/services/send-ahead.js';
 import {
   deliveryFields,
   fieldsOf,
