@@ -1,0 +1,800 @@
+import type { Kline } from '../domain/index.js';
+import { roundToStep } from '../domain/symbol-filters.js';
+import { BinanceApiError } from './binance-errors.js';
+
+/**
+ * The fake Binance USDⓈ-M venue's state and matching, with no I/O: one-way positions (`BOTH`),
+ * a USDT wallet, orders, algo (conditional) orders, trades and the income ledger, moved along a
+ * scripted candle path. The HTTP and websocket layers (`fake-binance-server.ts`) only translate.
+ *
+ * Matching follows each candle's path open → nearer extreme → farther extreme → close (a green
+ * candle visits its low first). A MARKET order fills at the last price moved against the taker by
+ * `slippageBps`, on the symbol's tick; a LIMIT order rests and fills at its price (maker) when
+ * the path reaches it; a conditional order triggers when the path reaches its trigger price and
+ * fills like a MARKET order at the trigger price. Funding is charged at the 8-hourly instants the
+ * path passes. Time is the path's time: every timestamp the venue reports is reproducible.
+ * Not modelled: liquidation, hedge mode, order-book depth.
+ */
+
+export interface FakeSymbol {
+  readonly symbol: string;
+  readonly baseAsset: string;
+  readonly tickSize: number;
+  readonly stepSize: number;
+  readonly minQty: number;
+  readonly maxQty: number;
+  readonly minNotional: number;
+}
+
+export type Side = 'BUY' | 'SELL';
+export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
+export type AlgoStatus =
+  | 'NEW'
+  | 'TRIGGERING'
+  | 'TRIGGERED'
+  | 'FINISHED'
+  | 'CANCELED'
+  | 'EXPIRED'
+  | 'REJECTED';
+
+export interface VenueOrder {
+  readonly orderId: number;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: 'MARKET' | 'LIMIT';
+  /** The order type the user placed (a triggered STOP_MARKET becomes a MARKET order). */
+  readonly origType: string;
+  readonly timeInForce: 'GTC' | 'IOC' | 'FOK' | 'GTX';
+  readonly price: number;
+  readonly stopPrice: number;
+  readonly origQty: number;
+  executedQty: number;
+  cumQuote: number;
+  status: OrderStatus;
+  readonly reduceOnly: boolean;
+  readonly closePosition: boolean;
+  readonly time: number;
+  updateTime: number;
+}
+
+export interface AlgoOrder {
+  readonly algoId: number;
+  readonly clientAlgoId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: 'STOP_MARKET' | 'TAKE_PROFIT_MARKET' | 'TRAILING_STOP_MARKET';
+  readonly quantity: number;
+  readonly triggerPrice: number;
+  readonly reduceOnly: boolean;
+  readonly closePosition: boolean;
+  readonly activatePrice: number;
+  readonly callbackRate: number;
+  algoStatus: AlgoStatus;
+  /** Trailing stops: whether activated, and the best price since. */
+  trailingPeak: number;
+  readonly createTime: number;
+  updateTime: number;
+  /** The MARKET order it became when triggered. */
+  actualOrderId?: number;
+}
+
+export interface VenuePosition {
+  readonly symbol: string;
+  /** Signed: > 0 long, < 0 short. */
+  amt: number;
+  entryPrice: number;
+  leverage: number;
+  marginType: 'cross' | 'isolated';
+  updateTime: number;
+}
+
+export interface VenueTrade {
+  readonly id: number;
+  readonly orderId: number;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly price: number;
+  readonly qty: number;
+  readonly quoteQty: number;
+  readonly commission: number;
+  readonly realizedPnl: number;
+  readonly maker: boolean;
+  readonly time: number;
+}
+
+export type IncomeType = 'TRANSFER' | 'REALIZED_PNL' | 'COMMISSION' | 'FUNDING_FEE';
+export interface IncomeRecord {
+  readonly tranId: number;
+  readonly symbol: string;
+  readonly incomeType: IncomeType;
+  readonly income: number;
+  readonly time: number;
+  readonly tradeId: string;
+  readonly info: string;
+}
+
+export interface FundingRecord {
+  readonly symbol: string;
+  readonly fundingTime: number;
+  readonly fundingRate: number;
+  readonly markPrice: number;
+}
+
+/** What the venue tells the user-data stream and the market streams. */
+export type VenueUpdate =
+  | {
+      readonly kind: 'order';
+      readonly order: VenueOrder;
+      readonly trade?: VenueTrade;
+      readonly execType: string;
+    }
+  | { readonly kind: 'algo'; readonly algo: AlgoOrder }
+  | {
+      readonly kind: 'account';
+      readonly reason: 'ORDER' | 'FUNDING_FEE';
+      readonly symbols: readonly string[];
+    }
+  | { readonly kind: 'kline'; readonly kline: Kline };
+
+export interface FakeVenueOptions {
+  readonly symbols: readonly FakeSymbol[];
+  /** Each symbol's candle path, ascending. */
+  readonly path: ReadonlyMap<string, readonly Kline[]>;
+  /** How many candles are already in the past at start (klines served, last price = their last close). */
+  readonly revealed: number;
+  readonly walletUsdt: number;
+  readonly takerFeeRate: number;
+  readonly makerFeeRate: number;
+  readonly slippageBps: number;
+  readonly defaultLeverage: number;
+  /** Funding rate at each 8-hourly instant unless a candle carries `fundingRate`. */
+  readonly fundingRate: number;
+}
+
+export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
+
+/** The fake venue. `step()` moves every symbol one candle along its path. */
+export class FakeVenue {
+  readonly symbols: ReadonlyMap<string, FakeSymbol>;
+  private readonly path: ReadonlyMap<string, readonly Kline[]>;
+  /** Index of the next candle not yet revealed (same for every symbol). */
+  private cursor: number;
+  /** The path's current time: close time of the last revealed candle. */
+  private now: number;
+  private readonly lastPrice = new Map<string, number>();
+  wallet: number;
+  readonly orders = new Map<number, VenueOrder>();
+  readonly algoOrders = new Map<number, AlgoOrder>();
+  readonly positions = new Map<string, VenuePosition>();
+  readonly trades: VenueTrade[] = [];
+  readonly income: IncomeRecord[] = [];
+  readonly funding: FundingRecord[] = [];
+  private readonly leverage = new Map<string, number>();
+  private readonly marginType = new Map<string, 'cross' | 'isolated'>();
+  private nextId = 1_000_001;
+  private readonly listeners: ((update: VenueUpdate) => void)[] = [];
+
+  constructor(private readonly options: FakeVenueOptions) {
+    this.symbols = new Map(options.symbols.map((s) => [s.symbol, s]));
+    this.path = options.path;
+    this.cursor = 0;
+    this.now = 0;
+    this.wallet = options.walletUsdt;
+    this.income.push(this.incomeRecord('', 'TRANSFER', options.walletUsdt, 'deposit', ''));
+    for (let i = 0; i < options.revealed; i++) this.step();
+  }
+
+  /** Register a listener for order, account and market updates, in the order they happen. */
+  onUpdate(listener: (update: VenueUpdate) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** The path's current time (ms). */
+  time(): number {
+    return this.now;
+  }
+
+  /** Candles left on the path. */
+  remaining(): number {
+    let most = 0;
+    for (const candles of this.path.values()) most = Math.max(most, candles.length - this.cursor);
+    return most;
+  }
+
+  priceOf(symbol: string): number {
+    const price = this.lastPrice.get(symbol);
+    if (price === undefined) throw new BinanceApiError(-1121, 'Invalid symbol.', 400);
+    return price;
+  }
+
+  /** Revealed candles of a symbol (closed ones only). */
+  klines(symbol: string): readonly Kline[] {
+    const candles = this.path.get(symbol);
+    if (candles === undefined) throw new BinanceApiError(-1121, 'Invalid symbol.', 400);
+    return candles.slice(0, Math.min(this.cursor, candles.length));
+  }
+
+  symbolOf(symbol: string): FakeSymbol {
+    const known = this.symbols.get(symbol);
+    if (known === undefined) throw new BinanceApiError(-1121, 'Invalid symbol.', 400);
+    return known;
+  }
+
+  leverageOf(symbol: string): number {
+    return this.leverage.get(symbol) ?? this.options.defaultLeverage;
+  }
+
+  marginTypeOf(symbol: string): 'cross' | 'isolated' {
+    return this.marginType.get(symbol) ?? 'cross';
+  }
+
+  setLeverage(symbol: string, leverage: number): void {
+    this.symbolOf(symbol);
+    if (!Number.isInteger(leverage) || leverage < 1 || leverage > 125) {
+      throw new BinanceApiError(-4028, `Leverage ${leverage} is not valid`, 400);
+    }
+    this.leverage.set(symbol, leverage);
+    const position = this.positions.get(symbol);
+    if (position !== undefined) position.leverage = leverage;
+  }
+
+  setMarginType(symbol: string, marginType: 'cross' | 'isolated'): void {
+    this.symbolOf(symbol);
+    if (this.marginTypeOf(symbol) === marginType)
+      throw new BinanceApiError(-4046, 'No need to change margin type.', 400);
+    if (this.positions.has(symbol)) {
+      throw new BinanceApiError(-4048, 'Margin type cannot be changed if there exists position.', 400);
+    }
+    this.marginType.set(symbol, marginType);
+  }
+
+  /** Unrealized PnL of a position at the last price. */
+  unrealized(position: VenuePosition): number {
+    return (this.priceOf(position.symbol) - position.entryPrice) * position.amt;
+  }
+
+  /** Initial margin the open positions hold (notional at the last price / leverage). */
+  positionMargin(): number {
+    let sum = 0;
+    for (const p of this.positions.values()) sum += (Math.abs(p.amt) * this.priceOf(p.symbol)) / p.leverage;
+    return sum;
+  }
+
+  /** Initial margin resting orders reserve (orders that can only reduce reserve none). */
+  orderMargin(): number {
+    let sum = 0;
+    for (const o of this.orders.values()) {
+      if (o.reduceOnly || (o.status !== 'NEW' && o.status !== 'PARTIALLY_FILLED')) continue;
+      sum += ((o.origQty - o.executedQty) * o.price) / this.leverageOf(o.symbol);
+    }
+    return sum;
+  }
+
+  totalUnrealized(): number {
+    let sum = 0;
+    for (const p of this.positions.values()) sum += this.unrealized(p);
+    return sum;
+  }
+
+  availableBalance(): number {
+    return this.wallet + this.totalUnrealized() - this.positionMargin() - this.orderMargin();
+  }
+
+  /** Place an order (`POST /fapi/v1/order`). Throws `BinanceApiError` as Binance answers. */
+  placeOrder(request: {
+    readonly symbol: string;
+    readonly side: Side;
+    readonly type: 'MARKET' | 'LIMIT';
+    readonly quantity: number;
+    readonly price?: number;
+    readonly timeInForce?: 'GTC' | 'IOC' | 'FOK' | 'GTX';
+    readonly reduceOnly: boolean;
+    readonly clientOrderId?: string;
+  }): VenueOrder {
+    const spec = this.symbolOf(request.symbol);
+    const clientOrderId = request.clientOrderId ?? `fake-${this.nextId}`;
+    for (const o of this.orders.values()) {
+      if (o.clientOrderId === clientOrderId && (o.status === 'NEW' || o.status === 'PARTIALLY_FILLED')) {
+        throw new BinanceApiError(-4116, 'ClientOrderId is duplicated.', 400);
+      }
+    }
+    this.checkQty(spec, request.quantity);
+    const last = this.priceOf(request.symbol);
+    let price = 0;
+    if (request.type === 'LIMIT') {
+      if (request.price === undefined)
+        throw new BinanceApiError(
+          -1102,
+          "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
+          400,
+        );
+      this.checkPrice(spec, request.price);
+      price = request.price;
+    }
+    const valuePrice = request.type === 'LIMIT' ? price : last;
+    if (!request.reduceOnly && request.quantity * valuePrice < spec.minNotional) {
+      throw new BinanceApiError(
+        -4164,
+        `Order's notional must be no smaller than ${spec.minNotional} (unless you choose reduce only).`,
+        400,
+      );
+    }
+    const position = this.positions.get(request.symbol);
+    const signed = request.side === 'BUY' ? request.quantity : -request.quantity;
+    if (request.reduceOnly && (position === undefined || Math.sign(position.amt) === Math.sign(signed))) {
+      throw new BinanceApiError(-2022, 'ReduceOnly Order is rejected.', 400);
+    }
+    const increases =
+      position === undefined ||
+      Math.sign(position.amt) === Math.sign(signed) ||
+      Math.abs(signed) > Math.abs(position.amt);
+    if (!request.reduceOnly && increases) {
+      const opening =
+        position === undefined || Math.sign(position.amt) === Math.sign(signed)
+          ? request.quantity
+          : request.quantity - Math.abs(position.amt);
+      const margin = (opening * valuePrice) / this.leverageOf(request.symbol);
+      if (margin > this.availableBalance() + 1e-9)
+        throw new BinanceApiError(-2019, 'Margin is insufficient.', 400);
+    }
+    const timeInForce = request.type === 'MARKET' ? 'GTC' : (request.timeInForce ?? 'GTC');
+    const marketable = request.type === 'LIMIT' && (request.side === 'BUY' ? price >= last : price <= last);
+    if (timeInForce === 'GTX' && marketable) {
+      throw new BinanceApiError(
+        -5022,
+        'Due to the order could not be executed as maker, the Post Only order will be rejected.',
+        400,
+      );
+    }
+    const order: VenueOrder = {
+      orderId: this.nextId++,
+      clientOrderId,
+      symbol: request.symbol,
+      side: request.side,
+      type: request.type,
+      origType: request.type,
+      timeInForce,
+      price,
+      stopPrice: 0,
+      origQty: request.quantity,
+      executedQty: 0,
+      cumQuote: 0,
+      status: 'NEW',
+      reduceOnly: request.reduceOnly,
+      closePosition: false,
+      time: this.now,
+      updateTime: this.now,
+    };
+    this.orders.set(order.orderId, order);
+    this.emit({ kind: 'order', order, execType: 'NEW' });
+    if (request.type === 'MARKET' || marketable) {
+      this.fill(order, this.takerPrice(spec, order.side, last), false);
+    } else if (timeInForce === 'IOC' || timeInForce === 'FOK') {
+      this.finish(order, 'EXPIRED');
+    }
+    return order;
+  }
+
+  /** Place a conditional order (`POST /fapi/v1/algoOrder`, algoType CONDITIONAL). */
+  placeAlgoOrder(request: {
+    readonly symbol: string;
+    readonly side: Side;
+    readonly type: AlgoOrder['type'];
+    readonly quantity?: number;
+    readonly triggerPrice?: number;
+    readonly activatePrice?: number;
+    readonly callbackRate?: number;
+    readonly reduceOnly: boolean;
+    readonly closePosition: boolean;
+    readonly clientAlgoId?: string;
+  }): AlgoOrder {
+    const spec = this.symbolOf(request.symbol);
+    const clientAlgoId = request.clientAlgoId ?? `fake-algo-${this.nextId}`;
+    for (const a of this.algoOrders.values()) {
+      if (a.clientAlgoId === clientAlgoId && a.algoStatus === 'NEW') {
+        throw new BinanceApiError(-4116, 'ClientOrderId is duplicated.', 400);
+      }
+    }
+    if (!request.closePosition) {
+      if (request.quantity === undefined)
+        throw new BinanceApiError(
+          -1102,
+          "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.",
+          400,
+        );
+      this.checkQty(spec, request.quantity);
+    }
+    const last = this.priceOf(request.symbol);
+    let triggerPrice = 0;
+    if (request.type === 'TRAILING_STOP_MARKET') {
+      const rate = request.callbackRate ?? 0;
+      if (!(rate >= 0.1 && rate <= 10)) throw new BinanceApiError(-2007, 'Invalid callBackRate.', 400);
+    } else {
+      if (request.triggerPrice === undefined)
+        throw new BinanceApiError(
+          -1102,
+          "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.",
+          400,
+        );
+      this.checkPrice(spec, request.triggerPrice);
+      triggerPrice = request.triggerPrice;
+      const isStop = request.type === 'STOP_MARKET';
+      // A stop above the market for a buy (below for a sell); a take-profit the other way.
+      const immediate = (request.side === 'BUY') === isStop ? triggerPrice <= last : triggerPrice >= last;
+      if (immediate) throw new BinanceApiError(-2021, 'Order would immediately trigger.', 400);
+    }
+    const algo: AlgoOrder = {
+      algoId: this.nextId++,
+      clientAlgoId,
+      symbol: request.symbol,
+      side: request.side,
+      type: request.type,
+      quantity: request.quantity ?? 0,
+      triggerPrice,
+      reduceOnly: request.reduceOnly || request.closePosition,
+      closePosition: request.closePosition,
+      activatePrice: request.activatePrice ?? 0,
+      callbackRate: request.callbackRate ?? 0,
+      algoStatus: 'NEW',
+      trailingPeak: request.activatePrice === undefined ? last : 0,
+      createTime: this.now,
+      updateTime: this.now,
+    };
+    this.algoOrders.set(algo.algoId, algo);
+    this.emit({ kind: 'algo', algo });
+    return algo;
+  }
+
+  /** Find an order by id or client id (`-2013` when unknown). */
+  findOrder(symbol: string, orderId?: number, clientOrderId?: string): VenueOrder {
+    for (const o of this.orders.values()) {
+      if (o.symbol !== symbol) continue;
+      if (
+        (orderId !== undefined && o.orderId === orderId) ||
+        (clientOrderId !== undefined && o.clientOrderId === clientOrderId)
+      )
+        return o;
+    }
+    throw new BinanceApiError(-2013, 'Order does not exist.', 400);
+  }
+
+  findAlgoOrder(algoId?: number, clientAlgoId?: string): AlgoOrder {
+    for (const a of this.algoOrders.values()) {
+      if (
+        (algoId !== undefined && a.algoId === algoId) ||
+        (clientAlgoId !== undefined && a.clientAlgoId === clientAlgoId)
+      )
+        return a;
+    }
+    throw new BinanceApiError(-2013, 'Order does not exist.', 400);
+  }
+
+  cancelOrder(symbol: string, orderId?: number, clientOrderId?: string): VenueOrder {
+    const order = this.findOrder(symbol, orderId, clientOrderId);
+    if (order.status !== 'NEW' && order.status !== 'PARTIALLY_FILLED') {
+      throw new BinanceApiError(-2011, 'Unknown order sent.', 400);
+    }
+    this.finish(order, 'CANCELED');
+    return order;
+  }
+
+  cancelAlgoOrder(algoId?: number, clientAlgoId?: string): AlgoOrder {
+    const algo = this.findAlgoOrder(algoId, clientAlgoId);
+    if (algo.algoStatus !== 'NEW') throw new BinanceApiError(-2011, 'Unknown order sent.', 400);
+    algo.algoStatus = 'CANCELED';
+    algo.updateTime = this.now;
+    this.emit({ kind: 'algo', algo });
+    return algo;
+  }
+
+  openOrders(symbol?: string): VenueOrder[] {
+    return [...this.orders.values()].filter(
+      (o) =>
+        (symbol === undefined || o.symbol === symbol) &&
+        (o.status === 'NEW' || o.status === 'PARTIALLY_FILLED'),
+    );
+  }
+
+  openAlgoOrders(symbol?: string): AlgoOrder[] {
+    return [...this.algoOrders.values()].filter(
+      (a) => (symbol === undefined || a.symbol === symbol) && a.algoStatus === 'NEW',
+    );
+  }
+
+  /** Move every symbol one candle along its path; false when the path has ended. */
+  step(): boolean {
+    let moved = false;
+    const candles: Kline[] = [];
+    for (const [symbol, path] of this.path) {
+      const candle = path[this.cursor];
+      if (candle === undefined) continue;
+      moved = true;
+      candles.push(candle);
+      if (!this.lastPrice.has(symbol)) this.lastPrice.set(symbol, candle.open);
+    }
+    if (!moved) return false;
+    this.cursor++;
+    for (const candle of candles) {
+      this.now = Math.max(this.now, candle.openTime);
+      this.walk(candle);
+    }
+    for (const candle of candles) {
+      this.now = Math.max(this.now, candle.ts);
+      this.settleFunding(candle);
+      this.emit({ kind: 'kline', kline: candle });
+    }
+    return true;
+  }
+
+  /** Visit a candle's path, matching what it reaches. */
+  private walk(candle: Kline): void {
+    const greenFirstLow = candle.close >= candle.open;
+    // From the last price (a gap to this open is a move too) through the candle.
+    const last = this.lastPrice.get(candle.symbol) ?? candle.open;
+    const points = greenFirstLow
+      ? [last, candle.open, candle.low, candle.high, candle.close]
+      : [last, candle.open, candle.high, candle.low, candle.close];
+    for (let i = 1; i < points.length; i++) this.segment(candle.symbol, points[i - 1], points[i]);
+  }
+
+  /** Price moves monotonically `from → to`: fill whatever it reaches, nearest first. */
+  private segment(symbol: string, from: number, to: number): void {
+    const spec = this.symbolOf(symbol);
+    for (;;) {
+      const hit = this.nextHit(symbol, from, to);
+      if (hit === undefined) break;
+      this.lastPrice.set(symbol, hit.price);
+      from = hit.price;
+      if (hit.order !== undefined) this.fill(hit.order, hit.order.price, true);
+      else if (hit.algo !== undefined) this.trigger(spec, hit.algo, hit.price);
+    }
+    this.lastPrice.set(symbol, to);
+    this.trackTrailing(symbol, to);
+  }
+
+  private nextHit(
+    symbol: string,
+    from: number,
+    to: number,
+  ): { price: number; order?: VenueOrder; algo?: AlgoOrder } | undefined {
+    const up = to >= from;
+    const within = (p: number): boolean => (up ? p >= from && p <= to : p <= from && p >= to);
+    let best: { price: number; order?: VenueOrder; algo?: AlgoOrder } | undefined;
+    const better = (p: number): boolean => best === undefined || (up ? p < best.price : p > best.price);
+    for (const o of this.orders.values()) {
+      if (
+        o.symbol !== symbol ||
+        o.type !== 'LIMIT' ||
+        (o.status !== 'NEW' && o.status !== 'PARTIALLY_FILLED')
+      )
+        continue;
+      const reaches = o.side === 'BUY' ? !up : up;
+      if (reaches && within(o.price) && better(o.price)) best = { price: o.price, order: o };
+    }
+    for (const a of this.algoOrders.values()) {
+      if (a.symbol !== symbol || a.algoStatus !== 'NEW') continue;
+      const trigger = this.triggerOf(a, from, up);
+      if (trigger !== undefined && within(trigger) && better(trigger)) best = { price: trigger, algo: a };
+    }
+    return best;
+  }
+
+  /** The price at which a conditional order fires on a move in direction `up`, if it can. */
+  private triggerOf(algo: AlgoOrder, from: number, up: boolean): number | undefined {
+    if (algo.type === 'TRAILING_STOP_MARKET') {
+      if (algo.trailingPeak === 0) return undefined;
+      const rate = algo.callbackRate / 100;
+      // A SELL trailing stop follows the peak down; a BUY one the trough up.
+      if (algo.side === 'SELL' && !up) return Math.min(from, algo.trailingPeak * (1 - rate));
+      if (algo.side === 'BUY' && up) return Math.max(from, algo.trailingPeak * (1 + rate));
+      return undefined;
+    }
+    const stop = algo.type === 'STOP_MARKET';
+    // BUY stop fires on the way up, BUY take-profit on the way down; SELL the reverse.
+    const firesUp = (algo.side === 'BUY') === stop;
+    return firesUp === up ? algo.triggerPrice : undefined;
+  }
+
+  private trackTrailing(symbol: string, price: number): void {
+    for (const a of this.algoOrders.values()) {
+      if (a.symbol !== symbol || a.algoStatus !== 'NEW' || a.type !== 'TRAILING_STOP_MARKET') continue;
+      if (a.trailingPeak === 0) {
+        const activated = a.side === 'SELL' ? price >= a.activatePrice : price <= a.activatePrice;
+        if (activated) a.trailingPeak = price;
+        continue;
+      }
+      a.trailingPeak = a.side === 'SELL' ? Math.max(a.trailingPeak, price) : Math.min(a.trailingPeak, price);
+    }
+  }
+
+  /** A conditional order fired: it becomes a MARKET order filled at the trigger price ± slippage. */
+  private trigger(spec: FakeSymbol, algo: AlgoOrder, price: number): void {
+    algo.algoStatus = 'TRIGGERING';
+    algo.updateTime = this.now;
+    this.emit({ kind: 'algo', algo });
+    const position = this.positions.get(algo.symbol);
+    const closing = position !== undefined && (algo.side === 'SELL' ? position.amt > 0 : position.amt < 0);
+    const qty = algo.closePosition ? (closing ? Math.abs(position.amt) : 0) : algo.quantity;
+    const wouldIncrease = !closing;
+    if (qty === 0 || (algo.reduceOnly && wouldIncrease)) {
+      algo.algoStatus = 'EXPIRED';
+      this.emit({ kind: 'algo', algo });
+      return;
+    }
+    const order: VenueOrder = {
+      orderId: this.nextId++,
+      clientOrderId: algo.clientAlgoId,
+      symbol: algo.symbol,
+      side: algo.side,
+      type: 'MARKET',
+      origType: algo.type,
+      timeInForce: 'GTC',
+      price: 0,
+      stopPrice: algo.triggerPrice,
+      origQty: algo.reduceOnly && position !== undefined ? Math.min(qty, Math.abs(position.amt)) : qty,
+      executedQty: 0,
+      cumQuote: 0,
+      status: 'NEW',
+      reduceOnly: algo.reduceOnly,
+      closePosition: algo.closePosition,
+      time: this.now,
+      updateTime: this.now,
+    };
+    this.orders.set(order.orderId, order);
+    algo.actualOrderId = order.orderId;
+    algo.algoStatus = 'TRIGGERED';
+    this.emit({ kind: 'algo', algo });
+    this.emit({ kind: 'order', order, execType: 'NEW' });
+    this.fill(order, this.takerPrice(spec, order.side, price), false);
+    algo.algoStatus = 'FINISHED';
+    algo.updateTime = this.now;
+    this.emit({ kind: 'algo', algo });
+  }
+
+  /** Fill what is left of an order at `price`. */
+  private fill(order: VenueOrder, price: number, maker: boolean): void {
+    const qty = order.origQty - order.executedQty;
+    const position = this.positions.get(order.symbol);
+    const signed = order.side === 'BUY' ? qty : -qty;
+    let fillQty = qty;
+    if (order.reduceOnly) {
+      // A reduce-only order never opens or flips: it fills at most the position, the rest expires.
+      const reducible =
+        position !== undefined && Math.sign(position.amt) !== Math.sign(signed) ? Math.abs(position.amt) : 0;
+      fillQty = Math.min(qty, reducible);
+      if (fillQty === 0) {
+        this.finish(order, 'EXPIRED');
+        return;
+      }
+    }
+    const spec = this.symbolOf(order.symbol);
+    fillQty = roundToStep(fillQty, spec.stepSize, 'nearest');
+    const rate = maker ? this.options.makerFeeRate : this.options.takerFeeRate;
+    const quote = fillQty * price;
+    const commission = quote * rate;
+    const realizedPnl = this.applyToPosition(order.symbol, order.side === 'BUY' ? fillQty : -fillQty, price);
+    this.wallet += realizedPnl - commission;
+    order.executedQty = roundToStep(order.executedQty + fillQty, spec.stepSize, 'nearest');
+    order.cumQuote += quote;
+    order.updateTime = this.now;
+    order.status = order.executedQty >= order.origQty ? 'FILLED' : 'PARTIALLY_FILLED';
+    const trade: VenueTrade = {
+      id: this.nextId++,
+      orderId: order.orderId,
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      price,
+      qty: fillQty,
+      quoteQty: quote,
+      commission,
+      realizedPnl,
+      maker,
+      time: this.now,
+    };
+    this.trades.push(trade);
+    const tradeId = String(trade.id);
+    if (realizedPnl !== 0)
+      this.income.push(this.incomeRecord(order.symbol, 'REALIZED_PNL', realizedPnl, '', tradeId));
+    this.income.push(this.incomeRecord(order.symbol, 'COMMISSION', -commission, 'USDT', tradeId));
+    this.emit({ kind: 'order', order, trade, execType: 'TRADE' });
+    this.emit({ kind: 'account', reason: 'ORDER', symbols: [order.symbol] });
+    if (order.status === 'PARTIALLY_FILLED' && order.reduceOnly) this.finish(order, 'EXPIRED');
+  }
+
+  /** Apply a signed quantity at `price` to the one-way position; returns the realized PnL. */
+  private applyToPosition(symbol: string, signed: number, price: number): number {
+    const spec = this.symbolOf(symbol);
+    const position = this.positions.get(symbol);
+    if (position === undefined) {
+      this.positions.set(symbol, {
+        symbol,
+        amt: signed,
+        entryPrice: price,
+        leverage: this.leverageOf(symbol),
+        marginType: this.marginTypeOf(symbol),
+        updateTime: this.now,
+      });
+      return 0;
+    }
+    position.updateTime = this.now;
+    if (Math.sign(position.amt) === Math.sign(signed)) {
+      const amt = position.amt + signed;
+      position.entryPrice = (position.entryPrice * position.amt + price * signed) / amt;
+      position.amt = roundToStep(amt, spec.stepSize, 'nearest');
+      return 0;
+    }
+    const closed = Math.min(Math.abs(signed), Math.abs(position.amt));
+    const realized = (price - position.entryPrice) * closed * Math.sign(position.amt);
+    const rest = roundToStep(position.amt + signed, spec.stepSize, 'nearest');
+    if (rest === 0) this.positions.delete(symbol);
+    else if (Math.sign(rest) === Math.sign(position.amt)) position.amt = rest;
+    else {
+      position.amt = rest;
+      position.entryPrice = price;
+    }
+    return realized;
+  }
+
+  private finish(order: VenueOrder, status: 'CANCELED' | 'EXPIRED'): void {
+    order.status = status;
+    order.updateTime = this.now;
+    this.emit({ kind: 'order', order, execType: status === 'CANCELED' ? 'CANCELED' : 'EXPIRED' });
+  }
+
+  /** Charge funding at each funding instant inside the candle. */
+  private settleFunding(candle: Kline): void {
+    // Instants in (openTime, ts]: the candle that closes at 08:00 pays the 08:00 funding.
+    const first =
+      Math.floor(candle.openTime / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
+    if (first > candle.ts) return;
+    const rate = candle.fundingRate ?? this.options.fundingRate;
+    const markPrice = candle.close;
+    this.funding.push({ symbol: candle.symbol, fundingTime: first, fundingRate: rate, markPrice });
+    const position = this.positions.get(candle.symbol);
+    if (position === undefined) return;
+    const fee = -position.amt * markPrice * rate;
+    this.wallet += fee;
+    this.income.push(this.incomeRecord(candle.symbol, 'FUNDING_FEE', fee, 'USDT', ''));
+    this.emit({ kind: 'account', reason: 'FUNDING_FEE', symbols: [candle.symbol] });
+  }
+
+  /** A taker's price: `price` moved against the taker by the slippage, on the tick. */
+  private takerPrice(spec: FakeSymbol, side: Side, price: number): number {
+    const slip = this.options.slippageBps / 10_000;
+    return side === 'BUY'
+      ? roundToStep(price * (1 + slip), spec.tickSize, 'up')
+      : roundToStep(price * (1 - slip), spec.tickSize, 'down');
+  }
+
+  private checkQty(spec: FakeSymbol, qty: number): void {
+    if (!(qty > 0) || Math.abs(roundToStep(qty, spec.stepSize, 'nearest') - qty) > spec.stepSize * 1e-9) {
+      throw new BinanceApiError(-1111, 'Precision is over the maximum defined for this asset.', 400);
+    }
+    if (qty < spec.minQty) throw new BinanceApiError(-4003, 'Quantity less than or equal to zero.', 400);
+    if (qty > spec.maxQty) throw new BinanceApiError(-4005, 'Quantity greater than max quantity.', 400);
+  }
+
+  private checkPrice(spec: FakeSymbol, price: number): void {
+    if (!(price > 0)) throw new BinanceApiError(-4001, 'Price less than 0.', 400);
+    if (Math.abs(roundToStep(price, spec.tickSize, 'nearest') - price) > spec.tickSize * 1e-9) {
+      throw new BinanceApiError(-4014, 'Price not increased by tick size.', 400);
+    }
+  }
+
+  private incomeRecord(
+    symbol: string,
+    incomeType: IncomeType,
+    income: number,
+    info: string,
+    tradeId: string,
+  ): IncomeRecord {
+    return { tranId: this.nextId++, symbol, incomeType, income, time: this.now, tradeId, info };
+  }
+
+  private emit(update: VenueUpdate): void {
+    for (const listener of this.listeners) listener(update);
+  }
+}
