@@ -70,3 +70,21 @@ export class InvalidOrder extends ExchangeError {
     super('QT_EXCHANGE_INVALID_ORDER', message);
   }
 }
+/** A reduce-only order would not reduce the position (Binance `-2022`). */
+export class ReduceOnlyRejected extends ExchangeError {
+  constructor(message: string) {
+    super('QT_EXCHANGE_REDUCE_ONLY_REJECTED', message);
+  }
+}
+/** The request's timestamp is outside the venue's `recvWindow` (Binance `-1021`): retry after syncing the clock. */
+export class TimestampOutOfWindow extends ExchangeError {
+  constructor(message: string, cause?: unknown) {
+    super('QT_EXCHANGE_TIMESTAMP', message, { retryable: true, cause });
+  }
+}
+/** The venue refused the API key or the signature (Binance `-2015`, `-1022`). Never retried. */
+export class AuthenticationFailed extends ExchangeError {
+  constructor(message: string) {
+    super('QT_EXCHANGE_AUTH', message);
+  }
+}

@@ -43,6 +43,15 @@ export const createBinanceClient = (options: BinanceClientOptions = {}): Binance
       defaultType: 'swap',
     },
   });
+  // ccxt schedules listenKey keep-alives (every 20 min) with plain timers: unref them, so a closed
+  // client never keeps the process alive. The keep-alive still runs while the process does.
+  const scheduled = client as unknown as {
+    delay: (ms: number, method: unknown, ...args: unknown[]) => void;
+    spawn: (method: unknown, ...args: unknown[]) => unknown;
+  };
+  scheduled.delay = (ms, method, ...args) => {
+    setTimeout(() => scheduled.spawn(method, ...args), ms).unref();
+  };
   if (options.baseUrl !== undefined) {
     const base = options.baseUrl.replace(/\/+$/, '');
     const api = client.urls.api as Record<string, unknown>;
@@ -70,4 +79,23 @@ export const unifiedSymbol = (client: BinanceClient, id: string): string => {
   if (market !== undefined) return market.symbol;
   if (!id.endsWith('USDT')) throw new Error(`${id}: not a USDT-margined perpetual id`);
   return `${id.slice(0, -4)}/USDT:USDT`;
+};
+
+/**
+ * Close a client's websockets. ccxt rejects every pending future of every connection with
+ * `ExchangeClosedByUser`, including ones nobody awaits (the never-dialed connection it keeps for
+ * listenKey requests): they are marked handled first, so closing never raises an unhandled rejection.
+ */
+export const closeBinanceClient = async (client: BinanceClient): Promise<void> => {
+  const ignore = (): void => undefined;
+  for (const connection of Object.values(
+    (client.clients ?? {}) as Record<
+      string,
+      { connected?: Promise<unknown>; futures?: Record<string, Promise<unknown>> }
+    >,
+  )) {
+    connection.connected?.catch?.(ignore);
+    for (const future of Object.values(connection.futures ?? {})) future.catch?.(ignore);
+  }
+  await client.close().catch(ignore);
 };
