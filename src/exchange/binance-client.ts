@@ -99,3 +99,15 @@ export const closeBinanceClient = async (client: BinanceClient): Promise<void> =
   }
   await client.close().catch(ignore);
 };
+
+/**
+ * Forget websocket connections that closed with an error. ccxt keeps such a connection in its
+ * table (its close handler skips the clean-up when the close set an error), so the next `watch…`
+ * would reuse a dead socket and wait forever; call this before watching again after a failure.
+ */
+export const forgetClosedConnections = (client: BinanceClient): void => {
+  const table = (client.clients ?? {}) as Record<string, { error?: unknown; isOpen?: () => boolean }>;
+  for (const [url, connection] of Object.entries(table)) {
+    if (connection.error !== undefined || connection.isOpen?.() === false) delete table[url];
+  }
+};

@@ -20,6 +20,7 @@ import { applyFill, type PositionState } from '../domain/position-math.js';
 import {
   type BinanceClient,
   closeBinanceClient,
+  forgetClosedConnections,
   prepareBinanceClient,
   unifiedSymbol,
 } from './binance-client.js';
@@ -698,6 +699,7 @@ export class CcxtExchange implements Exchange {
       } catch (error) {
         if (this.closed) return;
         this.warn(venueErrorOf(error, 'user-data stream'));
+        forgetClosedConnections(this.client);
         reconnecting = true;
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, 30_000);

@@ -1,0 +1,97 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Kline } from '../../src/domain/index.js';
+import { createBinanceClient } from '../../src/exchange/binance-client.js';
+import { type FakeBinance, startFakeBinance } from '../../src/fake-binance/fake-binance-server.js';
+import { liveKlines } from '../../src/streams/live-klines.js';
+import { loadMarketData } from '../../src/streams/market-data.js';
+
+// The live kline feed against the fake Binance server (127.0.0.1) replaying real AVAXUSDT 1m
+// candles: closed candles in order, none missing and none twice, across a dropped websocket.
+
+const KEY = 'live-klines-key';
+const SECRET = 'live-klines-secret';
+const AVAX = 'AVAXUSDT';
+const data = loadMarketData('examples/data/klines', { symbols: [AVAX], to: Date.UTC(2026, 1, 1, 2) });
+const path = data.klinesBySymbol.get(AVAX) ?? [];
+
+const startVenue = (): Promise<FakeBinance> =>
+  startFakeBinance({
+    credentials: { apiKey: KEY, secret: SECRET },
+    symbols: [
+      {
+        symbol: AVAX,
+        baseAsset: 'AVAX',
+        tickSize: 0.001,
+        stepSize: 1,
+        minQty: 1,
+        maxQty: 1e6,
+        minNotional: 5,
+      },
+    ],
+    path: data.klinesBySymbol,
+    revealed: 10,
+    walletUsdt: 10_000,
+    takerFeeRate: 0.0005,
+    makerFeeRate: 0.0002,
+    slippageBps: 2,
+    defaultLeverage: 20,
+    fundingRate: 0.0001,
+  });
+
+const until = async (what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> => {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+const comparable = (k: Kline): string => `${k.openTime} ${k.open} ${k.high} ${k.low} ${k.close} ${k.volume}`;
+
+test('closed candles arrive in order; a 3-minute websocket outage is backfilled with no gap and no duplicate', async () => {
+  const fake = await startVenue();
+  const client = createBinanceClient({ baseUrl: fake.restUrl });
+  const seen: Kline[] = [];
+  const warnings: string[] = [];
+  const subscription = liveKlines({
+    client,
+    symbols: [AVAX],
+    interval: '1m',
+    // The fake venue's clock is its path's time; resume after the last revealed candle.
+    now: () => fake.venue.time(),
+    after: new Map([[AVAX, path[9].openTime]]),
+    reconnectDelayMs: 50,
+    onWarning: (w) => warnings.push(w),
+  }).subscribe((k) => seen.push(k));
+  try {
+    // Wait for the stream to be subscribed, then move the path.
+    await until('kline subscription', () => (fake.requests.get('GET /fapi/v1/exchangeInfo') ?? 0) > 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let i = 0; i < 3; i++) {
+      fake.step(1);
+      await until(`candle ${i + 1}`, () => seen.length === i + 1);
+    }
+    // The market connection drops and three candles (three minutes of 1m candles) close before
+    // the client is back: nobody receives them on the stream.
+    fake.dropConnections(true);
+    fake.step(3);
+    await until('backfill after reconnect', () => seen.length === 6);
+    // Back on the stream (connected and subscribed) before the path moves on.
+    await until('reconnected', () => fake.connectionCount() > 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    fake.step(2);
+    await until('live again', () => seen.length === 8);
+    assert.equal(seen.map(comparable), path.slice(10, 18).map(comparable));
+    assert.ok(
+      warnings.some((w) => /kline stream AVAXUSDT/.test(w)),
+      'the outage is reported',
+    );
+  } finally {
+    subscription.unsubscribe();
+    await client.close().catch(() => undefined);
+    await fake.close();
+  }
+});
+
+test.run();
