@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBacktestCommand } from './cli/backtest-command.js';
 import { registerConfigCommands } from './cli/config-command.js';
+import { registerDataCommands } from './cli/data-command.js';
 import { registerDeployCommands } from './cli/deploy-command.js';
 import { reportCliError } from './cli/errors.js';
+import { registerFakeBinanceCommand } from './cli/fake-binance-command.js';
 import { registerFeaturesCommand } from './cli/features-command.js';
 import { registerHealthCommands } from './cli/health-command.js';
 import { registerModelsCommands } from './cli/models-command.js';
@@ -40,6 +42,8 @@ const main = async (argv: readonly string[]): Promise<number> => {
   registerServiceCommands(program);
   registerDeployCommands(program);
   registerHealthCommands(program);
+  registerFakeBinanceCommand(program);
+  registerDataCommands(program);
   try {
     await program.parseAsync([...argv]);
     // A command that reports a failed check without throwing (`quantum health`: a stale service) sets the code.

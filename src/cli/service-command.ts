@@ -11,10 +11,12 @@ import { runSplit } from '../services/split-run.js';
 import { createLogger } from '../sinks/logger.js';
 import { printRunResult } from './backtest-command.js';
 import { type DataFlags, dataOptionsOf, parseSeed, withDataOptions } from './data-options.js';
+import { type LiveRunFlags, runLive } from './live-run.js';
 import { createProgress } from './progress.js';
 import { parseReplicasFlag, parseStageReplicasFlag } from './replicas-flag.js';
 
-interface RunFlags extends DataFlags {
+interface RunFlags extends DataFlags, Omit<LiveRunFlags, 'mode' | 'out'> {
+  mode: string;
   speed?: string;
   out?: string;
   progress: boolean;
@@ -71,8 +73,36 @@ export const registerServiceCommands = (program: Command): void => {
       'with --split: replay at x times market speed (default: as fast as the stages answer)',
     )
     .option('--no-progress', 'no progress bar')
+    .option(
+      '--mode <mode>',
+      'backtest (recorded data), paper (live data, simulated venue), testnet, live',
+      'backtest',
+    )
+    .option('--symbols <list>', 'paper/testnet/live: symbols to trade, e.g. BTCUSDT,ETHUSDT')
+    .option('--interval <i>', 'paper/testnet/live: candle interval (default 1m)')
+    .option(
+      '--base-url <url>',
+      'paper/testnet/live: another Binance USDⓈ-M server (e.g. quantum fake-binance)',
+    )
+    .option('--env-file <file>', 'testnet/live: BINANCE_API_KEY and BINANCE_API_SECRET (mode 600)')
+    .option('--live', 'live: confirm trading with real money')
+    .option(
+      '--warm-up <n>',
+      'paper/testnet/live: closed candles replayed first, no orders sent on them (default 200)',
+    )
+    .option('--duration <d>', 'paper/testnet/live: stop after this long (30s, 10m, 2h); default until Ctrl-C')
     .action(async (flags: RunFlags) => {
       const config = loadPipelineConfig(flags.config);
+      if (flags.mode !== 'backtest') {
+        if (flags.split)
+          throw new UsageError('--split runs recorded data; paper, testnet and live run in one process');
+        await runLive(
+          { ...flags, mode: flags.mode },
+          config,
+          flags.config === undefined ? '.' : dirname(flags.config),
+        );
+        return;
+      }
       if (
         !flags.split &&
         (flags.replicas !== undefined || flags.shard !== undefined || flags.speed !== undefined)

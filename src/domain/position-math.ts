@@ -1,10 +1,11 @@
-import type { OrderSide, PositionSide } from './index.js';
+import type { LeverageBracket, OrderSide, PositionSide } from './index.js';
 import { directionOf } from './index.js';
 
 /**
  * Position accounting shared by `SimExchange` and `portfolioAccounting`: one place for every
- * formula (average entry, realized/unrealized PnL, isolated margin, liquidation price), so the
- * venue and the engine's account view can never disagree.
+ * formula (average entry, realized/unrealized PnL, isolated margin, maintenance margin and
+ * liquidation price over the symbol's leverage brackets), so the venue and the engine's account
+ * view can never disagree.
  */
 
 /** An open one-way, isolated-margin position. */
@@ -57,17 +58,122 @@ export const unrealizedPnlUsdt = (position: PositionState, markPrice: number): n
   pnlUsdt(position.side, position.entryPrice, markPrice, position.qty);
 
 /**
- * Liquidation price of an isolated one-way position with one maintenance-margin rate `mmr`
- * (Binance's formula with a single bracket and no cross wallet). The position is liquidated when
- * its equity, margin + (P − entry)·qty·dir, falls to the maintenance margin mmr·P·qty:
- * - long:  margin + (P − E)·q = mmr·P·q  ⇒  P = (E − margin/q) / (1 − mmr)
- * - short: margin − (P − E)·q = mmr·P·q  ⇒  P = (E + margin/q) / (1 + mmr)
- * A long at leverage ≤ ~1 cannot be liquidated: the result is clamped at 0.
+ * What sets a position's maintenance margin: one rate for every notional (the one-rate model, e.g.
+ * `simExchangeParams.maintenanceMarginRate`), or the symbol's leverage brackets (`bracketsOf`).
  */
-export const liquidationPrice = (position: PositionState, mmr: number): number => {
-  const marginPerUnit = position.marginUsdt / position.qty;
-  if (position.side === 'LONG') return Math.max(0, (position.entryPrice - marginPerUnit) / (1 - mmr));
-  return (position.entryPrice + marginPerUnit) / (1 + mmr);
+export type MarginTiers = number | readonly LeverageBracket[];
+
+/** The bracket whose [floor, cap) holds `notionalUsdt`; beyond the last cap, the last bracket. */
+export const bracketFor = (brackets: readonly LeverageBracket[], notionalUsdt: number): LeverageBracket => {
+  for (const bracket of brackets) {
+    if (notionalUsdt < bracket.notionalCapUsdt) return bracket;
+  }
+  return brackets[brackets.length - 1];
+};
+
+/**
+ * Maintenance margin of a position of `notionalUsdt` (Binance): notional × rate − maintenance amount
+ * of the notional's bracket. The amounts make it continuous (and convex) in the notional.
+ */
+export const maintenanceMarginUsdt = (notionalUsdt: number, tiers: MarginTiers): number => {
+  if (typeof tiers === 'number') return notionalUsdt * tiers;
+  const bracket = bracketFor(tiers, notionalUsdt);
+  return notionalUsdt * bracket.maintenanceMarginRate - bracket.maintenanceAmountUsdt;
+};
+
+/**
+ * The largest position notional a leverage allows: the cap of the last bracket that still allows
+ * it (Binance refuses more with -2027); 0 when even the first bracket's maximum is lower.
+ */
+export const maxNotionalAtLeverage = (brackets: readonly LeverageBracket[], leverage: number): number => {
+  let maxNotionalUsdt = 0;
+  for (const bracket of brackets) {
+    if (bracket.maxLeverage >= leverage) maxNotionalUsdt = bracket.notionalCapUsdt;
+  }
+  return maxNotionalUsdt;
+};
+
+/** Inputs of Binance's USDⓈ-M liquidation-price formula (one-way mode), in its own terms. */
+export interface BinanceLiquidationInput {
+  /** WB: the isolated wallet (isolated margin) or the cross wallet balance. */
+  readonly walletBalanceUsdt: number;
+  /** TMM1: maintenance margin of every other position in the cross wallet (0 for isolated). */
+  readonly otherMaintenanceMarginUsdt: number;
+  /** UPNL1: unrealized PnL of every other position in the cross wallet (0 for isolated). */
+  readonly otherUnrealizedPnlUsdt: number;
+  readonly side: PositionSide;
+  /** Position size, absolute. */
+  readonly qty: number;
+  readonly entryPrice: number;
+  /** MMR_B and cum_B of the bracket the price is computed for. */
+  readonly maintenanceMarginRate: number;
+  readonly maintenanceAmountUsdt: number;
+}
+
+/**
+ * Binance's liquidation price (USDⓈ-M FAQ "How to calculate liquidation price"; freqtrade
+ * `Binance.dry_run_liquidation_price`): the price where margin balance equals maintenance margin,
+ * LP = (WB − TMM1 + UPNL1 + cum − side·qty·EP) / (qty·MMR − side·qty), side = +1 long, −1 short.
+ * It may be ≤ 0 for a long that cannot be liquidated.
+ */
+export const binanceLiquidationPrice = (input: BinanceLiquidationInput): number => {
+  const side = directionOf(input.side);
+  const numerator =
+    input.walletBalanceUsdt -
+    input.otherMaintenanceMarginUsdt +
+    input.otherUnrealizedPnlUsdt +
+    input.maintenanceAmountUsdt -
+    side * input.qty * input.entryPrice;
+  return numerator / (input.qty * input.maintenanceMarginRate - side * input.qty);
+};
+
+/**
+ * `binanceLiquidationPrice` of an isolated position (its margin is the wallet, no cross terms),
+ * rearranged per side so that with no maintenance amount it is bit-for-bit the one-rate formula:
+ * - long:  (E − (margin + cum)/q) / (1 − mmr)
+ * - short: (E + (margin + cum)/q) / (1 + mmr)
+ */
+const isolatedLiquidationPrice = (
+  position: PositionState,
+  maintenanceMarginRate: number,
+  maintenanceAmountUsdt: number,
+): number => {
+  const cushionPerUnit = (position.marginUsdt + maintenanceAmountUsdt) / position.qty;
+  if (position.side === 'LONG') return (position.entryPrice - cushionPerUnit) / (1 - maintenanceMarginRate);
+  return (position.entryPrice + cushionPerUnit) / (1 + maintenanceMarginRate);
+};
+
+/** Notionals within this share of a bracket edge count as inside it (the edges agree there). */
+const EDGE_TOLERANCE = 1e-12;
+
+/**
+ * Liquidation price of an isolated one-way position (`binanceLiquidationPrice` with the isolated
+ * margin as wallet, no cross terms). With brackets, the bracket is the one that holds the notional
+ * *at the liquidation price* — the tier the venue's margin check uses when the mark gets there, as
+ * Binance's own calculator does: each bracket's candidate price is tried and the one whose notional
+ * falls inside it wins (the maintenance margin is continuous and the equity strictly monotonic, so
+ * exactly one does, up to shared edges). freqtrade's dry run takes the entry notional's bracket
+ * instead; both agree while entry and liquidation notionals share a bracket.
+ * A long that cannot be liquidated (leverage ≤ ~1) gets 0.
+ */
+export const liquidationPrice = (position: PositionState, tiers: MarginTiers): number => {
+  if (typeof tiers === 'number') return Math.max(0, isolatedLiquidationPrice(position, tiers, 0));
+  let price = Number.NaN;
+  for (const bracket of tiers) {
+    price = isolatedLiquidationPrice(position, bracket.maintenanceMarginRate, bracket.maintenanceAmountUsdt);
+    const notionalUsdt = price * position.qty;
+    // A long's price ≤ 0 in the first bracket: no price liquidates it (a later bracket's line
+    // only ever undercuts the true maintenance margin, so its price ≤ 0 proves nothing).
+    if (notionalUsdt <= 0 && bracket === tiers[0]) return 0;
+    if (
+      notionalUsdt >= bracket.notionalFloorUsdt * (1 - EDGE_TOLERANCE) &&
+      notionalUsdt <= bracket.notionalCapUsdt * (1 + EDGE_TOLERANCE)
+    ) {
+      return price;
+    }
+  }
+  // Beyond the last cap (a position larger than the venue allows): the last bracket's price.
+  return price;
 };
 
 /**

@@ -1,4 +1,5 @@
 import ccxt from 'ccxt';
+import { wallTimer } from '../kernel/clock.js';
 
 /** ccxt.pro's Binance USDⓈ-M client (REST and websockets). */
 export type BinanceClient = InstanceType<typeof ccxt.pro.binanceusdm>;
@@ -50,7 +51,7 @@ export const createBinanceClient = (options: BinanceClientOptions = {}): Binance
     spawn: (method: unknown, ...args: unknown[]) => unknown;
   };
   scheduled.delay = (ms, method, ...args) => {
-    setTimeout(() => scheduled.spawn(method, ...args), ms).unref();
+    wallTimer(() => scheduled.spawn(method, ...args), ms);
   };
   if (options.baseUrl !== undefined) {
     const base = options.baseUrl.replace(/\/+$/, '');
@@ -106,8 +107,14 @@ export const closeBinanceClient = async (client: BinanceClient): Promise<void> =
  * would reuse a dead socket and wait forever; call this before watching again after a failure.
  */
 export const forgetClosedConnections = (client: BinanceClient): void => {
-  const table = (client.clients ?? {}) as Record<string, { error?: unknown; isOpen?: () => boolean }>;
-  for (const [url, connection] of Object.entries(table)) {
-    if (connection.error !== undefined || connection.isOpen?.() === false) delete table[url];
+  const table = (client.clients ?? {}) as Record<
+    string,
+    { error?: unknown; connection?: { readyState?: number } }
+  >;
+  for (const [url, entry] of Object.entries(table)) {
+    // A connection that was never dialed (ccxt's listenKey bookkeeping) has no socket: keep it.
+    if (entry.connection === undefined) continue;
+    const closing = entry.connection.readyState !== undefined && entry.connection.readyState >= 2;
+    if (entry.error !== undefined || closing) delete table[url];
   }
 };

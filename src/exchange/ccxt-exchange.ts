@@ -17,6 +17,7 @@ import {
   type VenueStatusEvent,
 } from '../domain/index.js';
 import { applyFill, type PositionState } from '../domain/position-math.js';
+import { wallNow, wallSleep } from '../kernel/clock.js';
 import {
   type BinanceClient,
   closeBinanceClient,
@@ -165,7 +166,7 @@ export class CcxtExchange implements Exchange {
 
   constructor(private readonly options: CcxtExchangeOptions) {
     this.client = options.client;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? wallNow;
     this.events$ = this.subject.asObservable();
   }
 
@@ -393,7 +394,7 @@ export class CcxtExchange implements Exchange {
       } catch (error) {
         const mapped = venueErrorOf(error, `order ${order.clientOrderId}`);
         if (!mapped.retryable || attempt >= 4) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+        await wallSleep(250 * 2 ** attempt);
         try {
           const found = await this.client.fetchOrder(
             '',
@@ -701,7 +702,7 @@ export class CcxtExchange implements Exchange {
         this.warn(venueErrorOf(error, 'user-data stream'));
         forgetClosedConnections(this.client);
         reconnecting = true;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await wallSleep(delay);
         delay = Math.min(delay * 2, 30_000);
       }
     }

@@ -28,14 +28,26 @@ export const simExchangeParams = z
     fundingIntervalHours: z.number().positive().max(24).default(8),
     /** Rate used when a kline carries no `fundingRate`; `null` ⇒ only rates from data are charged. */
     defaultFundingRate: z.number().nullable().default(0.0001),
-    /** Overrides every symbol's `maintenanceMarginRate` (liquidation price) when set. */
+    /**
+     * One maintenance-margin rate for every symbol and notional when set (the one-rate model: the
+     * symbols' leverage brackets are ignored for maintenance margin and liquidation price).
+     */
     maintenanceMarginRate: z.number().min(0).max(0.5).optional(),
     /** Which extreme of a candle is visited first when it matters (see SimExchange docs). */
     intrabarPolicy: z.enum(['worst', 'best', 'ohlc-path']).default('worst'),
     /** A LIMIT order fills at most this share of a candle's (or tick's) volume per event. */
     limitFillVolumeShare: z.number().positive().max(1).default(0.1),
-    /** Per-symbol filter overrides, merged over DEFAULT_SYMBOL_FILTERS. */
+    /**
+     * Per-symbol filter overrides, merged over the venue rules' filters (the symbol's Binance
+     * filters and brackets), or over DEFAULT_SYMBOL_FILTERS for a symbol the rules do not list.
+     */
     filters: z.record(z.string(), SymbolFilters.partial()).default({}),
+    /**
+     * A folder with Binance's `exchange-info.json` (`GET /fapi/v1/exchangeInfo`) and
+     * `leverage-brackets.json` (`GET /fapi/v1/leverageBracket`), e.g. a fresh download; default: the
+     * bundled snapshot (`data/binance-usdm/`).
+     */
+    venueRulesDir: z.string().min(1).optional(),
     /** Leverage of an order that names none. */
     defaultLeverage: z.number().positive().default(1),
   })

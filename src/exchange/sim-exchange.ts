@@ -11,7 +11,7 @@ import type {
   VenueEvent,
   VenueStatusEvent,
 } from '../domain/index.js';
-import { DEFAULT_SYMBOL_FILTERS } from '../domain/index.js';
+import { bracketsOf, DEFAULT_SYMBOL_FILTERS, withOverrides } from '../domain/index.js';
 import { liquidationPrice, unrealizedPnlUsdt } from '../domain/position-math.js';
 import type { Exchange } from './exchange.js';
 import { type SimExchangeParams, simExchangeParams } from './sim-exchange-params.js';
@@ -24,6 +24,7 @@ import {
   type SymbolBook,
 } from './sim-order-book.js';
 import { checkOrder, referencePriceOf, requiredMarginUsdt } from './sim-order-checks.js';
+import { bundledVenueRules, loadVenueRules, type VenueRules } from './venue-rules.js';
 
 /** The account as the venue sees it (for tests and the paper-trading API). */
 export interface SimAccount {
@@ -50,9 +51,14 @@ export interface SimAccount {
  *   synchronously on `events$`, in the order it happened; fills are stamped with the market
  *   event's `ts` (for a kline: its close, the instant the venue reports them). Orders created
  *   by a subscriber while an event is processed are matched from the next event on.
+ * - **Venue rules.** Each symbol's tick size, step size, min/max qty, min notional and leverage
+ *   brackets are Binance's, from the bundled snapshot of `exchangeInfo` and `leverageBracket`
+ *   (`data/binance-usdm/`, or `params.venueRulesDir`); `params.filters` overrides them per symbol; a
+ *   symbol the snapshot does not list gets DEFAULT_SYMBOL_FILTERS and one 0.4 % tier up to 125×.
  * - **createOrder.** Validates (see `checkOrder`: tick, step, min/max qty, min notional for
- *   non-reduce-only, leverage, available margin = wallet − used margin − reserved by resting
- *   entries, reduce-only consistency) and answers REJECTED with `errorCode`
+ *   non-reduce-only, leverage ≤ the first bracket's, position ≤ the bracket cap at that leverage,
+ *   available margin = wallet − used margin − reserved by resting entries, reduce-only
+ *   consistency) and answers REJECTED with `errorCode`
  *   (`QT_EXCHANGE_INVALID_ORDER`, `QT_EXCHANGE_INSUFFICIENT_MARGIN`) and a reason, or NEW at once.
  *   A second submit of a known `clientOrderId` creates nothing: the order's latest report is
  *   re-sent. Rejected orders are not remembered (a retry is checked afresh, as on Binance).
@@ -79,12 +85,13 @@ export interface SimAccount {
  * - **Positions** (position-math): avg entry, realized PnL (exit − entry)·qty·dir, isolated margin =
  *   entry notional / leverage (the position's leverage is the one it was opened with). Wallet =
  *   initial + realized − fees − funding.
- * - **Liquidation** at `liquidationPrice` (position-math) when the path reaches it (before any stop
- *   beyond it; at the open first when the candle gapped through it). The position closes at the
- *   liquidation price and the whole isolated margin is lost: realized PnL at that price plus a
- *   clearance fee equal to the remaining maintenance margin (as Binance's insurance-fund fee), so the
- *   wallet loses exactly the margin. Emits PositionLiquidated then a Fill (purpose EXIT, reason
- *   LIQUIDATION).
+ * - **Liquidation** at `liquidationPrice` (position-math: Binance's isolated formula with the
+ *   maintenance rate and amount of the bracket holding the notional at that price) when the path
+ *   reaches it (before any stop beyond it; at the open first when the candle gapped through it). The
+ *   position closes at the liquidation price and the whole isolated margin is lost: realized PnL at
+ *   that price plus a clearance fee equal to the remaining maintenance margin (notional × rate −
+ *   amount of its bracket; as Binance's insurance-fund fee), so the wallet loses exactly the
+ *   margin. Emits PositionLiquidated then a Fill (purpose EXIT, reason LIQUIDATION).
  * - **OCO.** When a position becomes flat (or flips), its resting reduce-only orders on the closing
  *   side are CANCELED with reason "position closed".
  * - **Funding** at every instant k·fundingIntervalHours after 00:00 UTC in (openTime, ts] of a kline
@@ -105,6 +112,8 @@ export class SimExchange implements Exchange {
   /** Every accepted order ever, by clientOrderId (idempotency). */
   private readonly orders = new Map<string, SimOrder>();
   private readonly matcher: SimMatcher;
+  /** Filters and leverage brackets per symbol: `params.venueRulesDir`, else the bundled snapshot. */
+  private readonly rules: VenueRules;
   private orderSeq = 0;
   private closed = false;
   /** While restoring a previous session's state: nothing is reported (it is reported on connect). */
@@ -116,6 +125,10 @@ export class SimExchange implements Exchange {
    */
   constructor(params: z.input<typeof simExchangeParams>, prng: Prng) {
     this.params = simExchangeParams.parse(params);
+    this.rules =
+      this.params.venueRulesDir === undefined
+        ? bundledVenueRules()
+        : loadVenueRules(this.params.venueRulesDir);
     this.prng = prng;
     this.events$ = this.subject.asObservable();
     this.matcher = new SimMatcher(this.params, (event) => this.report(event));
@@ -212,7 +225,7 @@ export class SimExchange implements Exchange {
         ...held,
         openedTs: position.openedTs,
         intentId: position.intentId,
-        liquidationPrice: liquidationPrice(held, book.mmr),
+        liquidationPrice: liquidationPrice(held, book.brackets),
       };
       if (Number.isNaN(book.lastPrice)) book.lastPrice = position.entryPrice;
     }
@@ -297,7 +310,7 @@ export class SimExchange implements Exchange {
         entryPrice: position.entryPrice,
         leverage: position.leverage,
         marginUsdt: position.marginUsdt,
-        liquidationPrice: liquidationPrice(position, book.mmr),
+        liquidationPrice: liquidationPrice(position, book.brackets),
         markPrice,
         unrealizedPnlUsdt: unrealizedPnlUsdt(position, markPrice),
         openedTs: position.openedTs,
@@ -364,17 +377,29 @@ export class SimExchange implements Exchange {
     };
   }
 
+  /**
+   * A symbol's filters: the venue rules' (bundled Binance snapshot) or DEFAULT_SYMBOL_FILTERS for a
+   * symbol they do not list, the config's per-symbol overrides on top, then the venue-wide
+   * one-rate `maintenanceMarginRate` when set (part of what the venue reports, so the engine's
+   * view agrees).
+   */
+  private symbolFiltersOf(symbol: string): SymbolFilters {
+    const configured = withOverrides(
+      this.rules.filtersOf(symbol) ?? DEFAULT_SYMBOL_FILTERS,
+      this.params.filters[symbol],
+    );
+    const oneRate = this.params.maintenanceMarginRate;
+    return oneRate === undefined ? configured : withOverrides(configured, { maintenanceMarginRate: oneRate });
+  }
+
   private bookOf(symbol: string): SymbolBook {
     let book = this.books.get(symbol);
     if (book === undefined) {
-      const configured: SymbolFilters = { ...DEFAULT_SYMBOL_FILTERS, ...this.params.filters[symbol] };
-      // The venue-wide override is part of what the venue reports, so the engine's view agrees.
-      const mmr = this.params.maintenanceMarginRate ?? configured.maintenanceMarginRate;
-      const filters: SymbolFilters = { ...configured, maintenanceMarginRate: mmr };
+      const filters = this.symbolFiltersOf(symbol);
       book = {
         symbol,
         filters,
-        mmr,
+        brackets: bracketsOf(filters),
         orders: [],
         position: undefined,
         lastPrice: Number.NaN,

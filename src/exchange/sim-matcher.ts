@@ -285,13 +285,15 @@ export class SimMatcher {
       ...next,
       openedTs: opened ? this.eventTs : before.openedTs,
       intentId: opened ? intentId : before.intentId,
-      liquidationPrice: liquidationPrice(next, book.mmr),
+      liquidationPrice: liquidationPrice(next, book.brackets),
     };
   }
 
   /**
    * Liquidation at the position's liquidation price: realized PnL at that price plus a clearance
-   * fee of the maintenance margin left, so the wallet loses exactly the isolated margin.
+   * fee of the margin left, so the wallet loses exactly the isolated margin. At the liquidation
+   * price the margin left is the maintenance margin of the notional there, in its bracket
+   * (`maintenanceMarginUsdt(qty × price, brackets)`): that is what defines the price.
    */
   private liquidate(book: SymbolBook): void {
     const position = book.position;

@@ -1,4 +1,11 @@
-import type { ExecutionResult, Fill, OrderRequest, OrderStatus, SymbolFilters } from '../domain/index.js';
+import type {
+  ExecutionResult,
+  Fill,
+  LeverageBracket,
+  OrderRequest,
+  OrderStatus,
+  SymbolFilters,
+} from '../domain/index.js';
 import { exitSideOf } from '../domain/index.js';
 import type { PositionState } from '../domain/position-math.js';
 
@@ -52,9 +59,10 @@ export interface SimPosition extends PositionState {
 /** Everything the venue knows about one symbol. */
 export interface SymbolBook {
   readonly symbol: string;
+  /** The venue's rules for the symbol: bundled Binance filters and brackets, config overrides on top. */
   readonly filters: SymbolFilters;
-  /** Maintenance-margin rate used for the liquidation price. */
-  readonly mmr: number;
+  /** Leverage brackets for maintenance margin and liquidation price (`bracketsOf(filters)`). */
+  readonly brackets: readonly LeverageBracket[];
   /** Open orders in creation order. */
   readonly orders: SimOrder[];
   position: SimPosition | undefined;

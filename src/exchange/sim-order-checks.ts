@@ -1,5 +1,6 @@
 import type { OrderRequest, SymbolFilters } from '../domain/index.js';
-import { exitSideOf, InsufficientFunds, InvalidOrder, roundToStep } from '../domain/index.js';
+import { bracketsOf, exitSideOf, InsufficientFunds, InvalidOrder, roundToStep } from '../domain/index.js';
+import { maxNotionalAtLeverage } from '../domain/position-math.js';
 import type { SimPosition } from './sim-order-book.js';
 
 /** What the venue knows when it checks a new order. */
@@ -56,9 +57,33 @@ export const requiredMarginUsdt = (
 };
 
 /**
- * Binance-style checks of a new order: prices on tick, qty on step and within [minQty, maxQty],
- * notional ≥ minNotional (not for reduce-only), leverage ≤ maxLeverage, enough available margin
- * for an entry, and reduce-only consistency (clamped to the position; refused when it would
+ * The leverage-bracket limit (Binance -2027 "Exceeded the maximum allowable position at current
+ * leverage"): the position the order would leave on its side — what it adds to a same-side
+ * position, or what is left after closing an opposite one — valued at the reference price, may not
+ * exceed the cap of the last bracket that allows the leverage. Returns the reason, or undefined.
+ */
+const positionCapCheck = (
+  order: OrderRequest,
+  qty: number,
+  referencePrice: number,
+  context: OrderCheckContext,
+): string | undefined => {
+  if (order.reduceOnly) return undefined;
+  const { position, leverage } = context;
+  const sameSide = position !== undefined && order.side !== exitSideOf(position.side);
+  const heldQty = sameSide ? position.qty : 0;
+  const closesQty = position !== undefined && !sameSide ? position.qty : 0;
+  const notionalUsdt = (heldQty + Math.max(0, qty - closesQty)) * referencePrice;
+  const capUsdt = maxNotionalAtLeverage(bracketsOf(context.filters), leverage);
+  if (notionalUsdt <= capUsdt) return undefined;
+  return `position notional ${notionalUsdt.toFixed(2)} USDT would exceed ${capUsdt} USDT, the maximum at leverage ${leverage} (leverage brackets; Binance -2027); lower the leverage or the qty`;
+};
+
+/**
+ * Binance-style checks of a new order: prices on tick, qty on step and within [minQty, maxQty]
+ * (MARKET: the MARKET_LOT_SIZE max), notional ≥ minNotional (not for reduce-only), leverage ≤
+ * maxLeverage (the first bracket's), the position within the bracket cap for its leverage
+ * (`positionCapCheck`), enough available margin for an entry, and reduce-only consistency (clamped to the position; refused when it would
  * increase the position, or — for MARKET/LIMIT — when there is no position at all; a reduce-only
  * STOP/TAKE_PROFIT may rest before its entry fills and only acts while a position exists).
  */
@@ -86,8 +111,10 @@ export const checkOrder = (order: OrderRequest, context: OrderCheckContext): Ord
       `${where}: qty ${order.qty} is not a multiple of stepSize ${filters.stepSize}; round with roundToStep(qty, ${filters.stepSize}, 'down')`,
     );
   }
-  if (order.qty < filters.minQty || order.qty > filters.maxQty) {
-    return invalid(`${where}: qty ${order.qty} outside [minQty ${filters.minQty}, maxQty ${filters.maxQty}]`);
+  // MARKET orders have their own maximum (Binance MARKET_LOT_SIZE).
+  const maxQty = order.type === 'MARKET' ? (filters.marketMaxQty ?? filters.maxQty) : filters.maxQty;
+  if (order.qty < filters.minQty || order.qty > maxQty) {
+    return invalid(`${where}: qty ${order.qty} outside [minQty ${filters.minQty}, maxQty ${maxQty}]`);
   }
   if (context.leverage > filters.maxLeverage) {
     return invalid(`${where}: leverage ${context.leverage} above maxLeverage ${filters.maxLeverage}`);
@@ -116,6 +143,8 @@ export const checkOrder = (order: OrderRequest, context: OrderCheckContext): Ord
       `${where}: notional ${(qty * referencePrice).toFixed(4)} USDT below minNotional ${filters.minNotionalUsdt}; raise qty`,
     );
   }
+  const overCap = positionCapCheck(order, qty, referencePrice, context);
+  if (overCap !== undefined) return invalid(`${where}: ${overCap}`);
   const required = requiredMarginUsdt(
     order,
     qty,

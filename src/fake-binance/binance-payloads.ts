@@ -241,6 +241,7 @@ export const tradeBody = (venue: FakeVenue, trade: VenueTrade): object => {
     qty: qtyText(spec, trade.qty),
     quoteQty: money(trade.quoteQty),
     realizedPnl: money(trade.realizedPnl),
+    marginAsset: 'USDT',
     side: trade.side,
     positionSide: 'BOTH',
     symbol: trade.symbol,
@@ -332,7 +333,24 @@ export const accountBody = (venue: FakeVenue, version: 2 | 3): object => {
           maintMargin: row.maintMargin,
           updateTime: p.updateTime,
         }
-      : { ...row, unrealizedProfit: row.unRealizedProfit, isolated: p.marginType === 'isolated' };
+      : {
+          symbol: row.symbol,
+          initialMargin: row.initialMargin,
+          maintMargin: row.maintMargin,
+          unrealizedProfit: row.unRealizedProfit,
+          positionInitialMargin: row.positionInitialMargin,
+          openOrderInitialMargin: row.openOrderInitialMargin,
+          leverage: row.leverage,
+          isolated: p.marginType === 'isolated',
+          entryPrice: row.entryPrice,
+          breakEvenPrice: row.breakEvenPrice,
+          maxNotional: row.maxNotionalValue,
+          bidNotional: row.bidNotional,
+          askNotional: row.askNotional,
+          positionSide: 'BOTH',
+          positionAmt: row.positionAmt,
+          updateTime: p.updateTime,
+        };
   });
   return version === 3
     ? { ...totals, assets: [asset], positions }
@@ -340,6 +358,7 @@ export const accountBody = (venue: FakeVenue, version: 2 | 3): object => {
         feeTier: 0,
         feeBurn: false,
         canDeposit: true,
+        canTrade: true,
         canWithdraw: true,
         updateTime: 0,
         multiAssetsMargin: false,
@@ -406,6 +425,8 @@ export const orderTradeUpdate = (
       ot: order.origType,
       ps: 'BOTH',
       cp: order.closePosition,
+      AP: '0',
+      cr: '0',
       rp: money(trade?.realizedPnl ?? 0),
       pP: false,
       si: 0,

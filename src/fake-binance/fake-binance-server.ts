@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { type WebSocket, WebSocketServer } from 'ws';
 import { BinanceApiError, invalidParameter, missingParameter } from './binance-errors.js';
 import {
   accountBody,
@@ -19,6 +16,8 @@ import {
   positionRiskBody,
   tradeBody,
 } from './binance-payloads.js';
+import { registerControlRoutes } from './control-routes.js';
+import { type FaultChange, type Faults, NO_FAULTS, type ScheduledFault } from './fake-faults.js';
 import {
   FakeVenue,
   type FakeVenueOptions,
@@ -28,14 +27,18 @@ import {
 } from './fake-venue.js';
 import { klinesWeight, WeightBudget } from './request-weights.js';
 import { type Credentials, checkRequest, type Security } from './signed-request.js';
+import { StreamHub } from './stream-hub.js';
+
+export type { FaultChange, Faults, ScheduledFault } from './fake-faults.js';
 
 /**
  * A fake Binance USDⓈ-M futures server on 127.0.0.1 (fastify + ws): REST under `/fapi` and the
  * market and user-data websockets on the same port, answering in Binance's shapes, with its
  * authentication (HMAC-SHA256 signatures, `recvWindow`), request weights (429 then 418) and
  * error codes — faithful enough that ccxt's and Binance's own connectors run unmodified against
- * it. Matching and the ledger live in `FakeVenue`; tests and scenarios move the price path with
- * `step()` and inject faults with `faults`.
+ * it. Matching and the ledger live in `FakeVenue`, the websockets in `StreamHub`; tests and
+ * scenarios move the price path with `step()` (or every `stepMs`) and inject faults with
+ * `applyFaults()`, a schedule by candle index, or the control API (`control-routes.ts`).
  */
 
 export interface LeverageTier {
@@ -60,20 +63,10 @@ export interface FakeBinanceOptions extends FakeVenueOptions {
   readonly listenKeyTtlMs?: number;
   /** Wall clock for signatures, rate limits and listenKeys (tests may shift it). */
   readonly wallClock?: () => number;
-}
-
-/** Faults a test or scenario switches on while the server runs. */
-export interface Faults {
-  /** Order endpoints apply the order at once but answer this much later. */
-  ackDelayMs: number;
-  /** Every user-data event is sent twice. */
-  duplicateUserEvents: boolean;
-  /** User-data events are sent in swapped pairs. */
-  reorderUserEvents: boolean;
-  /** Shifts the server's time (`/time`, signature checks): a client without sync gets -1021. */
-  clockSkewMs: number;
-  /** While true, market websocket connections are refused and no market event is sent. */
-  marketStreamsDown: boolean;
+  /** Reveal one candle every this many ms of wall time; 0 or absent: only on `step()`. */
+  readonly stepMs?: number;
+  /** Fault changes by candle index: each applies just before that candle of the path is revealed. */
+  readonly faultSchedule?: readonly ScheduledFault[];
 }
 
 interface Route {
@@ -84,28 +77,24 @@ interface Route {
   readonly handle: (params: URLSearchParams) => unknown | Promise<unknown>;
 }
 
-interface Connection {
-  readonly socket: WebSocket;
-  /** Raw streams (`/ws`) or combined `{stream, data}` envelopes (`/stream`). */
-  readonly combined: boolean;
-  readonly streams: Set<string>;
-  /** The listenKey of a user-data connection. */
-  readonly listenKey?: string;
-}
-
 export interface FakeBinance {
   readonly venue: FakeVenue;
+  /** Faults in force; tests may set them directly or through `applyFaults`. */
   readonly faults: Faults;
   readonly weights: WeightBudget;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (the listening host) */
   readonly restUrl: string;
   /** `ws://127.0.0.1:<port>` */
   readonly wsUrl: string;
   readonly port: number;
   /** Requests served per route (`GET /fapi/v1/klines` → count), for tests. */
   readonly requests: Map<string, number>;
-  /** Move the path `n` candles; market and user events go out as it moves. */
+  /** Move the path `n` candles; market and user events go out as it moves. Returns how many moved. */
   step(n?: number): number;
+  /** Switch faults and run one-shot actions (drop connections, expire the listenKey). */
+  applyFaults(change: FaultChange): void;
+  /** Open websocket connections. */
+  connectionCount(): number;
   /** Close every websocket (a dropped connection), user-data ones too unless `marketOnly`. */
   dropConnections(marketOnly?: boolean): void;
   /** Expire the active listenKey now (sends `listenKeyExpired`). */
@@ -138,68 +127,32 @@ const boolParam = (params: URLSearchParams, name: string): boolean => params.get
 export const startFakeBinance = async (options: FakeBinanceOptions): Promise<FakeBinance> => {
   const venue = new FakeVenue(options);
   const wall = options.wallClock ?? Date.now;
-  const faults: Faults = {
-    ackDelayMs: 0,
-    duplicateUserEvents: false,
-    reorderUserEvents: false,
-    clockSkewMs: 0,
-    marketStreamsDown: false,
-  };
+  const faults: Faults = { ...NO_FAULTS };
   const weights = new WeightBudget(options.weightLimit ?? 2400);
   const serverTime = (): number => wall() + faults.clockSkewMs;
   const listenKeyTtlMs = options.listenKeyTtlMs ?? 60 * 60_000;
   let listenKey: { key: string; expiresAt: number } | undefined;
-  const connections = new Set<Connection>();
   const requests = new Map<string, number>();
 
-  const activeListenKey = (key: string | null): boolean =>
-    listenKey !== undefined && key === listenKey.key && wall() < listenKey.expiresAt;
+  const activeListenKey = (): string | undefined =>
+    listenKey !== undefined && wall() < listenKey.expiresAt ? listenKey.key : undefined;
+  const hub = new StreamHub({ faults, activeListenKey });
 
   // --- user-data and market fan-out ---------------------------------------------------------
-  let heldUserEvent: object | undefined;
-  const sendUser = (payload: object): void => {
-    const send = (event: object): void => {
-      for (const c of connections)
-        if (c.listenKey !== undefined && activeListenKey(c.listenKey)) c.socket.send(JSON.stringify(event));
-    };
-    const copies = faults.duplicateUserEvents ? 2 : 1;
-    if (faults.reorderUserEvents) {
-      if (heldUserEvent === undefined) {
-        heldUserEvent = payload;
-        return;
-      }
-      for (let i = 0; i < copies; i++) send(payload);
-      for (let i = 0; i < copies; i++) send(heldUserEvent);
-      heldUserEvent = undefined;
-      return;
-    }
-    if (heldUserEvent !== undefined) {
-      send(heldUserEvent);
-      heldUserEvent = undefined;
-    }
-    for (let i = 0; i < copies; i++) send(payload);
-  };
-  const sendMarket = (stream: string, payload: object): void => {
-    if (faults.marketStreamsDown) return;
-    for (const c of connections) {
-      if (!c.streams.has(stream)) continue;
-      c.socket.send(JSON.stringify(c.combined ? { stream, data: payload } : payload));
-    }
-  };
   venue.onUpdate((update: VenueUpdate) => {
     if (update.kind === 'order')
-      sendUser(orderTradeUpdate(venue, update.order, update.execType, update.trade));
-    else if (update.kind === 'algo') sendUser(algoUpdate(venue, update.algo));
-    else if (update.kind === 'account') sendUser(accountUpdate(venue, update.reason, update.symbols));
+      hub.sendUser(orderTradeUpdate(venue, update.order, update.execType, update.trade));
+    else if (update.kind === 'algo') hub.sendUser(algoUpdate(venue, update.algo));
+    else if (update.kind === 'account') hub.sendUser(accountUpdate(venue, update.reason, update.symbols));
     else {
       const spec = venue.symbolOf(update.kline.symbol);
       const lower = update.kline.symbol.toLowerCase();
-      sendMarket(`${lower}@kline_${update.kline.interval}`, klineEvent(spec, update.kline));
+      hub.sendMarket(`${lower}@kline_${update.kline.interval}`, klineEvent(spec, update.kline));
       const next =
         Math.floor(update.kline.ts / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
-      const mark = markPriceEvent(spec, update.kline, options.fundingRate, next);
-      sendMarket(`${lower}@markPrice`, mark);
-      sendMarket(`${lower}@markPrice@1s`, mark);
+      const mark = markPriceEvent(spec, update.kline, update.kline.fundingRate ?? options.fundingRate, next);
+      hub.sendMarket(`${lower}@markPrice`, mark);
+      hub.sendMarket(`${lower}@markPrice@1s`, mark);
     }
   });
 
@@ -263,7 +216,9 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
             markPrice: price,
             indexPrice: price,
             estimatedSettlePrice: price,
-            lastFundingRate: options.fundingRate.toFixed(8),
+            lastFundingRate: (
+              venue.funding.findLast((f) => f.symbol === symbol)?.fundingRate ?? options.fundingRate
+            ).toFixed(8),
             interestRate: '0.00010000',
             nextFundingTime: next,
             time: venue.time(),
@@ -677,7 +632,7 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
     },
   ];
 
-  const app: FastifyInstance = Fastify({ logger: false });
+  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
   // Binance takes form bodies; keep them raw for the signature.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),
@@ -716,98 +671,97 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
       .send({ code: -1000, msg: `fake Binance: no endpoint ${request.method} ${request.url.split('?')[0]}` });
   });
 
-  // --- websockets -----------------------------------------------------------------------------
-  const wss = new WebSocketServer({ noServer: true });
-  const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = new URL(request.url ?? '/', 'ws://127.0.0.1');
-    const segments = url.pathname.split('/').filter((s) => s !== '');
-    const key = url.searchParams.get('listenKey') ?? segments.find((s) => activeListenKey(s));
-    if (key !== undefined && key !== null) {
-      if (!activeListenKey(key)) {
-        socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
-        return;
-      }
-    } else if (faults.marketStreamsDown) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      const combined = segments.at(-1) === 'stream';
-      const streams = new Set<string>();
-      for (const s of url.searchParams.get('streams')?.split('/') ?? []) streams.add(s);
-      const last = segments.at(-1);
-      if (last?.includes('@')) streams.add(last);
-      const connection: Connection = { socket: ws, combined, streams, listenKey: key ?? undefined };
-      connections.add(connection);
-      ws.on('close', () => connections.delete(connection));
-      ws.on('message', (data) => {
-        let message: { method?: string; params?: unknown; id?: unknown };
-        try {
-          message = JSON.parse(String(data));
-        } catch {
-          ws.send(JSON.stringify({ error: { code: 3, msg: 'Invalid JSON' } }));
-          return;
-        }
-        const params = Array.isArray(message.params) ? message.params.map(String) : [];
-        if (message.method === 'SUBSCRIBE') for (const p of params) streams.add(p);
-        else if (message.method === 'UNSUBSCRIBE') for (const p of params) streams.delete(p);
-        else if (message.method === 'LIST_SUBSCRIPTIONS') {
-          ws.send(JSON.stringify({ result: [...streams], id: message.id }));
-          return;
-        } else {
-          ws.send(
-            JSON.stringify({
-              error: { code: 2, msg: `Invalid request: unknown method ${message.method}` },
-              id: message.id,
-            }),
-          );
-          return;
-        }
-        ws.send(JSON.stringify({ result: null, id: message.id }));
-      });
-    });
+  // --- websockets, listenKey expiry, faults, the path's clock ----------------------------------
+  app.server.on('upgrade', (request, socket, head) => hub.upgrade(request, socket, head));
+  const expireListenKey = (): void => {
+    if (listenKey === undefined) return;
+    const key = listenKey.key;
+    listenKey = undefined;
+    hub.expireListenKey(key, venue.time());
   };
-  app.server.on('upgrade', upgrade);
-
   const expiry = setInterval(() => {
     if (listenKey !== undefined && wall() >= listenKey.expiresAt) expireListenKey();
   }, 1000);
   expiry.unref();
-  const expireListenKey = (): void => {
-    if (listenKey === undefined) return;
-    const key = listenKey.key;
-    for (const c of connections) {
-      if (c.listenKey === key) {
-        c.socket.send(JSON.stringify({ e: 'listenKeyExpired', E: venue.time(), listenKey: key }));
-        c.socket.close();
-      }
-    }
-    listenKey = undefined;
-  };
 
-  const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const applyFaults = (change: FaultChange): void => {
+    const { weightLimit, dropConnections, expireListenKey: expire, ...switches } = change;
+    const wasReordering = faults.reorderUserEvents;
+    Object.assign(faults, switches);
+    if (wasReordering && !faults.reorderUserEvents) hub.flushHeldUserEvent();
+    if (weightLimit !== undefined) weights.limit = weightLimit;
+    if (dropConnections !== undefined && dropConnections !== false) hub.drop(dropConnections === 'market');
+    if (expire === true) expireListenKey();
+  };
+  // The schedule in path order; `nextScheduled` is the first entry not applied yet.
+  const schedule = [...(options.faultSchedule ?? [])].sort((a, b) => a.at - b.at);
+  let nextScheduled = 0;
+  const applyScheduledBefore = (candleIndex: number): void => {
+    while (nextScheduled < schedule.length && schedule[nextScheduled].at <= candleIndex) {
+      const { at: _at, ...change } = schedule[nextScheduled++];
+      applyFaults(change);
+    }
+  };
+  // Entries before the first unrevealed candle are already in force at start.
+  applyScheduledBefore(venue.revealedCount() - 1);
+  const step = (n = 1): number => {
+    let moved = 0;
+    while (moved < n && venue.remaining() > 0) {
+      applyScheduledBefore(venue.revealedCount());
+      if (!venue.step()) break;
+      moved++;
+    }
+    return moved;
+  };
+  registerControlRoutes(app, {
+    apiKey: options.credentials.apiKey,
+    venue,
+    faults,
+    weightLimit: () => weights.limit,
+    refused: weights.refused,
+    requests,
+    step,
+    applyFaults,
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  let address: string;
+  try {
+    address = await app.listen({ port: options.port ?? 0, host });
+  } catch (error) {
+    // Port taken or host unknown: leave nothing running.
+    clearInterval(expiry);
+    hub.close();
+    throw error;
+  }
   const port = Number(new URL(address).port);
+  const stepMs = options.stepMs ?? 0;
+  const stepper =
+    stepMs > 0
+      ? setInterval(() => {
+          if (step(1) === 0) clearInterval(stepper);
+        }, stepMs)
+      : undefined;
+  // Clients reach an any-address listener through loopback.
+  const reachable =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     venue,
     faults,
     weights,
     port,
-    restUrl: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}`,
+    restUrl: `http://${reachable}:${port}`,
+    wsUrl: `ws://${reachable}:${port}`,
     requests,
-    step: (n = 1) => {
-      let moved = 0;
-      while (moved < n && venue.step()) moved++;
-      return moved;
-    },
-    dropConnections: (marketOnly = false) => {
-      for (const c of connections) if (!marketOnly || c.listenKey === undefined) c.socket.terminate();
-    },
+    step,
+    applyFaults,
+    connectionCount: () => hub.size,
+    dropConnections: (marketOnly = false) => hub.drop(marketOnly),
     expireListenKey,
     close: async () => {
       clearInterval(expiry);
-      for (const c of connections) c.socket.terminate();
-      wss.close();
+      if (stepper !== undefined) clearInterval(stepper);
+      hub.close();
       await app.close();
     },
   };

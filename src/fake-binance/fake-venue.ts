@@ -10,9 +10,11 @@ import { BinanceApiError } from './binance-errors.js';
  * Matching follows each candle's path open → nearer extreme → farther extreme → close (a green
  * candle visits its low first). A MARKET order fills at the last price moved against the taker by
  * `slippageBps`, on the symbol's tick; a LIMIT order rests and fills at its price (maker) when
- * the path reaches it; a conditional order triggers when the path reaches its trigger price and
- * fills like a MARKET order at the trigger price. Funding is charged at the 8-hourly instants the
- * path passes. Time is the path's time: every timestamp the venue reports is reproducible.
+ * the path reaches it (a LIMIT order that crosses on arrival fills at once as a taker, never worse
+ * than its price); a conditional order triggers when the path reaches its trigger price and fills
+ * like a MARKET order at the trigger price — or at the next candle's open when the path gaps
+ * through it. Funding is charged at every 8-hourly instant the path passes. Time is the path's
+ * time: every timestamp the venue reports is reproducible.
  * Not modelled: liquidation, hedge mode, order-book depth.
  */
 
@@ -23,7 +25,11 @@ export interface FakeSymbol {
   readonly stepSize: number;
   readonly minQty: number;
   readonly maxQty: number;
+  /** MARKET orders' own maximum (Binance `MARKET_LOT_SIZE`); `maxQty` when absent. */
+  readonly marketMaxQty?: number;
   readonly minNotional: number;
+  /** Highest leverage `POST /fapi/v1/leverage` accepts (the first bracket's); 125 when absent. */
+  readonly maxLeverage?: number;
 }
 
 export type Side = 'BUY' | 'SELL';
@@ -196,6 +202,11 @@ export class FakeVenue {
     return this.now;
   }
 
+  /** How many candles of the path are revealed (the index of the next one). */
+  revealedCount(): number {
+    return this.cursor;
+  }
+
   /** Candles left on the path. */
   remaining(): number {
     let most = 0;
@@ -222,8 +233,11 @@ export class FakeVenue {
     return known;
   }
 
+  /** The symbol's leverage: as set, else the default capped at the symbol's maximum. */
   leverageOf(symbol: string): number {
-    return this.leverage.get(symbol) ?? this.options.defaultLeverage;
+    const set = this.leverage.get(symbol);
+    if (set !== undefined) return set;
+    return Math.min(this.options.defaultLeverage, this.symbols.get(symbol)?.maxLeverage ?? 125);
   }
 
   marginTypeOf(symbol: string): 'cross' | 'isolated' {
@@ -231,8 +245,8 @@ export class FakeVenue {
   }
 
   setLeverage(symbol: string, leverage: number): void {
-    this.symbolOf(symbol);
-    if (!Number.isInteger(leverage) || leverage < 1 || leverage > 125) {
+    const spec = this.symbolOf(symbol);
+    if (!Number.isInteger(leverage) || leverage < 1 || leverage > (spec.maxLeverage ?? 125)) {
       throw new BinanceApiError(-4028, `Leverage ${leverage} is not valid`, 400);
     }
     this.leverage.set(symbol, leverage);
@@ -301,6 +315,9 @@ export class FakeVenue {
       }
     }
     this.checkQty(spec, request.quantity);
+    if (request.type === 'MARKET' && request.quantity > (spec.marketMaxQty ?? spec.maxQty)) {
+      throw new BinanceApiError(-4005, 'Quantity greater than max quantity.', 400);
+    }
     const last = this.priceOf(request.symbol);
     let price = 0;
     if (request.type === 'LIMIT') {
@@ -313,7 +330,8 @@ export class FakeVenue {
       this.checkPrice(spec, request.price);
       price = request.price;
     }
-    const valuePrice = request.type === 'LIMIT' ? price : last;
+    // A MARKET order is valued where it will fill: the last price moved by the slippage.
+    const valuePrice = request.type === 'LIMIT' ? price : this.takerPrice(spec, request.side, last);
     if (!request.reduceOnly && request.quantity * valuePrice < spec.minNotional) {
       throw new BinanceApiError(
         -4164,
@@ -369,8 +387,11 @@ export class FakeVenue {
     };
     this.orders.set(order.orderId, order);
     this.emit({ kind: 'order', order, execType: 'NEW' });
-    if (request.type === 'MARKET' || marketable) {
-      this.fill(order, this.takerPrice(spec, order.side, last), false);
+    if (request.type === 'MARKET') this.fill(order, this.takerPrice(spec, order.side, last), false);
+    else if (marketable) {
+      // A crossing LIMIT order takes liquidity, but never at a price worse than its own.
+      const taker = this.takerPrice(spec, order.side, last);
+      this.fill(order, order.side === 'BUY' ? Math.min(taker, price) : Math.max(taker, price), false);
     } else if (timeInForce === 'IOC' || timeInForce === 'FOK') {
       this.finish(order, 'EXPIRED');
     }
@@ -449,6 +470,13 @@ export class FakeVenue {
 
   /** Find an order by id or client id (`-2013` when unknown). */
   findOrder(symbol: string, orderId?: number, clientOrderId?: string): VenueOrder {
+    if (orderId === undefined && clientOrderId === undefined) {
+      throw new BinanceApiError(
+        -1102,
+        "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+        400,
+      );
+    }
     for (const o of this.orders.values()) {
       if (o.symbol !== symbol) continue;
       if (
@@ -461,6 +489,13 @@ export class FakeVenue {
   }
 
   findAlgoOrder(algoId?: number, clientAlgoId?: string): AlgoOrder {
+    if (algoId === undefined && clientAlgoId === undefined) {
+      throw new BinanceApiError(
+        -1102,
+        "Param 'clientAlgoId' or 'algoId' must be sent, but both were empty/null!",
+        400,
+      );
+    }
     for (const a of this.algoOrders.values()) {
       if (
         (algoId !== undefined && a.algoId === algoId) ||
@@ -536,11 +571,15 @@ export class FakeVenue {
     const points = greenFirstLow
       ? [last, candle.open, candle.low, candle.high, candle.close]
       : [last, candle.open, candle.high, candle.low, candle.close];
-    for (let i = 1; i < points.length; i++) this.segment(candle.symbol, points[i - 1], points[i]);
+    // The first move, last close → this open, is a gap: no trade happens between the two prices.
+    for (let i = 1; i < points.length; i++) this.segment(candle.symbol, points[i - 1], points[i], i === 1);
   }
 
-  /** Price moves monotonically `from → to`: fill whatever it reaches, nearest first. */
-  private segment(symbol: string, from: number, to: number): void {
+  /**
+   * Price moves monotonically `from → to`: fill whatever it reaches, nearest first. In a gap a
+   * triggered order can only trade at `to` (the open); resting LIMIT orders still fill at their price.
+   */
+  private segment(symbol: string, from: number, to: number, gap: boolean): void {
     const spec = this.symbolOf(symbol);
     for (;;) {
       const hit = this.nextHit(symbol, from, to);
@@ -548,7 +587,7 @@ export class FakeVenue {
       this.lastPrice.set(symbol, hit.price);
       from = hit.price;
       if (hit.order !== undefined) this.fill(hit.order, hit.order.price, true);
-      else if (hit.algo !== undefined) this.trigger(spec, hit.algo, hit.price);
+      else if (hit.algo !== undefined) this.trigger(spec, hit.algo, gap ? to : hit.price);
     }
     this.lastPrice.set(symbol, to);
     this.trackTrailing(symbol, to);
@@ -744,21 +783,22 @@ export class FakeVenue {
     this.emit({ kind: 'order', order, execType: status === 'CANCELED' ? 'CANCELED' : 'EXPIRED' });
   }
 
-  /** Charge funding at each funding instant inside the candle. */
+  /** Charge funding at each funding instant inside the candle (several in a candle longer than 8 h). */
   private settleFunding(candle: Kline): void {
     // Instants in (openTime, ts]: the candle that closes at 08:00 pays the 08:00 funding.
     const first =
       Math.floor(candle.openTime / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
-    if (first > candle.ts) return;
     const rate = candle.fundingRate ?? this.options.fundingRate;
     const markPrice = candle.close;
-    this.funding.push({ symbol: candle.symbol, fundingTime: first, fundingRate: rate, markPrice });
-    const position = this.positions.get(candle.symbol);
-    if (position === undefined) return;
-    const fee = -position.amt * markPrice * rate;
-    this.wallet += fee;
-    this.income.push(this.incomeRecord(candle.symbol, 'FUNDING_FEE', fee, 'USDT', ''));
-    this.emit({ kind: 'account', reason: 'FUNDING_FEE', symbols: [candle.symbol] });
+    for (let fundingTime = first; fundingTime <= candle.ts; fundingTime += FUNDING_INTERVAL_MS) {
+      this.funding.push({ symbol: candle.symbol, fundingTime, fundingRate: rate, markPrice });
+      const position = this.positions.get(candle.symbol);
+      if (position === undefined) continue;
+      const fee = -position.amt * markPrice * rate;
+      this.wallet += fee;
+      this.income.push(this.incomeRecord(candle.symbol, 'FUNDING_FEE', fee, 'USDT', '', fundingTime));
+      this.emit({ kind: 'account', reason: 'FUNDING_FEE', symbols: [candle.symbol] });
+    }
   }
 
   /** A taker's price: `price` moved against the taker by the slippage, on the tick. */
@@ -790,8 +830,9 @@ export class FakeVenue {
     income: number,
     info: string,
     tradeId: string,
+    time = this.now,
   ): IncomeRecord {
-    return { tranId: this.nextId++, symbol, incomeType, income, time: this.now, tradeId, info };
+    return { tranId: this.nextId++, symbol, incomeType, income, time, tradeId, info };
   }
 
   private emit(update: VenueUpdate): void {

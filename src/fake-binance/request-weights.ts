@@ -17,7 +17,8 @@ export class WeightBudget {
   /** Counts, for tests and the ledger: requests answered 429 and 418. */
   readonly refused = { tooMany: 0, banned: 0 };
 
-  constructor(readonly limit: number) {}
+  /** @param limit weight allowed per minute; a fault (`weightLimit`) may change it while running. */
+  constructor(public limit: number) {}
 
   /** Charge `weight` at wall time `now`; returns the weight used in this window, or throws 429/418. */
   charge(weight: number, now: number): number {

@@ -154,3 +154,23 @@ export class WallClock implements Clock {
     this.handles.clear();
   }
 }
+
+/**
+ * Wall time for the I/O adapters of live runs (the Binance venue, the live feed, downloads): with
+ * `WallClock`, the one place the wall clock is read. Stages never use it; they get time from
+ * events and the kernel's clock.
+ */
+export const wallNow = (): number => Date.now();
+
+/**
+ * Calls `run` after `ms` of wall time (reconnect backoff, rate-limit pauses, keep-alives in I/O
+ * adapters). The timer does not keep the process alive; `clearTimeout` cancels it.
+ */
+export const wallTimer = (run: () => void, ms: number): ReturnType<typeof setTimeout> => {
+  const handle = setTimeout(run, ms);
+  handle.unref?.();
+  return handle;
+};
+
+/** Resolves after `ms` of wall time; unlike `wallTimer` it keeps the process alive while waited on. */
+export const wallSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -11,7 +11,12 @@ import {
   type Position,
   type PositionSide,
 } from '../domain/index.js';
-import { liquidationPrice, type PositionState, unrealizedPnlUsdt } from '../domain/position-math.js';
+import {
+  liquidationPrice,
+  type MarginTiers,
+  type PositionState,
+  unrealizedPnlUsdt,
+} from '../domain/position-math.js';
 
 /** One position's life from flat to flat, accumulated fill by fill. */
 export interface RoundTrip {
@@ -115,12 +120,13 @@ const workingEntriesAt = (
  * The account at `ts`, each open position marked to its symbol's last mark (its entry price when
  * none arrived yet). Advances the book's peak equity and, on a new UTC day, its day-start equity.
  *
- * @param mmrOf the maintenance-margin rate per symbol, for the liquidation prices shown.
+ * @param tiersOf the margin tiers per symbol (its leverage brackets, or one rate), for the
+ *   liquidation prices shown.
  */
 export const snapshotAt = (
   book: AccountBook,
   ts: number,
-  mmrOf: (symbol: string) => number,
+  tiersOf: (symbol: string) => MarginTiers,
 ): PortfolioSnapshot => {
   const { trips, marks, working } = book;
   let unrealized = 0;
@@ -143,7 +149,7 @@ export const snapshotAt = (
       entryPrice: position.entryPrice,
       leverage: position.leverage,
       marginUsdt: position.marginUsdt,
-      liquidationPrice: liquidationPrice(position, mmrOf(trip.symbol)),
+      liquidationPrice: liquidationPrice(position, tiersOf(trip.symbol)),
       markPrice,
       unrealizedPnlUsdt: pnl,
       openedTs: trip.entryTs,

@@ -7,6 +7,7 @@ import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import {
   type AccountStatusReport,
+  bracketsOf,
   DEFAULT_SYMBOL_FILTERS,
   type EngineEvent,
   type ExecutionResult,
@@ -16,21 +17,41 @@ import {
   type OrderSubmitted,
   type PortfolioSnapshot,
   type PositionStatusReport,
+  type SymbolFilters,
   type TradeClosed,
   type VenueEvent,
 } from '../domain/index.js';
-import { applyFill } from '../domain/position-math.js';
+import { applyFill, type MarginTiers } from '../domain/position-math.js';
 import { type Handler, operate } from '../kernel/operate.js';
 import { emptyAccountBook, type RoundTrip, snapshotAt } from './portfolio-snapshot.js';
 
 export const portfolioAccountingParams = z
   .object({
     initialBalanceUsdt: z.number().positive().default(10_000),
-    /** Maintenance-margin rate for the liquidation price shown in snapshots (one rate for all symbols). */
+    /**
+     * Maintenance-margin rate for the liquidation price shown in snapshots (one rate for all
+     * symbols), when no `filtersOf` / `maintenanceMarginRateOf` option says better.
+     */
     maintenanceMarginRate: z.number().min(0).max(0.5).default(DEFAULT_SYMBOL_FILTERS.maintenanceMarginRate),
   })
   .strict();
 export type PortfolioAccountingParams = z.output<typeof portfolioAccountingParams>;
+
+/** Where the account view learns each symbol's margin tiers (see `portfolioAccounting`). */
+export interface PortfolioAccountingOptions {
+  readonly filtersOf?: (symbol: string) => SymbolFilters;
+  readonly maintenanceMarginRateOf?: (symbol: string) => number;
+}
+
+/** The margin tiers per symbol the options and params call for. */
+const marginTiersOf = (
+  options: PortfolioAccountingOptions,
+  maintenanceMarginRate: number,
+): ((symbol: string) => MarginTiers) => {
+  const { filtersOf, maintenanceMarginRateOf } = options;
+  if (filtersOf !== undefined) return (symbol) => bracketsOf(filtersOf(symbol));
+  return maintenanceMarginRateOf ?? (() => maintenanceMarginRate);
+};
 
 /** What the account view listens to: market data, venue reports, and any other engine event (ignored). */
 export type PortfolioInput = EngineEvent | MarketEvent | VenueEvent;
@@ -41,8 +62,10 @@ export type PortfolioInput = EngineEvent | MarketEvent | VenueEvent;
  * last kline close (or tick price) per symbol.
  *
  * @param params `initialBalanceUsdt`, `maintenanceMarginRate` (see `portfolioAccountingParams`).
- * @param options.maintenanceMarginRateOf the venue's rate per symbol (e.g. from
- *   `exchange.filtersOf`), so snapshot liquidation prices equal the venue's; else `maintenanceMarginRate`.
+ * @param options.filtersOf the venue's filters per symbol (`exchange.filtersOf`): snapshot
+ *   liquidation prices use their leverage brackets, so they equal the venue's.
+ * @param options.maintenanceMarginRateOf one rate per symbol (the one-rate model), when no
+ *   `filtersOf` is given; else `params.maintenanceMarginRate` for every symbol.
  * Emits
  * - `TradeClosed` when a position returns to flat (or flips): tradeId = entry intentId + '#' + n
  *   (n counts trades per subscription), avg entry and exit prices, qty = the largest size held,
@@ -58,7 +81,7 @@ export type PortfolioInput = EngineEvent | MarketEvent | VenueEvent;
  */
 export const portfolioAccounting = (
   params: z.input<typeof portfolioAccountingParams> = {},
-  options: { readonly maintenanceMarginRateOf?: (symbol: string) => number } = {},
+  options: PortfolioAccountingOptions = {},
 ): OperatorFunction<PortfolioInput, PortfolioSnapshot | TradeClosed> => {
   portfolioAccountingParams.parse(params);
   return operate(() => createPortfolioAccounting(params, options));
@@ -69,11 +92,11 @@ export const portfolioAccounting = (
  */
 export const createPortfolioAccounting = (
   params: z.input<typeof portfolioAccountingParams> = {},
-  options: { readonly maintenanceMarginRateOf?: (symbol: string) => number } = {},
+  options: PortfolioAccountingOptions = {},
 ): Handler<PortfolioInput, PortfolioSnapshot | TradeClosed> => {
   const { initialBalanceUsdt: configuredBalanceUsdt, maintenanceMarginRate } =
     portfolioAccountingParams.parse(params);
-  const mmrOf = options.maintenanceMarginRateOf ?? (() => maintenanceMarginRate);
+  const tiersOf = marginTiersOf(options, maintenanceMarginRate);
   // Where the handler call in progress emits (closeTrip runs inside it).
   let emitOut: (event: PortfolioSnapshot | TradeClosed) => void = () => undefined;
   // Per-subscription state: each subscriber replays its own account from scratch.
@@ -257,7 +280,7 @@ export const createPortfolioAccounting = (
 
   /** Fills after the last candle (the venue's end-of-data close) still belong in the account. */
   const flushChanges = (emit: (out: PortfolioSnapshot | TradeClosed) => void): void => {
-    if (changedSinceSnapshot) emit(snapshotAt(book, lastChangeTs, mmrOf));
+    if (changedSinceSnapshot) emit(snapshotAt(book, lastChangeTs, tiersOf));
     changedSinceSnapshot = false;
   };
 
@@ -282,7 +305,7 @@ export const createPortfolioAccounting = (
           return adoptPosition(event);
         case 'reconciliation-completed':
           // An account that does not start flat is shown as adopted before the first candle.
-          if (event.positions > 0 || event.orders > 0) emit(snapshotAt(book, event.ts, mmrOf));
+          if (event.positions > 0 || event.orders > 0) emit(snapshotAt(book, event.ts, tiersOf));
           return;
         case 'end-of-data':
           // One symbol's end is followed by more candles (and their snapshots); only the end flushes.
@@ -294,7 +317,7 @@ export const createPortfolioAccounting = (
         case 'kline':
           marks.set(event.symbol, event.close);
           changedSinceSnapshot = false;
-          emit(snapshotAt(book, event.ts, mmrOf));
+          emit(snapshotAt(book, event.ts, tiersOf));
           return;
         default:
           return;

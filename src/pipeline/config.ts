@@ -153,7 +153,10 @@ export const pipelineConfig = z
       .prefault({}),
     orders: orderBracketParams.prefault({}),
     exchange: exchangeConfig.prefault({}),
-    /** Exchange filters per symbol (tick size, step size, min notional, maintenance margin). */
+    /**
+     * Exchange filters per symbol (tick size, step size, min notional, maintenance margin, leverage
+     * brackets), each key overriding the venue's own (the sim's bundled Binance snapshot).
+     */
     symbols: z.record(z.string(), SymbolFilters.partial()).default({}),
     output: outputConfig.prefault({}),
   })

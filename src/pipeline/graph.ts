@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { BusEvent, DeadLetter, EngineEvent, MarketEvent, Signal } from '../domain/index.js';
+import type { BusEvent, DeadLetter, EngineEvent, MarketEvent, Signal, VenueEvent } from '../domain/index.js';
 import type { Exchange } from '../exchange/exchange.js';
 import { createFeatureVectorizer } from '../features/feature-vectors.js';
 import { createFeatureEngine } from '../features/indicators/feature-engine.js';
@@ -27,6 +27,12 @@ export interface GraphDeps {
   readonly models: readonly AnyModel[];
   /** The venue's taker fee rate, for the free-margin gate's estimate (default: the config's sim rate). */
   readonly takerFeeRate?: number;
+  /**
+   * Where a live venue's reports that arrive between events go (its websocket): the session
+   * hands each to the kernel as an event of its own. A simulator reports inside the call and
+   * never uses it.
+   */
+  readonly onVenueReport?: (event: VenueEvent) => void;
 }
 
 /** Where each kind a decision stage emits is published. */
@@ -90,7 +96,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
   // The venue's filters are the one truth about tick and step sizes (live: loaded from the exchange).
   const filtersOf = (symbol: string) => exchange.filtersOf(symbol);
   return [
-    venueStage(exchange),
+    venueStage(exchange, deps.onVenueReport),
     handlerStage({
       name: 'portfolio',
       rank: STAGE_RANK.portfolio,
@@ -104,10 +110,10 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       // Approved decisions only tell the account each trade's risk per unit.
       quiet: [TOPICS.governorExecution],
       publishes: [TOPICS.portfolio, TOPICS.tradeClosed],
-      handler: createPortfolioAccounting(
-        { initialBalanceUsdt: initialEquityUsdt },
-        { maintenanceMarginRateOf: (symbol) => filtersOf(symbol).maintenanceMarginRate },
-      ) as Handler<BusEvent, EngineEvent>,
+      handler: createPortfolioAccounting({ initialBalanceUsdt: initialEquityUsdt }, { filtersOf }) as Handler<
+        BusEvent,
+        EngineEvent
+      >,
       topicOf: (event) => (event.kind === 'trade-closed' ? TOPICS.tradeClosed : TOPICS.portfolio),
     }),
     handlerStage({

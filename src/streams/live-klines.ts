@@ -7,6 +7,7 @@ import {
   unifiedSymbol,
 } from '../exchange/binance-client.js';
 import { venueErrorOf } from '../exchange/venue-errors.js';
+import { wallNow, wallTimer } from '../kernel/clock.js';
 
 /**
  * Live closed candles from Binance USDⓈ-M through ccxt.pro (`watchOHLCV`), per symbol, in order,
@@ -73,14 +74,14 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
   new Observable<Kline>((subscriber) => {
     const { client, interval } = options;
     const intervalMs = INTERVAL_MS[interval];
-    const now = options.now ?? Date.now;
+    const now = options.now ?? wallNow;
     const graceMs = options.graceMs ?? 2_000;
     const warn = (message: string): void => options.onWarning?.(message);
     let stopped = false;
     const timers = new Set<ReturnType<typeof setTimeout>>();
     const sleep = (ms: number): Promise<void> =>
       new Promise((resolve) => {
-        const handle = setTimeout(() => {
+        const handle = wallTimer(() => {
           timers.delete(handle);
           resolve();
         }, ms);
@@ -96,9 +97,12 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
         const market = unifiedSymbol(client, symbol);
         for (;;) {
           const since = (last.get(symbol) ?? now() - 2 * intervalMs) + intervalMs;
+          // Binance weighs a klines request by its limit (< 100: 1, ≤ 1000: 5): ask for what can be there.
+          const expected = Math.floor((now() - since) / intervalMs) + 1;
+          const limit = expected < 100 ? 99 : 1000;
           let rows: Row[];
           try {
-            rows = (await client.fetchOHLCV(market, interval, since, 1000)) as Row[];
+            rows = (await client.fetchOHLCV(market, interval, since, limit)) as Row[];
           } catch (error) {
             warn(venueErrorOf(error, `backfill ${symbol} ${interval}`).message);
             return;
@@ -114,7 +118,7 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
             if (!stopped) subscriber.next(kline);
           }
           // A full page may have more behind it (a long outage); an empty or partial one is the end.
-          if (emitted === 0 || rows.length < 1000 || stopped) return;
+          if (emitted === 0 || rows.length < limit || stopped) return;
         }
       };
       const next = (chains.get(symbol) ?? Promise.resolve()).then(run);
@@ -186,6 +190,8 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
           last.set(symbol, closed);
         }
       }
+      // What closed before we started (a resumed session's gap, warm-up history) comes first.
+      await Promise.all(options.symbols.map((symbol) => catchUp(symbol)));
       for (const symbol of options.symbols) void watch(symbol);
       void tick();
     })();

@@ -6,6 +6,8 @@ import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { FundingPaid, PortfolioSnapshot, TradeClosed, VenueEvent } from '../../src/domain/index.js';
+import { createPrng } from '../../src/domain/index.js';
+import { SimExchange } from '../../src/exchange/sim-exchange.js';
 import { type PortfolioInput, portfolioAccounting } from '../../src/operators/portfolio.js';
 import { execution, fill, kline, sizing } from '../builders.js';
 import { bar, harness, order, stopLoss, T0, takeProfit } from '../exchange/sim-harness.js';
@@ -241,6 +243,33 @@ test('errors propagate, unsubscription reaches the source, other events pass sil
     ).toBe('-x--');
     expectSubscriptions(source.subscriptions).toBe('^--!');
   });
+});
+
+test("snapshot liquidation prices follow the venue's leverage brackets when given its filters", () => {
+  // 2 BTCUSDT at 43 000 at 20×: 86 000 notional is BTCUSDT's tier 2 (0.5 %, amount 50; bundled brackets)
+  const events: PortfolioInput[] = [
+    fill({ qty: 2, price: 43_000, leverage: 20, feeUsdt: 0 }),
+    kline({ ts: 120_000, close: 43_000 }),
+  ];
+  const liquidationOf = (options: Parameters<typeof portfolioAccounting>[1]) => {
+    let shown = Number.NaN;
+    from(events)
+      .pipe(portfolioAccounting({}, options))
+      .subscribe((event) => {
+        if (event.kind === 'portfolio-snapshot') shown = event.positions[0].liquidationPrice;
+      });
+    return shown;
+  };
+  const venue = new SimExchange({}, createPrng(1));
+  const tiered = liquidationOf({ filtersOf: (symbol) => venue.filtersOf(symbol) });
+  // (43 000 − (4 300 + 50) / 2) / (1 − 0.005)
+  assert.ok(Math.abs(tiered - (43_000 - 4_350 / 2) / 0.995) < 1e-9, String(tiered));
+  // without the venue's filters: one rate (params.maintenanceMarginRate 0.004)
+  assert.ok(Math.abs(liquidationOf({}) - (43_000 - 4_300 / 2) / 0.996) < 1e-9);
+  // maintenanceMarginRateOf keeps its one-rate meaning
+  assert.ok(
+    Math.abs(liquidationOf({ maintenanceMarginRateOf: () => 0.01 }) - (43_000 - 4_300 / 2) / 0.99) < 1e-9,
+  );
 });
 
 test('params are strict', () => {

@@ -4,12 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError } from '../../src/domain/errors.js';
+import { createPrng } from '../../src/domain/index.js';
+import { SimExchange } from '../../src/exchange/sim-exchange.js';
 import {
   ensembleWeights,
   loadPipelineConfig,
   modelName,
   parsePipelineConfig,
   parsePipelineYaml,
+  simExchangeParamsOf,
 } from '../../src/pipeline/config.js';
 import { DEFAULT_CONFIG_YAML } from '../../src/pipeline/default-config.js';
 import { loadMarketReplay } from '../../src/pipeline/market-source.js';
@@ -118,6 +121,29 @@ test('examples/real-data.yaml: its bundled data resolves against the config file
   assert.equal(market.symbols.length, 7);
   assert.is(market.klines.length, 7 * 672);
   assert.is(market.intervalMs, 3_600_000);
+});
+
+test("the config's symbols: overrides win over the bundled Binance filters, key by key", () => {
+  const config = parsePipelineConfig({
+    symbols: { BTCUSDT: { tickSize: 0.01, minNotionalUsdt: 5 }, ETHUSDT: { maintenanceMarginRate: 0.02 } },
+  });
+  const venue = new SimExchange(simExchangeParamsOf(config), createPrng(1));
+  const btc = venue.filtersOf('BTCUSDT');
+  // overridden: tick and min notional; from the snapshot: step 0.001, LOT_SIZE maxQty 1000, 12 brackets
+  assert.equal(
+    [btc.tickSize, btc.minNotionalUsdt, btc.stepSize, btc.maxQty, btc.brackets?.length],
+    [0.01, 5, 0.001, 1000, 12],
+  );
+  // a maintenance rate of its own means one rate: the snapshot's brackets no longer apply
+  const eth = venue.filtersOf('ETHUSDT');
+  assert.equal([eth.maintenanceMarginRate, eth.brackets, eth.tickSize], [0.02, undefined, 0.01]);
+  // not overridden: the snapshot's own
+  assert.equal([venue.filtersOf('AVAXUSDT').tickSize, venue.filtersOf('AVAXUSDT').stepSize], [0.001, 1]);
+});
+
+test('exchange.venueRulesDir is a config key of the sim venue', () => {
+  const config = parsePipelineConfig({ exchange: { venueRulesDir: 'data/binance-usdm' } });
+  assert.is(simExchangeParamsOf(config).venueRulesDir, 'data/binance-usdm');
 });
 
 test('a wrong type names the path, what was expected and what was found', () => {

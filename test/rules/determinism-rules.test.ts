@@ -19,7 +19,7 @@ const ENGINE = [
 ];
 const ALLOWED = new Set(['src/kernel/clock.ts']);
 const FORBIDDEN = [
-  /\bDate\.now\(/,
+  /\bDate\.now\b/,
   /\bnew Date\(\s*\)/,
   /\bMath\.random\(/,
   /\bperformance\.now\(/,

@@ -1,0 +1,181 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Kline } from '../../src/domain/index.js';
+import { type FakeBinance, startFakeBinance } from '../../src/fake-binance/fake-binance-server.js';
+import { loadMarketData } from '../../src/streams/market-data.js';
+import { runQuantum } from '../cli-runner.js';
+
+// `quantum run --mode paper|testnet|live` as a user runs it, against the fake Binance server on
+// 127.0.0.1 whose real AVAXUSDT candles are moved to end at the current minute (a live session's
+// warm-up asks for the candles that closed just before it started).
+
+const KEY = 'cli-live-key-4f9a2b';
+const SECRET = 'cli-live-secret-7c1d0e';
+const AVAX = 'AVAXUSDT';
+const source =
+  loadMarketData('examples/data/klines', { symbols: [AVAX], to: Date.UTC(2026, 1, 1, 2) }).klinesBySymbol.get(
+    AVAX,
+  ) ?? [];
+const shift = Math.floor(Date.now() / 60_000) * 60_000 - (source.at(-1)?.ts ?? 0);
+const path: Kline[] = source.map((k) => ({ ...k, openTime: k.openTime + shift, ts: k.ts + shift }));
+
+const startVenue = (): Promise<FakeBinance> =>
+  startFakeBinance({
+    credentials: { apiKey: KEY, secret: SECRET },
+    symbols: [
+      {
+        symbol: AVAX,
+        baseAsset: 'AVAX',
+        tickSize: 0.001,
+        stepSize: 1,
+        minQty: 1,
+        maxQty: 1e6,
+        minNotional: 5,
+      },
+    ],
+    path: new Map([[AVAX, path]]),
+    revealed: path.length,
+    walletUsdt: 12_345,
+    takerFeeRate: 0.0005,
+    makerFeeRate: 0.0002,
+    slippageBps: 2,
+    defaultLeverage: 20,
+    fundingRate: 0.0001,
+  });
+
+const dirs: string[] = [];
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'quantum-live-cli-'));
+  dirs.push(dir);
+  return dir;
+};
+const envFile = (mode: number): string => {
+  const file = join(tempDir(), 'binance.env');
+  writeFileSync(file, `# test keys\nBINANCE_API_KEY=${KEY}\nBINANCE_API_SECRET="${SECRET}"\n`);
+  chmodSync(file, mode);
+  return file;
+};
+
+test.after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+test('paper: a banner naming the mode, the warm-up replayed, a recording a backtest can read, a clean stop', async () => {
+  const fake = await startVenue();
+  try {
+    const out = join(tempDir(), 'session');
+    const run = await runQuantum([
+      'run',
+      '--mode',
+      'paper',
+      '--symbols',
+      AVAX,
+      '--base-url',
+      fake.restUrl,
+      '--warm-up',
+      '30',
+      '--duration',
+      '3s',
+      '--out',
+      out,
+    ]);
+    assert.is(run.status, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      /mode PAPER · venue simulated \(live data from http:\/\/127\.0\.0\.1:\d+\) · account 10000\.00 USDT, 0 positions, 0 open orders · AVAXUSDT 1m · warm-up 30 candles/,
+    );
+    assert.match(run.stderr, /session ended: 30 candles/);
+    const recorded = readFileSync(join(out, 'market.jsonl'), 'utf8').trim().split('\n');
+    assert.is(recorded.length, 30);
+    assert.is((JSON.parse(recorded.at(-1) ?? '{}') as Kline).openTime, path.at(-1)?.openTime);
+    assert.ok(existsSync(join(out, 'events.jsonl')));
+    const replay = await runQuantum([
+      'backtest',
+      '--data',
+      join(out, 'market.jsonl'),
+      '--out',
+      join(tempDir(), 'replay'),
+      '--no-progress',
+    ]);
+    assert.is(replay.status, 0, replay.stderr);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('testnet: the account comes from the venue, keys from a mode-600 env file never appear in any output', async () => {
+  const fake = await startVenue();
+  try {
+    const out = join(tempDir(), 'session');
+    const run = await runQuantum(
+      [
+        'run',
+        '--mode',
+        'testnet',
+        '--symbols',
+        AVAX,
+        '--base-url',
+        fake.restUrl,
+        '--env-file',
+        envFile(0o600),
+        '--warm-up',
+        '10',
+        '--duration',
+        '3s',
+        '--out',
+        out,
+      ],
+      { QUANTUM_LOG_LEVEL: 'info' },
+    );
+    assert.is(run.status, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      /mode TESTNET · venue http:\/\/127\.0\.0\.1:\d+ · account 12345\.00 USDT, 0 positions, 0 open orders/,
+    );
+    for (const text of [
+      run.stdout,
+      run.stderr,
+      readFileSync(join(out, 'events.jsonl'), 'utf8'),
+      readFileSync(join(out, 'market.jsonl'), 'utf8'),
+    ]) {
+      assert.not.ok(text.includes(KEY) || text.includes(SECRET), 'a key leaked');
+    }
+  } finally {
+    await fake.close();
+  }
+});
+
+test('refusals: an env file others can read, live without --live, missing symbols, a bad mode — exit 2 with the fix', async () => {
+  const loose = await runQuantum([
+    'run',
+    '--mode',
+    'testnet',
+    '--symbols',
+    AVAX,
+    '--env-file',
+    envFile(0o644),
+  ]);
+  assert.is(loose.status, 2);
+  assert.match(loose.stderr, /readable by others \(mode 644\); run chmod 600/);
+  assert.not.ok(loose.stderr.includes(SECRET));
+  const live = await runQuantum(['run', '--mode', 'live', '--symbols', AVAX]);
+  assert.is(live.status, 2);
+  assert.match(live.stderr, /add --live to confirm/);
+  const noSymbols = await runQuantum(['run', '--mode', 'paper']);
+  assert.is(noSymbols.status, 2);
+  assert.match(noSymbols.stderr, /needs --symbols/);
+  const mode = await runQuantum(['run', '--mode', 'papr', '--symbols', AVAX]);
+  assert.is(mode.status, 2);
+  assert.match(mode.stderr, /--mode: expected backtest, paper, testnet or live/);
+  const keys = await runQuantum(['run', '--mode', 'testnet', '--symbols', AVAX], {
+    BINANCE_API_KEY: '',
+    BINANCE_API_SECRET: '',
+  });
+  assert.is(keys.status, 2);
+  assert.match(keys.stderr, /BINANCE_API_KEY and BINANCE_API_SECRET must be set/);
+});
+
+test.run();

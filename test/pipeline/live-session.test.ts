@@ -1,0 +1,225 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tap } from 'rxjs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  createPrng,
+  type DeadLetter,
+  type EngineEvent,
+  type Fill,
+  type Kline,
+} from '../../src/domain/index.js';
+import { createBinanceClient } from '../../src/exchange/binance-client.js';
+import { CcxtExchange } from '../../src/exchange/ccxt-exchange.js';
+import { SimExchange } from '../../src/exchange/sim-exchange.js';
+import { type FakeBinance, startFakeBinance } from '../../src/fake-binance/fake-binance-server.js';
+import { replayMarket } from '../../src/kernel/replay.js';
+import { buildModels } from '../../src/pipeline/build-models.js';
+import { parsePipelineConfig, simExchangeParamsOf } from '../../src/pipeline/config.js';
+import { connectVenue, isGraphOutput, tradingKernel } from '../../src/pipeline/graph.js';
+import { runLiveSession } from '../../src/pipeline/live-session.js';
+import { liveKlines } from '../../src/streams/live-klines.js';
+import { loadMarketData } from '../../src/streams/market-data.js';
+
+// Paper and testnet sessions end to end against the fake Binance server (127.0.0.1) replaying real
+// AVAXUSDT 1m candles: the live graph on the wall clock, fed by the live kline feed. A paper session
+// makes exactly the fills a backtest of its own recording makes; a testnet session's fills and fees
+// match the fake venue's ledger to the cent.
+
+const KEY = 'live-session-key';
+const SECRET = 'live-session-secret';
+const AVAX = 'AVAXUSDT';
+const WARM_UP = 60;
+const LIVE = 300;
+const data = loadMarketData('examples/data/klines', { symbols: [AVAX], to: Date.UTC(2026, 1, 1, 12) });
+const path = data.klinesBySymbol.get(AVAX) ?? [];
+const FILTERS = { tickSize: 0.001, stepSize: 1, minQty: 1, maxQty: 1e6, minNotionalUsdt: 5 };
+
+const config = parsePipelineConfig({
+  data: { source: 'synthetic', synthetic: { count: 10 } },
+  symbols: { [AVAX]: FILTERS },
+  // Trade often on a few hundred candles: short cooldown, quick exits.
+  risk: { cooldownMs: 60_000 },
+  sizing: { method: 'fixed-fraction', fraction: 0.05, leverage: 2, stopLossPct: 0.5, takeProfitPct: 0.8 },
+  exchange: { defaultFundingRate: null },
+  output: { progress: false },
+});
+
+const startVenue = (): Promise<FakeBinance> =>
+  startFakeBinance({
+    credentials: { apiKey: KEY, secret: SECRET },
+    symbols: [
+      {
+        symbol: AVAX,
+        baseAsset: 'AVAX',
+        tickSize: 0.001,
+        stepSize: 1,
+        minQty: 1,
+        maxQty: 1e6,
+        minNotional: 5,
+      },
+    ],
+    path: data.klinesBySymbol,
+    revealed: WARM_UP,
+    walletUsdt: 10_000,
+    takerFeeRate: 0.0005,
+    makerFeeRate: 0.0002,
+    slippageBps: 2,
+    defaultLeverage: 20,
+    fundingRate: 0.0001,
+  });
+
+const until = async (what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> => {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+/** Run a session over the fake venue's path: warm-up candles first, then `LIVE` steps. */
+const session = async (
+  fake: FakeBinance,
+  exchangeOf: () => SimExchange | CcxtExchange,
+  recordDir: string,
+  connections: number,
+): Promise<{ events: (EngineEvent | DeadLetter)[]; market: Kline[]; refusedStale: number }> => {
+  const client = createBinanceClient({ baseUrl: fake.restUrl });
+  const events: (EngineEvent | DeadLetter)[] = [];
+  const market: Kline[] = [];
+  const stop = new AbortController();
+  const feed = liveKlines({
+    client,
+    symbols: [AVAX],
+    interval: '1m',
+    now: () => fake.venue.time(),
+    after: new Map([[AVAX, path[0].openTime - 60_000]]),
+    reconnectDelayMs: 50,
+  });
+  const running = runLiveSession({
+    config,
+    exchange: exchangeOf(),
+    market$: feed.pipe(tap((k) => market.push(k))),
+    models: buildModels(config),
+    liveFromTs: path[WARM_UP - 1].ts + 1,
+    signal: stop.signal,
+    recordDir,
+    onEvent: (event) => events.push(event),
+  });
+  await until('warm-up candles', () => market.length === WARM_UP);
+  // The kline stream (and a testnet venue's user stream) connected and subscribed before the path moves.
+  await until('streams connected', () => fake.connectionCount() >= connections);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (let i = 0; i < LIVE; i++) {
+    fake.step(1);
+    await until(`candle ${WARM_UP + i + 1}`, () => market.length === WARM_UP + i + 1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  stop.abort();
+  const summary = await running;
+  await client.close().catch(() => undefined);
+  return { events, market, refusedStale: summary.refusedStale };
+};
+
+const fillsOf = (events: readonly { kind: string }[]): Fill[] =>
+  events.filter((e): e is Fill => e.kind === 'fill');
+
+test('a paper session makes exactly the fills a backtest of its own recording makes; warm-up candles send no order', async () => {
+  const fake = await startVenue();
+  const dir = mkdtempSync(join(tmpdir(), 'quantum-paper-'));
+  try {
+    const paper = await session(
+      fake,
+      () => new SimExchange(simExchangeParamsOf(config), createPrng(config.seed).fork('exchange')),
+      dir,
+      1,
+    );
+    assert.equal(
+      paper.market.map((k) => k.openTime),
+      path.slice(0, WARM_UP + LIVE).map((k) => k.openTime),
+    );
+    const liveFills = fillsOf(paper.events);
+    assert.ok(liveFills.length >= 4, `the session trades (${liveFills.length} fills)`);
+    assert.ok(
+      liveFills.every((f) => f.ts >= path[WARM_UP - 1].ts),
+      'no fill from a warm-up decision',
+    );
+    // The recording replayed as a backtest: same kernel, event clock, same venue, same gate.
+    const recorded = readFileSync(join(dir, 'market.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Kline);
+    assert.is(recorded.length, WARM_UP + LIVE);
+    const sim = new SimExchange(simExchangeParamsOf(config), createPrng(config.seed).fork('exchange'));
+    const { warmUpGate } = await import('../../src/pipeline/live-session.js');
+    const replayed: (EngineEvent | DeadLetter)[] = [];
+    const kernel = tradingKernel(
+      config,
+      { exchange: warmUpGate(sim, path[WARM_UP - 1].ts + 1, () => undefined), models: buildModels(config) },
+      {
+        onEvent: (envelope) =>
+          isGraphOutput(envelope) ? replayed.push(envelope.event as EngineEvent) : undefined,
+      },
+    );
+    await connectVenue(kernel, recorded[0].openTime);
+    await replayMarket(kernel, recorded, { endOfData: false });
+    const strip = (f: Fill) => ({ ...f, ts: f.ts });
+    assert.equal(liveFills.map(strip), fillsOf(replayed).map(strip));
+    assert.ok(paper.refusedStale >= 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await fake.close();
+  }
+});
+
+test('a testnet session trades the path end to end; fills, fees and the wallet match the fake venue’s ledger to the cent', async () => {
+  const fake = await startVenue();
+  const dir = mkdtempSync(join(tmpdir(), 'quantum-testnet-'));
+  let exchange: CcxtExchange | undefined;
+  try {
+    const client = createBinanceClient({ baseUrl: fake.restUrl, apiKey: KEY, secret: SECRET });
+    const result = await session(
+      fake,
+      () => {
+        exchange = new CcxtExchange({
+          client,
+          symbols: [AVAX],
+          reconnectDelayMs: 50,
+          now: () => fake.venue.time(),
+        });
+        return exchange;
+      },
+      dir,
+      2,
+    );
+    const fills = fillsOf(result.events);
+    assert.ok(fills.length >= 4, `the session trades (${fills.length} fills)`);
+    assert.is(fills.length, fake.venue.trades.length);
+    assert.equal(fills.map((f) => f.venueTradeId).sort(), fake.venue.trades.map((t) => String(t.id)).sort());
+    const fees = fills.reduce((sum, f) => sum + f.feeUsdt, 0);
+    const ledgerFees = -fake.venue.income
+      .filter((r) => r.incomeType === 'COMMISSION')
+      .reduce((sum, r) => sum + r.income, 0);
+    assert.is(fees.toFixed(2), ledgerFees.toFixed(2));
+    // Every fill price is inside its candle ± the venue's slippage (2 bps) and on the tick.
+    for (const fill of fills) {
+      // A market order fills at the close of the candle that ended at its time; a stop inside the
+      // candle that starts there (the venue's clock is the path's).
+      const candles = path.filter((k) => k.ts === fill.ts || k.openTime === fill.ts);
+      const low = Math.min(...candles.map((k) => k.low));
+      const high = Math.max(...candles.map((k) => k.high));
+      assert.ok(
+        fill.price >= low * 0.9998 - 0.001 && fill.price <= high * 1.0002 + 0.001,
+        `fill ${fill.price} in ${low}–${high}`,
+      );
+      assert.is(Math.round(fill.price * 1000), fill.price * 1000);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await fake.close();
+  }
+});
+
+test.run();
