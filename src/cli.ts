@@ -10,6 +10,7 @@ import { registerFakeBinanceCommand } from './cli/fake-binance-command.js';
 import { registerFeaturesCommand } from './cli/features-command.js';
 import { registerHealthCommands } from './cli/health-command.js';
 import { registerModelsCommands } from './cli/models-command.js';
+import { registerReplayCommand } from './cli/replay-command.js';
 import { registerServiceCommands } from './cli/service-command.js';
 
 /** The installed package's version (package.json two folders above dist/src/cli.js, or src/cli.ts one above). */
@@ -42,6 +43,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
   registerServiceCommands(program);
   registerDeployCommands(program);
   registerHealthCommands(program);
+  registerReplayCommand(program);
   registerFakeBinanceCommand(program);
   registerDataCommands(program);
   try {

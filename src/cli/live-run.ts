@@ -186,6 +186,14 @@ export const runLive = async (
     liveFromTs,
     signal: stop.signal,
     recordDir: outDir,
+    describe: {
+      mode,
+      venue: mode === 'paper' ? 'sim' : venueName,
+      symbols,
+      interval: interval.data,
+      warmUp,
+      startedAt: new Date(now).toISOString(),
+    },
     onConnected: (reports: readonly VenueStatusEvent[]) => {
       const account = reports.find((r) => r.kind === 'account-status-report');
       const done = reports.find((r) => r.kind === 'reconciliation-completed');

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { merge, type Observable, Subject, type Subscription } from 'rxjs';
 import {
@@ -50,12 +50,29 @@ export interface LiveSessionOptions {
   readonly signal: AbortSignal;
   /** Where the session is recorded (created); none when absent. */
   readonly recordDir?: string;
+  /** What `session.json` says of the session besides the config and `liveFromTs` (mode, venue, symbols). */
+  readonly describe?: Readonly<Record<string, unknown>>;
   /** Every output of the graph, as it is published. */
   readonly onEvent?: (event: EngineEvent | DeadLetter) => void;
   /** The venue's status reports on connect (the start-up banner shows the account from them). */
   readonly onConnected?: (reports: readonly VenueStatusEvent[]) => void;
   /** Wall clock (tests may pass another). */
   readonly now?: () => number;
+}
+
+/** The files of a recorded session. */
+export const SESSION_FILES = {
+  session: 'session.json',
+  market: 'market.jsonl',
+  events: 'events.jsonl',
+} as const;
+
+/** `session.json`: the config the session ran, the warm-up boundary, and how it ran. */
+export interface SessionFile {
+  readonly version: 1;
+  readonly liveFromTs: number;
+  readonly config: PipelineConfig;
+  readonly [key: string]: unknown;
 }
 
 export interface LiveSessionSummary {
@@ -120,11 +137,20 @@ export const runLiveSession = async (options: LiveSessionOptions): Promise<LiveS
   let marketEvents = 0;
   let outputs = 0;
   let deadLetters = 0;
-  if (options.recordDir !== undefined) mkdirSync(options.recordDir, { recursive: true });
+  if (options.recordDir !== undefined) {
+    mkdirSync(options.recordDir, { recursive: true });
+    // What a replay needs to run the recording as a backtest: the config and the warm-up boundary.
+    const session: SessionFile = { version: 1, ...options.describe, liveFromTs: options.liveFromTs, config };
+    writeFileSync(join(options.recordDir, SESSION_FILES.session), `${JSON.stringify(session, null, 2)}\n`);
+  }
   const marketLog =
-    options.recordDir === undefined ? undefined : new JsonlAppender(join(options.recordDir, 'market.jsonl'));
+    options.recordDir === undefined
+      ? undefined
+      : new JsonlAppender(join(options.recordDir, SESSION_FILES.market));
   const eventLog =
-    options.recordDir === undefined ? undefined : new JsonlAppender(join(options.recordDir, 'events.jsonl'));
+    options.recordDir === undefined
+      ? undefined
+      : new JsonlAppender(join(options.recordDir, SESSION_FILES.events));
 
   // One sequence for everything the kernel is handed: each item to quiescence, in arrival order.
   let tail: Promise<void> = Promise.resolve();

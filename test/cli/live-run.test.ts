@@ -92,6 +92,13 @@ test('paper: a banner naming the mode, the warm-up replayed, a recording a backt
     assert.is(recorded.length, 30);
     assert.is((JSON.parse(recorded.at(-1) ?? '{}') as Kline).openTime, path.at(-1)?.openTime);
     assert.ok(existsSync(join(out, 'events.jsonl')));
+    assert.ok(existsSync(join(out, 'session.json')));
+    const compared = await runQuantum(['replay', '--compare', out]);
+    assert.is(compared.status, 0, compared.stderr);
+    assert.match(compared.stdout, /decisions: no divergence/);
+    const missing = await runQuantum(['replay', '--compare', join(out, 'nope')]);
+    assert.is(missing.status, 2);
+    assert.match(missing.stderr, /session\.json: cannot read the session/);
     const replay = await runQuantum([
       'backtest',
       '--data',

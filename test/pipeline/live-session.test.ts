@@ -20,6 +20,7 @@ import { buildModels } from '../../src/pipeline/build-models.js';
 import { parsePipelineConfig, simExchangeParamsOf } from '../../src/pipeline/config.js';
 import { connectVenue, isGraphOutput, tradingKernel } from '../../src/pipeline/graph.js';
 import { runLiveSession } from '../../src/pipeline/live-session.js';
+import { compareSession, formatComparison } from '../../src/pipeline/replay-compare.js';
 import { liveKlines } from '../../src/streams/live-klines.js';
 import { loadMarketData } from '../../src/streams/market-data.js';
 
@@ -168,6 +169,10 @@ test('a paper session makes exactly the fills a backtest of its own recording ma
     const strip = (f: Fill) => ({ ...f, ts: f.ts });
     assert.equal(liveFills.map(strip), fillsOf(replayed).map(strip));
     assert.ok(paper.refusedStale >= 0);
+    // quantum replay --compare: the recording replayed shows no divergence and no fill difference.
+    const comparison = await compareSession(dir);
+    assert.equal(comparison.divergences, []);
+    assert.ok(comparison.fills.length > 0 && comparison.fills.every((f) => f.bps === 0));
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await fake.close();
@@ -216,6 +221,18 @@ test('a testnet session trades the path end to end; fills, fees and the wallet m
       );
       assert.is(Math.round(fill.price * 1000), fill.price * 1000);
     }
+    // quantum replay --compare: the same signals and intents as the backtest of the recording.
+    // Orders may differ where the venues differ: the fake fills a market order at once, the
+    // simulator at the next candle, so a position can close a candle apart and the risk gate let a
+    // different intent through; the comparison names each such order.
+    const comparison = await compareSession(dir);
+    assert.equal(
+      comparison.divergences.filter((d) => d.kind !== 'order'),
+      [],
+      formatComparison(comparison),
+    );
+    assert.is(comparison.counts.signal.matched, comparison.counts.signal.live);
+    assert.ok(comparison.counts.order.matched > 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await fake.close();
