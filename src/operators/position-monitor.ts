@@ -67,6 +67,8 @@ export const createPositionMonitor = (
   const positions = new Map<string, Tracked>();
   // Sizing decisions waiting for their entry fill, by intent id.
   const pending = new Map<string, SizingDecision>();
+  /** Protective orders the venue reported on connect (client order id → symbol), until reconciliation completes. */
+  const reconciledProtective = new Map<string, string>();
   const atrs = new Map<string, Atr>();
   const tickSizes = new Map<string, number>();
 
@@ -222,6 +224,25 @@ export const createPositionMonitor = (
     });
   };
 
+  /**
+   * After the venue's status reports: a stop, take-profit or exit resting for a symbol with no
+   * position (its position closed while the engine was away) is cancelled — left alone it would
+   * open a position the day its price is reached.
+   */
+  const cancelOrphans = (ts: number, emit: (out: OrderRequest | CancelOrder) => void): void => {
+    for (const [clientOrderId, symbol] of reconciledProtective) {
+      if (positions.has(symbol)) continue;
+      emit({
+        kind: 'cancel-order',
+        clientOrderId,
+        symbol,
+        ts,
+        reason: `orphan protective order: no ${symbol} position at the venue`,
+      });
+    }
+    reconciledProtective.clear();
+  };
+
   /** After the venue's status reports: every adopted position without a resting stop gets one. */
   const protectAdopted = (ts: number, emit: (out: OrderRequest | CancelOrder) => void): void => {
     if (!(p.adoptedStopPct > 0)) return;
@@ -261,9 +282,12 @@ export const createPositionMonitor = (
           positions.set(report.symbol, adoptedPosition(report));
           return;
         }
-        case 'reconciliation-completed':
-          protectAdopted((event as { ts: number }).ts, emit);
+        case 'reconciliation-completed': {
+          const ts = (event as { ts: number }).ts;
+          cancelOrphans(ts, emit);
+          protectAdopted(ts, emit);
           return;
+        }
         case 'kline': {
           const kline = event as Extract<PositionMonitorInput, { kind: 'kline' }>;
           onKline(kline.symbol, kline.ts, kline.high, kline.low, kline.close, emit);
@@ -282,6 +306,10 @@ export const createPositionMonitor = (
           return;
         case 'execution-result': {
           const report = event as Extract<PositionMonitorInput, { kind: 'execution-result' }>;
+          // A protective order found resting at the venue on connect: kept only if its position is.
+          if (report.reconciliation === true && report.purpose !== 'ENTRY') {
+            reconciledProtective.set(report.clientOrderId, report.symbol);
+          }
           if (report.purpose === 'STOP_LOSS') onStopReport(report, emit);
           return;
         }

@@ -338,6 +338,57 @@ test('errors and unsubscription pass through', () => {
   });
 });
 
+test('reconciliation: a protective order resting for a symbol with no position is cancelled; one whose position is there is kept', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    const orphan = execution({
+      intentId: 'old',
+      clientOrderId: 'old-sl',
+      symbol: 'ETHUSDT',
+      status: 'NEW',
+      ts: 1,
+      purpose: 'STOP_LOSS',
+      reconciliation: true,
+    });
+    const held = execution({
+      intentId: id,
+      clientOrderId: 'held-sl',
+      status: 'NEW',
+      ts: 1,
+      purpose: 'STOP_LOSS',
+      stopPrice: 98,
+      reconciliation: true,
+    });
+    const position = {
+      kind: 'position-status-report',
+      symbol: 'BTCUSDT',
+      ts: 1,
+      side: 'LONG',
+      qty: 10,
+      entryPrice: 100,
+      leverage: 1,
+      markPrice: 100,
+      openedTs: 0,
+      intentId: id,
+      reconciliation: true,
+    };
+    const source = cold('phoc|', {
+      p: position,
+      h: held,
+      o: orphan,
+      c: { kind: 'reconciliation-completed', ts: 1, positions: 1, orders: 2 },
+    } as Record<string, PositionMonitorInput>);
+    expectObservable(source.pipe(positionMonitor())).toBe('---c|', {
+      c: {
+        kind: 'cancel-order',
+        clientOrderId: 'old-sl',
+        symbol: 'ETHUSDT',
+        ts: 1,
+        reason: 'orphan protective order: no ETHUSDT position at the venue',
+      },
+    });
+  });
+});
+
 test('params are strict', () => {
   assert.throws(() => positionMonitor({ breakEven: 1 } as never));
 });
