@@ -27,6 +27,17 @@ const perSec = (value: number): string =>
  * states; benches without one only report their ratio against the baseline they measure.
  */
 const KEY_METRICS: Record<string, (result: Json) => KeyMetric> = {
+  'binance-latency': (r) => {
+    const ours = obj(r.ours);
+    const floor = obj(r.floor);
+    const ms = (value: unknown): string => `${num(value).toFixed(1)} ms`;
+    return {
+      key:
+        `market event → order p50 ${ms(ours.p50)}, p99 ${ms(ours.p99)} (entries ${ms(obj(ours.entry).p50)}, ` +
+        `exits ${ms(obj(ours.exit).p50)}) vs bare ws + fetch ${ms(floor.p50)}, ${ms(floor.p99)}: ` +
+        `${x(num(r.ratioP50))} / ${x(num(r.ratioP99))} (without ccxt's rate-limit waits ${x(num(r.ratioWithoutRateLimitP50))})`,
+    };
+  },
   decisions: (r) => ({
     key: `rxjs ${perSec(num(obj(r.rxjs).decisionsPerSec))} vs loop ${perSec(num(obj(r.loop).decisionsPerSec))} (loop/rxjs speed ${x(num(r.ratioLoopOverRxjs))})`,
   }),

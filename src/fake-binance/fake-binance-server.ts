@@ -67,6 +67,8 @@ export interface FakeBinanceOptions extends FakeVenueOptions {
   readonly stepMs?: number;
   /** Fault changes by candle index: each applies just before that candle of the path is revealed. */
   readonly faultSchedule?: readonly ScheduledFault[];
+  /** Called as each HTTP request arrives, before it is parsed (`wallClock` time): benchmarks stamp arrivals. */
+  readonly onRequest?: (method: string, url: string, atMs: number) => void;
 }
 
 interface Route {
@@ -639,6 +641,12 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
   );
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  const onRequest = options.onRequest;
+  if (onRequest !== undefined)
+    app.addHook('onRequest', (request, _reply, done) => {
+      onRequest(request.method, request.url, wall());
+      done();
+    });
 
   const answer = async (route: Route, request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const key = `${route.method} ${route.url}`;
