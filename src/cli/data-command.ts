@@ -5,6 +5,7 @@ import { createBinanceClient } from '../exchange/binance-client.js';
 import { bundledVenueRulesDir } from '../exchange/venue-rules.js';
 import { prepareOutputDir } from '../sinks/output-dir.js';
 import { type BinanceDownloadReport, downloadBinanceData } from '../streams/binance-download.js';
+import { commandRequestBudget, REQUEST_BUDGET_HELP } from './live-run.js';
 import { parseTimeOption } from './parse-time.js';
 import { createProgress } from './progress.js';
 
@@ -127,7 +128,8 @@ export const registerDataCommands = (program: Command): void => {
     .option('--no-progress', 'no progress bar')
     .addHelpText(
       'after',
-      '\nEnvironment: BINANCE_API_KEY and BINANCE_API_SECRET (read-only is enough) for the signed leverage brackets;\nwithout them the brackets are skipped with a note. Keys are never printed.',
+      '\nEnvironment: BINANCE_API_KEY and BINANCE_API_SECRET (read-only is enough) for the signed leverage brackets;\nwithout them the brackets are skipped with a note. Keys are never printed.\n' +
+        REQUEST_BUDGET_HELP,
     )
     .action(async (flags: DownloadFlags) => {
       const symbols = parseSymbolList(flags.symbols);
@@ -144,7 +146,12 @@ export const registerDataCommands = (program: Command): void => {
         );
       }
       const outDir = prepareOutputDir(flags.out, '--out');
-      const client = createBinanceClient({ baseUrl, ...keysFromEnv() });
+      const keys = keysFromEnv();
+      // The request-weight budget of this key on this server, shared through Redis when REDIS_URL is set.
+      const requestBudget = commandRequestBudget(keys.apiKey, baseUrl ?? BINANCE_FAPI, (warning) =>
+        process.stderr.write(`note: ${warning}\n`),
+      );
+      const client = createBinanceClient({ baseUrl, ...keys, budget: requestBudget.budget });
       try {
         const report = await downloadBinanceData({
           client,
@@ -158,8 +165,16 @@ export const registerDataCommands = (program: Command): void => {
           progress: (total) => createProgress('download', total, 'candles', flags.progress),
         });
         printReport(report, outDir, interval);
+        const { waits, waitedMs } = requestBudget.budget.stats;
+        if (waits > 0) {
+          process.stderr.write(
+            `note: ${waits} request(s) waited ${Math.round(waitedMs / 1000)} s in all for Binance's request-weight limit` +
+              `${requestBudget.sharedThrough === undefined ? '' : ` (shared through ${requestBudget.sharedThrough})`}\n`,
+          );
+        }
       } finally {
         await client.close();
+        requestBudget.close();
       }
     });
 };

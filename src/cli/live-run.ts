@@ -12,10 +12,18 @@ import {
 import { createBinanceClient } from '../exchange/binance-client.js';
 import { CcxtExchange } from '../exchange/ccxt-exchange.js';
 import type { Exchange } from '../exchange/exchange.js';
+import {
+  budgetIdOf,
+  inProcessRequestBudget,
+  type RequestBudget,
+  redisRequestBudget,
+} from '../exchange/request-budget.js';
 import { SimExchange } from '../exchange/sim-exchange.js';
 import { buildModels } from '../pipeline/build-models.js';
 import { type PipelineConfig, simExchangeParamsOf } from '../pipeline/config.js';
 import { runLiveSession } from '../pipeline/live-session.js';
+import { closeQuietly, connectRedis, shownUrl } from '../services/redis-client.js';
+import { keyspace } from '../services/redis-keys.js';
 import { prepareOutputDir } from '../sinks/output-dir.js';
 import { liveKlines } from '../streams/live-klines.js';
 import { parseSymbol } from './data-options.js';
@@ -119,6 +127,45 @@ export const parseDuration = (value: string | undefined): number | undefined => 
   return Number(match[1]) * unit;
 };
 
+/** A command's request-weight budget and how to let go of it. */
+export interface CommandBudget {
+  readonly budget: RequestBudget;
+  /** `REDIS_URL` as it may be printed, when the budget is shared through Redis. */
+  readonly sharedThrough?: string;
+  close(): void;
+}
+
+/** What `--help` says of the budget (`quantum run`, `quantum data download`). */
+export const REQUEST_BUDGET_HELP =
+  "REDIS_URL: when set, the Binance request-weight budget (the minute's weight, 429/418 pauses) is kept in Redis and\n" +
+  "shared by every quantum process using the same API key (keys named by a hash of it); otherwise it is this process's own.";
+
+/**
+ * One request-weight budget for every Binance client of a command (`request-budget.ts`): in Redis
+ * when `REDIS_URL` is set — shared with every other process of the same key on the same venue —
+ * else in this process. `venue` is the REST root the key is used on.
+ */
+export const commandRequestBudget = (
+  apiKey: string | undefined,
+  venue: string,
+  onWarning: (message: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): CommandBudget => {
+  const url = env.REDIS_URL;
+  if (url === undefined || url === '') return { budget: inProcessRequestBudget(), close: () => undefined };
+  const redis = connectRedis(url, 'request-budget');
+  return {
+    budget: redisRequestBudget({
+      redis,
+      budgetId: budgetIdOf(apiKey, venue),
+      prefix: keyspace().prefix,
+      onWarning,
+    }),
+    sharedThrough: shownUrl(url),
+    close: () => closeQuietly(redis),
+  };
+};
+
 /** Runs a paper, testnet or live session until `--duration` ends or SIGINT/SIGTERM. */
 export const runLive = async (
   flags: LiveRunFlags,
@@ -149,9 +196,20 @@ export const runLive = async (
     process.stderr.write(`${redact(text)}\n`);
   };
 
+  const outDir = flags.out ?? join(config.output.dir, `session-${mode}`);
+  prepareOutputDir(outDir, flags.out === undefined ? 'output.dir' : '--out');
+  const models = buildModels(config, baseDir);
+  // One budget for both clients: Binance counts the weight of the feed's requests and the venue's
+  // together. Made once nothing before the session can fail, so a Redis connection never outlives it.
+  const requestBudget = commandRequestBudget(
+    credentials?.apiKey,
+    flags.baseUrl ?? (mode === 'testnet' ? 'https://demo-fapi.binance.com' : 'https://fapi.binance.com'),
+    say,
+  );
   const clientOptions = {
     ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }),
     testnet: mode === 'testnet',
+    budget: requestBudget.budget,
   };
   // Market data needs no key; the venue's client is signed.
   const marketClient = createBinanceClient(clientOptions);
@@ -162,8 +220,6 @@ export const runLive = async (
       ? new SimExchange(simExchangeParamsOf(config), createPrng(config.seed).fork('exchange'))
       : new CcxtExchange({ client: venueClient, symbols, onWarning: (w) => say(`venue: ${w}`) });
 
-  const outDir = flags.out ?? join(config.output.dir, `session-${mode}`);
-  prepareOutputDir(outDir, flags.out === undefined ? 'output.dir' : '--out');
   const intervalMs = INTERVAL_MS[interval.data];
   const now = Date.now();
   const liveFromTs = Math.floor(now / intervalMs) * intervalMs;
@@ -182,7 +238,7 @@ export const runLive = async (
       after: new Map(symbols.map((s) => [s, liveFromTs - (warmUp + 1) * intervalMs])),
       onWarning: (w) => say(`market: ${w}`),
     }),
-    models: buildModels(config, baseDir),
+    models,
     liveFromTs,
     signal: stop.signal,
     recordDir: outDir,
@@ -202,14 +258,15 @@ export const runLive = async (
           `account ${account?.kind === 'account-status-report' ? account.walletUsdt.toFixed(2) : '?'} USDT, ` +
           `${done?.kind === 'reconciliation-completed' ? `${done.positions} positions, ${done.orders} open orders` : 'state unknown'} · ` +
           `${symbols.join(',')} ${interval.data} · warm-up ${warmUp} candles · recording ${outDir}` +
-          `${credentials === undefined ? '' : ` · keys from ${flags.envFile ?? 'the environment'}`}`,
+          `${credentials === undefined ? '' : ` · keys from ${flags.envFile ?? 'the environment'}`}` +
+          `${requestBudget.sharedThrough === undefined ? '' : ` · request weight shared through ${requestBudget.sharedThrough}`}`,
       );
     },
     onEvent: (event: EngineEvent | DeadLetter) => {
       if (event.kind === 'trade-closed') trades++;
       if (event.kind === 'dead-letter') say(`dead letter: ${event.reason}`);
     },
-  });
+  }).finally(() => requestBudget.close());
   if (timer !== undefined) clearTimeout(timer);
   await marketClient.close().catch(() => undefined);
   say(

@@ -11,7 +11,7 @@ import { runSplit } from '../services/split-run.js';
 import { createLogger } from '../sinks/logger.js';
 import { printRunResult } from './backtest-command.js';
 import { type DataFlags, dataOptionsOf, parseSeed, withDataOptions } from './data-options.js';
-import { type LiveRunFlags, runLive } from './live-run.js';
+import { type LiveRunFlags, REQUEST_BUDGET_HELP, runLive } from './live-run.js';
 import { createProgress } from './progress.js';
 import { parseReplicasFlag, parseStageReplicasFlag } from './replicas-flag.js';
 
@@ -91,6 +91,7 @@ export const registerServiceCommands = (program: Command): void => {
       'paper/testnet/live: closed candles replayed first, no orders sent on them (default 200)',
     )
     .option('--duration <d>', 'paper/testnet/live: stop after this long (30s, 10m, 2h); default until Ctrl-C')
+    .addHelpText('after', `\n${REQUEST_BUDGET_HELP}`)
     .action(async (flags: RunFlags) => {
       const config = loadPipelineConfig(flags.config);
       if (flags.mode !== 'backtest') {

@@ -1,5 +1,7 @@
 import ccxt from 'ccxt';
+import { z } from 'zod';
 import { wallTimer } from '../kernel/clock.js';
+import { nextWindowStart, type RequestBudget } from './request-budget.js';
 
 /** ccxt.pro's Binance USDⓈ-M client (REST and websockets). */
 export type BinanceClient = InstanceType<typeof ccxt.pro.binanceusdm>;
@@ -24,6 +26,14 @@ export interface BinanceClientOptions {
   readonly recvWindowMs?: number;
   /** REST timeout, ms. */
   readonly timeoutMs?: number;
+  /**
+   * The request-weight budget every REST call waits on (`request-budget.ts`), in place of ccxt's
+   * in-process limiter; give the same budget to every client of one API key. Without one, ccxt's
+   * limiter paces requests and a 429 is the caller's to wait out.
+   */
+  readonly budget?: RequestBudget;
+  /** With a budget: the longest 429/418 pause after which a request is sent again (default 10 min); past it, it fails. */
+  readonly maxRateLimitWaitMs?: number;
 }
 
 const FAPI_ROOT = 'https://fapi.binance.com';
@@ -33,7 +43,8 @@ export const createBinanceClient = (options: BinanceClientOptions = {}): Binance
   const client = new ccxt.pro.binanceusdm({
     apiKey: options.apiKey,
     secret: options.secret,
-    enableRateLimit: true,
+    // The budget is the limiter when there is one: one count for every process, not ccxt's per client.
+    enableRateLimit: options.budget === undefined,
     timeout: options.timeoutMs ?? 10_000,
     options: {
       // `fetchCurrencies` calls the spot wallet API (sapi), which a futures-only key may not reach.
@@ -66,7 +77,188 @@ export const createBinanceClient = (options: BinanceClientOptions = {}): Binance
   } else if (options.testnet === true) {
     client.enableDemoTrading(true);
   }
+  if (options.budget !== undefined)
+    budgetRestCalls(client, options.budget, options.maxRateLimitWaitMs ?? 10 * 60_000);
   return client;
+};
+
+// --- the request-weight budget ---------------------------------------------------------------------
+
+/** One REST request under a budget: when it was granted, and what a 429/418 answer to it started. */
+interface BudgetedCall {
+  readonly sentAtMs: number;
+  refused?: { readonly paused: Promise<void>; readonly waitMs: number };
+}
+
+/**
+ * The call the `fetch2` wrapper is handing to ccxt's `fetch`: ccxt's `fetch2` calls `fetch`
+ * synchronously (its own limiter, the only await before it, is off under a budget), so the hand-off
+ * never crosses another request. (AsyncLocalStorage would say the same, but on Node 20 it turns on
+ * promise hooks for the whole process, a cost every stage of the engine would pay.)
+ */
+let handingOff: BudgetedCall | undefined;
+
+/** A request's identity between `fetch` and `handleRestResponse` (a signed one is unique by its signature). */
+const requestKeyOf = (method: string | undefined, url: string, body: unknown): string =>
+  `${method ?? 'GET'} ${url}\n${typeof body === 'string' ? body : ''}`;
+
+/** The budget of each budgeted client. */
+const budgets = new WeakMap<BinanceClient, RequestBudget>();
+
+/** POSTs that create orders: never sent again blindly (`CcxtExchange` looks the order up by client id first). */
+const CREATES_ORDERS = new Set(['order', 'batchOrders', 'algoOrder']);
+/** 429/418 answers waited out per request before its error goes to the caller. */
+const RATE_LIMIT_RETRIES = 5;
+
+/** exchangeInfo's `rateLimits`: the `REQUEST_WEIGHT` per minute the budget keeps below. */
+const RateLimits = z.looseObject({
+  rateLimits: z.array(
+    z.looseObject({
+      rateLimitType: z.string(),
+      interval: z.string(),
+      intervalNum: z.coerce.number(),
+      limit: z.coerce.number(),
+    }),
+  ),
+});
+
+const headerOf = (headers: Record<string, unknown>, name: string): string | undefined => {
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return String(value);
+  return undefined;
+};
+
+/**
+ * A header of the HTTP response ccxt hands to `handleRestResponse` (`name` in lower case): a plain
+ * object of lower-case names from undici, or a fetch `Headers`. Read directly, not through ccxt's
+ * `getResponseHeaders`, which copies every header of every answer.
+ */
+const responseHeaderOf = (response: { headers?: unknown }, name: string): string | undefined => {
+  const headers = response.headers as { get?: (name: string) => string | null } | Record<string, unknown>;
+  if (headers === undefined || headers === null) return undefined;
+  if (typeof headers.get === 'function') return headers.get(name) ?? undefined;
+  const value = (headers as Record<string, unknown>)[name];
+  return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : String(value);
+};
+
+/**
+ * An answer's weight count (`X-MBX-USED-WEIGHT-1M`) to the budget; a 429/418 pauses it for
+ * `Retry-After`. `calls` are the requests in flight that look like this one (identical public
+ * requests sent together): the count goes with the earliest sent, a refusal marks them all.
+ */
+const noteAnswer = (
+  budget: RequestBudget,
+  calls: readonly BudgetedCall[],
+  response: { status?: number; headers?: unknown },
+): void => {
+  const usedHeader = responseHeaderOf(response, 'x-mbx-used-weight-1m');
+  const used = Number(usedHeader);
+  if (usedHeader !== undefined && Number.isFinite(used)) void budget.observe(used, calls[0].sentAtMs);
+  if (response.status !== 429 && response.status !== 418) return;
+  const now = budget.now();
+  const retryAfter = responseHeaderOf(response, 'retry-after');
+  const seconds = Number(retryAfter);
+  const until =
+    retryAfter !== undefined && Number.isFinite(seconds) && seconds >= 0
+      ? now + seconds * 1000
+      : nextWindowStart(now);
+  const refused = { waitMs: until - now, paused: budget.pause(until) };
+  for (const call of calls) call.refused = refused;
+};
+
+/**
+ * Every REST call of `client` through `budget`, at ccxt's extension points: `fetch2` (one per
+ * request: weight from ccxt's endpoint table, `acquire` before it goes), `fetch` (the signed URL
+ * and body that name the request) and `handleRestResponse` (each answer's headers: the used-weight
+ * count, a 429/418's `Retry-After`). A request refused with 429/418 is sent again once the pause
+ * ends — except order creation, which fails to the caller (it looks the order up by client id
+ * before sending it again).
+ */
+const budgetRestCalls = (client: BinanceClient, budget: RequestBudget, maxWaitMs: number): void => {
+  budgets.set(client, budget);
+  const fetch2 = client.fetch2.bind(client);
+  const fetch = client.fetch.bind(client);
+  const handleRestResponse = client.handleRestResponse.bind(client);
+  const inFlight = new Map<string, BudgetedCall[]>();
+  client.fetch = (url: string, method?: string, headers?: unknown, body?: unknown) => {
+    const call = handingOff;
+    handingOff = undefined;
+    if (call === undefined) return fetch(url, method, headers, body);
+    const key = requestKeyOf(method, url, body);
+    inFlight.set(key, [...(inFlight.get(key) ?? []), call]);
+    return fetch(url, method, headers, body).finally(() => {
+      const left = (inFlight.get(key) ?? []).filter((other) => other !== call);
+      if (left.length === 0) inFlight.delete(key);
+      else inFlight.set(key, left);
+    });
+  };
+  client.handleRestResponse = (
+    response: { status?: number; headers?: unknown },
+    url: string,
+    method?: string,
+    requestHeaders?: unknown,
+    requestBody?: unknown,
+  ) => {
+    const calls = inFlight.get(requestKeyOf(method, url, requestBody));
+    if (calls !== undefined && calls.length > 0) noteAnswer(budget, calls, response);
+    return handleRestResponse(response, url, method, requestHeaders, requestBody);
+  };
+  client.fetch2 = async (
+    path: string,
+    api: unknown = 'public',
+    method = 'GET',
+    params: Record<string, unknown> = {},
+    headers?: unknown,
+    body?: unknown,
+    config: Record<string, unknown> = {},
+  ) => {
+    const cost = Number(client.calculateRateLimiterCost(api, method, path, params, config));
+    const weight = Number.isFinite(cost) && cost >= 0 ? Math.ceil(cost) : 1;
+    for (let attempt = 0; ; attempt++) {
+      const call: BudgetedCall = { sentAtMs: await budget.acquire(weight) };
+      try {
+        handingOff = call;
+        let sent: Promise<unknown>;
+        try {
+          sent = fetch2(path, api, method, params, headers, body, config);
+        } finally {
+          handingOff = undefined;
+        }
+        const answer = await sent;
+        if (api === 'fapiPublic' && path === 'exchangeInfo') learnWeightLimit(budget, answer);
+        return answer;
+      } catch (error) {
+        const refused = call.refused;
+        if (refused === undefined) throw error;
+        await refused.paused;
+        const createsOrder = method === 'POST' && CREATES_ORDERS.has(path);
+        if (createsOrder || refused.waitMs > maxWaitMs || attempt >= RATE_LIMIT_RETRIES) throw error;
+      }
+    }
+  };
+};
+
+/** exchangeInfo states the weight limit per minute (Binance may change it; the fake server sets it). */
+const learnWeightLimit = (budget: RequestBudget, answer: unknown): void => {
+  const parsed = RateLimits.safeParse(answer);
+  if (!parsed.success) return;
+  const weight = parsed.data.rateLimits.find(
+    (limit) =>
+      limit.rateLimitType === 'REQUEST_WEIGHT' && limit.interval === 'MINUTE' && limit.intervalNum === 1,
+  );
+  if (weight !== undefined) budget.setLimit(weight.limit);
+};
+
+/**
+ * How long a caller should wait after a 429/418 before its next request: nothing with a budget
+ * (the budget holds that request until `Retry-After` ends), else the last answer's `Retry-After`
+ * (a minute when it names none).
+ */
+export const rateLimitWaitMs = (client: BinanceClient): number => {
+  if (budgets.has(client)) return 0;
+  const headers = (client.last_response_headers ?? {}) as Record<string, unknown>;
+  const retryAfter = headerOf(headers, 'retry-after');
+  const seconds = Number(retryAfter);
+  return retryAfter !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
 };
 
 /** ccxt refuses plain `ws://` until its HTTP agent is loaded (the fake server speaks plain ws). */

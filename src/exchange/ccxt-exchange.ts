@@ -11,6 +11,7 @@ import {
   type OrderStatus,
   type Position,
   type PositionSide,
+  RateLimitExceeded,
   type SymbolFilters,
   unfilledReportOf,
   type VenueEvent,
@@ -23,6 +24,7 @@ import {
   closeBinanceClient,
   forgetClosedConnections,
   prepareBinanceClient,
+  rateLimitWaitMs,
   unifiedSymbol,
 } from './binance-client.js';
 import type { Exchange } from './exchange.js';
@@ -172,6 +174,7 @@ export class CcxtExchange implements Exchange {
 
   async connect(ts: number): Promise<readonly VenueStatusEvent[]> {
     await prepareBinanceClient(this.client);
+    await this.syncClock();
     await this.call('load markets', () => this.client.loadMarkets());
     const brackets = await this.leverageBrackets();
     for (const symbol of this.options.symbols) {
@@ -252,6 +255,22 @@ export class CcxtExchange implements Exchange {
     });
     this.startUserStream();
     return reports;
+  }
+
+  /**
+   * Clock-skew check against Binance's server time: a signed request carries our timestamp, and one
+   * more than `recvWindow` behind (or 1 s ahead of) the server's is refused (-1021). A skew over
+   * 500 ms is reported and corrected: ccxt signs with server time from then on.
+   */
+  private async syncClock(): Promise<void> {
+    const offset = await this.call('server time', () => this.client.loadTimeDifference());
+    if (Math.abs(offset) > 500) {
+      this.options.onWarning?.(
+        `clock: this machine is ${Math.abs(offset)} ms ${offset > 0 ? 'ahead of' : 'behind'} Binance's server time; signing with server time (run NTP)`,
+      );
+    } else {
+      (this.client.options as Record<string, unknown>).timeDifference = 0;
+    }
   }
 
   onMarket(_event: MarketEvent): void {
@@ -394,7 +413,11 @@ export class CcxtExchange implements Exchange {
       } catch (error) {
         const mapped = venueErrorOf(error, `order ${order.clientOrderId}`);
         if (!mapped.retryable || attempt >= 4) throw error;
-        await wallSleep(250 * 2 ** attempt);
+        // A 429/418 is waited out to its Retry-After before the lookup (a budgeted client's budget
+        // holds the lookup itself): anything sent sooner would turn the 429 into a 418 ban.
+        await wallSleep(
+          mapped instanceof RateLimitExceeded ? rateLimitWaitMs(this.client) : 250 * 2 ** attempt,
+        );
         try {
           const found = await this.client.fetchOrder(
             '',
@@ -701,6 +724,12 @@ export class CcxtExchange implements Exchange {
         if (this.closed) return;
         this.warn(venueErrorOf(error, 'user-data stream'));
         forgetClosedConnections(this.client);
+        // The listenKey may have expired (Binance sends listenKeyExpired and closes): ask for a new one.
+        const futures = (this.client.options as Record<string, Record<string, unknown> | undefined>).future;
+        if (futures !== undefined) {
+          futures.listenKey = undefined;
+          futures.lastAuthenticatedTime = 0;
+        }
         reconnecting = true;
         await wallSleep(delay);
         delay = Math.min(delay * 2, 30_000);

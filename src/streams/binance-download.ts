@@ -39,7 +39,9 @@ import { wallSleep } from '../kernel/clock.js';
  * Resumable: each month file is read back (a torn last line from a killed run is cut off) and only
  * what it lacks is asked for, so a rerun neither repeats nor skips a candle. Every flush is a temp
  * file renamed over the old one. A hole in the exchange's own history is reported as a gap, never
- * filled. Requests go one at a time through ccxt's rate limiter; a 429 is answered by waiting its
+ * filled. Requests go one at a time through the client's request-weight budget (`quantum data
+ * download` always gives it one, shared through Redis with other processes of the same key when
+ * `REDIS_URL` is set), else ccxt's limiter. A 429 that reaches this code is answered by waiting its
  * `Retry-After`, so the server never has reason for a 418 ban.
  */
 
@@ -170,7 +172,10 @@ const parseResponse = <T>(schema: z.ZodType<T>, body: unknown, what: string): T 
 
 // --- requests: one at a time, 429 waited out ------------------------------------------------------
 
-/** Calls the exchange with ccxt's limiter; waits `Retry-After` on 429/418 and retries network errors. */
+/**
+ * Calls the exchange (paced by the client's budget or ccxt's limiter); waits `Retry-After` on a
+ * 429/418 the client gave up on (none without a budget) and retries network errors.
+ */
 const createRequester = (client: BinanceClient, sleep: (ms: number) => Promise<void>, maxWaitMs: number) => {
   const counts = { requests: 0, rateLimitWaits: 0, rateLimitWaitedMs: 0 };
   const request = async <T>(what: string, call: () => Promise<T>): Promise<T> => {

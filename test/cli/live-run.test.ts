@@ -87,9 +87,10 @@ test('paper: a banner naming the mode, the warm-up replayed, a recording a backt
       run.stderr,
       /mode PAPER · venue simulated \(live data from http:\/\/127\.0\.0\.1:\d+\) · account 10000\.00 USDT, 0 positions, 0 open orders · AVAXUSDT 1m · warm-up 30 candles/,
     );
-    assert.match(run.stderr, /session ended: 30 candles/);
+    assert.match(run.stderr, /session ended: (29|30) candles/);
     const recorded = readFileSync(join(out, 'market.jsonl'), 'utf8').trim().split('\n');
-    assert.is(recorded.length, 30);
+    // The minute may turn between the fake's start and the session's: one candle fewer then.
+    assert.ok(recorded.length === 30 || recorded.length === 29, String(recorded.length));
     assert.is((JSON.parse(recorded.at(-1) ?? '{}') as Kline).openTime, path.at(-1)?.openTime);
     assert.ok(existsSync(join(out, 'events.jsonl')));
     assert.ok(existsSync(join(out, 'session.json')));

@@ -307,4 +307,64 @@ test('restart with a resting stop at the venue: the stop is reported with its tr
   }
 });
 
+test('an expired listenKey is re-created: a stop that fires afterwards is still reported', async () => {
+  const fake = await startVenue();
+  const { exchange, events, warnings } = connectExchange(fake);
+  try {
+    await exchange.connect(0);
+    const entry = order({ purpose: 'ENTRY', side: 'BUY', type: 'MARKET', qty: 20 });
+    exchange.createOrder(entry);
+    await until('entry filled', () =>
+      results(events, entry.clientOrderId).some((r) => r.status === 'FILLED'),
+    );
+    await until('user stream open', () => fake.connectionCount() > 0);
+    fake.expireListenKey();
+    await until('stream error seen', () => warnings.some((w) => /user-data stream/.test(w)));
+    await until('listenKey re-created', () => (fake.requests.get('POST /fapi/v1/listenKey') ?? 0) >= 2);
+    await until('user stream back', () => fake.connectionCount() > 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fill = fills(events)[0];
+    const stopPrice = Math.round(fill.price * 0.98 * 1000) / 1000;
+    const stop = order({
+      purpose: 'STOP_LOSS',
+      side: 'SELL',
+      type: 'STOP_MARKET',
+      qty: 20,
+      reduceOnly: true,
+      stopPrice,
+    });
+    exchange.createOrder(stop);
+    await until('stop accepted', () => results(events, stop.clientOrderId).length > 0);
+    while (!results(events, stop.clientOrderId).some((r) => r.status === 'FILLED')) {
+      assert.ok(fake.step(1) === 1, 'the path ended before the stop fired');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(results(events, stop.clientOrderId).some((r) => r.status === 'TRIGGERED'));
+  } finally {
+    exchange.close(0);
+    await fake.close();
+  }
+});
+
+test('a machine clock 7 s behind the server: reported at connect and corrected, signed requests go through (no -1021)', async () => {
+  const fake = await startVenue();
+  fake.faults.clockSkewMs = 7_000;
+  const { exchange, events, warnings } = connectExchange(fake);
+  try {
+    await exchange.connect(0);
+    assert.ok(
+      warnings.some((w) => /clock: this machine is -?\d+ ms behind Binance/.test(w)),
+      warnings.join('\n'),
+    );
+    const entry = order({ purpose: 'ENTRY', side: 'BUY', type: 'MARKET', qty: 10 });
+    exchange.createOrder(entry);
+    await until('entry filled', () =>
+      results(events, entry.clientOrderId).some((r) => r.status === 'FILLED'),
+    );
+  } finally {
+    exchange.close(0);
+    await fake.close();
+  }
+});
+
 test.run();
