@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Kline } from '../../src/domain/index.js';
-import { type FakeBinance, startFakeBinance } from '../../src/fake-binance/fake-binance-server.js';
-import { loadMarketData } from '../../src/streams/market-data.js';
+import type { FakeBinance } from '../../src/fake-binance/fake-binance-server.js';
 import { runQuantum } from '../cli-runner.js';
+import { AVAX, avaxPath, startAvaxFake } from '../fake-binance/harness.js';
 
 // `quantum run --mode paper|testnet|live` as a user runs it, against the fake Binance server on
 // 127.0.0.1 whose real AVAXUSDT candles are moved to end at the current minute (a live session's
@@ -14,36 +14,15 @@ import { runQuantum } from '../cli-runner.js';
 
 const KEY = 'cli-live-key-4f9a2b';
 const SECRET = 'cli-live-secret-7c1d0e';
-const AVAX = 'AVAXUSDT';
-const source =
-  loadMarketData('examples/data/klines', { symbols: [AVAX], to: Date.UTC(2026, 1, 1, 2) }).klinesBySymbol.get(
-    AVAX,
-  ) ?? [];
+const source = avaxPath(Date.UTC(2026, 1, 1, 2));
 const shift = Math.floor(Date.now() / 60_000) * 60_000 - (source.at(-1)?.ts ?? 0);
 const path: Kline[] = source.map((k) => ({ ...k, openTime: k.openTime + shift, ts: k.ts + shift }));
 
 const startVenue = (): Promise<FakeBinance> =>
-  startFakeBinance({
+  startAvaxFake(path, {
     credentials: { apiKey: KEY, secret: SECRET },
-    symbols: [
-      {
-        symbol: AVAX,
-        baseAsset: 'AVAX',
-        tickSize: 0.001,
-        stepSize: 1,
-        minQty: 1,
-        maxQty: 1e6,
-        minNotional: 5,
-      },
-    ],
-    path: new Map([[AVAX, path]]),
     revealed: path.length,
     walletUsdt: 12_345,
-    takerFeeRate: 0.0005,
-    makerFeeRate: 0.0002,
-    slippageBps: 2,
-    defaultLeverage: 20,
-    fundingRate: 0.0001,
   });
 
 const dirs: string[] = [];

@@ -4,41 +4,14 @@ import type { ExecutionResult, Fill, OrderRequest, VenueEvent } from '../../src/
 import { clientOrderIdFor } from '../../src/domain/index.js';
 import { createBinanceClient } from '../../src/exchange/binance-client.js';
 import { CcxtExchange } from '../../src/exchange/ccxt-exchange.js';
-import { type FakeBinance, startFakeBinance } from '../../src/fake-binance/fake-binance-server.js';
-import { loadMarketData } from '../../src/streams/market-data.js';
+import type { FakeBinance } from '../../src/fake-binance/fake-binance-server.js';
+import { KEY, LINK, SECRET, startLinkFake, until } from '../fake-binance/harness.js';
 
 // CcxtExchange against the fake Binance server on 127.0.0.1 with real LINKUSDT 1h candles: every
 // order, fill and status report goes through ccxt's own code paths, and the venue's ledger is the
 // reference the engine's view must match to the cent.
 
-const KEY = 'test-key-ccxt-exchange';
-const SECRET = 'test-secret-ccxt-exchange';
-const LINK = 'LINKUSDT';
-const data = loadMarketData('examples/data/klines/um-2026-02-1h', { symbols: [LINK] });
-
-const startVenue = (): Promise<FakeBinance> =>
-  startFakeBinance({
-    credentials: { apiKey: KEY, secret: SECRET },
-    symbols: [
-      {
-        symbol: LINK,
-        baseAsset: 'LINK',
-        tickSize: 0.001,
-        stepSize: 0.01,
-        minQty: 0.01,
-        maxQty: 1e6,
-        minNotional: 5,
-      },
-    ],
-    path: data.klinesBySymbol,
-    revealed: 24,
-    walletUsdt: 10_000,
-    takerFeeRate: 0.0005,
-    makerFeeRate: 0.0002,
-    slippageBps: 2,
-    defaultLeverage: 20,
-    fundingRate: 0.0001,
-  });
+const startVenue = (): Promise<FakeBinance> => startLinkFake();
 
 const connectExchange = (
   fake: FakeBinance,
@@ -54,14 +27,6 @@ const connectExchange = (
   const events: VenueEvent[] = [];
   exchange.events$.subscribe((event) => events.push(event));
   return { exchange, events, warnings };
-};
-
-const until = async (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 };
 
 const order = (

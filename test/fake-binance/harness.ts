@@ -49,6 +49,28 @@ export const startLinkFake = (overrides: Partial<FakeBinanceOptions> = {}): Prom
     ...overrides,
   });
 
+export const AVAX = 'AVAXUSDT';
+export const AVAX_SPEC: FakeSymbol = {
+  symbol: AVAX,
+  baseAsset: 'AVAX',
+  tickSize: 0.001,
+  stepSize: 1,
+  minQty: 1,
+  maxQty: 1e6,
+  minNotional: 5,
+};
+
+/** Real AVAXUSDT 1m candles from 2026-02-01 00:00 up to `toMs` (close time, exclusive). */
+export const avaxPath = (toMs: number): Kline[] =>
+  loadMarketData('examples/data/klines', { symbols: [AVAX], to: toMs }).klinesBySymbol.get(AVAX) ?? [];
+
+/** A fake server on an AVAXUSDT path (the live feed and session tests); `overrides` change any option. */
+export const startAvaxFake = (
+  path: readonly Kline[],
+  overrides: Partial<FakeBinanceOptions> = {},
+): Promise<FakeBinance> =>
+  startLinkFake({ symbols: [AVAX_SPEC], path: new Map([[AVAX, path]]), ...overrides });
+
 /** The JSON body and what else a test checks of an answer. */
 export interface Answer {
   readonly status: number;
@@ -136,7 +158,7 @@ export const withKey = async (
 };
 
 /** Poll `check` every 10 ms until it holds; fails naming `what` after `timeoutMs`. */
-export const until = async (what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> => {
+export const until = async (what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> => {
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);

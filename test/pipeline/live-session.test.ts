@@ -14,7 +14,7 @@ import {
 import { createBinanceClient } from '../../src/exchange/binance-client.js';
 import { CcxtExchange } from '../../src/exchange/ccxt-exchange.js';
 import { SimExchange } from '../../src/exchange/sim-exchange.js';
-import { type FakeBinance, startFakeBinance } from '../../src/fake-binance/fake-binance-server.js';
+import type { FakeBinance } from '../../src/fake-binance/fake-binance-server.js';
 import { replayMarket } from '../../src/kernel/replay.js';
 import { buildModels } from '../../src/pipeline/build-models.js';
 import { parsePipelineConfig, simExchangeParamsOf } from '../../src/pipeline/config.js';
@@ -22,20 +22,16 @@ import { connectVenue, isGraphOutput, tradingKernel } from '../../src/pipeline/g
 import { runLiveSession } from '../../src/pipeline/live-session.js';
 import { compareSession, formatComparison } from '../../src/pipeline/replay-compare.js';
 import { liveKlines } from '../../src/streams/live-klines.js';
-import { loadMarketData } from '../../src/streams/market-data.js';
+import { AVAX, avaxPath, KEY, SECRET, startAvaxFake, until } from '../fake-binance/harness.js';
 
 // Paper and testnet sessions end to end against the fake Binance server (127.0.0.1) replaying real
 // AVAXUSDT 1m candles: the live graph on the wall clock, fed by the live kline feed. A paper session
 // makes exactly the fills a backtest of its own recording makes; a testnet session's fills and fees
 // match the fake venue's ledger to the cent.
 
-const KEY = 'live-session-key';
-const SECRET = 'live-session-secret';
-const AVAX = 'AVAXUSDT';
 const WARM_UP = 60;
 const LIVE = 300;
-const data = loadMarketData('examples/data/klines', { symbols: [AVAX], to: Date.UTC(2026, 1, 1, 12) });
-const path = data.klinesBySymbol.get(AVAX) ?? [];
+const path = avaxPath(Date.UTC(2026, 1, 1, 12));
 const FILTERS = { tickSize: 0.001, stepSize: 1, minQty: 1, maxQty: 1e6, minNotionalUsdt: 5 };
 
 const config = parsePipelineConfig({
@@ -48,37 +44,7 @@ const config = parsePipelineConfig({
   output: { progress: false },
 });
 
-const startVenue = (): Promise<FakeBinance> =>
-  startFakeBinance({
-    credentials: { apiKey: KEY, secret: SECRET },
-    symbols: [
-      {
-        symbol: AVAX,
-        baseAsset: 'AVAX',
-        tickSize: 0.001,
-        stepSize: 1,
-        minQty: 1,
-        maxQty: 1e6,
-        minNotional: 5,
-      },
-    ],
-    path: data.klinesBySymbol,
-    revealed: WARM_UP,
-    walletUsdt: 10_000,
-    takerFeeRate: 0.0005,
-    makerFeeRate: 0.0002,
-    slippageBps: 2,
-    defaultLeverage: 20,
-    fundingRate: 0.0001,
-  });
-
-const until = async (what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> => {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
+const startVenue = (): Promise<FakeBinance> => startAvaxFake(path, { revealed: WARM_UP });
 
 /** Run a session over the fake venue's path: warm-up candles first, then `LIVE` steps. */
 const session = async (

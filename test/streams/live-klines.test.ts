@@ -2,50 +2,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Kline } from '../../src/domain/index.js';
 import { createBinanceClient } from '../../src/exchange/binance-client.js';
-import { type FakeBinance, startFakeBinance } from '../../src/fake-binance/fake-binance-server.js';
+import type { FakeBinance } from '../../src/fake-binance/fake-binance-server.js';
 import { liveKlines } from '../../src/streams/live-klines.js';
-import { loadMarketData } from '../../src/streams/market-data.js';
+import { AVAX, avaxPath, startAvaxFake, until } from '../fake-binance/harness.js';
 
 // The live kline feed against the fake Binance server (127.0.0.1) replaying real AVAXUSDT 1m
 // candles: closed candles in order, none missing and none twice, across a dropped websocket.
 
-const KEY = 'live-klines-key';
-const SECRET = 'live-klines-secret';
-const AVAX = 'AVAXUSDT';
-const data = loadMarketData('examples/data/klines', { symbols: [AVAX], to: Date.UTC(2026, 1, 1, 2) });
-const path = data.klinesBySymbol.get(AVAX) ?? [];
-
-const startVenue = (): Promise<FakeBinance> =>
-  startFakeBinance({
-    credentials: { apiKey: KEY, secret: SECRET },
-    symbols: [
-      {
-        symbol: AVAX,
-        baseAsset: 'AVAX',
-        tickSize: 0.001,
-        stepSize: 1,
-        minQty: 1,
-        maxQty: 1e6,
-        minNotional: 5,
-      },
-    ],
-    path: data.klinesBySymbol,
-    revealed: 10,
-    walletUsdt: 10_000,
-    takerFeeRate: 0.0005,
-    makerFeeRate: 0.0002,
-    slippageBps: 2,
-    defaultLeverage: 20,
-    fundingRate: 0.0001,
-  });
-
-const until = async (what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> => {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
+const path = avaxPath(Date.UTC(2026, 1, 1, 2));
+const startVenue = (): Promise<FakeBinance> => startAvaxFake(path, { revealed: 10 });
 
 const comparable = (k: Kline): string => `${k.openTime} ${k.open} ${k.high} ${k.low} ${k.close} ${k.volume}`;
 
