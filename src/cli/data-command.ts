@@ -1,13 +1,12 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { Interval, UsageError } from '../domain/index.js';
-import { createBinanceClient } from '../exchange/binance-client.js';
 import { bundledVenueRulesDir } from '../exchange/venue-rules.js';
 import { prepareOutputDir } from '../sinks/output-dir.js';
-import { type BinanceDownloadReport, downloadBinanceData } from '../streams/binance-download.js';
-import { commandRequestBudget, REQUEST_BUDGET_HELP } from './live-run.js';
+import type { BinanceDownloadReport } from '../streams/binance-download.js';
 import { parseTimeOption } from './parse-time.js';
 import { createProgress } from './progress.js';
+import { REQUEST_BUDGET_HELP } from './request-budget-help.js';
 
 interface DownloadFlags {
   symbols: string;
@@ -148,6 +147,12 @@ export const registerDataCommands = (program: Command): void => {
       const outDir = prepareOutputDir(flags.out, '--out');
       const keys = keysFromEnv();
       // The request-weight budget of this key on this server, shared through Redis when REDIS_URL is set.
+      // ccxt takes seconds to load: only this command's action pays for it.
+      const [{ createBinanceClient }, { downloadBinanceData }, { commandRequestBudget }] = await Promise.all([
+        import('../exchange/binance-client.js'),
+        import('../streams/binance-download.js'),
+        import('./live-run.js'),
+      ]);
       const requestBudget = commandRequestBudget(keys.apiKey, baseUrl ?? BINANCE_FAPI, (warning) =>
         process.stderr.write(`note: ${warning}\n`),
       );

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { UsageError } from '../domain/errors.js';
-import { startFakeBinance } from '../fake-binance/fake-binance-server.js';
-import { loadFakeScenario } from '../fake-binance/fake-scenario.js';
 
 interface FakeBinanceFlags {
   port: string;
@@ -56,6 +54,11 @@ const untilStopped = (): Promise<string> =>
 const runFakeBinance = async (flags: FakeBinanceFlags): Promise<void> => {
   const port = parsePort(flags.port);
   const credentials = credentialsFromEnv(process.env);
+  // fastify and the venue load only when the command runs.
+  const [{ startFakeBinance }, { loadFakeScenario }] = await Promise.all([
+    import('../fake-binance/fake-binance-server.js'),
+    import('../fake-binance/fake-scenario.js'),
+  ]);
   const scenario = loadFakeScenario(flags.scenario);
   const fake = await startFakeBinance({ ...scenario.options, credentials, port, host: flags.host }).catch(
     (error: unknown) => {

@@ -135,10 +135,7 @@ export interface CommandBudget {
   close(): void;
 }
 
-/** What `--help` says of the budget (`quantum run`, `quantum data download`). */
-export const REQUEST_BUDGET_HELP =
-  "REDIS_URL: when set, the Binance request-weight budget (the minute's weight, 429/418 pauses) is kept in Redis and\n" +
-  "shared by every quantum process using the same API key (keys named by a hash of it); otherwise it is this process's own.";
+export { REQUEST_BUDGET_HELP } from './request-budget-help.js';
 
 /**
  * One request-weight budget for every Binance client of a command (`request-budget.ts`): in Redis

@@ -11,9 +11,10 @@ import { runSplit } from '../services/split-run.js';
 import { createLogger } from '../sinks/logger.js';
 import { printRunResult } from './backtest-command.js';
 import { type DataFlags, dataOptionsOf, parseSeed, withDataOptions } from './data-options.js';
-import { type LiveRunFlags, REQUEST_BUDGET_HELP, runLive } from './live-run.js';
+import type { LiveRunFlags } from './live-run.js';
 import { createProgress } from './progress.js';
 import { parseReplicasFlag, parseStageReplicasFlag } from './replicas-flag.js';
+import { REQUEST_BUDGET_HELP } from './request-budget-help.js';
 
 interface RunFlags extends DataFlags, Omit<LiveRunFlags, 'mode' | 'out'> {
   mode: string;
@@ -97,6 +98,8 @@ export const registerServiceCommands = (program: Command): void => {
       if (flags.mode !== 'backtest') {
         if (flags.split)
           throw new UsageError('--split runs recorded data; paper, testnet and live run in one process');
+        // ccxt takes seconds to load: only a live session pays for it, not every `quantum` start.
+        const { runLive } = await import('./live-run.js');
         await runLive(
           { ...flags, mode: flags.mode },
           config,
