@@ -24,6 +24,7 @@ import {
   type SymbolBook,
 } from './sim-order-book.js';
 import { checkOrder, referencePriceOf, requiredMarginUsdt } from './sim-order-checks.js';
+import { venueStatusReports } from './sim-status-reports.js';
 import { bundledVenueRules, loadVenueRules, type VenueRules } from './venue-rules.js';
 
 /** The account as the venue sees it (for tests and the paper-trading API). */
@@ -145,43 +146,7 @@ export class SimExchange implements Exchange {
 
   /** The venue's state as status events (see `connect`). */
   statusReports(ts: number): VenueStatusEvent[] {
-    const reports: VenueStatusEvent[] = [
-      { kind: 'account-status-report', ts, walletUsdt: this.account().walletUsdt, reconciliation: true },
-    ];
-    const positions = this.fetchPositions();
-    for (const position of positions) {
-      reports.push({
-        kind: 'position-status-report',
-        symbol: position.symbol,
-        ts,
-        side: position.side,
-        qty: position.qty,
-        entryPrice: position.entryPrice,
-        leverage: position.leverage,
-        markPrice: position.markPrice,
-        openedTs: position.openedTs,
-        intentId: position.intentId,
-        reconciliation: true,
-      });
-    }
-    let orders = 0;
-    for (const book of this.books.values()) {
-      for (const order of book.orders) {
-        if (!isOpenStatus(order.status)) continue;
-        orders++;
-        const { request } = order;
-        reports.push({
-          ...order.last,
-          ts,
-          positionSide: request.positionSide,
-          ...(request.stopPrice === undefined ? {} : { stopPrice: request.stopPrice }),
-          ...(request.price === undefined ? {} : { price: request.price }),
-          reconciliation: true,
-        });
-      }
-    }
-    reports.push({ kind: 'reconciliation-completed', ts, positions: positions.length, orders });
-    return reports;
+    return venueStatusReports(ts, this.account().walletUsdt, this.fetchPositions(), this.books.values());
   }
 
   /**
