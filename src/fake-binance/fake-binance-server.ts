@@ -1,33 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { BinanceApiError, invalidParameter, missingParameter } from './binance-errors.js';
+import { BinanceApiError } from './binance-errors.js';
 import {
-  accountBody,
   accountUpdate,
-  algoOrderBody,
   algoUpdate,
-  balanceBody,
-  exchangeInfoBody,
   klineEvent,
-  klineRow,
   markPriceEvent,
-  orderBody,
   orderTradeUpdate,
-  positionRiskBody,
-  tradeBody,
 } from './binance-payloads.js';
 import { registerControlRoutes } from './control-routes.js';
 import { type FaultChange, type Faults, NO_FAULTS, type ScheduledFault } from './fake-faults.js';
-import {
-  FakeVenue,
-  type FakeVenueOptions,
-  FUNDING_INTERVAL_MS,
-  type Side,
-  type VenueUpdate,
-} from './fake-venue.js';
-import { klinesWeight, WeightBudget } from './request-weights.js';
-import { type Credentials, checkRequest, type Security } from './signed-request.js';
+import { FakeVenue, type FakeVenueOptions, FUNDING_INTERVAL_MS, type VenueUpdate } from './fake-venue.js';
+import { marketRoutes } from './market-routes.js';
+import { WeightBudget } from './request-weights.js';
+import type { Route } from './route-params.js';
+import { type Credentials, checkRequest } from './signed-request.js';
 import { StreamHub } from './stream-hub.js';
+import { tradingRoutes } from './trading-routes.js';
+import { type ListenKey, userStreamRoutes } from './user-stream-routes.js';
 
 export type { FaultChange, Faults, ScheduledFault } from './fake-faults.js';
 
@@ -71,14 +60,6 @@ export interface FakeBinanceOptions extends FakeVenueOptions {
   readonly onRequest?: (method: string, url: string, atMs: number) => void;
 }
 
-interface Route {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  readonly url: string;
-  readonly security: Security;
-  readonly weight: number | ((params: URLSearchParams) => number);
-  readonly handle: (params: URLSearchParams) => unknown | Promise<unknown>;
-}
-
 export interface FakeBinance {
   readonly venue: FakeVenue;
   /** Faults in force; tests may set them directly or through `applyFaults`. */
@@ -104,27 +85,6 @@ export interface FakeBinance {
   close(): Promise<void>;
 }
 
-const SIDES = new Set(['BUY', 'SELL']);
-
-const need = (params: URLSearchParams, name: string): string => {
-  const value = params.get(name);
-  if (value === null || value === '') throw missingParameter(name);
-  return value;
-};
-const numberParam = (params: URLSearchParams, name: string): number | undefined => {
-  const value = params.get(name);
-  if (value === null || value === '') return undefined;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw invalidParameter(name, value);
-  return parsed;
-};
-const sideParam = (params: URLSearchParams): Side => {
-  const side = need(params, 'side');
-  if (!SIDES.has(side)) throw invalidParameter('side', side);
-  return side as Side;
-};
-const boolParam = (params: URLSearchParams, name: string): boolean => params.get(name) === 'true';
-
 /** Start a fake Binance on 127.0.0.1 (or `host`). */
 export const startFakeBinance = async (options: FakeBinanceOptions): Promise<FakeBinance> => {
   const venue = new FakeVenue(options);
@@ -133,7 +93,7 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
   const weights = new WeightBudget(options.weightLimit ?? 2400);
   const serverTime = (): number => wall() + faults.clockSkewMs;
   const listenKeyTtlMs = options.listenKeyTtlMs ?? 60 * 60_000;
-  let listenKey: { key: string; expiresAt: number } | undefined;
+  let listenKey: ListenKey | undefined;
   const requests = new Map<string, number>();
 
   const activeListenKey = (): string | undefined =>
@@ -164,474 +124,16 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
     return value;
   };
   const routes: Route[] = [
-    { method: 'GET', url: '/fapi/v1/ping', security: 'NONE', weight: 1, handle: () => ({}) },
-    {
-      method: 'GET',
-      url: '/fapi/v1/time',
-      security: 'NONE',
-      weight: 1,
-      handle: () => ({ serverTime: serverTime() }),
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/exchangeInfo',
-      security: 'NONE',
-      weight: 1,
-      handle: () => exchangeInfoBody(venue, serverTime(), weights.limit),
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/klines',
-      security: 'NONE',
-      weight: (p) => klinesWeight(numberParam(p, 'limit') ?? 500),
-      handle: (p) => {
-        const symbol = need(p, 'symbol');
-        const interval = need(p, 'interval');
-        const limit = numberParam(p, 'limit') ?? 500;
-        if (!(limit >= 1 && limit <= 1500)) throw invalidParameter('limit', String(limit));
-        const spec = venue.symbolOf(symbol);
-        const candles = venue.klines(symbol);
-        if (candles.length > 0 && candles[0].interval !== interval) {
-          throw new BinanceApiError(-1120, 'Invalid interval.', 400);
-        }
-        const start = numberParam(p, 'startTime');
-        const end = numberParam(p, 'endTime');
-        let chosen = candles.filter(
-          (k) => (start === undefined || k.openTime >= start) && (end === undefined || k.openTime <= end),
-        );
-        chosen = start === undefined ? chosen.slice(-limit) : chosen.slice(0, limit);
-        return chosen.map((k) => klineRow(spec, k));
+    ...marketRoutes({ venue, options, weights, serverTime }),
+    ...tradingRoutes({ venue, options, delayed }),
+    ...userStreamRoutes({
+      wall,
+      listenKeyTtlMs,
+      getListenKey: () => listenKey,
+      setListenKey: (key) => {
+        listenKey = key;
       },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/premiumIndex',
-      security: 'NONE',
-      weight: (p) => (p.has('symbol') ? 1 : 10),
-      handle: (p) => {
-        const next =
-          Math.floor(venue.time() / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
-        const row = (symbol: string): object => {
-          const price = String(venue.priceOf(symbol));
-          return {
-            symbol,
-            markPrice: price,
-            indexPrice: price,
-            estimatedSettlePrice: price,
-            lastFundingRate: (
-              venue.funding.findLast((f) => f.symbol === symbol)?.fundingRate ?? options.fundingRate
-            ).toFixed(8),
-            interestRate: '0.00010000',
-            nextFundingTime: next,
-            time: venue.time(),
-          };
-        };
-        const symbol = p.get('symbol');
-        return symbol === null ? [...venue.symbols.keys()].map(row) : row(symbol);
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/fundingRate',
-      security: 'NONE',
-      weight: 1,
-      handle: (p) => {
-        const symbol = p.get('symbol');
-        const start = numberParam(p, 'startTime');
-        const end = numberParam(p, 'endTime');
-        const limit = Math.min(numberParam(p, 'limit') ?? 100, 1000);
-        const rows = venue.funding.filter(
-          (f) =>
-            (symbol === null || f.symbol === symbol) &&
-            (start === undefined || f.fundingTime >= start) &&
-            (end === undefined || f.fundingTime <= end),
-        );
-        return (start === undefined ? rows.slice(-limit) : rows.slice(0, limit)).map((f) => ({
-          symbol: f.symbol,
-          fundingTime: f.fundingTime,
-          fundingRate: f.fundingRate.toFixed(8),
-          markPrice: String(f.markPrice),
-        }));
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/ticker/price',
-      security: 'NONE',
-      weight: (p) => (p.has('symbol') ? 1 : 2),
-      handle: (p) => {
-        const row = (symbol: string): object => ({
-          symbol,
-          price: String(venue.priceOf(symbol)),
-          time: venue.time(),
-        });
-        const symbol = p.get('symbol');
-        return symbol === null ? [...venue.symbols.keys()].map(row) : row(symbol);
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/leverageBracket',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) => {
-        const row = (symbol: string): object => ({
-          symbol,
-          notionalCoef: 1,
-          brackets: options.brackets?.get(symbol) ?? [
-            {
-              bracket: 1,
-              initialLeverage: 125,
-              notionalCap: 50_000,
-              notionalFloor: 0,
-              maintMarginRatio: 0.004,
-              cum: 0,
-            },
-          ],
-        });
-        const symbol = p.get('symbol');
-        if (symbol !== null) venue.symbolOf(symbol);
-        return symbol === null ? [...venue.symbols.keys()].map(row) : [row(symbol)];
-      },
-    },
-    {
-      method: 'POST',
-      url: '/fapi/v1/leverage',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) => {
-        const symbol = need(p, 'symbol');
-        const leverage = numberParam(p, 'leverage') ?? Number.NaN;
-        venue.setLeverage(symbol, leverage);
-        return { leverage, maxNotionalValue: '50000', symbol };
-      },
-    },
-    {
-      method: 'POST',
-      url: '/fapi/v1/marginType',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) => {
-        const type = need(p, 'marginType');
-        if (type !== 'ISOLATED' && type !== 'CROSSED') throw invalidParameter('marginType', type);
-        venue.setMarginType(need(p, 'symbol'), type === 'ISOLATED' ? 'isolated' : 'cross');
-        return { code: 200, msg: 'success' };
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/positionSide/dual',
-      security: 'SIGNED',
-      weight: 30,
-      handle: () => ({ dualSidePosition: false }),
-    },
-    {
-      method: 'POST',
-      url: '/fapi/v1/positionSide/dual',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) => {
-        if (need(p, 'dualSidePosition') === 'true')
-          throw new BinanceApiError(-4059, 'No need to change position side.', 400);
-        return { code: 200, msg: 'success' };
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/multiAssetsMargin',
-      security: 'SIGNED',
-      weight: 30,
-      handle: () => ({ multiAssetsMargin: false }),
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/commissionRate',
-      security: 'SIGNED',
-      weight: 20,
-      handle: (p) => ({
-        symbol: need(p, 'symbol'),
-        makerCommissionRate: String(options.makerFeeRate),
-        takerCommissionRate: String(options.takerFeeRate),
-      }),
-    },
-    {
-      method: 'POST',
-      url: '/fapi/v1/order',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) => {
-        const type = need(p, 'type');
-        if (type !== 'MARKET' && type !== 'LIMIT') {
-          // Conditional orders moved to the Algo Order API in December 2025.
-          throw new BinanceApiError(
-            -4120,
-            'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.',
-            400,
-          );
-        }
-        const tif = p.get('timeInForce') ?? undefined;
-        if (tif !== undefined && !['GTC', 'IOC', 'FOK', 'GTX'].includes(tif))
-          throw invalidParameter('timeInForce', tif);
-        const positionSide = p.get('positionSide');
-        if (positionSide !== null && positionSide !== 'BOTH') {
-          throw new BinanceApiError(-4061, "Order's position side does not match user's setting.", 400);
-        }
-        const order = venue.placeOrder({
-          symbol: need(p, 'symbol'),
-          side: sideParam(p),
-          type,
-          quantity: numberParam(p, 'quantity') ?? Number.NaN,
-          price: numberParam(p, 'price'),
-          timeInForce: tif as 'GTC' | 'IOC' | 'FOK' | 'GTX' | undefined,
-          reduceOnly: boolParam(p, 'reduceOnly'),
-          clientOrderId: p.get('newClientOrderId') ?? undefined,
-        });
-        return delayed(orderBody(venue, order));
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/order',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) =>
-        orderBody(
-          venue,
-          venue.findOrder(
-            need(p, 'symbol'),
-            numberParam(p, 'orderId'),
-            p.get('origClientOrderId') ?? undefined,
-          ),
-        ),
-    },
-    {
-      method: 'DELETE',
-      url: '/fapi/v1/order',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) =>
-        delayed(
-          orderBody(
-            venue,
-            venue.cancelOrder(
-              need(p, 'symbol'),
-              numberParam(p, 'orderId'),
-              p.get('origClientOrderId') ?? undefined,
-            ),
-          ),
-        ),
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/openOrders',
-      security: 'SIGNED',
-      weight: (p) => (p.has('symbol') ? 1 : 40),
-      handle: (p) => venue.openOrders(p.get('symbol') ?? undefined).map((o) => orderBody(venue, o)),
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/allOrders',
-      security: 'SIGNED',
-      weight: 5,
-      handle: (p) => {
-        const symbol = need(p, 'symbol');
-        return [...venue.orders.values()].filter((o) => o.symbol === symbol).map((o) => orderBody(venue, o));
-      },
-    },
-    {
-      method: 'DELETE',
-      url: '/fapi/v1/allOpenOrders',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) => {
-        const symbol = need(p, 'symbol');
-        for (const o of venue.openOrders(symbol)) venue.cancelOrder(symbol, o.orderId);
-        return { code: 200, msg: 'The operation of cancel all open order is done.' };
-      },
-    },
-    {
-      method: 'POST',
-      url: '/fapi/v1/algoOrder',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) => {
-        const algoType = need(p, 'algoType');
-        if (algoType !== 'CONDITIONAL') throw invalidParameter('algoType', algoType);
-        const type = need(p, 'type');
-        if (type !== 'STOP_MARKET' && type !== 'TAKE_PROFIT_MARKET' && type !== 'TRAILING_STOP_MARKET') {
-          throw invalidParameter('type', type);
-        }
-        const algo = venue.placeAlgoOrder({
-          symbol: need(p, 'symbol'),
-          side: sideParam(p),
-          type,
-          quantity: numberParam(p, 'quantity'),
-          triggerPrice: numberParam(p, 'triggerPrice') ?? numberParam(p, 'stopPrice'),
-          activatePrice: numberParam(p, 'activatePrice') ?? numberParam(p, 'activationPrice'),
-          callbackRate: numberParam(p, 'callbackRate'),
-          reduceOnly: boolParam(p, 'reduceOnly'),
-          closePosition: boolParam(p, 'closePosition'),
-          clientAlgoId: p.get('clientAlgoId') ?? undefined,
-        });
-        return delayed(algoOrderBody(venue, algo));
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/algoOrder',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) =>
-        algoOrderBody(
-          venue,
-          venue.findAlgoOrder(numberParam(p, 'algoId'), p.get('clientAlgoId') ?? undefined),
-        ),
-    },
-    {
-      method: 'DELETE',
-      url: '/fapi/v1/algoOrder',
-      security: 'SIGNED',
-      weight: 1,
-      handle: (p) => {
-        const algo = venue.cancelAlgoOrder(numberParam(p, 'algoId'), p.get('clientAlgoId') ?? undefined);
-        return delayed({ algoId: algo.algoId, clientAlgoId: algo.clientAlgoId, code: '200', msg: 'success' });
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/openAlgoOrders',
-      security: 'SIGNED',
-      weight: (p) => (p.has('symbol') ? 1 : 40),
-      handle: (p) => venue.openAlgoOrders(p.get('symbol') ?? undefined).map((a) => algoOrderBody(venue, a)),
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/allAlgoOrders',
-      security: 'SIGNED',
-      weight: 5,
-      handle: (p) => {
-        const symbol = need(p, 'symbol');
-        return [...venue.algoOrders.values()]
-          .filter((a) => a.symbol === symbol)
-          .map((a) => algoOrderBody(venue, a));
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/userTrades',
-      security: 'SIGNED',
-      weight: 5,
-      handle: (p) => {
-        const symbol = need(p, 'symbol');
-        const start = numberParam(p, 'startTime');
-        const fromId = numberParam(p, 'fromId');
-        const limit = Math.min(numberParam(p, 'limit') ?? 500, 1000);
-        return venue.trades
-          .filter(
-            (t) =>
-              t.symbol === symbol &&
-              (start === undefined || t.time >= start) &&
-              (fromId === undefined || t.id >= fromId),
-          )
-          .slice(0, limit)
-          .map((t) => tradeBody(venue, t));
-      },
-    },
-    {
-      method: 'GET',
-      url: '/fapi/v1/income',
-      security: 'SIGNED',
-      weight: 30,
-      handle: (p) => {
-        const symbol = p.get('symbol');
-        const type = p.get('incomeType');
-        const start = numberParam(p, 'startTime');
-        const end = numberParam(p, 'endTime');
-        const limit = Math.min(numberParam(p, 'limit') ?? 100, 1000);
-        return venue.income
-          .filter(
-            (r) =>
-              (symbol === null || r.symbol === symbol) &&
-              (type === null || r.incomeType === type) &&
-              (start === undefined || r.time >= start) &&
-              (end === undefined || r.time <= end),
-          )
-          .slice(0, limit)
-          .map((r) => ({
-            symbol: r.symbol,
-            incomeType: r.incomeType,
-            income: r.income.toFixed(8),
-            asset: 'USDT',
-            info: r.info,
-            time: r.time,
-            tranId: r.tranId,
-            tradeId: r.tradeId,
-          }));
-      },
-    },
-    ...([2, 3] as const).flatMap((v): Route[] => [
-      {
-        method: 'GET',
-        url: `/fapi/v${v}/positionRisk`,
-        security: 'SIGNED',
-        weight: 5,
-        handle: (p) => {
-          const symbol = p.get('symbol');
-          return [...venue.positions.values()]
-            .filter((x) => symbol === null || x.symbol === symbol)
-            .map((x) => positionRiskBody(venue, x));
-        },
-      },
-      {
-        method: 'GET',
-        url: `/fapi/v${v}/account`,
-        security: 'SIGNED',
-        weight: 5,
-        handle: () => accountBody(venue, v),
-      },
-      {
-        method: 'GET',
-        url: `/fapi/v${v}/balance`,
-        security: 'SIGNED',
-        weight: 5,
-        handle: () => balanceBody(venue),
-      },
-    ]),
-    {
-      method: 'POST',
-      url: '/fapi/v1/listenKey',
-      security: 'USER_STREAM',
-      weight: 1,
-      handle: () => {
-        // One active key per account: asking again returns it and extends it.
-        if (listenKey === undefined || wall() >= listenKey.expiresAt)
-          listenKey = { key: randomBytes(32).toString('base64url'), expiresAt: 0 };
-        listenKey.expiresAt = wall() + listenKeyTtlMs;
-        return { listenKey: listenKey.key };
-      },
-    },
-    {
-      method: 'PUT',
-      url: '/fapi/v1/listenKey',
-      security: 'USER_STREAM',
-      weight: 1,
-      handle: () => {
-        if (listenKey === undefined || wall() >= listenKey.expiresAt)
-          throw new BinanceApiError(-1125, 'This listenKey does not exist.', 400);
-        listenKey.expiresAt = wall() + listenKeyTtlMs;
-        return { listenKey: listenKey.key };
-      },
-    },
-    {
-      method: 'DELETE',
-      url: '/fapi/v1/listenKey',
-      security: 'USER_STREAM',
-      weight: 1,
-      handle: () => {
-        listenKey = undefined;
-        return {};
-      },
-    },
+    }),
   ];
 
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
