@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { ConfigError } from '../domain/index.js';
-import { wallNow, wallSleep, wallTimer } from '../kernel/clock.js';
+import { wallNow, wallSleep } from '../kernel/clock.js';
 
 /**
  * Binance's request-weight limit, kept for every process that uses one API key (issue #16, item 3).
@@ -39,6 +37,15 @@ export interface BudgetClock {
 
 /** Wall time (`kernel/clock`): what every budget uses unless a test says otherwise. */
 export const WALL_BUDGET_CLOCK: BudgetClock = { now: wallNow, sleep: wallSleep };
+
+// The Redis-shared implementation lives in `redis-request-budget.ts`; re-exported here so callers
+// import every budget from this module.
+export {
+  budgetIdOf,
+  budgetKeysOf,
+  type RedisRequestBudgetOptions,
+  redisRequestBudget,
+} from './redis-request-budget.js';
 
 export interface RequestBudgetOptions {
   /** Binance's weight limit per minute until `setLimit` (exchangeInfo) says otherwise; default 2400. */
@@ -81,34 +88,39 @@ export interface RequestBudget {
 }
 
 // --- the rules both implementations keep -----------------------------------------------------------
+// Exported for `redis-request-budget.ts` (the Redis-shared implementation), not for callers.
 
 /** The minutes a request at `t` counts in: one, or two within `edgeMs` of an edge. */
-const windowsAt = (t: number, edgeMs: number): readonly [number, number] => [
+export const windowsAt = (t: number, edgeMs: number): readonly [number, number] => [
   Math.floor((t - edgeMs) / WEIGHT_WINDOW_MS),
   Math.floor((t + edgeMs) / WEIGHT_WINDOW_MS),
 ];
 
 /** When a full minute stops holding requests back: the next one has begun, past the edge. */
-const freeAt = (window: number, edgeMs: number): number => (window + 1) * WEIGHT_WINDOW_MS + edgeMs;
+export const freeAt = (window: number, edgeMs: number): number => (window + 1) * WEIGHT_WINDOW_MS + edgeMs;
 
 /** Start of the minute after `t` (how long to pause on a 429 that names no `Retry-After`). */
 export const nextWindowStart = (t: number): number =>
   (Math.floor(t / WEIGHT_WINDOW_MS) + 1) * WEIGHT_WINDOW_MS;
 
 /** The one minute both a request's send and its answer fall in, or undefined (near an edge). */
-const windowOfAnswer = (sentAtMs: number, answeredAtMs: number, edgeMs: number): number | undefined => {
+export const windowOfAnswer = (
+  sentAtMs: number,
+  answeredAtMs: number,
+  edgeMs: number,
+): number | undefined => {
   const first = windowsAt(sentAtMs, edgeMs)[0];
   return first === windowsAt(answeredAtMs, edgeMs)[1] ? first : undefined;
 };
 
-interface Settings {
+export interface Settings {
   readonly margin: number;
   readonly edgeMs: number;
   readonly clock: BudgetClock;
   limitPerMinute: number;
 }
 
-const settingsOf = (options: RequestBudgetOptions): Settings => {
+export const settingsOf = (options: RequestBudgetOptions): Settings => {
   const margin = options.margin ?? 0.9;
   if (!(margin > 0 && margin <= 1))
     throw new ConfigError(
@@ -123,20 +135,26 @@ const settingsOf = (options: RequestBudgetOptions): Settings => {
 };
 
 /** The weight a minute may hold (at least 1, so a request always goes eventually). */
-const capOf = (settings: Settings): number =>
+export const capOf = (settings: Settings): number =>
   Math.max(1, Math.floor(settings.limitPerMinute * settings.margin));
 
-const setLimitOf = (settings: Settings, weightPerMinute: number): void => {
+export const setLimitOf = (settings: Settings, weightPerMinute: number): void => {
   if (Number.isFinite(weightPerMinute) && weightPerMinute > 0) settings.limitPerMinute = weightPerMinute;
 };
 
-const newStats = (): RequestBudgetStats => ({ granted: 0, weight: 0, waits: 0, waitedMs: 0, pauses: 0 });
+export const newStats = (): RequestBudgetStats => ({
+  granted: 0,
+  weight: 0,
+  waits: 0,
+  waitedMs: 0,
+  pauses: 0,
+});
 
 /**
  * The wait shared by both implementations: ask `tryTake` (undefined: granted; a time: not before
  * then), sleep until the time it names, ask again.
  */
-const acquireWith = async (
+export const acquireWith = async (
   settings: Settings,
   stats: RequestBudgetStats,
   weight: number,
@@ -164,13 +182,13 @@ const acquireWith = async (
 // --- in-process ------------------------------------------------------------------------------------
 
 /** The minute counts and the pause of one process. */
-interface LocalState {
+export interface LocalState {
   readonly used: Map<number, number>;
   pausedUntil: number;
 }
 
 /** `acquire`'s decision on local counts: undefined (granted and counted) or when to ask again. */
-const takeLocally = (
+export const takeLocally = (
   state: LocalState,
   settings: Settings,
   now: number,
@@ -191,7 +209,7 @@ const takeLocally = (
   return undefined;
 };
 
-const observeLocally = (
+export const observeLocally = (
   state: LocalState,
   settings: Settings,
   usedWeight: number,
@@ -223,214 +241,6 @@ export const inProcessRequestBudget = (options: RequestBudgetOptions = {}): Requ
     pause: async (untilMs) => {
       stats.pauses++;
       state.pausedUntil = Math.max(state.pausedUntil, untilMs + settings.edgeMs);
-    },
-    setLimit: (weightPerMinute) => setLimitOf(settings, weightPerMinute),
-  };
-};
-
-// --- Redis-shared ----------------------------------------------------------------------------------
-
-/**
- * acquire: KEYS pause, first minute, second minute (the same key away from an edge);
- * ARGV now, weight, cap, free-at of the first minute, free-at of the second, key TTL (ms).
- * Returns {1, the second minute's count} when granted (both minutes counted), else {0, when to ask again}.
- */
-const ACQUIRE_SCRIPT = `
-local now = tonumber(ARGV[1])
-local weight = tonumber(ARGV[2])
-local cap = tonumber(ARGV[3])
-local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
-if paused > now then return {0, paused} end
-local usedFirst = tonumber(redis.call('GET', KEYS[2]) or '0')
-local usedSecond = usedFirst
-if KEYS[3] ~= KEYS[2] then usedSecond = tonumber(redis.call('GET', KEYS[3]) or '0') end
-if usedSecond > 0 and usedSecond + weight > cap then return {0, tonumber(ARGV[5])} end
-if usedFirst > 0 and usedFirst + weight > cap then return {0, tonumber(ARGV[4])} end
-local counted = redis.call('INCRBY', KEYS[2], weight)
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
-if KEYS[3] ~= KEYS[2] then
-  counted = redis.call('INCRBY', KEYS[3], weight)
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
-end
-return {1, counted}
-`;
-
-/** observe: KEYS the minute; ARGV Binance's count, key TTL (ms). Raises, never lowers. */
-const OBSERVE_SCRIPT = `
-local used = tonumber(ARGV[1])
-if used > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], used, 'PX', ARGV[2])
-end
-return 0
-`;
-
-/** pause: KEYS the pause; ARGV until (ms), now (ms). Extends, never shortens. */
-const PAUSE_SCRIPT = `
-local untilMs = tonumber(ARGV[1])
-if untilMs > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], untilMs, 'PX', math.max(1, untilMs - tonumber(ARGV[2])))
-end
-return 0
-`;
-
-interface Script {
-  readonly source: string;
-  readonly sha: string;
-}
-const script = (source: string): Script => ({
-  source,
-  sha: createHash('sha1').update(source).digest('hex'),
-});
-const SCRIPTS = {
-  acquire: script(ACQUIRE_SCRIPT),
-  observe: script(OBSERVE_SCRIPT),
-  pause: script(PAUSE_SCRIPT),
-};
-
-/**
- * The hash that names a budget's keys: of the venue's REST root and the API key (or `public`).
- * Sixteen hex digits of SHA-256: the key never reaches Redis, in a key name or anywhere else.
- */
-export const budgetIdOf = (apiKey: string | undefined, venue = 'https://fapi.binance.com'): string =>
-  createHash('sha256')
-    .update(`binanceusdm\n${venue}\n${apiKey ?? 'public'}`)
-    .digest('hex')
-    .slice(0, 16);
-
-/** The Redis keys of a budget: one hash tag, so they share a Redis Cluster slot (one script touches them all). */
-export const budgetKeysOf = (
-  budgetId: string,
-  prefix = 'quantum:',
-): { readonly pause: string; minute(window: number): string } => {
-  const base = `${prefix}{request-weight:${budgetId}}`;
-  return { pause: `${base}:pause`, minute: (window) => `${base}:minute:${window}` };
-};
-
-/** How long a process keeps its own budget after Redis failed to answer, before asking Redis again. */
-const REDIS_RETRY_MS = 5_000;
-
-export interface RedisRequestBudgetOptions extends RequestBudgetOptions {
-  /** A connection (`connectRedis`); the budget never closes it. */
-  readonly redis: Redis;
-  /** `budgetIdOf(apiKey, venue)`: processes with the same id share one budget. */
-  readonly budgetId: string;
-  /** What the keys start with (`keyspace().prefix`); default `quantum:`. */
-  readonly prefix?: string;
-  /** A Redis answer slower than this (ms, default 2000) counts as Redis being away. */
-  readonly redisTimeoutMs?: number;
-  /** Told once when Redis is away (the process then keeps a budget of its own) and once when it is back. */
-  readonly onWarning?: (message: string) => void;
-}
-
-/**
- * A budget shared through Redis by every process given the same `budgetId`: each minute's count is
- * a key incremented by a Lua script that checks the cap and the pause in the same step (so
- * concurrent processes never both take the last of a minute), the pause is a key with an expiry.
- * A pause is also kept locally, so this process stops at once, before Redis has it.
- *
- * When Redis does not answer (down, or slower than `redisTimeoutMs`), the process falls back on an
- * in-process budget with the same settings for 5 s at a time and says so through `onWarning`; it
- * goes back to Redis on the first call after that which Redis answers. Keys expire on their own (two minutes after their minute).
- */
-export const redisRequestBudget = (options: RedisRequestBudgetOptions): RequestBudget => {
-  const settings = settingsOf(options);
-  const stats = newStats();
-  const { redis } = options;
-  const keys = budgetKeysOf(options.budgetId, options.prefix);
-  const ttlMs = 2 * WEIGHT_WINDOW_MS + 2 * settings.edgeMs;
-  const timeoutMs = options.redisTimeoutMs ?? 2_000;
-  // The fallback while Redis is away, and the pause this process knows of.
-  const local: LocalState = { used: new Map(), pausedUntil: 0 };
-  // Each minute's shared count as Redis last told it: a Binance count no higher needs no Redis call.
-  const known = new Map<number, number>();
-  let away = false;
-  // While Redis is away, it is asked again only after this (wall time): no request waits on it meanwhile.
-  let askAgainAt = 0;
-
-  const run = (which: Script, keyList: readonly string[], args: readonly (string | number)[]) =>
-    redis.evalsha(which.sha, keyList.length, ...keyList, ...args).catch((error: unknown) => {
-      // The server lost its script cache (a restart): send the source once more.
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
-        return redis.eval(which.source, keyList.length, ...keyList, ...args);
-      throw error;
-    });
-
-  /** A Redis call, or undefined when Redis is away (timed out or failed). */
-  const ask = async (which: Script, keyList: readonly string[], args: readonly (string | number)[]) => {
-    if (away && wallNow() < askAgainAt) return undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = wallTimer(() => resolve(undefined), timeoutMs);
-    });
-    const answer = await Promise.race([
-      run(which, keyList, args).then(
-        (reply) => ({ reply }),
-        (error: unknown) => ({ error }),
-      ),
-      timeout,
-    ]);
-    clearTimeout(timer);
-    if (answer !== undefined && !('error' in answer)) {
-      if (away) options.onWarning?.('request budget: Redis answers again; the budget is shared again');
-      away = false;
-      return answer.reply;
-    }
-    if (!away) {
-      const why = answer === undefined ? `no answer in ${timeoutMs} ms` : String(answer.error);
-      options.onWarning?.(
-        `request budget: Redis is away (${why}); this process keeps its own budget until Redis answers`,
-      );
-    }
-    away = true;
-    askAgainAt = wallNow() + REDIS_RETRY_MS;
-    return undefined;
-  };
-
-  const tryTake = async (now: number, weight: number): Promise<number | undefined> => {
-    if (now < local.pausedUntil) return local.pausedUntil;
-    const [first, second] = windowsAt(now, settings.edgeMs);
-    const reply = await ask(
-      SCRIPTS.acquire,
-      [keys.pause, keys.minute(first), keys.minute(second)],
-      [
-        Math.floor(now),
-        Math.max(0, Math.ceil(weight)),
-        capOf(settings),
-        freeAt(first, settings.edgeMs),
-        freeAt(second, settings.edgeMs),
-        ttlMs,
-      ],
-    );
-    if (reply === undefined) return takeLocally(local, settings, now, weight);
-    const [granted, answer] = reply as [number, number];
-    if (granted !== 1) return Number(answer);
-    known.set(second, Math.max(known.get(second) ?? 0, Number(answer)));
-    for (const window of known.keys()) if (window < first) known.delete(window);
-    // A 429 seen here while Redis answered: the pause wins (the weight counted stays counted).
-    const after = settings.clock.now();
-    return after < local.pausedUntil ? local.pausedUntil : undefined;
-  };
-
-  return {
-    kind: 'redis',
-    stats,
-    get limitPerMinute() {
-      return settings.limitPerMinute;
-    },
-    now: () => settings.clock.now(),
-    acquire: (weight) => acquireWith(settings, stats, weight, tryTake),
-    observe: async (usedWeight, sentAtMs) => {
-      observeLocally(local, settings, usedWeight, sentAtMs);
-      const window = windowOfAnswer(sentAtMs, settings.clock.now(), settings.edgeMs);
-      if (window === undefined || !(usedWeight > (known.get(window) ?? 0))) return;
-      known.set(window, Math.ceil(usedWeight));
-      await ask(SCRIPTS.observe, [keys.minute(window)], [Math.ceil(usedWeight), ttlMs]);
-    },
-    pause: async (untilMs) => {
-      stats.pauses++;
-      const until = Math.ceil(untilMs + settings.edgeMs);
-      local.pausedUntil = Math.max(local.pausedUntil, until);
-      await ask(SCRIPTS.pause, [keys.pause], [until, Math.floor(settings.clock.now())]);
     },
     setLimit: (weightPerMinute) => setLimitOf(settings, weightPerMinute),
   };
