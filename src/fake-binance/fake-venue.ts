@@ -1,6 +1,25 @@
 import type { Kline } from '../domain/index.js';
 import { roundToStep } from '../domain/symbol-filters.js';
 import { BinanceApiError } from './binance-errors.js';
+import { checkAlgoOrderRequest, checkOrderRequest, takerPrice } from './fake-venue-checks.js';
+import { findAlgoOrder, findOrder } from './fake-venue-orders.js';
+import { candlePoints, nextHit, trackTrailing } from './fake-venue-path.js';
+import { applyToPosition } from './fake-venue-positions.js';
+import {
+  type AlgoOrder,
+  type FakeSymbol,
+  type FakeVenueOptions,
+  FUNDING_INTERVAL_MS,
+  type FundingRecord,
+  type IncomeRecord,
+  type IncomeType,
+  type PlaceAlgoOrderRequest,
+  type PlaceOrderRequest,
+  type VenueOrder,
+  type VenuePosition,
+  type VenueTrade,
+  type VenueUpdate,
+} from './fake-venue-types.js';
 
 /**
  * The fake Binance USDⓈ-M venue's state and matching, with no I/O: one-way positions (`BOTH`),
@@ -18,148 +37,7 @@ import { BinanceApiError } from './binance-errors.js';
  * Not modelled: liquidation, hedge mode, order-book depth.
  */
 
-export interface FakeSymbol {
-  readonly symbol: string;
-  readonly baseAsset: string;
-  readonly tickSize: number;
-  readonly stepSize: number;
-  readonly minQty: number;
-  readonly maxQty: number;
-  /** MARKET orders' own maximum (Binance `MARKET_LOT_SIZE`); `maxQty` when absent. */
-  readonly marketMaxQty?: number;
-  readonly minNotional: number;
-  /** Highest leverage `POST /fapi/v1/leverage` accepts (the first bracket's); 125 when absent. */
-  readonly maxLeverage?: number;
-}
-
-export type Side = 'BUY' | 'SELL';
-export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
-export type AlgoStatus =
-  | 'NEW'
-  | 'TRIGGERING'
-  | 'TRIGGERED'
-  | 'FINISHED'
-  | 'CANCELED'
-  | 'EXPIRED'
-  | 'REJECTED';
-
-export interface VenueOrder {
-  readonly orderId: number;
-  readonly clientOrderId: string;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly type: 'MARKET' | 'LIMIT';
-  /** The order type the user placed (a triggered STOP_MARKET becomes a MARKET order). */
-  readonly origType: string;
-  readonly timeInForce: 'GTC' | 'IOC' | 'FOK' | 'GTX';
-  readonly price: number;
-  readonly stopPrice: number;
-  readonly origQty: number;
-  executedQty: number;
-  cumQuote: number;
-  status: OrderStatus;
-  readonly reduceOnly: boolean;
-  readonly closePosition: boolean;
-  readonly time: number;
-  updateTime: number;
-}
-
-export interface AlgoOrder {
-  readonly algoId: number;
-  readonly clientAlgoId: string;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly type: 'STOP_MARKET' | 'TAKE_PROFIT_MARKET' | 'TRAILING_STOP_MARKET';
-  readonly quantity: number;
-  readonly triggerPrice: number;
-  readonly reduceOnly: boolean;
-  readonly closePosition: boolean;
-  readonly activatePrice: number;
-  readonly callbackRate: number;
-  algoStatus: AlgoStatus;
-  /** Trailing stops: whether activated, and the best price since. */
-  trailingPeak: number;
-  readonly createTime: number;
-  updateTime: number;
-  /** The MARKET order it became when triggered. */
-  actualOrderId?: number;
-}
-
-export interface VenuePosition {
-  readonly symbol: string;
-  /** Signed: > 0 long, < 0 short. */
-  amt: number;
-  entryPrice: number;
-  leverage: number;
-  marginType: 'cross' | 'isolated';
-  updateTime: number;
-}
-
-export interface VenueTrade {
-  readonly id: number;
-  readonly orderId: number;
-  readonly clientOrderId: string;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly price: number;
-  readonly qty: number;
-  readonly quoteQty: number;
-  readonly commission: number;
-  readonly realizedPnl: number;
-  readonly maker: boolean;
-  readonly time: number;
-}
-
-export type IncomeType = 'TRANSFER' | 'REALIZED_PNL' | 'COMMISSION' | 'FUNDING_FEE';
-export interface IncomeRecord {
-  readonly tranId: number;
-  readonly symbol: string;
-  readonly incomeType: IncomeType;
-  readonly income: number;
-  readonly time: number;
-  readonly tradeId: string;
-  readonly info: string;
-}
-
-export interface FundingRecord {
-  readonly symbol: string;
-  readonly fundingTime: number;
-  readonly fundingRate: number;
-  readonly markPrice: number;
-}
-
-/** What the venue tells the user-data stream and the market streams. */
-export type VenueUpdate =
-  | {
-      readonly kind: 'order';
-      readonly order: VenueOrder;
-      readonly trade?: VenueTrade;
-      readonly execType: string;
-    }
-  | { readonly kind: 'algo'; readonly algo: AlgoOrder }
-  | {
-      readonly kind: 'account';
-      readonly reason: 'ORDER' | 'FUNDING_FEE';
-      readonly symbols: readonly string[];
-    }
-  | { readonly kind: 'kline'; readonly kline: Kline };
-
-export interface FakeVenueOptions {
-  readonly symbols: readonly FakeSymbol[];
-  /** Each symbol's candle path, ascending. */
-  readonly path: ReadonlyMap<string, readonly Kline[]>;
-  /** How many candles are already in the past at start (klines served, last price = their last close). */
-  readonly revealed: number;
-  readonly walletUsdt: number;
-  readonly takerFeeRate: number;
-  readonly makerFeeRate: number;
-  readonly slippageBps: number;
-  readonly defaultLeverage: number;
-  /** Funding rate at each 8-hourly instant unless a candle carries `fundingRate`. */
-  readonly fundingRate: number;
-}
-
-export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
+export * from './fake-venue-types.js';
 
 /** The fake venue. `step()` moves every symbol one candle along its path. */
 export class FakeVenue {
@@ -297,75 +175,16 @@ export class FakeVenue {
   }
 
   /** Place an order (`POST /fapi/v1/order`). Throws `BinanceApiError` as Binance answers. */
-  placeOrder(request: {
-    readonly symbol: string;
-    readonly side: Side;
-    readonly type: 'MARKET' | 'LIMIT';
-    readonly quantity: number;
-    readonly price?: number;
-    readonly timeInForce?: 'GTC' | 'IOC' | 'FOK' | 'GTX';
-    readonly reduceOnly: boolean;
-    readonly clientOrderId?: string;
-  }): VenueOrder {
+  placeOrder(request: PlaceOrderRequest): VenueOrder {
     const spec = this.symbolOf(request.symbol);
     const clientOrderId = request.clientOrderId ?? `fake-${this.nextId}`;
-    for (const o of this.orders.values()) {
-      if (o.clientOrderId === clientOrderId && (o.status === 'NEW' || o.status === 'PARTIALLY_FILLED')) {
-        throw new BinanceApiError(-4116, 'ClientOrderId is duplicated.', 400);
-      }
-    }
-    this.checkQty(spec, request.quantity);
-    if (request.type === 'MARKET' && request.quantity > (spec.marketMaxQty ?? spec.maxQty)) {
-      throw new BinanceApiError(-4005, 'Quantity greater than max quantity.', 400);
-    }
-    const last = this.priceOf(request.symbol);
-    let price = 0;
-    if (request.type === 'LIMIT') {
-      if (request.price === undefined)
-        throw new BinanceApiError(
-          -1102,
-          "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
-          400,
-        );
-      this.checkPrice(spec, request.price);
-      price = request.price;
-    }
-    // A MARKET order is valued where it will fill: the last price moved by the slippage.
-    const valuePrice = request.type === 'LIMIT' ? price : this.takerPrice(spec, request.side, last);
-    if (!request.reduceOnly && request.quantity * valuePrice < spec.minNotional) {
-      throw new BinanceApiError(
-        -4164,
-        `Order's notional must be no smaller than ${spec.minNotional} (unless you choose reduce only).`,
-        400,
-      );
-    }
-    const position = this.positions.get(request.symbol);
-    const signed = request.side === 'BUY' ? request.quantity : -request.quantity;
-    if (request.reduceOnly && (position === undefined || Math.sign(position.amt) === Math.sign(signed))) {
-      throw new BinanceApiError(-2022, 'ReduceOnly Order is rejected.', 400);
-    }
-    const increases =
-      position === undefined ||
-      Math.sign(position.amt) === Math.sign(signed) ||
-      Math.abs(signed) > Math.abs(position.amt);
-    if (!request.reduceOnly && increases) {
-      const opening =
-        position === undefined || Math.sign(position.amt) === Math.sign(signed)
-          ? request.quantity
-          : request.quantity - Math.abs(position.amt);
-      const margin = (opening * valuePrice) / this.leverageOf(request.symbol);
-      if (margin > this.availableBalance() + 1e-9)
-        throw new BinanceApiError(-2019, 'Margin is insufficient.', 400);
-    }
-    const timeInForce = request.type === 'MARKET' ? 'GTC' : (request.timeInForce ?? 'GTC');
-    const marketable = request.type === 'LIMIT' && (request.side === 'BUY' ? price >= last : price <= last);
-    if (timeInForce === 'GTX' && marketable) {
-      throw new BinanceApiError(
-        -5022,
-        'Due to the order could not be executed as maker, the Post Only order will be rejected.',
-        400,
-      );
-    }
+    const { last, price, timeInForce, marketable } = checkOrderRequest(
+      this,
+      spec,
+      request,
+      clientOrderId,
+      this.options.slippageBps,
+    );
     const order: VenueOrder = {
       orderId: this.nextId++,
       clientOrderId,
@@ -387,10 +206,11 @@ export class FakeVenue {
     };
     this.orders.set(order.orderId, order);
     this.emit({ kind: 'order', order, execType: 'NEW' });
-    if (request.type === 'MARKET') this.fill(order, this.takerPrice(spec, order.side, last), false);
+    if (request.type === 'MARKET')
+      this.fill(order, takerPrice(spec, order.side, last, this.options.slippageBps), false);
     else if (marketable) {
       // A crossing LIMIT order takes liquidity, but never at a price worse than its own.
-      const taker = this.takerPrice(spec, order.side, last);
+      const taker = takerPrice(spec, order.side, last, this.options.slippageBps);
       this.fill(order, order.side === 'BUY' ? Math.min(taker, price) : Math.max(taker, price), false);
     } else if (timeInForce === 'IOC' || timeInForce === 'FOK') {
       this.finish(order, 'EXPIRED');
@@ -399,53 +219,10 @@ export class FakeVenue {
   }
 
   /** Place a conditional order (`POST /fapi/v1/algoOrder`, algoType CONDITIONAL). */
-  placeAlgoOrder(request: {
-    readonly symbol: string;
-    readonly side: Side;
-    readonly type: AlgoOrder['type'];
-    readonly quantity?: number;
-    readonly triggerPrice?: number;
-    readonly activatePrice?: number;
-    readonly callbackRate?: number;
-    readonly reduceOnly: boolean;
-    readonly closePosition: boolean;
-    readonly clientAlgoId?: string;
-  }): AlgoOrder {
+  placeAlgoOrder(request: PlaceAlgoOrderRequest): AlgoOrder {
     const spec = this.symbolOf(request.symbol);
     const clientAlgoId = request.clientAlgoId ?? `fake-algo-${this.nextId}`;
-    for (const a of this.algoOrders.values()) {
-      if (a.clientAlgoId === clientAlgoId && a.algoStatus === 'NEW') {
-        throw new BinanceApiError(-4116, 'ClientOrderId is duplicated.', 400);
-      }
-    }
-    if (!request.closePosition) {
-      if (request.quantity === undefined)
-        throw new BinanceApiError(
-          -1102,
-          "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.",
-          400,
-        );
-      this.checkQty(spec, request.quantity);
-    }
-    const last = this.priceOf(request.symbol);
-    let triggerPrice = 0;
-    if (request.type === 'TRAILING_STOP_MARKET') {
-      const rate = request.callbackRate ?? 0;
-      if (!(rate >= 0.1 && rate <= 10)) throw new BinanceApiError(-2007, 'Invalid callBackRate.', 400);
-    } else {
-      if (request.triggerPrice === undefined)
-        throw new BinanceApiError(
-          -1102,
-          "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.",
-          400,
-        );
-      this.checkPrice(spec, request.triggerPrice);
-      triggerPrice = request.triggerPrice;
-      const isStop = request.type === 'STOP_MARKET';
-      // A stop above the market for a buy (below for a sell); a take-profit the other way.
-      const immediate = (request.side === 'BUY') === isStop ? triggerPrice <= last : triggerPrice >= last;
-      if (immediate) throw new BinanceApiError(-2021, 'Order would immediately trigger.', 400);
-    }
+    const { last, triggerPrice } = checkAlgoOrderRequest(this, spec, request, clientAlgoId);
     const algo: AlgoOrder = {
       algoId: this.nextId++,
       clientAlgoId,
@@ -470,40 +247,12 @@ export class FakeVenue {
 
   /** Find an order by id or client id (`-2013` when unknown). */
   findOrder(symbol: string, orderId?: number, clientOrderId?: string): VenueOrder {
-    if (orderId === undefined && clientOrderId === undefined) {
-      throw new BinanceApiError(
-        -1102,
-        "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
-        400,
-      );
-    }
-    for (const o of this.orders.values()) {
-      if (o.symbol !== symbol) continue;
-      if (
-        (orderId !== undefined && o.orderId === orderId) ||
-        (clientOrderId !== undefined && o.clientOrderId === clientOrderId)
-      )
-        return o;
-    }
-    throw new BinanceApiError(-2013, 'Order does not exist.', 400);
+    return findOrder(this.orders, symbol, orderId, clientOrderId);
   }
 
+  /** Find a conditional order by id or client id (`-2013` when unknown). */
   findAlgoOrder(algoId?: number, clientAlgoId?: string): AlgoOrder {
-    if (algoId === undefined && clientAlgoId === undefined) {
-      throw new BinanceApiError(
-        -1102,
-        "Param 'clientAlgoId' or 'algoId' must be sent, but both were empty/null!",
-        400,
-      );
-    }
-    for (const a of this.algoOrders.values()) {
-      if (
-        (algoId !== undefined && a.algoId === algoId) ||
-        (clientAlgoId !== undefined && a.clientAlgoId === clientAlgoId)
-      )
-        return a;
-    }
-    throw new BinanceApiError(-2013, 'Order does not exist.', 400);
+    return findAlgoOrder(this.algoOrders, algoId, clientAlgoId);
   }
 
   cancelOrder(symbol: string, orderId?: number, clientOrderId?: string): VenueOrder {
@@ -565,12 +314,8 @@ export class FakeVenue {
 
   /** Visit a candle's path, matching what it reaches. */
   private walk(candle: Kline): void {
-    const greenFirstLow = candle.close >= candle.open;
     // From the last price (a gap to this open is a move too) through the candle.
-    const last = this.lastPrice.get(candle.symbol) ?? candle.open;
-    const points = greenFirstLow
-      ? [last, candle.open, candle.low, candle.high, candle.close]
-      : [last, candle.open, candle.high, candle.low, candle.close];
+    const points = candlePoints(candle, this.lastPrice.get(candle.symbol) ?? candle.open);
     // The first move, last close → this open, is a gap: no trade happens between the two prices.
     for (let i = 1; i < points.length; i++) this.segment(candle.symbol, points[i - 1], points[i], i === 1);
   }
@@ -582,7 +327,7 @@ export class FakeVenue {
   private segment(symbol: string, from: number, to: number, gap: boolean): void {
     const spec = this.symbolOf(symbol);
     for (;;) {
-      const hit = this.nextHit(symbol, from, to);
+      const hit = nextHit(this.orders, this.algoOrders, symbol, from, to);
       if (hit === undefined) break;
       this.lastPrice.set(symbol, hit.price);
       from = hit.price;
@@ -590,62 +335,7 @@ export class FakeVenue {
       else if (hit.algo !== undefined) this.trigger(spec, hit.algo, gap ? to : hit.price);
     }
     this.lastPrice.set(symbol, to);
-    this.trackTrailing(symbol, to);
-  }
-
-  private nextHit(
-    symbol: string,
-    from: number,
-    to: number,
-  ): { price: number; order?: VenueOrder; algo?: AlgoOrder } | undefined {
-    const up = to >= from;
-    const within = (p: number): boolean => (up ? p >= from && p <= to : p <= from && p >= to);
-    let best: { price: number; order?: VenueOrder; algo?: AlgoOrder } | undefined;
-    const better = (p: number): boolean => best === undefined || (up ? p < best.price : p > best.price);
-    for (const o of this.orders.values()) {
-      if (
-        o.symbol !== symbol ||
-        o.type !== 'LIMIT' ||
-        (o.status !== 'NEW' && o.status !== 'PARTIALLY_FILLED')
-      )
-        continue;
-      const reaches = o.side === 'BUY' ? !up : up;
-      if (reaches && within(o.price) && better(o.price)) best = { price: o.price, order: o };
-    }
-    for (const a of this.algoOrders.values()) {
-      if (a.symbol !== symbol || a.algoStatus !== 'NEW') continue;
-      const trigger = this.triggerOf(a, from, up);
-      if (trigger !== undefined && within(trigger) && better(trigger)) best = { price: trigger, algo: a };
-    }
-    return best;
-  }
-
-  /** The price at which a conditional order fires on a move in direction `up`, if it can. */
-  private triggerOf(algo: AlgoOrder, from: number, up: boolean): number | undefined {
-    if (algo.type === 'TRAILING_STOP_MARKET') {
-      if (algo.trailingPeak === 0) return undefined;
-      const rate = algo.callbackRate / 100;
-      // A SELL trailing stop follows the peak down; a BUY one the trough up.
-      if (algo.side === 'SELL' && !up) return Math.min(from, algo.trailingPeak * (1 - rate));
-      if (algo.side === 'BUY' && up) return Math.max(from, algo.trailingPeak * (1 + rate));
-      return undefined;
-    }
-    const stop = algo.type === 'STOP_MARKET';
-    // BUY stop fires on the way up, BUY take-profit on the way down; SELL the reverse.
-    const firesUp = (algo.side === 'BUY') === stop;
-    return firesUp === up ? algo.triggerPrice : undefined;
-  }
-
-  private trackTrailing(symbol: string, price: number): void {
-    for (const a of this.algoOrders.values()) {
-      if (a.symbol !== symbol || a.algoStatus !== 'NEW' || a.type !== 'TRAILING_STOP_MARKET') continue;
-      if (a.trailingPeak === 0) {
-        const activated = a.side === 'SELL' ? price >= a.activatePrice : price <= a.activatePrice;
-        if (activated) a.trailingPeak = price;
-        continue;
-      }
-      a.trailingPeak = a.side === 'SELL' ? Math.max(a.trailingPeak, price) : Math.min(a.trailingPeak, price);
-    }
+    trackTrailing(this.algoOrders, symbol, to);
   }
 
   /** A conditional order fired: it becomes a MARKET order filled at the trigger price ± slippage. */
@@ -686,7 +376,7 @@ export class FakeVenue {
     algo.algoStatus = 'TRIGGERED';
     this.emit({ kind: 'algo', algo });
     this.emit({ kind: 'order', order, execType: 'NEW' });
-    this.fill(order, this.takerPrice(spec, order.side, price), false);
+    this.fill(order, takerPrice(spec, order.side, price, this.options.slippageBps), false);
     algo.algoStatus = 'FINISHED';
     algo.updateTime = this.now;
     this.emit({ kind: 'algo', algo });
@@ -713,7 +403,14 @@ export class FakeVenue {
     const rate = maker ? this.options.makerFeeRate : this.options.takerFeeRate;
     const quote = fillQty * price;
     const commission = quote * rate;
-    const realizedPnl = this.applyToPosition(order.symbol, order.side === 'BUY' ? fillQty : -fillQty, price);
+    const realizedPnl = applyToPosition(
+      this.positions,
+      spec,
+      order.side === 'BUY' ? fillQty : -fillQty,
+      price,
+      this.now,
+      () => ({ leverage: this.leverageOf(order.symbol), marginType: this.marginTypeOf(order.symbol) }),
+    );
     this.wallet += realizedPnl - commission;
     order.executedQty = roundToStep(order.executedQty + fillQty, spec.stepSize, 'nearest');
     order.cumQuote += quote;
@@ -743,40 +440,6 @@ export class FakeVenue {
     if (order.status === 'PARTIALLY_FILLED' && order.reduceOnly) this.finish(order, 'EXPIRED');
   }
 
-  /** Apply a signed quantity at `price` to the one-way position; returns the realized PnL. */
-  private applyToPosition(symbol: string, signed: number, price: number): number {
-    const spec = this.symbolOf(symbol);
-    const position = this.positions.get(symbol);
-    if (position === undefined) {
-      this.positions.set(symbol, {
-        symbol,
-        amt: signed,
-        entryPrice: price,
-        leverage: this.leverageOf(symbol),
-        marginType: this.marginTypeOf(symbol),
-        updateTime: this.now,
-      });
-      return 0;
-    }
-    position.updateTime = this.now;
-    if (Math.sign(position.amt) === Math.sign(signed)) {
-      const amt = position.amt + signed;
-      position.entryPrice = (position.entryPrice * position.amt + price * signed) / amt;
-      position.amt = roundToStep(amt, spec.stepSize, 'nearest');
-      return 0;
-    }
-    const closed = Math.min(Math.abs(signed), Math.abs(position.amt));
-    const realized = (price - position.entryPrice) * closed * Math.sign(position.amt);
-    const rest = roundToStep(position.amt + signed, spec.stepSize, 'nearest');
-    if (rest === 0) this.positions.delete(symbol);
-    else if (Math.sign(rest) === Math.sign(position.amt)) position.amt = rest;
-    else {
-      position.amt = rest;
-      position.entryPrice = price;
-    }
-    return realized;
-  }
-
   private finish(order: VenueOrder, status: 'CANCELED' | 'EXPIRED'): void {
     order.status = status;
     order.updateTime = this.now;
@@ -798,29 +461,6 @@ export class FakeVenue {
       this.wallet += fee;
       this.income.push(this.incomeRecord(candle.symbol, 'FUNDING_FEE', fee, 'USDT', '', fundingTime));
       this.emit({ kind: 'account', reason: 'FUNDING_FEE', symbols: [candle.symbol] });
-    }
-  }
-
-  /** A taker's price: `price` moved against the taker by the slippage, on the tick. */
-  private takerPrice(spec: FakeSymbol, side: Side, price: number): number {
-    const slip = this.options.slippageBps / 10_000;
-    return side === 'BUY'
-      ? roundToStep(price * (1 + slip), spec.tickSize, 'up')
-      : roundToStep(price * (1 - slip), spec.tickSize, 'down');
-  }
-
-  private checkQty(spec: FakeSymbol, qty: number): void {
-    if (!(qty > 0) || Math.abs(roundToStep(qty, spec.stepSize, 'nearest') - qty) > spec.stepSize * 1e-9) {
-      throw new BinanceApiError(-1111, 'Precision is over the maximum defined for this asset.', 400);
-    }
-    if (qty < spec.minQty) throw new BinanceApiError(-4003, 'Quantity less than or equal to zero.', 400);
-    if (qty > spec.maxQty) throw new BinanceApiError(-4005, 'Quantity greater than max quantity.', 400);
-  }
-
-  private checkPrice(spec: FakeSymbol, price: number): void {
-    if (!(price > 0)) throw new BinanceApiError(-4001, 'Price less than 0.', 400);
-    if (Math.abs(roundToStep(price, spec.tickSize, 'nearest') - price) > spec.tickSize * 1e-9) {
-      throw new BinanceApiError(-4014, 'Price not increased by tick size.', 400);
     }
   }
 
