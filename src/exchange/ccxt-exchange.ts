@@ -1,34 +1,44 @@
 import { type Observable, Subject } from 'rxjs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   type CancelOrder,
   DEFAULT_SYMBOL_FILTERS,
   type ExchangeError,
-  type ExecutionResult,
-  type Fill,
   type MarketEvent,
   type OrderRequest,
   type OrderStatus,
   type Position,
-  type PositionSide,
-  RateLimitExceeded,
   type SymbolFilters,
   unfilledReportOf,
   type VenueEvent,
   type VenueStatusEvent,
 } from '../domain/index.js';
-import { applyFill, type PositionState } from '../domain/position-math.js';
 import { wallNow, wallSleep } from '../kernel/clock.js';
 import {
   type BinanceClient,
   closeBinanceClient,
   forgetClosedConnections,
   prepareBinanceClient,
-  rateLimitWaitMs,
   unifiedSymbol,
 } from './binance-client.js';
+import {
+  type AlgoUpdate,
+  fillOf,
+  type HeldPosition,
+  heldAfterFill,
+  isConditional,
+  OPEN,
+  type OrderUpdate,
+  parseStreamUpdate,
+  positionOf,
+  statusReportOf,
+  type Tracked,
+  trackedOf,
+  withIdsOf,
+} from './ccxt-order-reports.js';
+import { forEachUserTrade, forgetListenKey, sendOnce } from './ccxt-order-submit.js';
+import { loadSymbolFilters, reconcile, syncClock } from './ccxt-reconciliation.js';
 import type { Exchange } from './exchange.js';
-import { exitReasonOf } from './sim-order-book.js';
 import { binanceCodeOf, venueErrorOf } from './venue-errors.js';
 
 /**
@@ -63,89 +73,6 @@ export interface CcxtExchangeOptions {
   /** Wall clock for reports the venue sends without a time (the kernel's clock in live runs). */
   readonly now?: () => number;
 }
-
-/** Binance's `ORDER_TRADE_UPDATE.o`, the fields we read. */
-const OrderUpdate = z.object({
-  s: z.string(),
-  c: z.string(),
-  S: z.enum(['BUY', 'SELL']),
-  X: z.string(),
-  x: z.string(),
-  i: z.coerce.number(),
-  q: z.coerce.number(),
-  z: z.coerce.number(),
-  l: z.coerce.number(),
-  L: z.coerce.number(),
-  n: z.coerce.number().optional(),
-  N: z.string().nullable().optional(),
-  t: z.coerce.number(),
-  T: z.coerce.number(),
-  m: z.boolean().optional(),
-});
-/** Binance's `ALGO_UPDATE.o`, the fields we read. */
-const AlgoUpdate = z.object({
-  caid: z.string(),
-  aid: z.coerce.number(),
-  s: z.string(),
-  X: z.string(),
-  ai: z.string().optional(),
-});
-/** A row of `GET /fapi/v1/userTrades`. */
-const UserTrade = z.object({
-  id: z.coerce.number(),
-  orderId: z.coerce.number(),
-  symbol: z.string(),
-  price: z.coerce.number(),
-  qty: z.coerce.number(),
-  commission: z.coerce.number(),
-  commissionAsset: z.string(),
-  maker: z.boolean(),
-  time: z.coerce.number(),
-});
-
-/** What we know about one of our orders at the venue. */
-interface Tracked {
-  readonly request: OrderRequest;
-  venueOrderId?: string;
-  /** The conditional order's id at the venue (stops and take-profits). */
-  algoId?: string;
-  status: OrderStatus;
-  filledQty: number;
-  filledNotional: number;
-  feeUsdt: number;
-  readonly tradeIds: Set<string>;
-  accepted: boolean;
-}
-
-const OPEN: ReadonlySet<OrderStatus> = new Set(['NEW', 'TRIGGERED', 'PARTIALLY_FILLED']);
-const isConditional = (type: OrderRequest['type']): boolean =>
-  type === 'STOP_MARKET' || type === 'TAKE_PROFIT_MARKET';
-
-/** Binance filters of a market (`info.filters`) as our `SymbolFilters`. */
-const filtersOfMarket = (
-  info: { filters?: readonly Record<string, unknown>[] },
-  mmr: number,
-  maxLeverage: number,
-): SymbolFilters => {
-  const filter = (type: string): Record<string, unknown> =>
-    info.filters?.find((f) => f.filterType === type) ?? {};
-  const number = (value: unknown, fallback: number): number => {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
-  };
-  const price = filter('PRICE_FILTER');
-  const lot = filter('LOT_SIZE');
-  return {
-    tickSize: number(price.tickSize, DEFAULT_SYMBOL_FILTERS.tickSize),
-    stepSize: number(lot.stepSize, DEFAULT_SYMBOL_FILTERS.stepSize),
-    minQty: number(lot.minQty, DEFAULT_SYMBOL_FILTERS.minQty),
-    maxQty: number(lot.maxQty, DEFAULT_SYMBOL_FILTERS.maxQty),
-    minNotionalUsdt: number(filter('MIN_NOTIONAL').notional, DEFAULT_SYMBOL_FILTERS.minNotionalUsdt),
-    maintenanceMarginRate: mmr,
-    maxLeverage,
-  };
-};
-
 export class CcxtExchange implements Exchange {
   readonly name = 'binanceusdm';
   readonly events$: Observable<VenueEvent>;
@@ -155,10 +82,7 @@ export class CcxtExchange implements Exchange {
   private readonly orders = new Map<string, Tracked>();
   /** Venue order id → our client order id (a triggered conditional order gets a new venue id). */
   private readonly byVenueId = new Map<string, string>();
-  private readonly positions = new Map<
-    string,
-    PositionState & { openedTs: number; intentId: string; markPrice: number }
-  >();
+  private readonly positions = new Map<string, HeldPosition>();
   private readonly leverage = new Map<string, number>();
   /** Commands run one at a time, in the order sent. */
   private queue: Promise<void> = Promise.resolve();
@@ -174,103 +98,17 @@ export class CcxtExchange implements Exchange {
 
   async connect(ts: number): Promise<readonly VenueStatusEvent[]> {
     await prepareBinanceClient(this.client);
-    await this.syncClock();
-    await this.call('load markets', () => this.client.loadMarkets());
-    const brackets = await this.leverageBrackets();
-    for (const symbol of this.options.symbols) {
-      const market = this.client.markets_by_id?.[symbol]?.[0];
-      if (market === undefined)
-        throw venueErrorOf(new Error(`${symbol} is not a Binance USDⓈ-M market`), 'connect');
-      const tier = brackets.get(symbol);
-      this.filters.set(
-        symbol,
-        filtersOfMarket(
-          market.info as { filters?: Record<string, unknown>[] },
-          tier?.maintMarginRatio ?? DEFAULT_SYMBOL_FILTERS.maintenanceMarginRate,
-          tier?.initialLeverage ?? DEFAULT_SYMBOL_FILTERS.maxLeverage,
-        ),
-      );
-    }
-    const reports: VenueStatusEvent[] = [];
-    const account = (await this.call('fetch balance', () => this.client.fetchBalance())) as {
-      info?: Record<string, unknown>;
-    };
-    reports.push({
-      kind: 'account-status-report',
-      ts,
-      walletUsdt: Number(account.info?.totalWalletBalance ?? 0),
-      reconciliation: true,
-    });
-    const unified = this.options.symbols.map((s) => unifiedSymbol(this.client, s));
-    const positions = (await this.call('fetch positions', () => this.client.fetchPositions(unified))) as {
-      info: Record<string, string>;
-    }[];
-    for (const { info } of positions) {
-      const amt = Number(info.positionAmt);
-      if (!(amt !== 0) || !this.filters.has(info.symbol)) continue;
-      const side: PositionSide = amt > 0 ? 'LONG' : 'SHORT';
-      const leverage = Number(info.leverage) || 1;
-      const qty = Math.abs(amt);
-      const entryPrice = Number(info.entryPrice);
-      const markPrice = Number(info.markPrice) || entryPrice;
-      const openedTs = Number(info.updateTime) || ts;
-      const intentId = `adopted:${info.symbol}:${openedTs}`;
-      this.leverage.set(info.symbol, leverage);
-      this.positions.set(info.symbol, {
-        side,
-        qty,
-        entryPrice,
-        leverage,
-        marginUsdt: (qty * entryPrice) / leverage,
-        openedTs,
-        intentId,
-        markPrice,
-      });
-      reports.push({
-        kind: 'position-status-report',
-        symbol: info.symbol,
-        ts,
-        side,
-        qty,
-        entryPrice,
-        leverage,
-        markPrice,
-        openedTs,
-        intentId,
-        reconciliation: true,
-      });
-    }
-    let orders = 0;
-    for (const symbol of this.options.symbols) {
-      for (const report of await this.openOrderReports(symbol, ts)) {
-        orders++;
-        reports.push(report);
-      }
-    }
-    reports.push({
-      kind: 'reconciliation-completed',
-      ts,
-      positions: reports.filter((r) => r.kind === 'position-status-report').length,
-      orders,
+    await syncClock(this.client, this.options.onWarning);
+    await loadSymbolFilters(this.client, this.options.symbols, this.filters);
+    const reports = await reconcile(this.client, this.options.symbols, ts, {
+      filters: this.filters,
+      orders: this.orders,
+      byVenueId: this.byVenueId,
+      positions: this.positions,
+      leverage: this.leverage,
     });
     this.startUserStream();
     return reports;
-  }
-
-  /**
-   * Clock-skew check against Binance's server time: a signed request carries our timestamp, and one
-   * more than `recvWindow` behind (or 1 s ahead of) the server's is refused (-1021). A skew over
-   * 500 ms is reported and corrected: ccxt signs with server time from then on.
-   */
-  private async syncClock(): Promise<void> {
-    const offset = await this.call('server time', () => this.client.loadTimeDifference());
-    if (Math.abs(offset) > 500) {
-      this.options.onWarning?.(
-        `clock: this machine is ${Math.abs(offset)} ms ${offset > 0 ? 'ahead of' : 'behind'} Binance's server time; signing with server time (run NTP)`,
-      );
-    } else {
-      (this.client.options as Record<string, unknown>).timeDifference = 0;
-    }
   }
 
   onMarket(_event: MarketEvent): void {
@@ -279,15 +117,7 @@ export class CcxtExchange implements Exchange {
 
   createOrder(order: OrderRequest): void {
     if (this.orders.has(order.clientOrderId)) return; // idempotent per client order id
-    const tracked: Tracked = {
-      request: order,
-      status: 'NEW',
-      filledQty: 0,
-      filledNotional: 0,
-      feeUsdt: 0,
-      tradeIds: new Set(),
-      accepted: false,
-    };
+    const tracked = trackedOf(order, false);
     this.orders.set(order.clientOrderId, tracked);
     this.enqueue(() => this.submit(tracked));
   }
@@ -316,19 +146,7 @@ export class CcxtExchange implements Exchange {
   }
 
   fetchPositions(): readonly Position[] {
-    return [...this.positions].map(([symbol, p]) => ({
-      symbol,
-      side: p.side,
-      qty: p.qty,
-      entryPrice: p.entryPrice,
-      leverage: p.leverage,
-      marginUsdt: p.marginUsdt,
-      liquidationPrice: 0,
-      markPrice: p.markPrice,
-      unrealizedPnlUsdt: (p.markPrice - p.entryPrice) * p.qty * (p.side === 'LONG' ? 1 : -1),
-      openedTs: p.openedTs,
-      intentId: p.intentId,
-    }));
+    return [...this.positions].map(([symbol, p]) => positionOf(symbol, p));
   }
 
   filtersOf(symbol: string): SymbolFilters {
@@ -371,7 +189,7 @@ export class CcxtExchange implements Exchange {
         await this.client.setLeverage(leverage, symbol);
         this.leverage.set(order.symbol, leverage);
       }
-      const answer = await this.sendOnce(tracked, symbol);
+      const answer = await sendOnce(this.client, order, symbol);
       this.observeAnswer(tracked, answer.info as Record<string, unknown>);
     } catch (error) {
       const refused = venueErrorOf(error, `order ${order.clientOrderId}`);
@@ -383,54 +201,6 @@ export class CcxtExchange implements Exchange {
         }),
       );
       tracked.status = 'REJECTED';
-    }
-  }
-
-  /**
-   * Send an order; after a retryable failure (the request may have reached the venue), look it up
-   * by client order id first, and send again only if the venue does not have it.
-   */
-  private async sendOnce(tracked: Tracked, symbol: string): Promise<{ info: unknown }> {
-    const order = tracked.request;
-    const conditional = isConditional(order.type);
-    const params: Record<string, unknown> = { clientOrderId: order.clientOrderId };
-    if (order.reduceOnly) params.reduceOnly = true;
-    if (order.type === 'STOP_MARKET') params.stopLossPrice = order.stopPrice;
-    if (order.type === 'TAKE_PROFIT_MARKET') params.takeProfitPrice = order.stopPrice;
-    if (order.type === 'LIMIT') params.timeInForce = order.postOnly === true ? 'GTX' : 'GTC';
-    const type = order.type === 'LIMIT' ? 'limit' : 'market';
-    const side = order.side === 'BUY' ? 'buy' : 'sell';
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.client.createOrder(
-          symbol,
-          type,
-          side,
-          order.qty,
-          order.type === 'LIMIT' ? order.price : undefined,
-          params,
-        );
-      } catch (error) {
-        const mapped = venueErrorOf(error, `order ${order.clientOrderId}`);
-        if (!mapped.retryable || attempt >= 4) throw error;
-        // A 429/418 is waited out to its Retry-After before the lookup (a budgeted client's budget
-        // holds the lookup itself): anything sent sooner would turn the 429 into a 418 ban.
-        await wallSleep(
-          mapped instanceof RateLimitExceeded ? rateLimitWaitMs(this.client) : 250 * 2 ** attempt,
-        );
-        try {
-          const found = await this.client.fetchOrder(
-            '',
-            symbol,
-            conditional
-              ? { trigger: true, clientOrderId: order.clientOrderId }
-              : { clientOrderId: order.clientOrderId },
-          );
-          return found;
-        } catch (lookup) {
-          if (binanceCodeOf(lookup) !== -2013) throw lookup; // not there: send again
-        }
-      }
     }
   }
 
@@ -454,35 +224,28 @@ export class CcxtExchange implements Exchange {
     if (tracked.accepted) return;
     tracked.accepted = true;
     const report = unfilledReportOf(tracked.request, 'NEW', { ts });
-    this.emit(this.withIds(tracked, report));
+    this.emit(withIdsOf(tracked, report));
   }
 
   /** Fills of an order not seen yet, over REST (`userTrades` of its venue order id). */
   private async fetchFills(tracked: Tracked): Promise<void> {
     if (tracked.venueOrderId === undefined) return;
-    const rows = (await this.client.fapiPrivateGetUserTrades({
-      symbol: tracked.request.symbol,
-      orderId: tracked.venueOrderId,
-    })) as unknown[];
-    for (const row of rows) {
-      const trade = UserTrade.safeParse(row);
-      if (!trade.success) {
-        this.warn(
-          venueErrorOf(new Error(`userTrades row not understood: ${trade.error.message}`), 'fetch fills'),
-        );
-        continue;
-      }
-      const t = trade.data;
-      this.applyTrade(
-        tracked,
-        String(t.id),
-        t.qty,
-        t.price,
-        t.commissionAsset === 'USDT' ? t.commission : 0,
-        t.maker,
-        t.time,
-      );
-    }
+    await forEachUserTrade(
+      this.client,
+      tracked.request.symbol,
+      tracked.venueOrderId,
+      (t) =>
+        this.applyTrade(
+          tracked,
+          String(t.id),
+          t.qty,
+          t.price,
+          t.commissionAsset === 'USDT' ? t.commission : 0,
+          t.maker,
+          t.time,
+        ),
+      (error) => this.warn(error),
+    );
   }
 
   /** One execution; applied once per trade id, whichever way it arrived. */
@@ -503,201 +266,24 @@ export class CcxtExchange implements Exchange {
     tracked.filledNotional += qty * price;
     tracked.feeUsdt += fee;
     tracked.status = tracked.filledQty >= order.qty - stepSize * 1e-6 ? 'FILLED' : 'PARTIALLY_FILLED';
-    const held = this.positions.get(order.symbol);
     const leverage = this.leverage.get(order.symbol) ?? order.leverage ?? 1;
-    const outcome = applyFill(held, { side: order.side, qty, price, leverage, reduceOnly: order.reduceOnly });
-    if (outcome.position === undefined) this.positions.delete(order.symbol);
-    else {
-      const opened = held === undefined || outcome.closedPosition;
-      this.positions.set(order.symbol, {
-        ...outcome.position,
-        openedTs: opened ? ts : held.openedTs,
-        intentId: opened ? order.intentId : held.intentId,
-        markPrice: price,
-      });
-    }
-    const fill: { -readonly [K in keyof Fill]: Fill[K] } = {
-      kind: 'fill',
-      clientOrderId: order.clientOrderId,
-      intentId: order.intentId,
-      symbol: order.symbol,
-      ts,
-      side: order.side,
-      positionSide: order.positionSide,
-      purpose: order.purpose,
-      qty,
-      price,
-      feeUsdt: fee,
-      liquidity: maker ? 'MAKER' : 'TAKER',
-      slippageUsdt: 0,
-      reduceOnly: order.reduceOnly,
-      leverage,
-      venueTradeId: tradeId,
-    };
-    if (tracked.venueOrderId !== undefined) fill.venueOrderId = tracked.venueOrderId;
-    const exitReason = exitReasonOf(order);
-    if (exitReason !== undefined) fill.exitReason = exitReason;
+    const held = heldAfterFill(this.positions.get(order.symbol), order, qty, price, leverage, ts);
+    if (held === undefined) this.positions.delete(order.symbol);
+    else this.positions.set(order.symbol, held);
+    const fill = fillOf(tracked, tradeId, qty, price, fee, maker, leverage, ts);
     this.emit(fill);
-    this.emit(this.statusReport(tracked, ts, [fill]));
+    this.emit(statusReportOf(tracked, ts, [fill]));
   }
 
   private triggered(tracked: Tracked, ts: number): void {
     tracked.status = 'TRIGGERED';
-    this.emit(this.statusReport(tracked, ts, []));
+    this.emit(statusReportOf(tracked, ts, []));
   }
 
   private finish(tracked: Tracked, status: OrderStatus, ts: number, reason?: string): void {
     if (!OPEN.has(tracked.status) && tracked.accepted) return;
     tracked.status = status;
-    this.emit(this.statusReport(tracked, ts, [], reason));
-  }
-
-  private statusReport(
-    tracked: Tracked,
-    ts: number,
-    fills: readonly Fill[],
-    reason?: string,
-  ): ExecutionResult {
-    const order = tracked.request;
-    const report: { -readonly [K in keyof ExecutionResult]: ExecutionResult[K] } = {
-      kind: 'execution-result',
-      clientOrderId: order.clientOrderId,
-      intentId: order.intentId,
-      symbol: order.symbol,
-      ts,
-      side: order.side,
-      type: order.type,
-      purpose: order.purpose,
-      status: tracked.status,
-      qty: order.qty,
-      filledQty: tracked.filledQty,
-      avgPrice: tracked.filledQty > 0 ? tracked.filledNotional / tracked.filledQty : 0,
-      feeUsdt: tracked.feeUsdt,
-      fills,
-    };
-    if (reason !== undefined) report.reason = reason;
-    return this.withIds(tracked, report);
-  }
-
-  private withIds(tracked: Tracked, report: ExecutionResult): ExecutionResult {
-    const id = tracked.venueOrderId ?? tracked.algoId;
-    return id === undefined ? report : { ...report, venueOrderId: id };
-  }
-
-  // --- reconciliation ----------------------------------------------------------------------------
-
-  private async leverageBrackets(): Promise<
-    Map<string, { maintMarginRatio: number; initialLeverage: number }>
-  > {
-    const first = new Map<string, { maintMarginRatio: number; initialLeverage: number }>();
-    const rows = (await this.call('leverage brackets', () =>
-      this.client.fapiPrivateGetLeverageBracket({}),
-    )) as {
-      symbol: string;
-      brackets: { maintMarginRatio: number | string; initialLeverage: number | string }[];
-    }[];
-    for (const row of rows) {
-      const tier = row.brackets?.[0];
-      if (tier !== undefined)
-        first.set(row.symbol, {
-          maintMarginRatio: Number(tier.maintMarginRatio),
-          initialLeverage: Number(tier.initialLeverage),
-        });
-    }
-    return first;
-  }
-
-  /** A symbol's open plain and conditional orders as reconciliation reports (adopted as ours). */
-  private async openOrderReports(symbol: string, ts: number): Promise<ExecutionResult[]> {
-    const plain = (await this.call('open orders', () =>
-      this.client.fapiPrivateGetOpenOrders({ symbol }),
-    )) as Record<string, string>[];
-    const algo = (await this.call('open algo orders', () =>
-      this.client.fapiPrivateGetOpenAlgoOrders({ symbol }),
-    )) as Record<string, string>[];
-    const reports: ExecutionResult[] = [];
-    const position = this.positions.get(symbol);
-    const positionSide: PositionSide = position?.side ?? 'LONG';
-    const adopt = (
-      clientOrderId: string,
-      type: OrderRequest['type'],
-      side: 'BUY' | 'SELL',
-      qty: number,
-      reduceOnly: boolean,
-      prices: { price?: number; stopPrice?: number },
-      venueId: string,
-      isAlgo: boolean,
-    ): void => {
-      const purpose =
-        type === 'STOP_MARKET'
-          ? 'STOP_LOSS'
-          : type === 'TAKE_PROFIT_MARKET'
-            ? 'TAKE_PROFIT'
-            : reduceOnly
-              ? 'EXIT'
-              : 'ENTRY';
-      const request: OrderRequest = {
-        kind: 'order-request',
-        clientOrderId,
-        intentId: position?.intentId ?? `adopted:${symbol}:${clientOrderId}`,
-        symbol,
-        ts,
-        side,
-        type,
-        qty: qty > 0 ? qty : (position?.qty ?? 0) || 1,
-        reduceOnly,
-        purpose,
-        positionSide,
-        ...prices,
-      };
-      const tracked: Tracked = {
-        request,
-        status: 'NEW',
-        filledQty: 0,
-        filledNotional: 0,
-        feeUsdt: 0,
-        tradeIds: new Set(),
-        accepted: true,
-      };
-      if (isAlgo) tracked.algoId = venueId;
-      else {
-        tracked.venueOrderId = venueId;
-        this.byVenueId.set(venueId, clientOrderId);
-      }
-      this.orders.set(clientOrderId, tracked);
-      reports.push({ ...this.statusReport(tracked, ts, []), positionSide, ...prices, reconciliation: true });
-    };
-    for (const o of plain) {
-      const type = o.type === 'LIMIT' ? 'LIMIT' : 'MARKET';
-      adopt(
-        o.clientOrderId,
-        type,
-        o.side as 'BUY' | 'SELL',
-        Number(o.origQty),
-        String(o.reduceOnly) === 'true',
-        type === 'LIMIT' ? { price: Number(o.price) } : {},
-        String(o.orderId),
-        false,
-      );
-    }
-    for (const a of algo) {
-      const type =
-        a.orderType === 'TAKE_PROFIT_MARKET' || a.orderType === 'TAKE_PROFIT'
-          ? 'TAKE_PROFIT_MARKET'
-          : 'STOP_MARKET';
-      const reduceOnly = String(a.reduceOnly) === 'true' || String(a.closePosition) === 'true';
-      adopt(
-        a.clientAlgoId,
-        type,
-        a.side as 'BUY' | 'SELL',
-        Number(a.quantity),
-        reduceOnly,
-        { stopPrice: Number(a.triggerPrice) },
-        String(a.algoId),
-        true,
-      );
-    }
-    return reports;
+    this.emit(statusReportOf(tracked, ts, [], reason));
   }
 
   // --- user-data stream --------------------------------------------------------------------------
@@ -724,12 +310,7 @@ export class CcxtExchange implements Exchange {
         if (this.closed) return;
         this.warn(venueErrorOf(error, 'user-data stream'));
         forgetClosedConnections(this.client);
-        // The listenKey may have expired (Binance sends listenKeyExpired and closes): ask for a new one.
-        const futures = (this.client.options as Record<string, Record<string, unknown> | undefined>).future;
-        if (futures !== undefined) {
-          futures.listenKey = undefined;
-          futures.lastAuthenticatedTime = 0;
-        }
+        forgetListenKey(this.client);
         reconnecting = true;
         await wallSleep(delay);
         delay = Math.min(delay * 2, 30_000);
@@ -744,14 +325,13 @@ export class CcxtExchange implements Exchange {
   }
 
   private onStreamUpdate(info: unknown): void {
-    const plain = OrderUpdate.safeParse(info);
-    if (plain.success) {
-      this.onOrderUpdate(plain.data);
+    const parsed = parseStreamUpdate(info);
+    if (parsed.kind === 'order') {
+      this.onOrderUpdate(parsed.update);
       return;
     }
-    const algo = AlgoUpdate.safeParse(info);
-    if (algo.success) {
-      this.onAlgoUpdate(algo.data);
+    if (parsed.kind === 'algo') {
+      this.onAlgoUpdate(parsed.update);
       return;
     }
     this.warn(
@@ -807,14 +387,6 @@ export class CcxtExchange implements Exchange {
   }
 
   // --- plumbing ----------------------------------------------------------------------------------
-
-  private async call<T>(what: string, task: () => Promise<T>): Promise<T> {
-    try {
-      return await task();
-    } catch (error) {
-      throw venueErrorOf(error, what);
-    }
-  }
 
   private emit(event: VenueEvent): void {
     this.subject.next(event);
