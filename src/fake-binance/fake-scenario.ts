@@ -57,6 +57,12 @@ export const fakeScenario = z
     makerFeeRate: z.number().min(-0.001).max(0.01).default(0.0002),
     /** A MARKET order fills this far (basis points) beyond the last price, against the taker. */
     slippageBps: z.number().min(0).max(1000).default(1),
+    /**
+     * `immediate`: a MARKET order fills at the last price as it arrives; `next-open`: at the next
+     * candle's open, as the simulator fills it (a session's `quantum replay --compare` then shows
+     * the same decisions).
+     */
+    marketFill: z.enum(['immediate', 'next-open']).default('immediate'),
     /** Leverage of every symbol until `POST /fapi/v1/leverage` changes it. */
     leverage: z.number().int().min(1).max(125).default(20),
     /** Funding rate at each 8-hourly instant, unless the data carries its own. */
@@ -230,6 +236,7 @@ export const scenarioOptions = (scenario: FakeScenario, baseDir: string): Loaded
       takerFeeRate: scenario.takerFeeRate,
       makerFeeRate: scenario.makerFeeRate,
       slippageBps: scenario.slippageBps,
+      marketFill: scenario.marketFill,
       defaultLeverage: scenario.leverage,
       fundingRate: scenario.fundingRate,
       weightLimit: scenario.weightLimit,

@@ -8,12 +8,15 @@ import type { FakeSymbol, PlaceAlgoOrderRequest, PlaceOrderRequest, Side } from 
  * throwing `BinanceApiError` as Binance answers — and its price rounding helpers.
  */
 
-/** A taker's price: `price` moved against the taker by the slippage, on the tick. */
+/**
+ * A taker's price: `price` moved against the taker by the slippage, on the nearest tick — the
+ * simulator's rounding, so the same slippage gives the same fill on both venues.
+ */
 export function takerPrice(spec: FakeSymbol, side: Side, price: number, slippageBps: number): number {
   const slip = slippageBps / 10_000;
   return side === 'BUY'
-    ? roundToStep(price * (1 + slip), spec.tickSize, 'up')
-    : roundToStep(price * (1 - slip), spec.tickSize, 'down');
+    ? roundToStep(price * (1 + slip), spec.tickSize, 'nearest')
+    : roundToStep(price * (1 - slip), spec.tickSize, 'nearest');
 }
 
 export function checkQty(spec: FakeSymbol, qty: number): void {

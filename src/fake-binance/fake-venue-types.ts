@@ -139,6 +139,12 @@ export interface FakeVenueOptions {
   readonly defaultLeverage: number;
   /** Funding rate at each 8-hourly instant unless a candle carries `fundingRate`. */
   readonly fundingRate: number;
+  /**
+   * When a MARKET order fills: `immediate` (default) at the last price, as it arrives; `next-open`
+   * at the next candle's open — the first trade after the candle that was last revealed, which is
+   * what the simulator assumes, so a session on this venue and its backtest fill alike.
+   */
+  readonly marketFill?: 'immediate' | 'next-open';
 }
 
 export const FUNDING_INTERVAL_MS = 8 * 3_600_000;

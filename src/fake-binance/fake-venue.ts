@@ -33,7 +33,9 @@ import {
  * than its price); a conditional order triggers when the path reaches its trigger price and fills
  * like a MARKET order at the trigger price — or at the next candle's open when the path gaps
  * through it. Funding is charged at every 8-hourly instant the path passes. Time is the path's
- * time: every timestamp the venue reports is reproducible.
+ * time: every timestamp the venue reports is reproducible, and what happens inside a candle is
+ * stamped with its close (`ts`), as the simulator stamps it. With `marketFill: 'next-open'` a
+ * MARKET order waits for the next candle's open, as in the simulator.
  * Not modelled: liquidation, hedge mode, order-book depth.
  */
 
@@ -206,9 +208,11 @@ export class FakeVenue {
     };
     this.orders.set(order.orderId, order);
     this.emit({ kind: 'order', order, execType: 'NEW' });
-    if (request.type === 'MARKET')
-      this.fill(order, takerPrice(spec, order.side, last, this.options.slippageBps), false);
-    else if (marketable) {
+    if (request.type === 'MARKET') {
+      // `next-open`: it waits (NEW) for the next candle's open; see `step`.
+      if (this.options.marketFill !== 'next-open')
+        this.fill(order, takerPrice(spec, order.side, last, this.options.slippageBps), false);
+    } else if (marketable) {
       // A crossing LIMIT order takes liquidity, but never at a price worse than its own.
       const taker = takerPrice(spec, order.side, last, this.options.slippageBps);
       this.fill(order, order.side === 'BUY' ? Math.min(taker, price) : Math.max(taker, price), false);
@@ -300,16 +304,28 @@ export class FakeVenue {
     }
     if (!moved) return false;
     this.cursor++;
+    // Everything a candle does is reported at its close, as the simulator reports it: the venue only
+    // knows prices at candle resolution, so a fill's instant inside the candle is unknown.
     for (const candle of candles) {
-      this.now = Math.max(this.now, candle.openTime);
+      this.now = Math.max(this.now, candle.ts);
+      this.fillWaitingMarketOrders(candle);
       this.walk(candle);
     }
     for (const candle of candles) {
-      this.now = Math.max(this.now, candle.ts);
       this.settleFunding(candle);
       this.emit({ kind: 'kline', kline: candle });
     }
     return true;
+  }
+
+  /** `next-open`: MARKET orders placed since the last candle fill at this one's open ± slippage. */
+  private fillWaitingMarketOrders(candle: Kline): void {
+    if (this.options.marketFill !== 'next-open') return;
+    const spec = this.symbolOf(candle.symbol);
+    for (const order of this.orders.values()) {
+      if (order.symbol !== candle.symbol || order.type !== 'MARKET' || order.status !== 'NEW') continue;
+      this.fill(order, takerPrice(spec, order.side, candle.open, this.options.slippageBps), false);
+    }
   }
 
   /** Visit a candle's path, matching what it reaches. */

@@ -54,6 +54,8 @@ export interface LiveSessionOptions {
   readonly describe?: Readonly<Record<string, unknown>>;
   /** Every output of the graph, as it is published. */
   readonly onEvent?: (event: EngineEvent | DeadLetter) => void;
+  /** A market event or venue report was handled to quiescence (its whole cascade published). */
+  readonly onProcessed?: (event: BusEvent) => void;
   /** The venue's status reports on connect (the start-up banner shows the account from them). */
   readonly onConnected?: (reports: readonly VenueStatusEvent[]) => void;
   /** Wall clock (tests may pass another). */
@@ -160,6 +162,7 @@ export const runLiveSession = async (options: LiveSessionOptions): Promise<LiveS
       if (failure !== undefined) return;
       try {
         await kernel.process(event, topic);
+        options.onProcessed?.(event);
       } catch (error) {
         failure = error;
       }

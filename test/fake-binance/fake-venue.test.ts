@@ -89,30 +89,64 @@ const limit = (
 /** Sum of the income ledger: deposits, realized PnL, commissions and funding. */
 const ledgerSum = (venue: FakeVenue): number => venue.income.reduce((sum, record) => sum + record.income, 0);
 
-test('a MARKET order fills at once at the last price moved against the taker by the slippage, on the tick, and pays the taker fee', () => {
+test('a MARKET order fills at once at the last price moved against the taker by the slippage, on the nearest tick, and pays the taker fee', () => {
   const venue = venueOn([
     [100, 100.1, 99.9, 100.03],
     [100.03, 100.1, 99.9, 100],
   ]);
   const buy = market(venue, 'BUY', 2);
   assert.is(buy.status, 'FILLED');
-  // 100.03 × 1.001 = 100.13003, rounded up to the 0.01 tick.
-  assert.is(venue.trades[0].price, 100.14);
+  // 100.03 × 1.001 = 100.13003, on the nearest 0.01 tick (the simulator's rounding).
+  assert.is(venue.trades[0].price, 100.13);
   assert.is(venue.trades[0].maker, false);
-  assert.is(venue.trades[0].commission.toFixed(8), (2 * 100.14 * 0.0005).toFixed(8));
+  assert.is(venue.trades[0].commission.toFixed(8), (2 * 100.13 * 0.0005).toFixed(8));
   const sell = market(venue, 'SELL', 1);
   assert.is(sell.status, 'FILLED');
-  // 100.03 × 0.999 = 99.92997, rounded down.
-  assert.is(venue.trades[1].price, 99.92);
+  // 100.03 × 0.999 = 99.92997.
+  assert.is(venue.trades[1].price, 99.93);
   assert.equal(
     { amt: venue.positions.get(SYMBOL)?.amt, entry: venue.positions.get(SYMBOL)?.entryPrice },
-    { amt: 1, entry: 100.14 },
+    { amt: 1, entry: 100.13 },
   );
-  assert.is(venue.trades[1].realizedPnl.toFixed(8), (99.92 - 100.14).toFixed(8));
+  assert.is(venue.trades[1].realizedPnl.toFixed(8), (99.93 - 100.13).toFixed(8));
   assert.is(ledgerSum(venue).toFixed(8), venue.wallet.toFixed(8));
 });
 
-test('a resting LIMIT buy fills as maker at its own price on the candle whose low reaches it', () => {
+test('marketFill next-open: a MARKET order waits (NEW) for the next candle and fills at its open ± slippage, stamped with that candle’s close — as the simulator fills it', () => {
+  const venue = venueOn(
+    [
+      [100, 100.1, 99.9, 100.03],
+      [100.5, 101, 99, 100.8],
+      [100.8, 100.9, 100.7, 100.8],
+    ],
+    { marketFill: 'next-open' },
+  );
+  const buy = market(venue, 'BUY', 2);
+  assert.is(buy.status, 'NEW');
+  assert.is(venue.trades.length, 0);
+  assert.is(venue.positions.size, 0);
+  // A reduce-only sell of a position that does not exist yet is refused as Binance refuses it.
+  assert.is(
+    codeOf(() => market(venue, 'SELL', 1, true)),
+    -2022,
+  );
+  venue.step();
+  assert.is(buy.status, 'FILLED');
+  // 100.5 × 1.001 = 100.6005 → 100.60; the fill belongs to the candle opening at T0 + 1 h.
+  assert.equal(
+    { price: venue.trades[0].price, time: venue.trades[0].time, maker: venue.trades[0].maker },
+    { price: 100.6, time: T0 + 2 * HOUR, maker: false },
+  );
+  assert.is(venue.positions.get(SYMBOL)?.amt, 2);
+  const sell = market(venue, 'SELL', 2, true);
+  venue.step();
+  assert.is(sell.status, 'FILLED');
+  assert.is(venue.trades[1].price, 100.7);
+  assert.is(venue.positions.size, 0);
+  assert.is(ledgerSum(venue).toFixed(8), venue.wallet.toFixed(8));
+});
+
+test('a resting LIMIT buy fills as maker at its own price on the candle whose low reaches it, stamped with that candle’s close', () => {
   const venue = venueOn([
     [100, 100.1, 99.9, 100],
     [100, 100.5, 99.5, 100.2],
@@ -126,7 +160,7 @@ test('a resting LIMIT buy fills as maker at its own price on the candle whose lo
   assert.is(order.status, 'FILLED');
   assert.equal(
     { price: venue.trades[0].price, maker: venue.trades[0].maker, time: venue.trades[0].time },
-    { price: 99, maker: true, time: T0 + 2 * HOUR },
+    { price: 99, maker: true, time: T0 + 3 * HOUR },
   );
   assert.is(venue.trades[0].commission.toFixed(8), (99 * 0.0002).toFixed(8));
 });
@@ -136,7 +170,7 @@ test('a LIMIT order that crosses on arrival fills at once as a taker, never wors
     [100, 100.1, 99.9, 100.03],
     [100, 100, 100, 100],
   ]);
-  // The taker price would be 100.14; the order's limit is 100.05.
+  // The taker price would be 100.13; the order's limit is 100.05.
   const order = limit(venue, 'BUY', 1, 100.05);
   assert.is(order.status, 'FILLED');
   assert.equal(
@@ -145,7 +179,7 @@ test('a LIMIT order that crosses on arrival fills at once as a taker, never wors
   );
   const better = limit(venue, 'SELL', 1, 99);
   assert.is(better.status, 'FILLED');
-  assert.is(venue.trades[1].price, 99.92, 'a sell limit far below fills at the taker price');
+  assert.is(venue.trades[1].price, 99.93, 'a sell limit far below fills at the taker price');
 });
 
 test('a post-only (GTX) order that would cross is rejected with -5022 and not recorded; one below the market rests', () => {
@@ -306,7 +340,7 @@ test('a TAKE_PROFIT_MARKET sell fires on the way up; a green candle visits its l
   venue.step();
   assert.is(buyDip.status, 'FILLED');
   const sides = venue.trades.map((t) => `${t.side}@${t.price}`);
-  assert.equal(sides, ['BUY@100.1', 'BUY@99.6', 'SELL@102.09']);
+  assert.equal(sides, ['BUY@100.1', 'BUY@99.6', 'SELL@102.1']);
   assert.is(venue.positions.size, 0);
 });
 
@@ -326,10 +360,10 @@ test('a TRAILING_STOP_MARKET sell follows the peak and fires the callback rate b
     closePosition: false,
   });
   venue.step();
-  // Peak 105, trigger 105 × 0.99 = 103.95, filled at 103.95 × 0.999 = 103.846 → 103.84.
+  // Peak 105, trigger 105 × 0.99 = 103.95, filled at 103.95 × 0.999 = 103.846 → 103.85.
   assert.equal(
     venue.trades.map((t) => t.price),
-    [100.1, 103.84],
+    [100.1, 103.85],
   );
   assert.is(
     codeOf(() =>
