@@ -163,6 +163,19 @@ export const commandRequestBudget = (
   };
 };
 
+/** What reconciliation changed at the venue, as the session reports it: orphans cancelled, stops re-placed. */
+const reconciliationChange = (event: EngineEvent | DeadLetter): string | undefined => {
+  if (event.kind === 'cancel-order' && event.reason.startsWith('orphan'))
+    return `cancelled ${event.clientOrderId} (${event.reason})`;
+  if (
+    event.kind === 'order-request' &&
+    event.intentId.startsWith('adopted:') &&
+    event.purpose === 'STOP_LOSS'
+  )
+    return `stop ${event.side} ${event.qty} ${event.symbol} at ${event.stopPrice} sent (${event.reason ?? 'adopted position'})`;
+  return undefined;
+};
+
 /** Runs a paper, testnet or live session until `--duration` ends or SIGINT/SIGTERM. */
 export const runLive = async (
   flags: LiveRunFlags,
@@ -258,8 +271,16 @@ export const runLive = async (
           `${credentials === undefined ? '' : ` · keys from ${flags.envFile ?? 'the environment'}`}` +
           `${requestBudget.sharedThrough === undefined ? '' : ` · request weight shared through ${requestBudget.sharedThrough}`}`,
       );
+      for (const report of reports) {
+        if (report.kind === 'position-status-report')
+          say(
+            `reconciliation: adopted ${report.side} ${report.qty} ${report.symbol} @ ${report.entryPrice} (${report.leverage}×), not opened by this session`,
+          );
+      }
     },
     onEvent: (event: EngineEvent | DeadLetter) => {
+      const change = reconciliationChange(event);
+      if (change !== undefined) say(`reconciliation: ${change}`);
       if (event.kind === 'trade-closed') trades++;
       if (event.kind === 'dead-letter') say(`dead letter: ${event.reason}`);
     },

@@ -93,8 +93,20 @@ test('paper: a banner naming the mode, the warm-up replayed, a recording a backt
   }
 });
 
-test('testnet: the account comes from the venue, keys from a mode-600 env file never appear in any output', async () => {
+test('testnet: the account comes from the venue, a position left at the venue is adopted and protected, keys from a mode-600 env file never appear in any output', async () => {
   const fake = await startVenue();
+  // Opened by hand before the session: a marketable LIMIT buy, no stop.
+  const price = fake.venue.priceOf(AVAX);
+  fake.venue.placeOrder({
+    symbol: AVAX,
+    side: 'BUY',
+    type: 'LIMIT',
+    quantity: 40,
+    price: Math.round(price * 1010) / 1000,
+    timeInForce: 'GTC',
+    reduceOnly: false,
+  });
+  const entry = fake.venue.positions.get(AVAX)?.entryPrice ?? 0;
   try {
     const out = join(tempDir(), 'session');
     const run = await runQuantum(
@@ -120,8 +132,14 @@ test('testnet: the account comes from the venue, keys from a mode-600 env file n
     assert.is(run.status, 0, run.stderr);
     assert.match(
       run.stderr,
-      /mode TESTNET · venue http:\/\/127\.0\.0\.1:\d+ · account 12345\.00 USDT, 0 positions, 0 open orders/,
+      /mode TESTNET · venue http:\/\/127\.0\.0\.1:\d+ · account \d+\.\d\d USDT, 1 positions, 0 open orders/,
     );
+    assert.ok(run.stderr.includes(`reconciliation: adopted LONG 40 ${AVAX} @ ${entry}`), run.stderr);
+    assert.match(
+      run.stderr,
+      /reconciliation: stop SELL 40 AVAXUSDT at [\d.]+ sent \(adopted LONG 40 AVAXUSDT had no stop at the venue: 2% beyond/,
+    );
+    assert.is(fake.venue.openAlgoOrders(AVAX).length, 1, 'the stop rests at the venue');
     for (const text of [
       run.stdout,
       run.stderr,
