@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DataError, INTERVAL_MS, Interval, type Kline, SymbolId } from '../domain/index.js';
 import { createIssueLog, type DataIssue, type DataPolicy, dataPolicy } from './data-quality.js';
 import { parseFreqtradeJson } from './freqtrade-json.js';
+import { attachFunding, type FundingRate, parseFundingCsv } from './funding-csv.js';
 import { parseJsonlEvents } from './jsonl-events.js';
 import { parseKlineCsv } from './kline-csv.js';
 import type { KlineFileResult } from './kline-rows.js';
@@ -29,7 +30,7 @@ export const loadMarketDataOptions = z
   .strict();
 export type LoadMarketDataOptions = z.output<typeof loadMarketDataOptions>;
 
-export type MarketDataFormat = 'kline-csv' | 'freqtrade-json' | 'jsonl';
+export type MarketDataFormat = 'kline-csv' | 'funding-csv' | 'freqtrade-json' | 'jsonl';
 
 /** What happened to one input file. */
 export interface MarketDataFile {
@@ -39,6 +40,8 @@ export interface MarketDataFile {
   readonly interval?: Interval;
   /** Candles taken from this file. */
   readonly klines: number;
+  /** Funding settlements taken from this file (a funding CSV). */
+  readonly fundingRates?: number;
   /** Why the file (or part of it) was not used, when it was not. */
   readonly skipped?: string;
 }
@@ -71,7 +74,10 @@ interface Part {
  * Loads market data from a file or a directory (its `*.csv`, `*.json`, `*.jsonl` files, not
  * recursive, in sorted name order). The format follows the extension: Binance kline CSV,
  * freqtrade candle JSON, our JSONL (its klines; ticks are counted as skipped — aggregate them
- * with `ticksToKlines`). A CSV whose header has no `open` column (trades, funding) is skipped.
+ * with `ticksToKlines`). A funding CSV (`<SYM>-fundingRate-<YYYY-MM>.csv` as `quantum data download`
+ * writes it, or any CSV with a `calc_time` header) sets `fundingRate` on the candles of its symbol
+ * whose `(openTime, ts]` holds a settlement (`attachFunding`); another CSV whose header has no
+ * `open` column (trades) is skipped.
  * Files of one symbol are joined by time; candles repeated across files are dropped as
  * `duplicate` and holes between files are reported as `gap`, all under `policy`.
  * A file whose symbol or interval is not selected is listed in `files` with `skipped`; so is a
@@ -100,6 +106,7 @@ export const loadMarketData = (
   const issues: DataIssue[] = [];
   const files: MarketDataFile[] = [];
   const parts: Part[] = [];
+  const funding = new Map<string, FundingRate[]>();
   for (const filePath of paths) {
     const format = FORMAT_BY_EXTENSION[extname(filePath)];
     if (format === undefined)
@@ -169,6 +176,30 @@ export const loadMarketData = (
         });
         continue;
       }
+      if (format === 'kline-csv' && isFundingCsv(filePath, text)) {
+        const symbol = named.symbol;
+        const skipped =
+          symbol === undefined
+            ? 'a funding CSV whose name carries no symbol (expected <SYMBOL>-fundingRate-<YYYY-MM>.csv)'
+            : wanted !== undefined && !wanted.has(symbol)
+              ? 'symbol not selected'
+              : undefined;
+        const result =
+          skipped === undefined ? parseFundingCsv(text, filePath, { policy: opts.policy }) : undefined;
+        if (result !== undefined && symbol !== undefined) {
+          issues.push(...result.issues);
+          funding.set(symbol, [...(funding.get(symbol) ?? []), ...result.rates]);
+        }
+        files.push({
+          path: filePath,
+          format: 'funding-csv',
+          symbols: symbol === undefined ? [] : [symbol],
+          klines: 0,
+          fundingRates: result?.rates.length ?? 0,
+          ...(skipped === undefined ? {} : { skipped }),
+        });
+        continue;
+      }
       if (format === 'kline-csv') {
         const firstLine = text.slice(0, text.indexOf('\n') >>> 0).toLowerCase();
         if (/[a-z]/.test(firstLine.split(',', 1)[0]) && !firstLine.includes('open')) {
@@ -211,8 +242,24 @@ export const loadMarketData = (
       files.push({ path: filePath, format, symbols: [], klines: 0, skipped: error.message });
     }
   }
-  return { klinesBySymbol: joinParts(parts, files, issues, opts.policy), issues, files };
+  const klinesBySymbol = joinParts(parts, files, issues, opts.policy);
+  for (const [symbol, rates] of funding) {
+    const klines = klinesBySymbol.get(symbol);
+    if (klines === undefined) continue;
+    // Monthly files in name order are in time order; a settlement two files repeat counts once.
+    const sorted = rates
+      .slice()
+      .sort((a, b) => a.ts - b.ts)
+      .filter((rate, i, all) => i === 0 || rate.ts !== all[i - 1].ts);
+    klinesBySymbol.set(symbol, attachFunding(klines, sorted));
+  }
+  return { klinesBySymbol, issues, files };
 };
+
+/** A funding-rate CSV: named `…-fundingRate-…` / `…-funding.csv`, or headed `calc_time,…`. */
+const isFundingCsv = (path: string, text: string): boolean =>
+  /-funding(Rate)?([-_.]|$)/i.test(path.slice(path.lastIndexOf('/') + 1)) ||
+  text.slice(0, 9).toLowerCase() === 'calc_time';
 
 /**
  * Joins the parts of each symbol into one series: the finest interval wins (other intervals are

@@ -17,7 +17,7 @@ import {
   downloadBinanceData,
   KLINE_CSV_HEADER,
 } from '../../src/streams/binance-download.js';
-import { readFundingCsv } from '../../src/streams/funding-csv.js';
+import { attachFunding, readFundingCsv } from '../../src/streams/funding-csv.js';
 import { loadMarketData } from '../../src/streams/market-data.js';
 import { assertRejects } from '../requirements.js';
 
@@ -41,9 +41,23 @@ const source = (): Map<string, Kline[]> => {
   return data.klinesBySymbol;
 };
 
-/** The same candles without funding rates, as the download reads back (a kline CSV has no funding column). */
+/** The same candles without funding rates (a kline CSV has no funding column). */
 const withoutFunding = (klines: readonly Kline[]): Kline[] =>
   klines.map(({ fundingRate: _rate, ...kline }) => kline as Kline);
+
+/**
+ * The candles as the downloaded folder reads back: the funding CSV beside the klines puts each
+ * rate the venue settled (8 decimals, as Binance sends it) on the candle holding its instant —
+ * up to, not including, the end of the download (Binance stamps a settlement a few ms after the
+ * hour, in the candle after the last one).
+ */
+const asDownloaded = (klines: readonly Kline[], venue: Venue): Kline[] =>
+  attachFunding(
+    withoutFunding(klines),
+    venue.fake.venue.funding
+      .filter((f) => f.symbol === klines[0]?.symbol && f.fundingTime < (klines.at(-1)?.ts ?? 0))
+      .map((f) => ({ ts: f.fundingTime, rate: Number(f.fundingRate.toFixed(8)) })),
+  );
 
 interface Venue {
   readonly fake: FakeBinance;
@@ -147,7 +161,7 @@ test('downloads exactly the candles the exchange has, one data.binance.vision CS
     assert.equal(back.issues, []);
     assert.equal([...back.klinesBySymbol.keys()], ['DOTUSDT', 'LINKUSDT']);
     for (const symbol of ['DOTUSDT', 'LINKUSDT'])
-      assert.equal(back.klinesBySymbol.get(symbol), withoutFunding(venue.path.get(symbol) ?? []), symbol);
+      assert.equal(back.klinesBySymbol.get(symbol), asDownloaded(venue.path.get(symbol) ?? [], venue), symbol);
     assert.equal(filesOf(out), [
       'DOTUSDT-1h-2026-02.csv',
       'DOTUSDT-fundingRate-2026-02.csv',
@@ -264,7 +278,7 @@ test('an earlier --from inside a month fetches only the missing head and puts it
     // Feb 1 – Feb 10: 216 candles at 100 a request.
     assert.is(klineRequests(venue) - before, 3);
     const back = loadMarketData(out, { policy: 'fail' });
-    assert.equal(back.klinesBySymbol.get('LINKUSDT'), withoutFunding(venue.path.get('LINKUSDT') ?? []));
+    assert.equal(back.klinesBySymbol.get('LINKUSDT'), asDownloaded(venue.path.get('LINKUSDT') ?? [], venue));
     const funding = readFundingCsv(join(out, 'LINKUSDT-fundingRate-2026-02.csv'), { policy: 'fail' });
     assert.is(funding.rates.length, 83);
   } finally {
@@ -280,7 +294,7 @@ test('a later window in a month already begun fills the stretch between, so a fi
     const report = await download(venue, out, { symbols: ['LINKUSDT'], from: FEB + 20 * DAY_MS });
     assert.is(report.symbols[0].candlesAdded, 672 - 5 * 24);
     const back = loadMarketData(out, { policy: 'fail' });
-    assert.equal(back.klinesBySymbol.get('LINKUSDT'), withoutFunding(venue.path.get('LINKUSDT') ?? []));
+    assert.equal(back.klinesBySymbol.get('LINKUSDT'), asDownloaded(venue.path.get('LINKUSDT') ?? [], venue));
   } finally {
     await venue.close();
   }
@@ -308,7 +322,7 @@ test('a run killed while fetching a head leaves the file as it was (no hole), an
     venue.client.fapiPublicGetKlines = klines;
     await download(venue, out, { symbols: ['LINKUSDT'] });
     const back = loadMarketData(out, { policy: 'fail' });
-    assert.equal(back.klinesBySymbol.get('LINKUSDT'), withoutFunding(venue.path.get('LINKUSDT') ?? []));
+    assert.equal(back.klinesBySymbol.get('LINKUSDT'), asDownloaded(venue.path.get('LINKUSDT') ?? [], venue));
   } finally {
     await venue.close();
   }
@@ -338,7 +352,7 @@ test('a window across a month boundary lands in two files, split at the first ca
     assert.is(klines.length, 14 * 24);
     assert.is(klines[klines.length - 1].ts, FEB);
     const back = loadMarketData(out, { policy: 'fail' });
-    assert.equal(back.klinesBySymbol.get('DOTUSDT'), withoutFunding(shifted.get('DOTUSDT') ?? []));
+    assert.equal(back.klinesBySymbol.get('DOTUSDT'), asDownloaded(shifted.get('DOTUSDT') ?? [], venue));
     assert.equal(back.issues, []);
   } finally {
     await venue.close();
@@ -363,7 +377,7 @@ test('candles the exchange does not have are reported as gaps and left out, neve
     // The January file is not made up: nothing there.
     assert.not.ok(existsSync(join(out, 'LINKUSDT-1h-2026-01.csv')));
     const back = loadMarketData(out, { policy: 'skip' });
-    assert.equal(back.klinesBySymbol.get('LINKUSDT'), withoutFunding(path.get('LINKUSDT') ?? []));
+    assert.equal(back.klinesBySymbol.get('LINKUSDT'), asDownloaded(path.get('LINKUSDT') ?? [], venue));
     assert.equal(
       back.issues.map((issue) => issue.kind),
       ['gap'],
@@ -390,7 +404,7 @@ test('only closed candles: one still open at "now" is left for the next run, whi
     await download(venue, out, { symbols: ['LINKUSDT'] });
     assert.is(klineRequests(venue) - before, 4, '372 new candles at 100 a request');
     const back = loadMarketData(out, { policy: 'fail' });
-    assert.equal(back.klinesBySymbol.get('LINKUSDT'), withoutFunding(link));
+    assert.equal(back.klinesBySymbol.get('LINKUSDT'), asDownloaded(link, venue));
   } finally {
     await venue.close();
   }
@@ -409,7 +423,7 @@ test('429s slow the download down (Retry-After waited) but it completes, and no 
     assert.ok(venue.slept.length === refused.tooMany && venue.slept.every((ms) => ms > 0 && ms <= 60_000));
     const back = loadMarketData(out, { policy: 'fail' });
     for (const symbol of ['DOTUSDT', 'LINKUSDT'])
-      assert.equal(back.klinesBySymbol.get(symbol), withoutFunding(venue.path.get(symbol) ?? []), symbol);
+      assert.equal(back.klinesBySymbol.get(symbol), asDownloaded(venue.path.get(symbol) ?? [], venue), symbol);
   } finally {
     await venue.close();
   }
