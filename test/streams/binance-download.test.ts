@@ -161,7 +161,11 @@ test('downloads exactly the candles the exchange has, one data.binance.vision CS
     assert.equal(back.issues, []);
     assert.equal([...back.klinesBySymbol.keys()], ['DOTUSDT', 'LINKUSDT']);
     for (const symbol of ['DOTUSDT', 'LINKUSDT'])
-      assert.equal(back.klinesBySymbol.get(symbol), asDownloaded(venue.path.get(symbol) ?? [], venue), symbol);
+      assert.equal(
+        back.klinesBySymbol.get(symbol),
+        asDownloaded(venue.path.get(symbol) ?? [], venue),
+        symbol,
+      );
     assert.equal(filesOf(out), [
       'DOTUSDT-1h-2026-02.csv',
       'DOTUSDT-fundingRate-2026-02.csv',
@@ -423,7 +427,11 @@ test('429s slow the download down (Retry-After waited) but it completes, and no 
     assert.ok(venue.slept.length === refused.tooMany && venue.slept.every((ms) => ms > 0 && ms <= 60_000));
     const back = loadMarketData(out, { policy: 'fail' });
     for (const symbol of ['DOTUSDT', 'LINKUSDT'])
-      assert.equal(back.klinesBySymbol.get(symbol), asDownloaded(venue.path.get(symbol) ?? [], venue), symbol);
+      assert.equal(
+        back.klinesBySymbol.get(symbol),
+        asDownloaded(venue.path.get(symbol) ?? [], venue),
+        symbol,
+      );
   } finally {
     await venue.close();
   }
