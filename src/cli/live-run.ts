@@ -26,6 +26,7 @@ import { closeQuietly, connectRedis, shownUrl } from '../services/redis-client.j
 import { keyspace } from '../services/redis-keys.js';
 import { prepareOutputDir } from '../sinks/output-dir.js';
 import { liveKlines } from '../streams/live-klines.js';
+import { recordTape } from '../streams/tape-recorder.js';
 import { parseSymbol } from './data-options.js';
 
 /**
@@ -48,6 +49,7 @@ export interface LiveRunFlags {
   warmUp?: string;
   duration?: string;
   out?: string;
+  tape?: boolean;
 }
 
 export interface Credentials {
@@ -238,6 +240,11 @@ export const runLive = async (
   const timer = durationMs === undefined ? undefined : setTimeout(() => stop.abort(), durationMs);
   const venueName = flags.baseUrl ?? (mode === 'testnet' ? 'Binance demo trading' : 'Binance USDⓈ-M');
   let trades = 0;
+  // Trades and book tickers, recorded beside the session (they do not drive the graph).
+  const tape =
+    flags.tape === true
+      ? recordTape({ client: marketClient, symbols, dir: outDir, onWarning: (w) => say(`tape: ${w}`) })
+      : undefined;
   const summary = await runLiveSession({
     config,
     exchange,
@@ -284,11 +291,14 @@ export const runLive = async (
       if (event.kind === 'trade-closed') trades++;
       if (event.kind === 'dead-letter') say(`dead letter: ${event.reason}`);
     },
-  }).finally(() => requestBudget.close());
+  }).finally(() => {
+    tape?.stop();
+    return requestBudget.close();
+  });
   if (timer !== undefined) clearTimeout(timer);
   await marketClient.close().catch(() => undefined);
   say(
     `session ended: ${summary.marketEvents} candles, ${trades} trades closed, ${summary.refusedStale} warm-up decisions not sent, ` +
-      `${summary.deadLetters} dead letters; recording in ${outDir} (replay: quantum backtest --data ${join(outDir, 'market.jsonl')})`,
+      `${summary.deadLetters} dead letters${tape === undefined ? '' : `, ${tape.counts.trades} trades and ${tape.counts.quotes} quotes taped`}; recording in ${outDir} (replay: quantum backtest --data ${join(outDir, 'market.jsonl')})`,
   );
 };

@@ -92,6 +92,10 @@ export const registerServiceCommands = (program: Command): void => {
       'paper/testnet/live: closed candles replayed first, no orders sent on them (default 200)',
     )
     .option('--duration <d>', 'paper/testnet/live: stop after this long (30s, 10m, 2h); default until Ctrl-C')
+    .option(
+      '--tape',
+      'paper/testnet/live: also record every trade (trades.jsonl) and best bid/ask (quotes.jsonl) of the symbols',
+    )
     .addHelpText('after', `\n${REQUEST_BUDGET_HELP}`)
     .action(async (flags: RunFlags) => {
       const config = loadPipelineConfig(flags.config);

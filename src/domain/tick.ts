@@ -15,3 +15,22 @@ export const Tick = z
   })
   .readonly();
 export type Tick = z.infer<typeof Tick>;
+
+/**
+ * The best bid and ask of a symbol (`QuoteTick`; Binance's `bookTicker`). `updateId` orders the
+ * quotes of a symbol: a lower one than already seen is stale.
+ */
+export const Quote = z
+  .object({
+    kind: z.literal('quote'),
+    symbol: SymbolId,
+    ts: TimestampMs,
+    bidPrice: PositiveNumber,
+    bidQty: z.number().nonnegative(),
+    askPrice: PositiveNumber,
+    askQty: z.number().nonnegative(),
+    updateId: z.number().int().nonnegative(),
+    tsInit: TimestampMs.optional(),
+  })
+  .readonly();
+export type Quote = z.infer<typeof Quote>;

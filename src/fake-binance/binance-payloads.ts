@@ -21,8 +21,9 @@ export const decimalsOf = (step: number): number => {
 };
 
 const money = (value: number): string => value.toFixed(8);
-const priceText = (spec: FakeSymbol, value: number): string => value.toFixed(decimalsOf(spec.tickSize));
-const qtyText = (spec: FakeSymbol, value: number): string => value.toFixed(decimalsOf(spec.stepSize));
+export const priceText = (spec: FakeSymbol, value: number): string =>
+  value.toFixed(decimalsOf(spec.tickSize));
+export const qtyText = (spec: FakeSymbol, value: number): string => value.toFixed(decimalsOf(spec.stepSize));
 
 export const exchangeInfoBody = (venue: FakeVenue, serverTime: number, weightLimit: number): object => ({
   timezone: 'UTC',

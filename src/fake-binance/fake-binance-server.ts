@@ -15,6 +15,7 @@ import { WeightBudget } from './request-weights.js';
 import type { Route } from './route-params.js';
 import { type Credentials, checkRequest } from './signed-request.js';
 import { StreamHub } from './stream-hub.js';
+import { aggTradeEvent, bookTickerEvent, tradeEvent } from './tape-payloads.js';
 import { tradingRoutes } from './trading-routes.js';
 import { type ListenKey, userStreamRoutes } from './user-stream-routes.js';
 
@@ -106,7 +107,19 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
       hub.sendUser(orderTradeUpdate(venue, update.order, update.execType, update.trade));
     else if (update.kind === 'algo') hub.sendUser(algoUpdate(venue, update.algo));
     else if (update.kind === 'account') hub.sendUser(accountUpdate(venue, update.reason, update.symbols));
-    else {
+    else if (update.kind === 'tape') {
+      for (const trade of update.trades) {
+        const spec = venue.symbolOf(trade.symbol);
+        const lower = trade.symbol.toLowerCase();
+        hub.sendMarket(`${lower}@aggTrade`, aggTradeEvent(spec, trade));
+        hub.sendMarket(`${lower}@trade`, tradeEvent(spec, trade));
+      }
+      for (const book of update.books)
+        hub.sendMarket(
+          `${book.symbol.toLowerCase()}@bookTicker`,
+          bookTickerEvent(venue.symbolOf(book.symbol), book),
+        );
+    } else {
       const spec = venue.symbolOf(update.kline.symbol);
       const lower = update.kline.symbol.toLowerCase();
       hub.sendMarket(`${lower}@kline_${update.kline.interval}`, klineEvent(spec, update.kline));

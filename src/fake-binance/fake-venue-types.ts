@@ -1,4 +1,5 @@
 import type { Kline } from '../domain/index.js';
+import type { AggTrade, BookTicker } from './fake-trade-tape.js';
 
 export interface FakeSymbol {
   readonly symbol: string;
@@ -124,7 +125,8 @@ export type VenueUpdate =
       readonly reason: 'ORDER' | 'FUNDING_FEE';
       readonly symbols: readonly string[];
     }
-  | { readonly kind: 'kline'; readonly kline: Kline };
+  | { readonly kind: 'kline'; readonly kline: Kline }
+  | { readonly kind: 'tape'; readonly trades: readonly AggTrade[]; readonly books: readonly BookTicker[] };
 
 export interface FakeVenueOptions {
   readonly symbols: readonly FakeSymbol[];

@@ -1,6 +1,7 @@
 import type { Kline } from '../domain/index.js';
 import { roundToStep } from '../domain/symbol-filters.js';
 import { BinanceApiError } from './binance-errors.js';
+import { TradeTape } from './fake-trade-tape.js';
 import { checkAlgoOrderRequest, checkOrderRequest, takerPrice } from './fake-venue-checks.js';
 import { findAlgoOrder, findOrder } from './fake-venue-orders.js';
 import { candlePoints, nextHit, trackTrailing } from './fake-venue-path.js';
@@ -57,6 +58,8 @@ export class FakeVenue {
   readonly trades: VenueTrade[] = [];
   readonly income: IncomeRecord[] = [];
   readonly funding: FundingRecord[] = [];
+  /** The public tape: aggregate trades and book tickers of the revealed candles. */
+  readonly tape = new TradeTape();
   private readonly leverage = new Map<string, number>();
   private readonly marginType = new Map<string, 'cross' | 'isolated'>();
   private nextId = 1_000_001;
@@ -312,6 +315,8 @@ export class FakeVenue {
       this.walk(candle);
     }
     for (const candle of candles) {
+      const tape = this.tape.record(this.symbolOf(candle.symbol), candle);
+      this.emit({ kind: 'tape', trades: tape.trades, books: tape.books });
       this.settleFunding(candle);
       this.emit({ kind: 'kline', kline: candle });
     }

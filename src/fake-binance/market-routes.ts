@@ -4,6 +4,7 @@ import type { FakeBinanceOptions } from './fake-binance-server.js';
 import { type FakeVenue, FUNDING_INTERVAL_MS } from './fake-venue.js';
 import { klinesWeight, type WeightBudget } from './request-weights.js';
 import { need, numberParam, type Route } from './route-params.js';
+import { aggTradeRow, bookTickerRow } from './tape-payloads.js';
 
 /** What the market-data routes read: the venue, the server's options, clock and weight budget. */
 export interface MarketRouteContext {
@@ -14,7 +15,7 @@ export interface MarketRouteContext {
   serverTime(): number;
 }
 
-/** Public market data (ping, time, exchangeInfo, klines, premiumIndex, fundingRate, ticker) and leverage brackets. */
+/** Public market data (ping, time, exchangeInfo, klines, premiumIndex, fundingRate, ticker, aggTrades, bookTicker) and leverage brackets. */
 export const marketRoutes = ({ venue, options, weights, serverTime }: MarketRouteContext): Route[] => [
   { method: 'GET', url: '/fapi/v1/ping', security: 'NONE', weight: 1, handle: () => ({}) },
   {
@@ -118,6 +119,49 @@ export const marketRoutes = ({ venue, options, weights, serverTime }: MarketRout
       });
       const symbol = p.get('symbol');
       return symbol === null ? [...venue.symbols.keys()].map(row) : row(symbol);
+    },
+  },
+  {
+    method: 'GET',
+    url: '/fapi/v1/aggTrades',
+    security: 'NONE',
+    weight: 20,
+    handle: (p) => {
+      const symbol = need(p, 'symbol');
+      const spec = venue.symbolOf(symbol);
+      const limit = numberParam(p, 'limit') ?? 500;
+      if (!(limit >= 1 && limit <= 1000)) throw invalidParameter('limit', String(limit));
+      const fromId = numberParam(p, 'fromId');
+      const startTime = numberParam(p, 'startTime');
+      const endTime = numberParam(p, 'endTime');
+      if (startTime !== undefined && endTime !== undefined && endTime - startTime > 3_600_000)
+        throw new BinanceApiError(-1127, 'More than 1 hours between startTime and endTime.', 400);
+      return venue.tape
+        .aggTrades(symbol, {
+          limit,
+          ...(fromId === undefined ? {} : { fromId }),
+          ...(startTime === undefined ? {} : { startTime }),
+          ...(endTime === undefined ? {} : { endTime }),
+        })
+        .map((t) => aggTradeRow(spec, t));
+    },
+  },
+  {
+    method: 'GET',
+    url: '/fapi/v1/ticker/bookTicker',
+    security: 'NONE',
+    weight: (p) => (p.has('symbol') ? 2 : 5),
+    handle: (p) => {
+      const row = (symbol: string): object | undefined => {
+        const book = venue.tape.book(symbol);
+        return book === undefined ? undefined : bookTickerRow(venue.symbolOf(symbol), book);
+      };
+      const symbol = p.get('symbol');
+      if (symbol !== null) {
+        venue.symbolOf(symbol);
+        return row(symbol) ?? {};
+      }
+      return [...venue.symbols.keys()].map(row).filter((r) => r !== undefined);
     },
   },
   {

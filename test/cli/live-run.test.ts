@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import type { Kline } from '../../src/domain/index.js';
 import type { FakeBinance } from '../../src/fake-binance/fake-binance-server.js';
 import { runQuantum } from '../cli-runner.js';
-import { AVAX, avaxPath, startAvaxFake } from '../fake-binance/harness.js';
+import { AVAX, avaxPath, sleep, startAvaxFake, until } from '../fake-binance/harness.js';
 
 // `quantum run --mode paper|testnet|live` as a user runs it, against the fake Binance server on
 // 127.0.0.1 whose real AVAXUSDT candles are moved to end at the current minute (a live session's
@@ -88,6 +88,55 @@ test('paper: a banner naming the mode, the warm-up replayed, a recording a backt
       '--no-progress',
     ]);
     assert.is(replay.status, 0, replay.stderr);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('paper with --tape: every trade and best bid/ask the venue prints lands in trades.jsonl and quotes.jsonl', async () => {
+  // Two more candles after the session starts: the venue trades them while it runs.
+  const future = avaxPath(Date.UTC(2026, 1, 1, 2, 3))
+    .slice(source.length, source.length + 2)
+    .map((k) => ({ ...k, openTime: k.openTime + shift, ts: k.ts + shift }));
+  const fake = await startAvaxFake([...path, ...future], { revealed: path.length });
+  try {
+    const out = join(tempDir(), 'session');
+    const running = runQuantum([
+      'run',
+      '--mode',
+      'paper',
+      '--symbols',
+      AVAX,
+      '--base-url',
+      fake.restUrl,
+      '--warm-up',
+      '5',
+      '--duration',
+      '6s',
+      '--tape',
+      '--out',
+      out,
+    ]);
+    // The kline, trade and book-ticker streams are connected: the venue moves on.
+    await until('the session’s streams', () => fake.connectionCount() >= 3, 30_000);
+    await sleep(500);
+    fake.step(2);
+    const run = await running;
+    assert.is(run.status, 0, run.stderr);
+    assert.match(run.stderr, /8 trades and \d+ quotes taped/);
+    const lines = (file: string) =>
+      readFileSync(join(out, file), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const tape = fake.venue.tape.aggTrades(AVAX, { fromId: 1, limit: 100_000 }).slice(-8);
+    assert.equal(
+      lines('trades.jsonl').map((t) => [t.kind, t.tradeId, t.price, t.qty, t.ts]),
+      tape.map((t) => ['tick', String(t.id), t.price, t.qty, t.time]),
+    );
+    const quotes = lines('quotes.jsonl');
+    assert.ok(quotes.length >= 1 && quotes.every((q) => q.kind === 'quote'));
+    assert.is(quotes.at(-1)?.updateId, fake.venue.tape.book(AVAX)?.updateId);
   } finally {
     await fake.close();
   }
