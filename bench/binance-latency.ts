@@ -29,19 +29,15 @@
 // createOrder (kernel cascade, recording); CcxtExchange's command queue; ccxt's createOrder → the
 // venue. ccxt's rate-limit waits inside the two REST calls are shown apart (its `throttle`, timed).
 //
-// Measured (5 full runs, 2-core host, src 27fbc9f; load 15 → 0.4 over the runs): floor p50
-// 1.8-2.1 ms, p99 4.8-9.3 ms; ours p50 111-148 ms, p99 260-269 ms: 58-73× at p50. Ours is two
-// modes — time exits p50 105-106 ms, entries p50 255-257 ms — and the overall p50 sits on the edge
-// between them. The graph itself is not the cost: emitted → createOrder p50 0.33 ms, the command
-// queue 0.16 ms, ws delivery to liveKlines 0.9 ms, the REST confirm's round trip ~2.3 ms. The cost
-// is ccxt's rate limiter (ccxt 4.5.84, `enableRateLimit: true` in `createBinanceClient`): a leaky
-// bucket of capacity 1 that refills only while a request waits, never while idle, so every request
-// waits the previous request's cost × 50 ms however long ago it was (measured: 50 ms after 3 s
-// idle). The candle's REST confirm waits 50 ms; an exit order waits 50 ms (the entry's take-profit
-// was the client's last request); an entry waits 200 ms (ccxt charges a POST order 4). The same
-// rule spaces a bracket: the stop reaches the venue ~205 ms after its entry, the target ~55 ms
-// after the stop. Without the two waits (subtracted per sample) ours is p50 5.3-6.3 ms, p99
-// 9.8-18 ms: 2.7-3.1× the floor, the REST confirm being most of the difference.
+// Measured (3 full runs, 2-core host, load ~1, after f6a9293: both clients on one in-process
+// request-weight budget, as `quantum run` builds them, in place of ccxt's limiter): floor p50
+// 1.49-1.61 ms, p99 4.1-5.9 ms; ours p50 3.30-3.55 ms, p99 7.2-7.6 ms: 2.1-2.4× at p50, 1.2-1.8×
+// at p99; entries and time exits alike. Where ours goes (p50): ws delivery to liveKlines 0.75 ms,
+// the REST confirm of the candle 1.42 ms (by design), the kernel cascade 0.28 ms, the command queue
+// 0.13 ms, ccxt's createOrder to the venue 0.87 ms; rate-limit waits 0. Before the budget (src
+// 27fbc9f) ccxt's leaky-bucket limiter waited 50 ms before the REST confirm and 50-200 ms before
+// each order (p50 111-148 ms, 58-73× the floor): it refills only while a request waits, so every
+// request paid the previous one's cost × 50 ms however long ago it was.
 //
 // Usage: `node --import tsx bench/binance-latency.ts [--quick]` (200 order-samples per side, about
 // 2 minutes; --quick: 50). Prints a JSON line and a table; writes bench/results/binance-latency.json.
@@ -60,6 +56,7 @@ import {
 } from '../src/exchange/binance-client.js';
 import { CcxtExchange } from '../src/exchange/ccxt-exchange.js';
 import type { Exchange } from '../src/exchange/exchange.js';
+import { inProcessRequestBudget } from '../src/exchange/request-budget.js';
 import { type FakeBinance, startFakeBinance } from '../src/fake-binance/fake-binance-server.js';
 import { buildModels } from '../src/pipeline/build-models.js';
 import { parsePipelineConfig } from '../src/pipeline/config.js';
@@ -307,8 +304,11 @@ const startSession = (urls: { restUrl: string }, path: readonly Kline[]) => {
   /** Per candle open time: when liveKlines emitted it, and the REST confirm it came from. */
   const emitted = new Map<number, { readonly atUs: number; readonly fetch: CallStamp }>();
   const orders: OrderStamp[] = [];
-  const marketClient = createBinanceClient({ baseUrl: urls.restUrl });
-  const venueClient = createBinanceClient({ baseUrl: urls.restUrl, apiKey: KEY, secret: SECRET });
+  // As `quantum run` builds them: one request-weight budget shared by both clients, in place of
+  // ccxt's own limiter.
+  const budget = inProcessRequestBudget();
+  const marketClient = createBinanceClient({ baseUrl: urls.restUrl, budget });
+  const venueClient = createBinanceClient({ baseUrl: urls.restUrl, apiKey: KEY, secret: SECRET, budget });
 
   let klineFetch: CallStamp | undefined;
   const fetchOHLCV = marketClient.fetchOHLCV.bind(marketClient);
