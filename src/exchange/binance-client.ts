@@ -1,7 +1,7 @@
 import ccxt from 'ccxt';
 import { z } from 'zod';
 import { wallTimer } from '../kernel/clock.js';
-import { nextWindowStart, type RequestBudget } from './request-budget.js';
+import { nextWindowStart, type OrderCount, type RequestBudget } from './request-budget.js';
 
 /** ccxt.pro's Binance USDⓈ-M client (REST and websockets). */
 export type BinanceClient = InstanceType<typeof ccxt.pro.binanceusdm>;
@@ -87,6 +87,8 @@ export const createBinanceClient = (options: BinanceClientOptions = {}): Binance
 /** One REST request under a budget: when it was granted, and what a 429/418 answer to it started. */
 interface BudgetedCall {
   readonly sentAtMs: number;
+  /** New orders the request places (0 for anything else). */
+  readonly orders: number;
   refused?: { readonly paused: Promise<void>; readonly waitMs: number };
 }
 
@@ -107,6 +109,27 @@ const budgets = new WeakMap<BinanceClient, RequestBudget>();
 
 /** POSTs that create orders: never sent again blindly (`CcxtExchange` looks the order up by client id first). */
 const CREATES_ORDERS = new Set(['order', 'batchOrders', 'algoOrder']);
+/** Binance's order-count headers and their windows (10-second one first). */
+const ORDER_COUNT_HEADERS: readonly (readonly [string, number])[] = [
+  ['x-mbx-order-count-10s', 10_000],
+  ['x-mbx-order-count-1m', 60_000],
+];
+
+/** How many new orders a request places: one, or a batch's count. */
+const ordersPlaced = (path: string, params: Record<string, unknown>): number => {
+  if (path !== 'batchOrders') return 1;
+  const batch = params.batchOrders;
+  if (Array.isArray(batch)) return Math.max(1, batch.length);
+  if (typeof batch === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(batch);
+      return Array.isArray(parsed) ? Math.max(1, parsed.length) : 1;
+    } catch {
+      return 1;
+    }
+  }
+  return 1;
+};
 /** 429/418 answers waited out per request before its error goes to the caller. */
 const RATE_LIMIT_RETRIES = 5;
 
@@ -153,9 +176,23 @@ const noteAnswer = (
   const usedHeader = responseHeaderOf(response, 'x-mbx-used-weight-1m');
   const used = Number(usedHeader);
   if (usedHeader !== undefined && Number.isFinite(used)) void budget.observe(used, calls[0].sentAtMs);
+  const counts: OrderCount[] = [];
+  for (const [header, windowMs] of ORDER_COUNT_HEADERS) {
+    const count = Number(responseHeaderOf(response, header));
+    if (Number.isFinite(count) && count > 0) counts.push({ windowMs, count });
+  }
+  if (counts.length > 0) void budget.observeOrders(counts, calls[0].sentAtMs);
   if (response.status !== 429 && response.status !== 418) return;
   const now = budget.now();
   const retryAfter = responseHeaderOf(response, 'retry-after');
+  if (response.status === 429 && retryAfter === undefined && calls[0].orders > 0) {
+    // An order-count refusal (-1015) names no Retry-After and stops only new orders: they wait for
+    // the next 10-second window (the minute's limit, if that was it, holds them on its own).
+    const until = nextWindowStart(now, ORDER_COUNT_HEADERS[0][1]);
+    const refused = { waitMs: until - now, paused: budget.pauseOrders(until) };
+    for (const call of calls) call.refused = refused;
+    return;
+  }
   const seconds = Number(retryAfter);
   const until =
     retryAfter !== undefined && Number.isFinite(seconds) && seconds >= 0
@@ -213,8 +250,10 @@ const budgetRestCalls = (client: BinanceClient, budget: RequestBudget, maxWaitMs
   ) => {
     const cost = Number(client.calculateRateLimiterCost(api, method, path, params, config));
     const weight = Number.isFinite(cost) && cost >= 0 ? Math.ceil(cost) : 1;
+    const createsOrder = method === 'POST' && CREATES_ORDERS.has(path);
+    const orders = createsOrder ? ordersPlaced(path, params) : 0;
     for (let attempt = 0; ; attempt++) {
-      const call: BudgetedCall = { sentAtMs: await budget.acquire(weight) };
+      const call: BudgetedCall = { sentAtMs: await budget.acquire(weight, orders), orders };
       try {
         handingOff = call;
         let sent: Promise<unknown>;
@@ -230,7 +269,6 @@ const budgetRestCalls = (client: BinanceClient, budget: RequestBudget, maxWaitMs
         const refused = call.refused;
         if (refused === undefined) throw error;
         await refused.paused;
-        const createsOrder = method === 'POST' && CREATES_ORDERS.has(path);
         if (createsOrder || refused.waitMs > maxWaitMs || attempt >= RATE_LIMIT_RETRIES) throw error;
       }
     }
@@ -246,6 +284,15 @@ const learnWeightLimit = (budget: RequestBudget, answer: unknown): void => {
       limit.rateLimitType === 'REQUEST_WEIGHT' && limit.interval === 'MINUTE' && limit.intervalNum === 1,
   );
   if (weight !== undefined) budget.setLimit(weight.limit);
+  const unitMs: Record<string, number> = { SECOND: 1_000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 };
+  const orders = parsed.data.rateLimits.flatMap((limit) =>
+    limit.rateLimitType === 'ORDERS' && unitMs[limit.interval] !== undefined
+      ? [{ windowMs: limit.intervalNum * (unitMs[limit.interval] ?? 0), limit: limit.limit }]
+      : [],
+  );
+  // Only windows the budget can keep (fixed windows of at most a minute: 10 s and 1 min on USDⓈ-M).
+  const kept = orders.filter((o) => o.windowMs <= 60_000).sort((a, b) => a.windowMs - b.windowMs);
+  if (kept.length > 0) budget.setOrderLimits(kept);
 };
 
 /**

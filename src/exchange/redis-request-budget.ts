@@ -6,11 +6,15 @@ import {
   capOf,
   freeAt,
   type LocalState,
+  newLocalState,
   newStats,
   observeLocally,
+  observeOrdersLocally,
+  orderCapOf,
   type RequestBudget,
   type RequestBudgetOptions,
   setLimitOf,
+  setOrderLimitsOf,
   settingsOf,
   takeLocally,
   WEIGHT_WINDOW_MS,
@@ -23,31 +27,65 @@ import {
 // on, are in `request-budget.ts` (see its file comment), which re-exports everything here.
 
 /**
- * acquire: KEYS pause, first minute, second minute (the same key away from an edge);
- * ARGV now, weight, cap, free-at of the first minute, free-at of the second, key TTL (ms).
- * Returns {1, the second minute's count} when granted (both minutes counted), else {0, when to ask again}.
+ * acquire: KEYS pause, orders pause, first minute, second minute (the same key away from an edge),
+ * then a first and second window per order limit;
+ * ARGV now, weight, cap, free-at of the first minute, free-at of the second, key TTL (ms), orders,
+ * number of order limits, then per order limit: cap, free-at of its first and second window, TTL.
+ * Returns {1, the second minute's count} when granted (everything counted), else {0, when to ask again}.
  */
 const ACQUIRE_SCRIPT = `
 local now = tonumber(ARGV[1])
 local weight = tonumber(ARGV[2])
 local cap = tonumber(ARGV[3])
-local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
+local orders = tonumber(ARGV[7])
+local limits = tonumber(ARGV[8])
+local function count(key) return tonumber(redis.call('GET', key) or '0') end
+local paused = count(KEYS[1])
 if paused > now then return {0, paused} end
-local usedFirst = tonumber(redis.call('GET', KEYS[2]) or '0')
+if orders > 0 then
+  local ordersPaused = count(KEYS[2])
+  if ordersPaused > now then return {0, ordersPaused} end
+end
+local usedFirst = count(KEYS[3])
 local usedSecond = usedFirst
-if KEYS[3] ~= KEYS[2] then usedSecond = tonumber(redis.call('GET', KEYS[3]) or '0') end
+if KEYS[4] ~= KEYS[3] then usedSecond = count(KEYS[4]) end
 if usedSecond > 0 and usedSecond + weight > cap then return {0, tonumber(ARGV[5])} end
 if usedFirst > 0 and usedFirst + weight > cap then return {0, tonumber(ARGV[4])} end
-local counted = redis.call('INCRBY', KEYS[2], weight)
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
-if KEYS[3] ~= KEYS[2] then
-  counted = redis.call('INCRBY', KEYS[3], weight)
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+if orders > 0 then
+  for i = 0, limits - 1 do
+    local first = KEYS[5 + 2 * i]
+    local second = KEYS[6 + 2 * i]
+    local orderCap = tonumber(ARGV[9 + 4 * i])
+    local inFirst = count(first)
+    local inSecond = inFirst
+    if second ~= first then inSecond = count(second) end
+    if inSecond > 0 and inSecond + orders > orderCap then return {0, tonumber(ARGV[11 + 4 * i])} end
+    if inFirst > 0 and inFirst + orders > orderCap then return {0, tonumber(ARGV[10 + 4 * i])} end
+  end
+end
+local counted = redis.call('INCRBY', KEYS[3], weight)
+redis.call('PEXPIRE', KEYS[3], ARGV[6])
+if KEYS[4] ~= KEYS[3] then
+  counted = redis.call('INCRBY', KEYS[4], weight)
+  redis.call('PEXPIRE', KEYS[4], ARGV[6])
+end
+if orders > 0 then
+  for i = 0, limits - 1 do
+    local first = KEYS[5 + 2 * i]
+    local second = KEYS[6 + 2 * i]
+    local ttl = ARGV[12 + 4 * i]
+    redis.call('INCRBY', first, orders)
+    redis.call('PEXPIRE', first, ttl)
+    if second ~= first then
+      redis.call('INCRBY', second, orders)
+      redis.call('PEXPIRE', second, ttl)
+    end
+  end
 end
 return {1, counted}
 `;
 
-/** observe: KEYS the minute; ARGV Binance's count, key TTL (ms). Raises, never lowers. */
+/** observe: KEYS the window; ARGV Binance's count, key TTL (ms). Raises, never lowers. */
 const OBSERVE_SCRIPT = `
 local used = tonumber(ARGV[1])
 if used > tonumber(redis.call('GET', KEYS[1]) or '0') then
@@ -93,9 +131,19 @@ export const budgetIdOf = (apiKey: string | undefined, venue = 'https://fapi.bin
 export const budgetKeysOf = (
   budgetId: string,
   prefix = 'quantum:',
-): { readonly pause: string; minute(window: number): string } => {
+): {
+  readonly pause: string;
+  readonly ordersPause: string;
+  minute(window: number): string;
+  orders(windowMs: number, window: number): string;
+} => {
   const base = `${prefix}{request-weight:${budgetId}}`;
-  return { pause: `${base}:pause`, minute: (window) => `${base}:minute:${window}` };
+  return {
+    pause: `${base}:pause`,
+    ordersPause: `${base}:orders-pause`,
+    minute: (window) => `${base}:minute:${window}`,
+    orders: (windowMs, window) => `${base}:orders:${windowMs}:${window}`,
+  };
 };
 
 /** How long a process keeps its own budget after Redis failed to answer, before asking Redis again. */
@@ -132,7 +180,7 @@ export const redisRequestBudget = (options: RedisRequestBudgetOptions): RequestB
   const ttlMs = 2 * WEIGHT_WINDOW_MS + 2 * settings.edgeMs;
   const timeoutMs = options.redisTimeoutMs ?? 2_000;
   // The fallback while Redis is away, and the pause this process knows of.
-  const local: LocalState = { used: new Map(), pausedUntil: 0 };
+  const local: LocalState = newLocalState();
   // Each minute's shared count as Redis last told it: a Binance count no higher needs no Redis call.
   const known = new Map<number, number>();
   let away = false;
@@ -178,29 +226,47 @@ export const redisRequestBudget = (options: RedisRequestBudgetOptions): RequestB
     return undefined;
   };
 
-  const tryTake = async (now: number, weight: number): Promise<number | undefined> => {
+  const tryTake = async (now: number, weight: number, orders: number): Promise<number | undefined> => {
     if (now < local.pausedUntil) return local.pausedUntil;
-    const [first, second] = windowsAt(now, settings.edgeMs);
+    if (orders > 0 && now < local.ordersPausedUntil) return local.ordersPausedUntil;
+    const { edgeMs } = settings;
+    const [first, second] = windowsAt(now, edgeMs);
+    const orderKeys: string[] = [];
+    const orderArgs: number[] = [];
+    for (const limit of settings.orderLimits) {
+      const [a, b] = windowsAt(now, edgeMs, limit.windowMs);
+      orderKeys.push(keys.orders(limit.windowMs, a), keys.orders(limit.windowMs, b));
+      orderArgs.push(
+        orderCapOf(settings, limit),
+        freeAt(a, edgeMs, limit.windowMs),
+        freeAt(b, edgeMs, limit.windowMs),
+        2 * limit.windowMs + 2 * edgeMs,
+      );
+    }
     const reply = await ask(
       SCRIPTS.acquire,
-      [keys.pause, keys.minute(first), keys.minute(second)],
+      [keys.pause, keys.ordersPause, keys.minute(first), keys.minute(second), ...orderKeys],
       [
         Math.floor(now),
         Math.max(0, Math.ceil(weight)),
         capOf(settings),
-        freeAt(first, settings.edgeMs),
-        freeAt(second, settings.edgeMs),
+        freeAt(first, edgeMs),
+        freeAt(second, edgeMs),
         ttlMs,
+        Math.max(0, Math.ceil(orders)),
+        settings.orderLimits.length,
+        ...orderArgs,
       ],
     );
-    if (reply === undefined) return takeLocally(local, settings, now, weight);
+    if (reply === undefined) return takeLocally(local, settings, now, weight, orders);
     const [granted, answer] = reply as [number, number];
     if (granted !== 1) return Number(answer);
     known.set(second, Math.max(known.get(second) ?? 0, Number(answer)));
     for (const window of known.keys()) if (window < first) known.delete(window);
     // A 429 seen here while Redis answered: the pause wins (the weight counted stays counted).
     const after = settings.clock.now();
-    return after < local.pausedUntil ? local.pausedUntil : undefined;
+    if (after < local.pausedUntil) return local.pausedUntil;
+    return orders > 0 && after < local.ordersPausedUntil ? local.ordersPausedUntil : undefined;
   };
 
   return {
@@ -210,7 +276,7 @@ export const redisRequestBudget = (options: RedisRequestBudgetOptions): RequestB
       return settings.limitPerMinute;
     },
     now: () => settings.clock.now(),
-    acquire: (weight) => acquireWith(settings, stats, weight, tryTake),
+    acquire: (weight, orders = 0) => acquireWith(settings, stats, weight, orders, tryTake),
     observe: async (usedWeight, sentAtMs) => {
       observeLocally(local, settings, usedWeight, sentAtMs);
       const window = windowOfAnswer(sentAtMs, settings.clock.now(), settings.edgeMs);
@@ -218,12 +284,27 @@ export const redisRequestBudget = (options: RedisRequestBudgetOptions): RequestB
       known.set(window, Math.ceil(usedWeight));
       await ask(SCRIPTS.observe, [keys.minute(window)], [Math.ceil(usedWeight), ttlMs]);
     },
+    observeOrders: async (counts, sentAtMs) => {
+      for (const { windowMs, window, count } of observeOrdersLocally(local, settings, counts, sentAtMs))
+        await ask(
+          SCRIPTS.observe,
+          [keys.orders(windowMs, window)],
+          [Math.ceil(count), 2 * windowMs + 2 * settings.edgeMs],
+        );
+    },
     pause: async (untilMs) => {
       stats.pauses++;
       const until = Math.ceil(untilMs + settings.edgeMs);
       local.pausedUntil = Math.max(local.pausedUntil, until);
       await ask(SCRIPTS.pause, [keys.pause], [until, Math.floor(settings.clock.now())]);
     },
+    pauseOrders: async (untilMs) => {
+      stats.orderPauses++;
+      const until = Math.ceil(untilMs + settings.edgeMs);
+      local.ordersPausedUntil = Math.max(local.ordersPausedUntil, until);
+      await ask(SCRIPTS.pause, [keys.ordersPause], [until, Math.floor(settings.clock.now())]);
+    },
     setLimit: (weightPerMinute) => setLimitOf(settings, weightPerMinute),
+    setOrderLimits: (limits) => setOrderLimitsOf(settings, limits),
   };
 };

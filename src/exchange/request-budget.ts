@@ -19,6 +19,12 @@ import { wallNow, wallSleep } from '../kernel/clock.js';
  * - `pause(untilMs)` after a 429 or 418 holds every `acquire` until then (plus `edgeMs`): nothing is
  *   sent before `Retry-After` ends, which is what keeps a 429 from becoming a 418.
  *
+ * New orders are counted the same way against Binance's order-count limits per account (`ORDERS`:
+ * 300 per 10 s and 1200 per minute on USDⓈ-M): `acquire(weight, orders)` also waits until the
+ * orders fit in the current 10-second window and minute, `observeOrders` raises the counts to
+ * Binance's `X-MBX-ORDER-COUNT-*`, and `pauseOrders` holds only new orders (an order-count 429,
+ * `-1015`, has no `Retry-After` and does not stop the other requests).
+ *
  * Two implementations with the same rules: in-process (one process, or tests) and Redis-shared
  * (services split over processes), where the counts and the pause live in Redis keys named by a
  * hash of the API key — never the key itself.
@@ -28,6 +34,24 @@ import { wallNow, wallSleep } from '../kernel/clock.js';
 export const WEIGHT_WINDOW_MS = 60_000;
 /** Binance USDⓈ-M's request weight per minute (exchangeInfo `rateLimits`), until exchangeInfo says otherwise. */
 export const BINANCE_WEIGHT_LIMIT = 2_400;
+
+/** An order-count limit: at most `limit` new orders in each fixed window of `windowMs`. */
+export interface OrderLimit {
+  readonly windowMs: number;
+  readonly limit: number;
+}
+
+/** Binance USDⓈ-M's order-count limits per account (exchangeInfo `rateLimits`, type `ORDERS`). */
+export const BINANCE_ORDER_LIMITS: readonly OrderLimit[] = [
+  { windowMs: 10_000, limit: 300 },
+  { windowMs: 60_000, limit: 1_200 },
+];
+
+/** An answer's order count (`X-MBX-ORDER-COUNT-10S`, `-1M`) in the window of `windowMs`. */
+export interface OrderCount {
+  readonly windowMs: number;
+  readonly count: number;
+}
 
 /** The time a budget keeps and waits on: wall time live; tests run it faster. */
 export interface BudgetClock {
@@ -50,6 +74,8 @@ export {
 export interface RequestBudgetOptions {
   /** Binance's weight limit per minute until `setLimit` (exchangeInfo) says otherwise; default 2400. */
   readonly limitPerMinute?: number;
+  /** Binance's order-count limits until `setOrderLimits` (exchangeInfo) says otherwise; default `BINANCE_ORDER_LIMITS`. */
+  readonly orderLimits?: readonly OrderLimit[];
   /** Share of the limit handed out (default 0.9): room for what the budget learns late or never sees. */
   readonly margin?: number;
   /** A request this close to a minute's edge counts in both minutes, ms (default 1000). */
@@ -67,6 +93,9 @@ export interface RequestBudgetStats {
   waitedMs: number;
   /** 429/418 answers that paused the budget. */
   pauses: number;
+  /** New orders let through, and order-count refusals (-1015) that paused new orders. */
+  orders: number;
+  orderPauses: number;
 }
 
 export interface RequestBudget {
@@ -77,40 +106,52 @@ export interface RequestBudget {
   readonly limitPerMinute: number;
   /** The budget's clock (times passed to `observe` and `pause` are on it). */
   now(): number;
-  /** Waits until `weight` fits in the current minute and no pause holds, counts it, and returns the time it was granted. */
-  acquire(weight: number): Promise<number>;
+  /**
+   * Waits until `weight` fits in the current minute (and `orders` new orders in every order-count
+   * window) and no pause holds, counts them, and returns the time it was granted.
+   */
+  acquire(weight: number, orders?: number): Promise<number>;
   /** Binance's `X-MBX-USED-WEIGHT-1M` of an answer to a request granted at `sentAtMs`. */
   observe(usedWeight: number, sentAtMs: number): Promise<void>;
+  /** Binance's `X-MBX-ORDER-COUNT-*` of an answer to an order granted at `sentAtMs`. */
+  observeOrders(counts: readonly OrderCount[], sentAtMs: number): Promise<void>;
   /** Holds every `acquire` until `untilMs` (plus the edge allowance): after a 429 or 418. */
   pause(untilMs: number): Promise<void>;
+  /** Holds every `acquire` of new orders until `untilMs` (plus the edge allowance): after a -1015. */
+  pauseOrders(untilMs: number): Promise<void>;
   /** Binance's weight limit per minute, as exchangeInfo states it. */
   setLimit(weightPerMinute: number): void;
+  /** Binance's order-count limits, as exchangeInfo states them. */
+  setOrderLimits(limits: readonly OrderLimit[]): void;
 }
 
 // --- the rules both implementations keep -----------------------------------------------------------
 // Exported for `redis-request-budget.ts` (the Redis-shared implementation), not for callers.
 
-/** The minutes a request at `t` counts in: one, or two within `edgeMs` of an edge. */
-export const windowsAt = (t: number, edgeMs: number): readonly [number, number] => [
-  Math.floor((t - edgeMs) / WEIGHT_WINDOW_MS),
-  Math.floor((t + edgeMs) / WEIGHT_WINDOW_MS),
-];
+/** The windows (minutes, unless `windowMs` says otherwise) a request at `t` counts in: one, or two within `edgeMs` of an edge. */
+export const windowsAt = (
+  t: number,
+  edgeMs: number,
+  windowMs = WEIGHT_WINDOW_MS,
+): readonly [number, number] => [Math.floor((t - edgeMs) / windowMs), Math.floor((t + edgeMs) / windowMs)];
 
-/** When a full minute stops holding requests back: the next one has begun, past the edge. */
-export const freeAt = (window: number, edgeMs: number): number => (window + 1) * WEIGHT_WINDOW_MS + edgeMs;
+/** When a full window stops holding requests back: the next one has begun, past the edge. */
+export const freeAt = (window: number, edgeMs: number, windowMs = WEIGHT_WINDOW_MS): number =>
+  (window + 1) * windowMs + edgeMs;
 
-/** Start of the minute after `t` (how long to pause on a 429 that names no `Retry-After`). */
-export const nextWindowStart = (t: number): number =>
-  (Math.floor(t / WEIGHT_WINDOW_MS) + 1) * WEIGHT_WINDOW_MS;
+/** Start of the window (minute) after `t` (how long to pause on a 429 that names no `Retry-After`). */
+export const nextWindowStart = (t: number, windowMs = WEIGHT_WINDOW_MS): number =>
+  (Math.floor(t / windowMs) + 1) * windowMs;
 
-/** The one minute both a request's send and its answer fall in, or undefined (near an edge). */
+/** The one window both a request's send and its answer fall in, or undefined (near an edge). */
 export const windowOfAnswer = (
   sentAtMs: number,
   answeredAtMs: number,
   edgeMs: number,
+  windowMs = WEIGHT_WINDOW_MS,
 ): number | undefined => {
-  const first = windowsAt(sentAtMs, edgeMs)[0];
-  return first === windowsAt(answeredAtMs, edgeMs)[1] ? first : undefined;
+  const first = windowsAt(sentAtMs, edgeMs, windowMs)[0];
+  return first === windowsAt(answeredAtMs, edgeMs, windowMs)[1] ? first : undefined;
 };
 
 export interface Settings {
@@ -118,6 +159,7 @@ export interface Settings {
   readonly edgeMs: number;
   readonly clock: BudgetClock;
   limitPerMinute: number;
+  orderLimits: readonly OrderLimit[];
 }
 
 export const settingsOf = (options: RequestBudgetOptions): Settings => {
@@ -131,7 +173,17 @@ export const settingsOf = (options: RequestBudgetOptions): Settings => {
     edgeMs: options.edgeMs ?? 1_000,
     clock: options.clock ?? WALL_BUDGET_CLOCK,
     limitPerMinute: options.limitPerMinute ?? BINANCE_WEIGHT_LIMIT,
+    orderLimits: options.orderLimits ?? BINANCE_ORDER_LIMITS,
   };
+};
+
+/** The orders a window of `limit` may hold (at least 1). */
+export const orderCapOf = (settings: Settings, limit: OrderLimit): number =>
+  Math.max(1, Math.floor(limit.limit * settings.margin));
+
+export const setOrderLimitsOf = (settings: Settings, limits: readonly OrderLimit[]): void => {
+  const valid = limits.filter((l) => Number.isFinite(l.limit) && l.limit > 0 && l.windowMs > 0);
+  if (valid.length > 0) settings.orderLimits = valid.map((l) => ({ windowMs: l.windowMs, limit: l.limit }));
 };
 
 /** The weight a minute may hold (at least 1, so a request always goes eventually). */
@@ -148,6 +200,8 @@ export const newStats = (): RequestBudgetStats => ({
   waits: 0,
   waitedMs: 0,
   pauses: 0,
+  orders: 0,
+  orderPauses: 0,
 });
 
 /**
@@ -158,16 +212,18 @@ export const acquireWith = async (
   settings: Settings,
   stats: RequestBudgetStats,
   weight: number,
-  tryTake: (now: number, weight: number) => Promise<number | undefined> | number | undefined,
+  orders: number,
+  tryTake: (now: number, weight: number, orders: number) => Promise<number | undefined> | number | undefined,
 ): Promise<number> => {
   const { clock } = settings;
   let waitedFrom: number | undefined;
   for (;;) {
     const now = clock.now();
-    const retryAt = await tryTake(now, weight);
+    const retryAt = await tryTake(now, weight, orders);
     if (retryAt === undefined) {
       stats.granted++;
       stats.weight += weight;
+      stats.orders += orders;
       if (waitedFrom !== undefined) stats.waitedMs += now - waitedFrom;
       return now;
     }
@@ -181,11 +237,20 @@ export const acquireWith = async (
 
 // --- in-process ------------------------------------------------------------------------------------
 
-/** The minute counts and the pause of one process. */
+/** The minute counts, the order counts (per window length, per window) and the pauses of one process. */
 export interface LocalState {
   readonly used: Map<number, number>;
   pausedUntil: number;
+  readonly orders: Map<number, Map<number, number>>;
+  ordersPausedUntil: number;
 }
+
+export const newLocalState = (): LocalState => ({
+  used: new Map(),
+  pausedUntil: 0,
+  orders: new Map(),
+  ordersPausedUntil: 0,
+});
 
 /** `acquire`'s decision on local counts: undefined (granted and counted) or when to ask again. */
 export const takeLocally = (
@@ -193,20 +258,65 @@ export const takeLocally = (
   settings: Settings,
   now: number,
   weight: number,
+  orders = 0,
 ): number | undefined => {
   if (now < state.pausedUntil) return state.pausedUntil;
-  const [first, second] = windowsAt(now, settings.edgeMs);
+  if (orders > 0 && now < state.ordersPausedUntil) return state.ordersPausedUntil;
+  const { edgeMs } = settings;
+  const [first, second] = windowsAt(now, edgeMs);
   const cap = capOf(settings);
   const usedFirst = state.used.get(first) ?? 0;
   const usedSecond = state.used.get(second) ?? 0;
   // A weight over the whole cap still goes, alone in an empty minute.
-  if (usedSecond > 0 && usedSecond + weight > cap) return freeAt(second, settings.edgeMs);
-  if (usedFirst > 0 && usedFirst + weight > cap) return freeAt(first, settings.edgeMs);
+  if (usedSecond > 0 && usedSecond + weight > cap) return freeAt(second, edgeMs);
+  if (usedFirst > 0 && usedFirst + weight > cap) return freeAt(first, edgeMs);
+  if (orders > 0) {
+    for (const limit of settings.orderLimits) {
+      const counts = state.orders.get(limit.windowMs);
+      const [a, b] = windowsAt(now, edgeMs, limit.windowMs);
+      const orderCap = orderCapOf(settings, limit);
+      const inA = counts?.get(a) ?? 0;
+      const inB = counts?.get(b) ?? 0;
+      if (inB > 0 && inB + orders > orderCap) return freeAt(b, edgeMs, limit.windowMs);
+      if (inA > 0 && inA + orders > orderCap) return freeAt(a, edgeMs, limit.windowMs);
+    }
+  }
   state.used.set(first, usedFirst + weight);
   if (second !== first) state.used.set(second, usedSecond + weight);
   // Minutes before the current ones are done with.
   for (const window of state.used.keys()) if (window < first) state.used.delete(window);
+  if (orders > 0) {
+    for (const limit of settings.orderLimits) {
+      const counts = state.orders.get(limit.windowMs) ?? new Map<number, number>();
+      state.orders.set(limit.windowMs, counts);
+      const [a, b] = windowsAt(now, edgeMs, limit.windowMs);
+      counts.set(a, (counts.get(a) ?? 0) + orders);
+      if (b !== a) counts.set(b, (counts.get(b) ?? 0) + orders);
+      for (const window of counts.keys()) if (window < a) counts.delete(window);
+    }
+  }
   return undefined;
+};
+
+/** Raise local order counts to Binance's (never lower them). */
+export const observeOrdersLocally = (
+  state: LocalState,
+  settings: Settings,
+  counts: readonly OrderCount[],
+  sentAtMs: number,
+): { windowMs: number; window: number; count: number }[] => {
+  const raised: { windowMs: number; window: number; count: number }[] = [];
+  for (const { windowMs, count } of counts) {
+    if (!settings.orderLimits.some((l) => l.windowMs === windowMs)) continue;
+    const window = windowOfAnswer(sentAtMs, settings.clock.now(), settings.edgeMs, windowMs);
+    if (window === undefined) continue;
+    const known = state.orders.get(windowMs) ?? new Map<number, number>();
+    state.orders.set(windowMs, known);
+    if (!(count > (known.get(window) ?? 0))) continue;
+    known.set(window, count);
+    raised.push({ windowMs, window, count });
+  }
+  return raised;
 };
 
 export const observeLocally = (
@@ -227,7 +337,7 @@ export const observeLocally = (
 export const inProcessRequestBudget = (options: RequestBudgetOptions = {}): RequestBudget => {
   const settings = settingsOf(options);
   const stats = newStats();
-  const state: LocalState = { used: new Map(), pausedUntil: 0 };
+  const state = newLocalState();
   return {
     kind: 'in-process',
     stats,
@@ -235,13 +345,21 @@ export const inProcessRequestBudget = (options: RequestBudgetOptions = {}): Requ
       return settings.limitPerMinute;
     },
     now: () => settings.clock.now(),
-    acquire: (weight) =>
-      acquireWith(settings, stats, weight, (now, w) => takeLocally(state, settings, now, w)),
+    acquire: (weight, orders = 0) =>
+      acquireWith(settings, stats, weight, orders, (now, w, o) => takeLocally(state, settings, now, w, o)),
     observe: async (usedWeight, sentAtMs) => observeLocally(state, settings, usedWeight, sentAtMs),
+    observeOrders: async (counts, sentAtMs) => {
+      observeOrdersLocally(state, settings, counts, sentAtMs);
+    },
     pause: async (untilMs) => {
       stats.pauses++;
       state.pausedUntil = Math.max(state.pausedUntil, untilMs + settings.edgeMs);
     },
+    pauseOrders: async (untilMs) => {
+      stats.orderPauses++;
+      state.ordersPausedUntil = Math.max(state.ordersPausedUntil, untilMs + settings.edgeMs);
+    },
     setLimit: (weightPerMinute) => setLimitOf(settings, weightPerMinute),
+    setOrderLimits: (limits) => setOrderLimitsOf(settings, limits),
   };
 };

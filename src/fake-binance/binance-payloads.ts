@@ -25,14 +25,19 @@ export const priceText = (spec: FakeSymbol, value: number): string =>
   value.toFixed(decimalsOf(spec.tickSize));
 export const qtyText = (spec: FakeSymbol, value: number): string => value.toFixed(decimalsOf(spec.stepSize));
 
-export const exchangeInfoBody = (venue: FakeVenue, serverTime: number, weightLimit: number): object => ({
+export const exchangeInfoBody = (
+  venue: FakeVenue,
+  serverTime: number,
+  weightLimit: number,
+  orderLimits = { tenSeconds: 300, minute: 1200 },
+): object => ({
   timezone: 'UTC',
   serverTime,
   futuresType: 'U_MARGINED',
   rateLimits: [
     { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: weightLimit },
-    { rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: 1200 },
-    { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 300 },
+    { rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: orderLimits.minute },
+    { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: orderLimits.tenSeconds },
   ],
   exchangeFilters: [],
   assets: [{ asset: 'USDT', marginAvailable: true, autoAssetExchange: '-10000' }],

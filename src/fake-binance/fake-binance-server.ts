@@ -11,7 +11,11 @@ import { registerControlRoutes } from './control-routes.js';
 import { type FaultChange, type Faults, NO_FAULTS, type ScheduledFault } from './fake-faults.js';
 import { FakeVenue, type FakeVenueOptions, FUNDING_INTERVAL_MS, type VenueUpdate } from './fake-venue.js';
 import { marketRoutes } from './market-routes.js';
-import { WeightBudget } from './request-weights.js';
+import { OrderCounter, type OrderLimits, WeightBudget } from './request-weights.js';
+
+/** Endpoints whose POST places a new order (counted against the order-count limits). */
+const PLACES_ORDERS = new Set(['/fapi/v1/order', '/fapi/v1/algoOrder']);
+
 import type { Route } from './route-params.js';
 import { type Credentials, checkRequest } from './signed-request.js';
 import { StreamHub } from './stream-hub.js';
@@ -47,6 +51,8 @@ export interface FakeBinanceOptions extends FakeVenueOptions {
   readonly host?: string;
   /** IP request-weight limit per minute (Binance: 2400). */
   readonly weightLimit?: number;
+  /** New orders per 10 s and per minute (Binance: 300 and 1200). */
+  readonly orderLimits?: OrderLimits;
   /** Leverage brackets per symbol for `GET /fapi/v1/leverageBracket`; a symbol without gets one 125× tier. */
   readonly brackets?: ReadonlyMap<string, readonly LeverageTier[]>;
   /** A listenKey expires this long after its last keep-alive (Binance: 60 min). */
@@ -66,6 +72,8 @@ export interface FakeBinance {
   /** Faults in force; tests may set them directly or through `applyFaults`. */
   readonly faults: Faults;
   readonly weights: WeightBudget;
+  /** The order-count limit (its `refused` counts -1015 answers). */
+  readonly orders: OrderCounter;
   /** `http://127.0.0.1:<port>` (the listening host) */
   readonly restUrl: string;
   /** `ws://127.0.0.1:<port>` */
@@ -92,6 +100,7 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
   const wall = options.wallClock ?? Date.now;
   const faults: Faults = { ...NO_FAULTS };
   const weights = new WeightBudget(options.weightLimit ?? 2400);
+  const orders = new OrderCounter(options.orderLimits ?? { tenSeconds: 300, minute: 1200 });
   const serverTime = (): number => wall() + faults.clockSkewMs;
   const listenKeyTtlMs = options.listenKeyTtlMs ?? 60 * 60_000;
   let listenKey: ListenKey | undefined;
@@ -179,6 +188,11 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
       const weight = typeof route.weight === 'number' ? route.weight : route.weight(params);
       const used = weights.charge(weight, wall());
       reply.header('X-MBX-USED-WEIGHT-1M', String(used));
+      if (route.method === 'POST' && PLACES_ORDERS.has(route.url)) {
+        const counts = orders.charge(1, wall());
+        reply.header('X-MBX-ORDER-COUNT-10S', String(counts.tenSeconds));
+        reply.header('X-MBX-ORDER-COUNT-1M', String(counts.minute));
+      }
       return await route.handle(params);
     } catch (error) {
       if (!(error instanceof BinanceApiError)) throw error;
@@ -272,6 +286,7 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
     venue,
     faults,
     weights,
+    orders,
     port,
     restUrl: `http://${reachable}:${port}`,
     wsUrl: `ws://${reachable}:${port}`,

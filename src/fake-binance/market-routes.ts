@@ -30,7 +30,7 @@ export const marketRoutes = ({ venue, options, weights, serverTime }: MarketRout
     url: '/fapi/v1/exchangeInfo',
     security: 'NONE',
     weight: 1,
-    handle: () => exchangeInfoBody(venue, serverTime(), weights.limit),
+    handle: () => exchangeInfoBody(venue, serverTime(), weights.limit, options.orderLimits),
   },
   {
     method: 'GET',

@@ -63,3 +63,53 @@ export class WeightBudget {
 /** Weight of `GET /fapi/v1/klines` by `limit`. */
 export const klinesWeight = (limit: number): number =>
   limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
+
+/** Binance USDⓈ-M's order-count limits per account: new orders per 10 seconds and per minute. */
+export interface OrderLimits {
+  readonly tenSeconds: number;
+  readonly minute: number;
+}
+
+/**
+ * Binance's order-count limit per account: each new order (`POST order`, `algoOrder`, each order of
+ * a batch) counts in a fixed 10-second window and a fixed minute; the counts so far are reported in
+ * `X-MBX-ORDER-COUNT-10S` and `X-MBX-ORDER-COUNT-1M`. Past a limit Binance answers HTTP 429 with
+ * `-1015` and no `Retry-After`; the order is not placed.
+ */
+export class OrderCounter {
+  private window10s = -1;
+  private windowMinute = -1;
+  private in10s = 0;
+  private inMinute = 0;
+  /** Orders refused with -1015, for tests and the ledger. */
+  refused = 0;
+
+  constructor(public limits: OrderLimits) {}
+
+  /** Count `orders` new orders at wall time `now`; the counts for the headers, or throws -1015. */
+  charge(orders: number, now: number): { tenSeconds: number; minute: number } {
+    const w10 = Math.floor(now / 10_000);
+    const w60 = Math.floor(now / 60_000);
+    if (w10 !== this.window10s) {
+      this.window10s = w10;
+      this.in10s = 0;
+    }
+    if (w60 !== this.windowMinute) {
+      this.windowMinute = w60;
+      this.inMinute = 0;
+    }
+    const over =
+      this.in10s + orders > this.limits.tenSeconds
+        ? `${this.limits.tenSeconds} orders per 10 SECOND`
+        : this.inMinute + orders > this.limits.minute
+          ? `${this.limits.minute} orders per 1 MINUTE`
+          : undefined;
+    if (over !== undefined) {
+      this.refused++;
+      throw new BinanceApiError(-1015, `Too many new orders; current limit is ${over}.`, 429);
+    }
+    this.in10s += orders;
+    this.inMinute += orders;
+    return { tenSeconds: this.in10s, minute: this.inMinute };
+  }
+}

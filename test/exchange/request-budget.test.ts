@@ -29,7 +29,7 @@ import {
 import type { FakeBinance } from '../../src/fake-binance/fake-binance-server.js';
 import { freePort, type LocalRedis, startLocalRedis } from '../../src/services/local-redis.js';
 import { closeQuietly, connectRedis } from '../../src/services/redis-client.js';
-import { get, KEY, LINK, SECRET, startLinkFake } from '../fake-binance/harness.js';
+import { get, KEY, LINK, SECRET, signed, startLinkFake } from '../fake-binance/harness.js';
 import { missingRedis, requires } from '../requirements.js';
 
 const MINUTE = WEIGHT_WINDOW_MS;
@@ -119,6 +119,66 @@ const budgetRules = (label: string, make: () => MakeBudget): void => {
     const budget = make()({ limitPerMinute: 100, clock });
     await budget.observe(90, edge - 300);
     assert.is(await budget.acquire(90), edge + 5_000);
+  });
+
+  // 12:00:13: three seconds into a 10-second window, clear of its 1 s edges.
+  const ORDER_T = T0 + 3_000;
+  const nextTenSeconds = (t: number): number => (Math.floor(t / 10_000) + 1) * 10_000 + 1_000;
+  const tight = [
+    { windowMs: 10_000, limit: 10 },
+    { windowMs: 60_000, limit: 100 },
+  ];
+
+  test(`${label}: new orders wait for room in the 10-second window (90 % of its limit); other requests do not`, async () => {
+    const clock = virtualClock(ORDER_T);
+    const budget = make()({ clock, orderLimits: tight });
+    for (let i = 0; i < 9; i++) assert.is(await budget.acquire(1, 1), ORDER_T);
+    assert.is(await budget.acquire(1), ORDER_T, 'a request that places no order goes');
+    assert.is(await budget.acquire(1, 1), nextTenSeconds(ORDER_T));
+    assert.equal({ orders: budget.stats.orders, waits: budget.stats.waits }, { orders: 10, waits: 1 });
+  });
+
+  test(`${label}: the minute's order limit holds orders across 10-second windows`, async () => {
+    const clock = virtualClock(ORDER_T);
+    const budget = make()({
+      clock,
+      orderLimits: [
+        { windowMs: 10_000, limit: 100 },
+        { windowMs: 60_000, limit: 20 },
+      ],
+    });
+    for (let i = 0; i < 18; i++) await budget.acquire(1, 1);
+    clock.t = ORDER_T + 20_000;
+    assert.is(await budget.acquire(1, 1), freedAfter(minuteOf(ORDER_T)));
+  });
+
+  test(`${label}: an order-count pause (-1015) holds new orders only; Binance's order counts raise the window's`, async () => {
+    const clock = virtualClock(ORDER_T);
+    const budget = make()({ clock, orderLimits: tight });
+    await budget.pauseOrders(ORDER_T + 4_000);
+    assert.is(await budget.acquire(1), ORDER_T, 'other requests go on');
+    assert.is(await budget.acquire(1, 1), ORDER_T + 5_000);
+    assert.is(budget.stats.orderPauses, 1);
+    const sentAt = clock.t;
+    clock.t += 100;
+    await budget.observeOrders([{ windowMs: 10_000, count: 8 }], sentAt);
+    await budget.observeOrders([{ windowMs: 10_000, count: 2 }], sentAt);
+    assert.is(await budget.acquire(1, 1), sentAt + 100, '8 + 1 fit');
+    assert.is(await budget.acquire(1, 1), nextTenSeconds(sentAt));
+  });
+
+  test(`${label}: the order limits exchangeInfo states replace the default`, async () => {
+    const clock = virtualClock(ORDER_T);
+    const budget = make()({ clock });
+    for (let i = 0; i < 200; i++) assert.is(await budget.acquire(0, 1), ORDER_T, '270 a window by default');
+    budget.setOrderLimits([
+      { windowMs: 10_000, limit: 5 },
+      { windowMs: 60_000, limit: 1_200 },
+    ]);
+    clock.t = nextTenSeconds(ORDER_T) + 1_000;
+    const at = clock.t;
+    for (let i = 0; i < 4; i++) assert.is(await budget.acquire(0, 1), at);
+    assert.is(await budget.acquire(0, 1), nextTenSeconds(at));
   });
 
   test(`${label}: the limit exchangeInfo states replaces the default`, async () => {
@@ -281,6 +341,55 @@ test('an order refused with 429 is looked up by client order id after Retry-Afte
       [3, 1],
       'first order, the refused one, the lookup, the one sent again',
     );
+  } finally {
+    exchange.close(0);
+    await exchange.drain();
+    await fake.close();
+  }
+});
+
+test('order-count limits: a -1015 from orders the budget did not see pauses new orders to the next 10-second window, the order is looked up and sent once more; a burst then waits its turn without another -1015', async () => {
+  const fake = await startLinkFake({ orderLimits: { tenSeconds: 3, minute: 100 } });
+  const budget = inProcessRequestBudget();
+  const client = createBinanceClient({ apiKey: KEY, secret: SECRET, baseUrl: fake.restUrl, budget });
+  const events: VenueEvent[] = [];
+  const exchange = new CcxtExchange({ client, symbols: [LINK], reconnectDelayMs: 50 });
+  exchange.events$.subscribe((event) => events.push(event));
+  const accepted = (clientOrderId: string): boolean =>
+    events.some(
+      (e) => e.kind === 'execution-result' && e.clientOrderId === clientOrderId && e.status !== 'REJECTED',
+    );
+  try {
+    await exchange.connect(0);
+    // exchangeInfo told the budget the venue's limits.
+    assert.is(budget.stats.orders, 0);
+    // Another tool on the same account takes the 10-second window's three orders.
+    let placed = 0;
+    for (let i = 0; i < 10 && placed < 3; i++) {
+      const answer = await signed(fake, 'POST', '/fapi/v1/order', {
+        symbol: LINK,
+        side: 'BUY',
+        type: 'MARKET',
+        quantity: 1,
+      });
+      placed = answer.status === 200 ? Number(answer.headers.get('x-mbx-order-count-10s')) : 0;
+    }
+    assert.is(placed, 3);
+    const first = order('orders-1', { side: 'BUY', qty: 10 });
+    exchange.createOrder(first);
+    await exchange.drain();
+    assert.ok(accepted(first.clientOrderId), JSON.stringify(events.at(-1)));
+    assert.is(fake.orders.refused, 1, 'one -1015');
+    assert.is(budget.stats.orderPauses, 1);
+    // A burst of three: two fit a window (90 % of 3), the third waits for the next one.
+    const burst = ['orders-2', 'orders-3', 'orders-4'].map((id) => order(id, { side: 'BUY', qty: 1 }));
+    for (const o of burst) exchange.createOrder(o);
+    await exchange.drain();
+    for (const o of burst) assert.ok(accepted(o.clientOrderId), o.clientOrderId);
+    assert.is(fake.orders.refused, 1, 'no further -1015');
+    assert.is(fake.weights.refused.banned, 0);
+    assert.ok(budget.stats.waits >= 1);
+    assert.is(fake.venue.trades.length, 3 + 4, 'each order placed once');
   } finally {
     exchange.close(0);
     await exchange.drain();
