@@ -13,14 +13,14 @@ import {
   type VenueEvent,
   type VenueStatusEvent,
 } from '../domain/index.js';
-import { wallNow, wallSleep } from '../kernel/clock.js';
+import { wallNow } from '../kernel/clock.js';
 import {
   type BinanceClient,
   closeBinanceClient,
-  forgetClosedConnections,
   prepareBinanceClient,
   unifiedSymbol,
 } from './binance-client.js';
+import { fetchFundingPaid, fundingInstantsIn } from './ccxt-funding.js';
 import {
   type AlgoUpdate,
   fillOf,
@@ -29,15 +29,15 @@ import {
   isConditional,
   OPEN,
   type OrderUpdate,
-  parseStreamUpdate,
   positionOf,
   statusReportOf,
   type Tracked,
   trackedOf,
   withIdsOf,
 } from './ccxt-order-reports.js';
-import { forEachUserTrade, forgetListenKey, sendOnce } from './ccxt-order-submit.js';
+import { forEachUserTrade, sendOnce } from './ccxt-order-submit.js';
 import { loadSymbolFilters, reconcile, syncClock } from './ccxt-reconciliation.js';
+import { watchUserStream } from './ccxt-user-stream.js';
 import type { Exchange } from './exchange.js';
 import { binanceCodeOf, venueErrorOf } from './venue-errors.js';
 
@@ -57,6 +57,8 @@ import { binanceCodeOf, venueErrorOf } from './venue-errors.js';
  *   (`ORDER_TRADE_UPDATE`) and, when its cumulative quantity runs ahead of the fills seen (a
  *   missed message, a reconnect), from `userTrades` over REST. Every fill carries Binance's trade
  *   id and is applied once, whichever way it arrived.
+ * - **Funding**: after a candle that holds a settlement instant, the `FUNDING_FEE` income booked
+ *   then becomes `FundingPaid` events (`ccxt-funding.ts`), each once.
  * - **Live never flattens**: `close` stops the streams; positions stay at the venue.
  */
 
@@ -84,6 +86,8 @@ export class CcxtExchange implements Exchange {
   private readonly byVenueId = new Map<string, string>();
   private readonly positions = new Map<string, HeldPosition>();
   private readonly leverage = new Map<string, number>();
+  /** Funding income rows already reported (Binance's tranId). */
+  private readonly fundingSeen = new Set<string>();
   /** Commands run one at a time, in the order sent. */
   private queue: Promise<void> = Promise.resolve();
   private streaming = false;
@@ -111,8 +115,20 @@ export class CcxtExchange implements Exchange {
     return reports;
   }
 
-  onMarket(_event: MarketEvent): void {
-    // The venue matches by itself; market data is only the engine's.
+  /**
+   * The venue matches by itself; a candle only tells when funding was settled: after one that
+   * holds a settlement instant, the funding of the position held then is read from the venue.
+   */
+  onMarket(event: MarketEvent): void {
+    if (event.kind !== 'kline') return;
+    const held = this.positions.get(event.symbol);
+    for (const instant of fundingInstantsIn(event.openTime, event.ts)) {
+      const at = held === undefined ? undefined : { side: held.side, qty: held.qty };
+      this.enqueue(async () => {
+        for (const paid of await fetchFundingPaid(this.client, event.symbol, instant, at, this.fundingSeen))
+          this.emit(paid);
+      });
+    }
   }
 
   createOrder(order: OrderRequest): void {
@@ -291,55 +307,21 @@ export class CcxtExchange implements Exchange {
   private startUserStream(): void {
     if (this.streaming) return;
     this.streaming = true;
-    void this.watchLoop();
-  }
-
-  private async watchLoop(): Promise<void> {
-    let delay = this.options.reconnectDelayMs ?? 500;
-    let reconnecting = false;
-    while (!this.closed) {
-      try {
-        const updates = await this.client.watchOrders();
-        if (reconnecting) {
-          reconnecting = false;
-          this.enqueue(() => this.resync());
-        }
-        delay = this.options.reconnectDelayMs ?? 500;
-        for (const update of updates) this.onStreamUpdate((update as { info?: unknown }).info);
-      } catch (error) {
-        if (this.closed) return;
-        this.warn(venueErrorOf(error, 'user-data stream'));
-        forgetClosedConnections(this.client);
-        forgetListenKey(this.client);
-        reconnecting = true;
-        await wallSleep(delay);
-        delay = Math.min(delay * 2, 30_000);
-      }
-    }
+    void watchUserStream({
+      client: this.client,
+      closed: () => this.closed,
+      firstDelayMs: this.options.reconnectDelayMs ?? 500,
+      onOrder: (update) => this.onOrderUpdate(update),
+      onAlgo: (update) => this.onAlgoUpdate(update),
+      onReconnected: () => this.enqueue(() => this.resync()),
+      onWarning: (error) => this.warn(error),
+    });
   }
 
   /** After a reconnect: fills the stream may have missed, for every order still open. */
   private async resync(): Promise<void> {
     for (const tracked of this.orders.values())
       if (OPEN.has(tracked.status) && tracked.venueOrderId !== undefined) await this.fetchFills(tracked);
-  }
-
-  private onStreamUpdate(info: unknown): void {
-    const parsed = parseStreamUpdate(info);
-    if (parsed.kind === 'order') {
-      this.onOrderUpdate(parsed.update);
-      return;
-    }
-    if (parsed.kind === 'algo') {
-      this.onAlgoUpdate(parsed.update);
-      return;
-    }
-    this.warn(
-      venueErrorOf(
-        new Error(`user-data message not understood: ${JSON.stringify(info).slice(0, 200)}`),
-        'user-data stream',
-      ),
-    );
   }
 
   private onOrderUpdate(update: z.infer<typeof OrderUpdate>): void {

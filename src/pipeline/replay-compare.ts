@@ -13,6 +13,7 @@ import {
 } from '../domain/index.js';
 import { SimExchange } from '../exchange/sim-exchange.js';
 import { replayMarket } from '../kernel/replay.js';
+import { attachFunding } from '../streams/funding-csv.js';
 import { buildModels } from './build-models.js';
 import { parsePipelineConfig, simExchangeParamsOf } from './config.js';
 import { connectVenue, isGraphOutput, tradingKernel } from './graph.js';
@@ -129,6 +130,38 @@ const compareBy = <T>(
   return { live: live.length, backtest: backtest.length, matched };
 };
 
+/**
+ * The recorded candles with the funding the venue settled during the session (its `FundingPaid`
+ * events: rate per symbol and instant) on the candles that hold each instant, so the backtest
+ * charges the same funding and sizes from the same equity. A paper session's simulator charged
+ * the configured rate, which the replay charges again.
+ */
+const withVenueFunding = (
+  market: readonly Kline[],
+  recorded: readonly (EngineEvent | DeadLetter)[],
+): Kline[] => {
+  const rates = new Map<string, Map<number, number>>();
+  for (const event of recorded) {
+    if (event.kind !== 'funding-paid') continue;
+    const bySymbol = rates.get(event.symbol) ?? new Map<number, number>();
+    bySymbol.set(event.ts, event.rate);
+    rates.set(event.symbol, bySymbol);
+  }
+  if (rates.size === 0) return [...market];
+  const out = [...market];
+  for (const [symbol, byInstant] of rates) {
+    const indexes = out.flatMap((k, i) => (k.symbol === symbol ? [i] : []));
+    const funded = attachFunding(
+      indexes.map((i) => out[i]),
+      [...byInstant].sort((a, b) => a[0] - b[0]).map(([ts, rate]) => ({ ts, rate })),
+    );
+    indexes.forEach((at, j) => {
+      out[at] = funded[j];
+    });
+  }
+  return out;
+};
+
 /** Replay a recorded session as a backtest and compare (see the module doc). */
 export const compareSession = async (sessionDir: string, baseDir = '.'): Promise<CompareResult> => {
   const sessionPath = join(sessionDir, SESSION_FILES.session);
@@ -142,8 +175,8 @@ export const compareSession = async (sessionDir: string, baseDir = '.'): Promise
     throw new DataError(`${sessionPath}: liveFromTs missing`, sessionPath);
   const liveFromTs = session.liveFromTs;
   const config = parsePipelineConfig(session.config, sessionPath);
-  const market = readJsonl<Kline>(join(sessionDir, SESSION_FILES.market));
   const recorded = readJsonl<EngineEvent | DeadLetter>(join(sessionDir, SESSION_FILES.events));
+  const market = withVenueFunding(readJsonl<Kline>(join(sessionDir, SESSION_FILES.market)), recorded);
 
   const sim = new SimExchange(simExchangeParamsOf(config), createPrng(config.seed).fork('exchange'));
   const replayed: (EngineEvent | DeadLetter)[] = [];

@@ -9,7 +9,9 @@ import {
   type DeadLetter,
   type EngineEvent,
   type Fill,
+  type FundingPaid,
   type Kline,
+  type PortfolioSnapshot,
 } from '../../src/domain/index.js';
 import { createBinanceClient } from '../../src/exchange/binance-client.js';
 import { CcxtExchange } from '../../src/exchange/ccxt-exchange.js';
@@ -31,7 +33,8 @@ import { AVAX, avaxPath, KEY, SECRET, startAvaxFake, until } from '../fake-binan
 
 const WARM_UP = 60;
 const LIVE = 300;
-const path = avaxPath(Date.UTC(2026, 1, 1, 12));
+// From 04:00: the live part (05:00–10:00) crosses the 08:00 funding settlement.
+const path = avaxPath(Date.UTC(2026, 1, 1, 12)).slice(240);
 const FILTERS = { tickSize: 0.001, stepSize: 1, minQty: 1, maxQty: 1e6, minNotionalUsdt: 5 };
 
 const config = parsePipelineConfig({
@@ -189,6 +192,13 @@ test('a testnet session trades the path end to end; fills, fees and the wallet m
     assert.ok(fills.length >= 4, `the session trades (${fills.length} fills)`);
     assert.is(fills.length, fake.venue.trades.length);
     assert.equal(fills.map((f) => f.venueTradeId).sort(), fake.venue.trades.map((t) => String(t.id)).sort());
+    // Funding: what the engine booked is what the venue booked, to the cent.
+    const funding = result.events.filter((e): e is FundingPaid => e.kind === 'funding-paid');
+    const ledgerFunding = -fake.venue.income
+      .filter((r) => r.incomeType === 'FUNDING_FEE')
+      .reduce((sum, r) => sum + r.income, 0);
+    assert.is(funding.reduce((sum, f) => sum + f.amountUsdt, 0).toFixed(2), ledgerFunding.toFixed(2));
+    assert.ok(funding.length >= 1, 'a position was held through the 08:00 settlement');
     const fees = fills.reduce((sum, f) => sum + f.feeUsdt, 0);
     const ledgerFees = -fake.venue.income
       .filter((r) => r.incomeType === 'COMMISSION')
@@ -207,6 +217,19 @@ test('a testnet session trades the path end to end; fills, fees and the wallet m
       );
       assert.is(Math.round(fill.price * 1000), fill.price * 1000);
     }
+    // The engine's wallet (initial + realized − fees − funding) and positions are the venue's.
+    const snapshots = result.events.filter((e): e is PortfolioSnapshot => e.kind === 'portfolio-snapshot');
+    const last = snapshots.at(-1);
+    assert.ok(last !== undefined);
+    assert.is(last.walletUsdt.toFixed(2), fake.venue.wallet.toFixed(2));
+    assert.equal(
+      last.positions.map((p) => [p.symbol, p.side, p.qty]),
+      [...fake.venue.positions.values()].map((p) => [
+        p.symbol,
+        p.amt > 0 ? 'LONG' : 'SHORT',
+        Math.abs(p.amt),
+      ]),
+    );
     // quantum replay --compare: the backtest of the recording makes the same decisions (signals,
     // intents, orders with their prices), and the venue's slippage explains every fill difference.
     const comparison = await compareSession(dir);
