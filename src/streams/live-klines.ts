@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { z } from 'zod';
 import { INTERVAL_MS, type Interval, type Kline } from '../domain/index.js';
 import {
   type BinanceClient,
@@ -6,6 +7,7 @@ import {
   prepareBinanceClient,
   unifiedSymbol,
 } from '../exchange/binance-client.js';
+import { fundingInstantsIn } from '../exchange/ccxt-funding.js';
 import { venueErrorOf } from '../exchange/venue-errors.js';
 import { wallNow, wallTimer } from '../kernel/clock.js';
 
@@ -19,6 +21,9 @@ import { wallNow, wallTimer } from '../kernel/clock.js';
  *   a hole left by a dropped connection is filled before anything newer goes out.
  * - A dropped websocket is reconnected with backoff (from `reconnectDelayMs`, doubling to 30 s);
  *   the REST catch-up after it backfills what the outage missed.
+ * - A candle whose `(openTime, ts]` holds a funding settlement carries the rate Binance settled
+ *   (`GET /fapi/v1/fundingRate`), so a paper session's simulator charges the real funding and its
+ *   recording replays with it (`funding: false` leaves it out).
  * - Candles carry `tsInit` (wall time when we read them), for latency only.
  *
  * This is I/O (a source), so it reads the wall clock; operators downstream see only event time.
@@ -33,9 +38,37 @@ export interface LiveKlineOptions {
   /** Wait after an expected close before asking REST, ms (default 2000). */
   readonly graceMs?: number;
   readonly reconnectDelayMs?: number;
+  /** Attach the settled funding rate to candles that hold a settlement (default true). */
+  readonly funding?: boolean;
   readonly onWarning?: (message: string) => void;
   readonly now?: () => number;
 }
+
+const FundingRows = z.array(
+  z.looseObject({ fundingTime: z.coerce.number(), fundingRate: z.coerce.number() }),
+);
+
+/** The funding rate settled inside a candle (the sum when it holds several), or undefined when Binance has none yet. */
+const settledFunding = async (
+  client: BinanceClient,
+  kline: Kline,
+  instants: readonly number[],
+): Promise<number | undefined> => {
+  const rows = FundingRows.parse(
+    await client.fapiPublicGetFundingRate({
+      symbol: kline.symbol,
+      startTime: instants[0] - 60_000,
+      endTime: (instants.at(-1) ?? kline.ts) + 60_000,
+      limit: 10,
+    }),
+  );
+  let rate: number | undefined;
+  for (const instant of instants) {
+    const row = rows.find((r) => Math.abs(r.fundingTime - instant) <= 60_000);
+    if (row !== undefined) rate = (rate ?? 0) + row.fundingRate;
+  }
+  return rate;
+};
 
 type Row = readonly (number | undefined)[];
 
@@ -110,9 +143,20 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
           const closedBy = now();
           let emitted = 0;
           for (const row of rows) {
-            const kline = klineOf(symbol, interval, row, closedBy);
+            let kline = klineOf(symbol, interval, row, closedBy);
             if (kline === undefined || kline.openTime < since || kline.ts > closedBy) continue;
             if (kline.openTime <= (last.get(symbol) ?? Number.NEGATIVE_INFINITY)) continue;
+            const instants = options.funding === false ? [] : fundingInstantsIn(kline.openTime, kline.ts);
+            if (instants.length > 0) {
+              try {
+                const rate = await settledFunding(client, kline, instants);
+                if (rate === undefined)
+                  warn(`${symbol}: no funding rate settled at ${new Date(instants[0]).toISOString()} yet`);
+                else kline = { ...kline, fundingRate: rate };
+              } catch (error) {
+                warn(venueErrorOf(error, `funding rate ${symbol}`).message);
+              }
+            }
             last.set(symbol, kline.openTime);
             emitted++;
             if (!stopped) subscriber.next(kline);

@@ -142,6 +142,15 @@ test('a paper session makes exactly the fills a backtest of its own recording ma
       .split('\n')
       .map((line) => JSON.parse(line) as Kline);
     assert.is(recorded.length, WARM_UP + LIVE);
+    // The candle that closed at 08:00 carries the rate the venue settled; the simulator charged it.
+    assert.equal(
+      recorded
+        .filter((k) => k.fundingRate !== undefined)
+        .map((k) => [new Date(k.ts).toISOString(), k.fundingRate]),
+      [['2026-02-01T08:00:00.000Z', 0.0001]],
+    );
+    const paid = paper.events.filter((e): e is FundingPaid => e.kind === 'funding-paid');
+    assert.ok(paid.length >= 1 && paid.every((f) => f.rate === 0.0001), JSON.stringify(paid));
     const sim = new SimExchange(simExchangeParamsOf(config), createPrng(config.seed).fork('exchange'));
     const { warmUpGate } = await import('../../src/pipeline/live-session.js');
     const replayed: (EngineEvent | DeadLetter)[] = [];
