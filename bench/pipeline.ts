@@ -66,28 +66,23 @@
 //
 // Usage: `node --import tsx bench/pipeline.ts [--quick]`. Prints a JSON line and tables; writes
 // bench/results/pipeline.json.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { from, type Observable, toArray } from 'rxjs';
-import { type BusEvent, createPrng, type Kline } from '../src/domain/index.js';
+import { type BusEvent, createPrng } from '../src/domain/index.js';
 import { SimExchange } from '../src/exchange/sim-exchange.js';
-import { createFeatureVectorizer } from '../src/features/feature-vectors.js';
-import { createFeatureEngine } from '../src/features/indicators/feature-engine.js';
 import type { Envelope } from '../src/kernel/envelope.js';
 import { Kernel } from '../src/kernel/kernel.js';
 import { replayMarket } from '../src/kernel/replay.js';
 import type { Stage, StageContext } from '../src/kernel/stage.js';
 import type { Model } from '../src/models/model.js';
-import { ensembleVote } from '../src/operators/ensemble-vote.js';
-import { featureVectors } from '../src/operators/feature-vector.js';
-import { predict } from '../src/operators/predict.js';
-import { signalToIntent } from '../src/operators/signal-to-intent.js';
 import { buildModels } from '../src/pipeline/build-models.js';
 import { ensembleWeights, loadPipelineConfig, simExchangeParamsOf } from '../src/pipeline/config.js';
-import { connectVenue, tradingKernel, tradingStages } from '../src/pipeline/graph.js';
-import { mergeByEventTime } from '../src/streams/merge-by-event-time.js';
-import { type SyntheticSymbol, syntheticMarket } from '../src/streams/synthetic-market.js';
+import { tradingStages } from '../src/pipeline/graph.js';
+import { marketOf } from './lib/pipeline/market.js';
+import { type RunOutput, runPipeline } from './lib/pipeline/run-pipeline.js';
+import { chainViaLoop, chainViaOperators } from './lib/pipeline/signal-chain.js';
+import { srcState } from './lib/src-state.js';
+import { bestOfSync, elapsedSeconds } from './lib/timing.js';
 
 const quick = process.argv.includes('--quick');
 // Best of 8: the JIT warms up over the first rounds, and other jobs on the host come and go.
@@ -99,76 +94,7 @@ const TARGET_SCALING = 1.5;
 const TARGET_CHAIN = 3;
 const config = loadPipelineConfig();
 const loadAtStart = loadavg()[0];
-
-/** Which src was measured: the commit, and how many src files differed from it (others edit concurrently). */
-const srcState = (): { commit: string; uncommittedSrcFiles: number } => {
-  try {
-    const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8' }).trim();
-    const changed = git('status', '--porcelain', '--', 'src');
-    return {
-      commit: git('rev-parse', '--short', 'HEAD'),
-      uncommittedSrcFiles: changed === '' ? 0 : changed.split('\n').length,
-    };
-  } catch {
-    return { commit: 'unknown', uncommittedSrcFiles: -1 };
-  }
-};
 const measuredSrc = srcState();
-
-const drain = <T>(source: Observable<T>): T[] => {
-  let out: T[] = [];
-  source.pipe(toArray()).subscribe((values) => {
-    out = values;
-  });
-  return out;
-};
-
-/** `count` synthetic symbols with spread-out prices and volatilities. */
-const symbolsFor = (count: number): SyntheticSymbol[] =>
-  Array.from({ length: count }, (_, i) => ({
-    symbol: `S${String(i).padStart(3, '0')}USDT`,
-    startPrice: 1 + ((i * 37) % 500),
-    volatility: 0.0006 + (i % 7) * 0.0001,
-    baseVolume: 1_000 + i * 10,
-    priceDecimals: 4,
-  }));
-
-const marketOf = (symbolCount: number, candles: number): Kline[] =>
-  drain(mergeByEventTime(syntheticMarket({ seed: 7, count: candles, symbols: symbolsFor(symbolCount) })));
-
-const elapsedSeconds = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e9;
-
-/** What one full-pipeline run produced: proof that it traded, and how busy the bus was. */
-interface RunOutput {
-  readonly envelopes: number;
-  readonly orders: number;
-  readonly trades: number;
-  readonly deadLetters: number;
-}
-
-/** One backtest-shaped run: a fresh venue, models and kernel, the klines replayed to the end of data. */
-const runPipeline = async (klines: readonly Kline[]): Promise<RunOutput> => {
-  const exchange = new SimExchange(simExchangeParamsOf(config), createPrng(config.seed).fork('exchange'));
-  let envelopes = 0;
-  let orders = 0;
-  let trades = 0;
-  const kernel = tradingKernel(
-    config,
-    { exchange, models: buildModels(config) },
-    {
-      onEvent: (envelope) => {
-        envelopes++;
-        const kind = envelope.event.kind;
-        if (kind === 'order-submitted') orders++;
-        else if (kind === 'trade-closed') trades++;
-      },
-    },
-  );
-  // As runBacktest: the venue reports its account before the first candle, then the replay.
-  await connectVenue(kernel, klines[0]?.openTime ?? 0);
-  await replayMarket(kernel, klines, { endOfData: true });
-  return { envelopes, orders, trades, deadLetters: kernel.deadLetters };
-};
 
 // --- Question 1: the full pipeline at 1, 20 and 222 symbols -------------------------------------
 const scales = quick
@@ -193,7 +119,7 @@ let coldSingleSymbolSeconds = Number.NaN;
 for (let round = 0; round < rounds; round++) {
   for (let index = 0; index < markets.length; index++) {
     const started = process.hrtime.bigint();
-    const output = await runPipeline(markets[index].klines);
+    const output = await runPipeline(config, markets[index].klines);
     const seconds = elapsedSeconds(started);
     if (round === 0 && index === 0) coldSingleSymbolSeconds = seconds;
     bestSeconds[index] = Math.min(bestSeconds[index], seconds);
@@ -234,91 +160,9 @@ if (models.length !== config.models.length) {
 const weights = ensembleWeights(config);
 const ensembleParams = { ...config.ensemble, weights };
 
-/** Best of `rounds` wall times (seconds) of a synchronous `run`, with what it returned. */
-const bestOfSync = (count: number, run: () => number): { seconds: number; checksum: number } => {
-  let seconds = Number.POSITIVE_INFINITY;
-  let checksum = 0;
-  for (let round = 0; round < count; round++) {
-    const started = process.hrtime.bigint();
-    checksum = run();
-    seconds = Math.min(seconds, elapsedSeconds(started));
-  }
-  return { seconds, checksum };
-};
+const viaOperators = bestOfSync(rounds, () => chainViaOperators(config, models, ensembleParams, chainKlines));
 
-const viaOperators = bestOfSync(rounds, () => {
-  let intents = 0;
-  from(chainKlines)
-    .pipe(
-      featureVectors({ features: config.features }),
-      predict(models),
-      ensembleVote(ensembleParams),
-      signalToIntent(config.strategy),
-    )
-    .subscribe(() => {
-      intents++;
-    });
-  return intents;
-});
-
-const viaLoop = bestOfSync(rounds, () => {
-  const engine = createFeatureEngine(config.features);
-  // The one place vectors are made (per-symbol state, order check): the same object the operator builds.
-  const vectorizer = createFeatureVectorizer(engine);
-  const predictors = models.map((model) => model.create());
-  const warmups = models.map((model) => model.warmup);
-  const modelWeights = models.map((model) => weights[model.name] ?? 1);
-  const atrIndex = engine.names.indexOf(config.ensemble.atrFeature);
-  let intents = 0;
-  let checksumAtr = 0;
-  for (let i = 0; i < chainKlines.length; i++) {
-    const vector = vectorizer.vectorOf(chainKlines[i]);
-    if (vector === undefined) continue;
-    const values = vector.values;
-    let buy = 0;
-    let sell = 0;
-    let hold = 0;
-    let total = 0;
-    const actions: (string | null)[] = [];
-    const confidences: number[] = [];
-    for (let m = 0; m < predictors.length; m++) {
-      const prediction = predictors[m](vector);
-      const action = i + 1 < warmups[m] ? null : prediction.action;
-      actions.push(action);
-      confidences.push(prediction.confidence);
-      if (action !== null) total += modelWeights[m];
-    }
-    for (let m = 0; m < predictors.length; m++) {
-      const action = actions[m];
-      if (action === null || total === 0) continue;
-      const score = (modelWeights[m] / total) * confidences[m];
-      if (action === 'BUY') buy += score;
-      else if (action === 'SELL') sell += score;
-      else hold += score;
-    }
-    const best = Math.max(buy, sell, hold);
-    const unique = (buy === best ? 1 : 0) + (sell === best ? 1 : 0) + (hold === best ? 1 : 0) === 1;
-    const action =
-      total > 0 && unique && best >= config.ensemble.minConfidence
-        ? buy === best
-          ? 'BUY'
-          : sell === best
-            ? 'SELL'
-            : 'HOLD'
-        : 'HOLD';
-    // The signal carries the ATR; the intent copies it.
-    const atr = atrIndex < 0 ? Number.NaN : values[atrIndex];
-    if (
-      action !== 'HOLD' &&
-      best >= config.strategy.minConfidence &&
-      (action === 'BUY' || config.strategy.allowShort)
-    ) {
-      intents++;
-      checksumAtr += Number.isFinite(atr) ? atr : 0;
-    }
-  }
-  return checksumAtr > -1 ? intents : -1;
-});
+const viaLoop = bestOfSync(rounds, () => chainViaLoop(config, models, weights, chainKlines));
 
 const chain = {
   candles: chainKlines.length,
