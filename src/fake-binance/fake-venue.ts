@@ -1,25 +1,32 @@
 import type { Kline } from '../domain/index.js';
-import { roundToStep } from '../domain/symbol-filters.js';
 import { BinanceApiError } from './binance-errors.js';
 import { TradeTape } from './fake-trade-tape.js';
 import { checkAlgoOrderRequest, checkOrderRequest, takerPrice } from './fake-venue-checks.js';
+import { fillOrder, fillWaitingMarketOrders, finishOrder, triggerAlgo } from './fake-venue-fills.js';
+import {
+  availableBalanceOf,
+  incomeRecord,
+  orderMarginOf,
+  positionMarginOf,
+  settleFunding,
+  totalUnrealizedOf,
+  unrealizedPnl,
+  type VenueInternals,
+} from './fake-venue-ledger.js';
 import { findAlgoOrder, findOrder } from './fake-venue-orders.js';
 import { candlePoints, nextHit, trackTrailing } from './fake-venue-path.js';
-import { applyToPosition } from './fake-venue-positions.js';
-import {
-  type AlgoOrder,
-  type FakeSymbol,
-  type FakeVenueOptions,
-  FUNDING_INTERVAL_MS,
-  type FundingRecord,
-  type IncomeRecord,
-  type IncomeType,
-  type PlaceAlgoOrderRequest,
-  type PlaceOrderRequest,
-  type VenueOrder,
-  type VenuePosition,
-  type VenueTrade,
-  type VenueUpdate,
+import type {
+  AlgoOrder,
+  FakeSymbol,
+  FakeVenueOptions,
+  FundingRecord,
+  IncomeRecord,
+  PlaceAlgoOrderRequest,
+  PlaceOrderRequest,
+  VenueOrder,
+  VenuePosition,
+  VenueTrade,
+  VenueUpdate,
 } from './fake-venue-types.js';
 
 /**
@@ -64,6 +71,8 @@ export class FakeVenue {
   private readonly marginType = new Map<string, 'cross' | 'isolated'>();
   private nextId = 1_000_001;
   private readonly listeners: ((update: VenueUpdate) => void)[] = [];
+  /** What the fill and ledger steps (`fake-venue-fills.ts`, `fake-venue-ledger.ts`) reach of this venue. */
+  private readonly internals: VenueInternals;
 
   constructor(private readonly options: FakeVenueOptions) {
     this.symbols = new Map(options.symbols.map((s) => [s.symbol, s]));
@@ -71,7 +80,14 @@ export class FakeVenue {
     this.cursor = 0;
     this.now = 0;
     this.wallet = options.walletUsdt;
-    this.income.push(this.incomeRecord('', 'TRANSFER', options.walletUsdt, 'deposit', ''));
+    this.internals = {
+      venue: this,
+      options,
+      now: () => this.now,
+      takeId: () => this.nextId++,
+      emit: (update) => this.emit(update),
+    };
+    this.income.push(incomeRecord(this.internals, '', 'TRANSFER', options.walletUsdt, 'deposit', ''));
     for (let i = 0; i < options.revealed; i++) this.step();
   }
 
@@ -149,34 +165,25 @@ export class FakeVenue {
 
   /** Unrealized PnL of a position at the last price. */
   unrealized(position: VenuePosition): number {
-    return (this.priceOf(position.symbol) - position.entryPrice) * position.amt;
+    return unrealizedPnl(this, position);
   }
 
   /** Initial margin the open positions hold (notional at the last price / leverage). */
   positionMargin(): number {
-    let sum = 0;
-    for (const p of this.positions.values()) sum += (Math.abs(p.amt) * this.priceOf(p.symbol)) / p.leverage;
-    return sum;
+    return positionMarginOf(this);
   }
 
   /** Initial margin resting orders reserve (orders that can only reduce reserve none). */
   orderMargin(): number {
-    let sum = 0;
-    for (const o of this.orders.values()) {
-      if (o.reduceOnly || (o.status !== 'NEW' && o.status !== 'PARTIALLY_FILLED')) continue;
-      sum += ((o.origQty - o.executedQty) * o.price) / this.leverageOf(o.symbol);
-    }
-    return sum;
+    return orderMarginOf(this);
   }
 
   totalUnrealized(): number {
-    let sum = 0;
-    for (const p of this.positions.values()) sum += this.unrealized(p);
-    return sum;
+    return totalUnrealizedOf(this);
   }
 
   availableBalance(): number {
-    return this.wallet + this.totalUnrealized() - this.positionMargin() - this.orderMargin();
+    return availableBalanceOf(this);
   }
 
   /** Place an order (`POST /fapi/v1/order`). Throws `BinanceApiError` as Binance answers. */
@@ -214,13 +221,14 @@ export class FakeVenue {
     if (request.type === 'MARKET') {
       // `next-open`: it waits (NEW) for the next candle's open; see `step`.
       if (this.options.marketFill !== 'next-open')
-        this.fill(order, takerPrice(spec, order.side, last, this.options.slippageBps), false);
+        fillOrder(this.internals, order, takerPrice(spec, order.side, last, this.options.slippageBps), false);
     } else if (marketable) {
       // A crossing LIMIT order takes liquidity, but never at a price worse than its own.
       const taker = takerPrice(spec, order.side, last, this.options.slippageBps);
-      this.fill(order, order.side === 'BUY' ? Math.min(taker, price) : Math.max(taker, price), false);
+      const fillPrice = order.side === 'BUY' ? Math.min(taker, price) : Math.max(taker, price);
+      fillOrder(this.internals, order, fillPrice, false);
     } else if (timeInForce === 'IOC' || timeInForce === 'FOK') {
-      this.finish(order, 'EXPIRED');
+      finishOrder(this.internals, order, 'EXPIRED');
     }
     return order;
   }
@@ -267,7 +275,7 @@ export class FakeVenue {
     if (order.status !== 'NEW' && order.status !== 'PARTIALLY_FILLED') {
       throw new BinanceApiError(-2011, 'Unknown order sent.', 400);
     }
-    this.finish(order, 'CANCELED');
+    finishOrder(this.internals, order, 'CANCELED');
     return order;
   }
 
@@ -311,26 +319,16 @@ export class FakeVenue {
     // knows prices at candle resolution, so a fill's instant inside the candle is unknown.
     for (const candle of candles) {
       this.now = Math.max(this.now, candle.ts);
-      this.fillWaitingMarketOrders(candle);
+      fillWaitingMarketOrders(this.internals, candle);
       this.walk(candle);
     }
     for (const candle of candles) {
       const tape = this.tape.record(this.symbolOf(candle.symbol), candle);
       this.emit({ kind: 'tape', trades: tape.trades, books: tape.books });
-      this.settleFunding(candle);
+      settleFunding(this.internals, candle);
       this.emit({ kind: 'kline', kline: candle });
     }
     return true;
-  }
-
-  /** `next-open`: MARKET orders placed since the last candle fill at this one's open ± slippage. */
-  private fillWaitingMarketOrders(candle: Kline): void {
-    if (this.options.marketFill !== 'next-open') return;
-    const spec = this.symbolOf(candle.symbol);
-    for (const order of this.orders.values()) {
-      if (order.symbol !== candle.symbol || order.type !== 'MARKET' || order.status !== 'NEW') continue;
-      this.fill(order, takerPrice(spec, order.side, candle.open, this.options.slippageBps), false);
-    }
   }
 
   /** Visit a candle's path, matching what it reaches. */
@@ -352,148 +350,11 @@ export class FakeVenue {
       if (hit === undefined) break;
       this.lastPrice.set(symbol, hit.price);
       from = hit.price;
-      if (hit.order !== undefined) this.fill(hit.order, hit.order.price, true);
-      else if (hit.algo !== undefined) this.trigger(spec, hit.algo, gap ? to : hit.price);
+      if (hit.order !== undefined) fillOrder(this.internals, hit.order, hit.order.price, true);
+      else if (hit.algo !== undefined) triggerAlgo(this.internals, spec, hit.algo, gap ? to : hit.price);
     }
     this.lastPrice.set(symbol, to);
     trackTrailing(this.algoOrders, symbol, to);
-  }
-
-  /** A conditional order fired: it becomes a MARKET order filled at the trigger price ± slippage. */
-  private trigger(spec: FakeSymbol, algo: AlgoOrder, price: number): void {
-    algo.algoStatus = 'TRIGGERING';
-    algo.updateTime = this.now;
-    this.emit({ kind: 'algo', algo });
-    const position = this.positions.get(algo.symbol);
-    const closing = position !== undefined && (algo.side === 'SELL' ? position.amt > 0 : position.amt < 0);
-    const qty = algo.closePosition ? (closing ? Math.abs(position.amt) : 0) : algo.quantity;
-    const wouldIncrease = !closing;
-    if (qty === 0 || (algo.reduceOnly && wouldIncrease)) {
-      algo.algoStatus = 'EXPIRED';
-      this.emit({ kind: 'algo', algo });
-      return;
-    }
-    const order: VenueOrder = {
-      orderId: this.nextId++,
-      clientOrderId: algo.clientAlgoId,
-      symbol: algo.symbol,
-      side: algo.side,
-      type: 'MARKET',
-      origType: algo.type,
-      timeInForce: 'GTC',
-      price: 0,
-      stopPrice: algo.triggerPrice,
-      origQty: algo.reduceOnly && position !== undefined ? Math.min(qty, Math.abs(position.amt)) : qty,
-      executedQty: 0,
-      cumQuote: 0,
-      status: 'NEW',
-      reduceOnly: algo.reduceOnly,
-      closePosition: algo.closePosition,
-      time: this.now,
-      updateTime: this.now,
-    };
-    this.orders.set(order.orderId, order);
-    algo.actualOrderId = order.orderId;
-    algo.algoStatus = 'TRIGGERED';
-    this.emit({ kind: 'algo', algo });
-    this.emit({ kind: 'order', order, execType: 'NEW' });
-    this.fill(order, takerPrice(spec, order.side, price, this.options.slippageBps), false);
-    algo.algoStatus = 'FINISHED';
-    algo.updateTime = this.now;
-    this.emit({ kind: 'algo', algo });
-  }
-
-  /** Fill what is left of an order at `price`. */
-  private fill(order: VenueOrder, price: number, maker: boolean): void {
-    const qty = order.origQty - order.executedQty;
-    const position = this.positions.get(order.symbol);
-    const signed = order.side === 'BUY' ? qty : -qty;
-    let fillQty = qty;
-    if (order.reduceOnly) {
-      // A reduce-only order never opens or flips: it fills at most the position, the rest expires.
-      const reducible =
-        position !== undefined && Math.sign(position.amt) !== Math.sign(signed) ? Math.abs(position.amt) : 0;
-      fillQty = Math.min(qty, reducible);
-      if (fillQty === 0) {
-        this.finish(order, 'EXPIRED');
-        return;
-      }
-    }
-    const spec = this.symbolOf(order.symbol);
-    fillQty = roundToStep(fillQty, spec.stepSize, 'nearest');
-    const rate = maker ? this.options.makerFeeRate : this.options.takerFeeRate;
-    const quote = fillQty * price;
-    const commission = quote * rate;
-    const realizedPnl = applyToPosition(
-      this.positions,
-      spec,
-      order.side === 'BUY' ? fillQty : -fillQty,
-      price,
-      this.now,
-      () => ({ leverage: this.leverageOf(order.symbol), marginType: this.marginTypeOf(order.symbol) }),
-    );
-    this.wallet += realizedPnl - commission;
-    order.executedQty = roundToStep(order.executedQty + fillQty, spec.stepSize, 'nearest');
-    order.cumQuote += quote;
-    order.updateTime = this.now;
-    order.status = order.executedQty >= order.origQty ? 'FILLED' : 'PARTIALLY_FILLED';
-    const trade: VenueTrade = {
-      id: this.nextId++,
-      orderId: order.orderId,
-      clientOrderId: order.clientOrderId,
-      symbol: order.symbol,
-      side: order.side,
-      price,
-      qty: fillQty,
-      quoteQty: quote,
-      commission,
-      realizedPnl,
-      maker,
-      time: this.now,
-    };
-    this.trades.push(trade);
-    const tradeId = String(trade.id);
-    if (realizedPnl !== 0)
-      this.income.push(this.incomeRecord(order.symbol, 'REALIZED_PNL', realizedPnl, '', tradeId));
-    this.income.push(this.incomeRecord(order.symbol, 'COMMISSION', -commission, 'USDT', tradeId));
-    this.emit({ kind: 'order', order, trade, execType: 'TRADE' });
-    this.emit({ kind: 'account', reason: 'ORDER', symbols: [order.symbol] });
-    if (order.status === 'PARTIALLY_FILLED' && order.reduceOnly) this.finish(order, 'EXPIRED');
-  }
-
-  private finish(order: VenueOrder, status: 'CANCELED' | 'EXPIRED'): void {
-    order.status = status;
-    order.updateTime = this.now;
-    this.emit({ kind: 'order', order, execType: status === 'CANCELED' ? 'CANCELED' : 'EXPIRED' });
-  }
-
-  /** Charge funding at each funding instant inside the candle (several in a candle longer than 8 h). */
-  private settleFunding(candle: Kline): void {
-    // Instants in (openTime, ts]: the candle that closes at 08:00 pays the 08:00 funding.
-    const first =
-      Math.floor(candle.openTime / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
-    const rate = candle.fundingRate ?? this.options.fundingRate;
-    const markPrice = candle.close;
-    for (let fundingTime = first; fundingTime <= candle.ts; fundingTime += FUNDING_INTERVAL_MS) {
-      this.funding.push({ symbol: candle.symbol, fundingTime, fundingRate: rate, markPrice });
-      const position = this.positions.get(candle.symbol);
-      if (position === undefined) continue;
-      const fee = -position.amt * markPrice * rate;
-      this.wallet += fee;
-      this.income.push(this.incomeRecord(candle.symbol, 'FUNDING_FEE', fee, 'USDT', '', fundingTime));
-      this.emit({ kind: 'account', reason: 'FUNDING_FEE', symbols: [candle.symbol] });
-    }
-  }
-
-  private incomeRecord(
-    symbol: string,
-    incomeType: IncomeType,
-    income: number,
-    info: string,
-    tradeId: string,
-    time = this.now,
-  ): IncomeRecord {
-    return { tranId: this.nextId++, symbol, incomeType, income, time, tradeId, info };
   }
 
   private emit(update: VenueUpdate): void {
