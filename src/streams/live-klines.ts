@@ -1,15 +1,11 @@
 import { Observable } from 'rxjs';
 import { z } from 'zod';
 import { INTERVAL_MS, type Interval, type Kline } from '../domain/index.js';
-import {
-  type BinanceClient,
-  forgetClosedConnections,
-  prepareBinanceClient,
-  unifiedSymbol,
-} from '../exchange/binance-client.js';
+import { type BinanceClient, forgetClosedConnections, unifiedSymbol } from '../exchange/binance-client.js';
 import { fundingInstantsIn } from '../exchange/ccxt-funding.js';
 import { venueErrorOf } from '../exchange/venue-errors.js';
-import { wallNow, wallTimer } from '../kernel/clock.js';
+import { wallNow } from '../kernel/clock.js';
+import { readyClient, sleeper } from './live-source.js';
 
 /**
  * Live closed candles from Binance USDⓈ-M through ccxt.pro (`watchOHLCV`), per symbol, in order,
@@ -111,15 +107,8 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
     const graceMs = options.graceMs ?? 2_000;
     const warn = (message: string): void => options.onWarning?.(message);
     let stopped = false;
-    const timers = new Set<ReturnType<typeof setTimeout>>();
-    const sleep = (ms: number): Promise<void> =>
-      new Promise((resolve) => {
-        const handle = wallTimer(() => {
-          timers.delete(handle);
-          resolve();
-        }, ms);
-        timers.add(handle);
-      });
+    const timers = sleeper();
+    const { sleep } = timers;
 
     /** Per symbol: the open time of the last candle emitted, and a chain so catch-ups never overlap. */
     const last = new Map<string, number>();
@@ -218,13 +207,7 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
     };
 
     void (async () => {
-      try {
-        await prepareBinanceClient(client);
-        await client.loadMarkets();
-      } catch (error) {
-        subscriber.error(venueErrorOf(error, 'live klines: load markets'));
-        return;
-      }
+      if (!(await readyClient(client, subscriber, 'live klines'))) return;
       for (const symbol of options.symbols) {
         const after = options.after?.get(symbol);
         if (after !== undefined) last.set(symbol, after);
@@ -242,6 +225,6 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
 
     return () => {
       stopped = true;
-      for (const handle of timers) clearTimeout(handle);
+      timers.clear();
     };
   });

@@ -1,13 +1,9 @@
 import { Observable } from 'rxjs';
 import type { Quote, Tick } from '../domain/index.js';
-import {
-  type BinanceClient,
-  forgetClosedConnections,
-  prepareBinanceClient,
-  unifiedSymbol,
-} from '../exchange/binance-client.js';
+import { type BinanceClient, unifiedSymbol } from '../exchange/binance-client.js';
 import { venueErrorOf } from '../exchange/venue-errors.js';
-import { wallNow, wallTimer } from '../kernel/clock.js';
+import { wallNow } from '../kernel/clock.js';
+import { keepWatching, readyClient, sleeper } from './live-source.js';
 
 /**
  * Live trades and best bid/ask from Binance USDⓈ-M through ccxt.pro, per symbol, in order:
@@ -57,50 +53,6 @@ interface AggTradeRow {
 
 /** Aggregate trades per `GET /fapi/v1/aggTrades` (Binance's maximum). */
 const AGG_TRADES_PAGE = 1000;
-
-/** Reconnect with backoff around `once` until `stopped()`; `onReconnect` runs after each failure. */
-const keepWatching = async (
-  what: string,
-  options: LiveTapeOptions,
-  stopped: () => boolean,
-  sleep: (ms: number) => Promise<void>,
-  once: () => Promise<void>,
-  onReconnect: () => Promise<void>,
-): Promise<void> => {
-  const first = options.reconnectDelayMs ?? 500;
-  let delay = first;
-  while (!stopped()) {
-    try {
-      await once();
-      delay = first;
-    } catch (error) {
-      if (stopped()) return;
-      options.onWarning?.(`${venueErrorOf(error, what).message}; reconnecting in ${delay} ms`);
-      forgetClosedConnections(options.client);
-      await sleep(delay);
-      delay = Math.min(delay * 2, 30_000);
-      await onReconnect();
-    }
-  }
-};
-
-/** Timers a source sleeps on, cleared when it is unsubscribed. */
-const sleeper = (): { sleep: (ms: number) => Promise<void>; clear: () => void } => {
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  return {
-    sleep: (ms) =>
-      new Promise((resolve) => {
-        const handle = wallTimer(() => {
-          timers.delete(handle);
-          resolve();
-        }, ms);
-        timers.add(handle);
-      }),
-    clear: () => {
-      for (const handle of timers) clearTimeout(handle);
-    },
-  };
-};
 
 export const liveTrades = (options: LiveTapeOptions): Observable<Tick> =>
   new Observable<Tick>((subscriber) => {
@@ -181,33 +133,29 @@ export const liveTrades = (options: LiveTapeOptions): Observable<Tick> =>
     };
 
     void (async () => {
-      try {
-        await prepareBinanceClient(client);
-        await client.loadMarkets();
-      } catch (error) {
-        subscriber.error(venueErrorOf(error, 'live trades: load markets'));
-        return;
-      }
+      if (!(await readyClient(client, subscriber, 'live trades'))) return;
       for (const symbol of options.symbols) {
         const after = options.afterId?.get(symbol);
         if (after !== undefined) last.set(symbol, after);
         const market = unifiedSymbol(client, symbol);
-        void keepWatching(
-          `trade stream ${symbol}`,
-          options,
-          () => stopped,
-          timers.sleep,
-          async () => {
+        void keepWatching({
+          what: `trade stream ${symbol}`,
+          client,
+          firstDelayMs: options.reconnectDelayMs ?? 500,
+          stopped: () => stopped,
+          sleep: timers.sleep,
+          ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+          once: async () => {
             const trades = (await client.watchTrades(market, undefined, undefined, {
               name: 'aggTrade',
             })) as CcxtTrade[];
             await take(symbol, trades);
           },
           // What the outage missed, over REST, before the stream goes on.
-          async () => {
+          onReconnect: async () => {
             if (last.has(symbol)) await backfill(symbol, undefined);
           },
-        );
+        });
       }
     })();
 
@@ -237,20 +185,16 @@ export const liveQuotes = (options: Omit<LiveTapeOptions, 'afterId'>): Observabl
     const lastUpdate = new Map<string, number>();
 
     void (async () => {
-      try {
-        await prepareBinanceClient(client);
-        await client.loadMarkets();
-      } catch (error) {
-        subscriber.error(venueErrorOf(error, 'live quotes: load markets'));
-        return;
-      }
+      if (!(await readyClient(client, subscriber, 'live quotes'))) return;
       const markets = options.symbols.map((symbol) => unifiedSymbol(client, symbol));
-      await keepWatching(
-        `book ticker stream ${options.symbols.join(',')}`,
-        options,
-        () => stopped,
-        timers.sleep,
-        async () => {
+      await keepWatching({
+        what: `book ticker stream ${options.symbols.join(',')}`,
+        client,
+        firstDelayMs: options.reconnectDelayMs ?? 500,
+        stopped: () => stopped,
+        sleep: timers.sleep,
+        ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+        once: async () => {
           await client.watchBidsAsks(markets);
           // ccxt keeps each symbol's latest quote; a burst of updates can arrive before this loop
           // asks again, so what is emitted is the latest state of every symbol that changed.
@@ -279,8 +223,8 @@ export const liveQuotes = (options: Omit<LiveTapeOptions, 'afterId'>): Observabl
             });
           }
         },
-        async () => {},
-      );
+        onReconnect: async () => {},
+      });
     })();
 
     return () => {
