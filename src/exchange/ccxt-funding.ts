@@ -90,16 +90,14 @@ const withRates = async (
   rows: readonly z.infer<typeof IncomeRow>[],
   seen: Set<string>,
 ): Promise<FundingPaid[]> => {
-  const rates = z
-    .array(FundingRateRow)
-    .parse(
-      await client.fapiPublicGetFundingRate({
-        symbol,
-        startTime: instant - 60_000,
-        endTime: instant + 60_000,
-        limit: 10,
-      }),
-    );
+  const rates = z.array(FundingRateRow).parse(
+    await client.fapiPublicGetFundingRate({
+      symbol,
+      startTime: instant - 60_000,
+      endTime: instant + 60_000,
+      limit: 10,
+    }),
+  );
   const events: FundingPaid[] = [];
   for (const row of rows) {
     seen.add(row.tranId);
