@@ -14,6 +14,7 @@ import type { FeatureVector } from './feature-vector.js';
 import type { Kline } from './kline.js';
 import type { CancelOrder, OrderRequest, OrderSubmitted } from './order.js';
 import type { PortfolioSnapshot, TradeClosed } from './position.js';
+import type { RegimeChanged } from './regime.js';
 import type { ModelPrediction, Signal } from './signal.js';
 import type { Tick } from './tick.js';
 
@@ -40,6 +41,7 @@ export type EngineEvent =
   | FeatureVector
   | ModelPrediction
   | Signal
+  | RegimeChanged
   | TradeIntent
   | SizingDecision
   | OrderDenied

@@ -8,6 +8,7 @@ export * from './kline.js';
 export * from './order.js';
 export * from './position.js';
 export * from './prng.js';
+export * from './regime.js';
 export * from './signal.js';
 export * from './streams.js';
 export * from './symbol-filters.js';

@@ -6,6 +6,7 @@ export const STREAMS = {
   marketTick: 'quantum:stream:market.tick',
   marketKlines: 'quantum:stream:market.klines',
   signalGenerated: 'quantum:stream:ai.signal_generated',
+  metaRegime: 'quantum:stream:meta.regime',
   decisionMade: 'quantum:stream:ai.decision.made',
   tradeIntent: 'quantum:stream:trade.intent',
   sizingDecided: 'quantum:stream:sizing.decided',

@@ -10,6 +10,8 @@ export const TOPICS = {
   klines: 'market.klines',
   /** Trades and book ticks (`Tick`). */
   ticks: 'market.tick',
+  /** Each symbol's market regime when it changes (`RegimeChanged`). */
+  regime: 'meta.regime',
   /** The ensemble's BUY/SELL calls with every vote (`Signal`). */
   signals: 'ai.signal_generated',
   /** Requests to open a position (`TradeIntent`). */

@@ -4,6 +4,8 @@ import {
   directionOf,
   type OrderDenied,
   type PortfolioSnapshot,
+  Regime,
+  type RegimeChanged,
   type SizingDecision,
   sizingDecisionOf,
   type TradeIntent,
@@ -31,6 +33,12 @@ export const positionSizingParams = z
     atrMultiplier: z.number().positive().default(2),
     /** atr-stop: highest leverage the sizer may ask for; the position shrinks to fit. */
     maxLeverage: z.number().positive().max(125).default(5),
+    /**
+     * Size multiplier per market regime (`meta-regime`), e.g. `{ VOLATILE: 0.5 }`: the sizing
+     * equity is scaled, so the position and its risk scale alike; 0 refuses entries in that regime.
+     * A regime not listed, or no regime yet, sizes at 1.
+     */
+    regimeScale: z.partialRecord(Regime, z.number().min(0).max(10)).default({}),
   })
   .strict();
 export type PositionSizingParams = z.output<typeof positionSizingParams>;
@@ -112,10 +120,35 @@ export const createPositionSizing = (
   p: PositionSizingParams,
 ): Handler<TradeIntent | PortfolioSnapshot | { readonly kind: string }, SizingDecision | OrderDenied> => {
   let equityUsdt = p.initialEquityUsdt;
+  const regimes = new Map<string, Regime>();
   return {
     next(event, emit) {
       if (event.kind === 'portfolio-snapshot') equityUsdt = (event as PortfolioSnapshot).equityUsdt;
-      else if (event.kind === 'trade-intent') emit(sizeIntent(p, event as TradeIntent, equityUsdt));
+      else if (event.kind === 'regime-changed') {
+        const change = event as RegimeChanged;
+        regimes.set(change.symbol, change.regime);
+      } else if (event.kind === 'trade-intent') {
+        const intent = event as TradeIntent;
+        const regime = regimes.get(intent.symbol);
+        const scale = regime === undefined ? 1 : (p.regimeScale[regime] ?? 1);
+        if (scale === 1) {
+          emit(sizeIntent(p, intent, equityUsdt));
+          return;
+        }
+        if (scale === 0) {
+          emit(denied(intent, `regime ${regime}: sizing.regimeScale is 0 (no entries)`));
+          return;
+        }
+        const sized = sizeIntent(p, intent, equityUsdt * scale);
+        emit(
+          sized.kind === 'sizing-decision'
+            ? sizingDecisionOf(
+                { ...sized, method: `${sized.method} ×${scale} (${regime})` },
+                sized.takeProfitPrice,
+              )
+            : sized,
+        );
+      }
     },
   };
 };

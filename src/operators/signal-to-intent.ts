@@ -1,6 +1,14 @@
 import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
-import { describeSignal, type PositionSide, type Signal, type TradeIntent } from '../domain/index.js';
+import {
+  describeSignal,
+  type OrderDenied,
+  type PositionSide,
+  Regime,
+  type RegimeChanged,
+  type Signal,
+  type TradeIntent,
+} from '../domain/index.js';
 import { type Handler, operate } from '../kernel/operate.js';
 
 export const signalToIntentParams = z
@@ -11,6 +19,12 @@ export const signalToIntentParams = z
     allowShort: z.boolean().default(true),
     /** Strategy name carried on the intent (reports group trades by it). */
     strategy: z.string().min(1).default('ensemble'),
+    /**
+     * Which sides may open in each market regime (`meta-regime`), e.g.
+     * `{ TRENDING_UP: long, TRENDING_DOWN: short, VOLATILE: none }`; a regime not listed (or no
+     * regime yet) allows both. A refused intent is an `OrderDenied` (gate `regime`) naming why.
+     */
+    regimeSides: z.partialRecord(Regime, z.enum(['both', 'long', 'short', 'none'])).default({}),
   })
   .strict();
 export type SignalToIntentParams = z.output<typeof signalToIntentParams>;
@@ -25,28 +39,50 @@ export const signalToIntent = (
   params: z.input<typeof signalToIntentParams> = {},
 ): OperatorFunction<Signal, TradeIntent> => {
   const p = signalToIntentParams.parse(params);
-  return operate(() => createSignalToIntent(p));
+  // A stream of signals carries no regime, so no intent is refused by `regimeSides` here.
+  return operate(() => createSignalToIntent(p)) as OperatorFunction<Signal, TradeIntent>;
 };
 
 /** The strategy's logic (see `signalToIntent`), as a handler the kernel and the operator share. */
 export const createSignalToIntent = (
   p: SignalToIntentParams,
-): Handler<Signal | { readonly kind: string }, TradeIntent> => ({
-  next(event, emit) {
-    if (event.kind !== 'signal') return;
-    const signal = event as Signal;
-    if (signal.action === 'HOLD' || signal.confidence < p.minConfidence) return;
-    if (signal.action === 'SELL' && !p.allowShort) return;
-    const side: PositionSide = signal.action === 'BUY' ? 'LONG' : 'SHORT';
-    const id = `${signal.symbol}-${signal.ts}-${side}`;
-    const reason = describeSignal(signal);
-    const { symbol, ts, price, confidence, atr } = signal;
-    const strategy = p.strategy;
-    // Two literal shapes instead of a spread (one intent per actionable candle).
-    emit(
-      atr === undefined
-        ? { kind: 'trade-intent', id, symbol, ts, side, price, confidence, strategy, reason }
-        : { kind: 'trade-intent', id, symbol, ts, side, price, confidence, atr, strategy, reason },
-    );
-  },
-});
+): Handler<Signal | RegimeChanged | { readonly kind: string }, TradeIntent | OrderDenied> => {
+  const regimes = new Map<string, Regime>();
+  return {
+    next(event, emit) {
+      if (event.kind === 'regime-changed') {
+        const change = event as RegimeChanged;
+        regimes.set(change.symbol, change.regime);
+        return;
+      }
+      if (event.kind !== 'signal') return;
+      const signal = event as Signal;
+      if (signal.action === 'HOLD' || signal.confidence < p.minConfidence) return;
+      if (signal.action === 'SELL' && !p.allowShort) return;
+      const side: PositionSide = signal.action === 'BUY' ? 'LONG' : 'SHORT';
+      const id = `${signal.symbol}-${signal.ts}-${side}`;
+      const { symbol, ts, price, confidence, atr } = signal;
+      const regime = regimes.get(symbol);
+      const sides = regime === undefined ? 'both' : (p.regimeSides[regime] ?? 'both');
+      if (sides !== 'both' && sides !== (side === 'LONG' ? 'long' : 'short')) {
+        emit({
+          kind: 'order-denied',
+          intentId: id,
+          symbol,
+          ts,
+          gate: 'regime',
+          reason: `${side} refused in ${regime}: strategy.regimeSides allows ${sides}`,
+        });
+        return;
+      }
+      const reason = describeSignal(signal);
+      const strategy = p.strategy;
+      // Two literal shapes instead of a spread (one intent per actionable candle).
+      emit(
+        atr === undefined
+          ? { kind: 'trade-intent', id, symbol, ts, side, price, confidence, strategy, reason }
+          : { kind: 'trade-intent', id, symbol, ts, side, price, confidence, atr, strategy, reason },
+      );
+    },
+  };
+};

@@ -8,6 +8,7 @@ import { type ModelEntry, modelTypeOf, modelTypes } from '../models/model-type.j
 import '../models/types/index.js';
 import { DEFAULT_FEATURES, parseFeatureName } from '../features/feature-names.js';
 import { ensembleVoteParams } from '../operators/ensemble-vote.js';
+import { metaRegimeParams } from '../operators/meta-regime.js';
 import { orderBracketParams } from '../operators/order-bracket.js';
 import { positionMonitorParams } from '../operators/position-monitor.js';
 import { positionSizingParams } from '../operators/position-sizing.js';
@@ -135,6 +136,11 @@ export const pipelineConfig = z
       .prefault([{ type: 'ema-rsi' }, { type: 'macd-adx' }]),
     // Weights come from the model entries; HOLD is never emitted in the graph (no order follows from it).
     ensemble: ensembleVoteParams.omit({ weights: true, emitHold: true }).prefault({}),
+    /** Regime detection (`meta-regime`, off by default): each symbol's regime, for `strategy.regimeSides` and `sizing.regimeScale`. */
+    regime: metaRegimeParams
+      .extend({ enabled: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
     strategy: signalToIntentParams
       .extend({ minConfidence: signalToIntentParams.shape.minConfidence.unwrap().default(0.6) })
       .prefault({}),
@@ -162,6 +168,20 @@ export const pipelineConfig = z
   })
   .strict()
   .superRefine((config, context) => {
+    // Per-regime settings without regime detection would never apply.
+    if (!config.regime.enabled) {
+      for (const [path, value] of [
+        [['strategy', 'regimeSides'], config.strategy.regimeSides],
+        [['sizing', 'regimeScale'], config.sizing.regimeScale],
+      ] as const) {
+        if (Object.keys(value).length > 0)
+          context.addIssue({
+            code: 'custom',
+            path: [...path],
+            message: `per-regime settings need regime detection: set regime.enabled: true`,
+          });
+      }
+    }
     // Every entry would be denied by the max-leverage gate: a run that cannot trade.
     if (
       config.sizing.method === 'fixed-fraction' &&

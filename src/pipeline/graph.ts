@@ -11,6 +11,7 @@ import { marketTopicOf, TOPICS, type Topic } from '../kernel/topics.js';
 import type { AnyModel } from '../models/model.js';
 import { createEnsembleVote, ensembleVoteParams } from '../operators/ensemble-vote.js';
 import { createKillSwitch, killSwitchParams } from '../operators/kill-switch.js';
+import { createMetaRegime } from '../operators/meta-regime.js';
 import { createOrderBracket, orderBracketParams } from '../operators/order-bracket.js';
 import { createPortfolioAccounting } from '../operators/portfolio.js';
 import { createPositionMonitor, positionMonitorParams } from '../operators/position-monitor.js';
@@ -77,9 +78,10 @@ const aiEngineHandler = (config: PipelineConfig, models: readonly AnyModel[]): H
  * | 10   | portfolio        | market, execution.result, governor.execution, control | portfolio.snapshot_updated, trade.closed |
  * | 20   | kill-switch      | portfolio.snapshot_updated                            | governor.denied, execution.command |
  * | 30   | position-monitor | market.klines, execution.result, governor.execution   | execution.command |
+ * | 35   | meta-regime      | market.klines (when `regime.enabled`)                 | meta.regime |
  * | 40   | ai-engine        | market.klines                                         | ai.signal_generated |
- * | 50   | strategy         | ai.signal_generated                                   | trade.intent |
- * | 60   | sizing           | trade.intent, portfolio.snapshot_updated              | sizing.decided, governor.denied |
+ * | 50   | strategy         | ai.signal_generated, meta.regime                      | trade.intent, governor.denied |
+ * | 60   | sizing           | trade.intent, portfolio.snapshot_updated, meta.regime | sizing.decided, governor.denied |
  * | 70   | risk-governor    | sizing.decided, portfolio.snapshot_updated            | governor.execution, governor.denied |
  * | 80   | execution        | governor.execution, execution.result                  | execution.command |
  *
@@ -136,6 +138,18 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       handler: createPositionMonitor(positionMonitorParams.parse(config.monitor), { filtersOf }),
       topicOf: () => TOPICS.executionCommands,
     }),
+    ...(config.regime.enabled
+      ? [
+          handlerStage({
+            name: 'meta-regime',
+            rank: STAGE_RANK.metaRegime,
+            consumes: [TOPICS.klines],
+            publishes: [TOPICS.regime],
+            handler: createMetaRegime(config.regime),
+            topicOf: () => TOPICS.regime,
+          }),
+        ]
+      : []),
     handlerStage({
       name: 'ai-engine',
       rank: STAGE_RANK.aiEngine,
@@ -147,17 +161,19 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
     handlerStage({
       name: 'strategy',
       rank: STAGE_RANK.strategy,
-      consumes: [TOPICS.signals],
-      publishes: [TOPICS.intents],
+      consumes: [TOPICS.signals, TOPICS.regime],
+      // A regime change only updates which sides may open.
+      quiet: [TOPICS.regime],
+      publishes: [TOPICS.intents, TOPICS.governorDenied],
       handler: createSignalToIntent(signalToIntentParams.parse(config.strategy)),
-      topicOf: () => TOPICS.intents,
+      topicOf: (event) => (event.kind === 'trade-intent' ? TOPICS.intents : TOPICS.governorDenied),
     }),
     handlerStage({
       name: 'sizing',
       rank: STAGE_RANK.sizing,
-      consumes: [TOPICS.intents, TOPICS.portfolio],
-      // Snapshots only update the equity it sizes from.
-      quiet: [TOPICS.portfolio],
+      consumes: [TOPICS.intents, TOPICS.portfolio, TOPICS.regime],
+      // Snapshots only update the equity it sizes from; regime changes its scale.
+      quiet: [TOPICS.portfolio, TOPICS.regime],
       publishes: [TOPICS.sizingDecided, TOPICS.governorDenied],
       handler: createPositionSizing(positionSizingParams.parse({ ...config.sizing, initialEquityUsdt })),
       topicOf: (event) => (event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.governorDenied),

@@ -8,7 +8,7 @@ export interface RunStats {
 
 /**
  * Tallies engine events: actionable signals, intents, orders by type, fills, rejections by code,
- * funding, liquidations, kill-switch trips, and every model's votes inside actionable signals
+ * funding, liquidations, kill-switch trips, regime changes by the regime entered, and every model's votes inside actionable signals
  * (`{ ema-rsi: { BUY: 10, SELL: 7, HOLD: 3, abstain: 0 } }`).
  */
 export const createRunStats = (): RunStats => {
@@ -34,6 +34,9 @@ export const createRunStats = (): RunStats => {
           return;
         case 'trade-intent':
           add('intents');
+          return;
+        case 'regime-changed':
+          add(`regimes.${event.regime}`);
           return;
         case 'order-request':
           add(`orders.${event.type}`);

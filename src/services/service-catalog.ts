@@ -8,7 +8,7 @@ export const SERVICES = {
   'market-publisher': [],
   portfolio: ['portfolio'],
   'position-monitor': ['position-monitor'],
-  'ai-engine': ['ai-engine'],
+  'ai-engine': ['meta-regime', 'ai-engine'],
   strategy: ['strategy'],
   sizing: ['sizing'],
   'risk-governor': ['kill-switch', 'risk-governor'],
@@ -34,7 +34,7 @@ export const STAGE_SERVICES = SERVICE_NAMES.filter((name) => name !== 'market-pu
  * Stages whose state is per symbol only and whose input always names a symbol: they may run as N
  * replicas, each owning the symbols that hash to its partitions (a symbol's events stay in order).
  */
-export const PARTITIONABLE_STAGES: ReadonlySet<string> = new Set(['ai-engine', 'strategy']);
+export const PARTITIONABLE_STAGES: ReadonlySet<string> = new Set(['meta-regime', 'ai-engine', 'strategy']);
 
 /** Service that hosts a stage. */
 export const serviceOfStage = (stage: string): ServiceName => {

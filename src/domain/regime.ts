@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { SymbolId, TimestampMs } from './common.js';
+
+/** A symbol's market regime (DESIGN.md §1: regime detection → strategy selection). */
+export const REGIMES = ['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE'] as const;
+export const Regime = z.enum(REGIMES);
+export type Regime = z.infer<typeof Regime>;
+
+/**
+ * The regime a symbol is in changed (`RegimeChanged`): the new regime, the one before (absent on
+ * the first classification) and the measures that decided it, so a user can read why.
+ */
+export const RegimeChanged = z
+  .object({
+    kind: z.literal('regime-changed'),
+    symbol: SymbolId,
+    ts: TimestampMs,
+    regime: Regime,
+    previous: Regime.optional(),
+    /** ADX (0–100), the ATR against its usual level (×), realized volatility per candle, trend slope of ln(close) per candle. */
+    adx: z.number(),
+    atrRatio: z.number().nonnegative(),
+    realizedVol: z.number().nonnegative(),
+    slope: z.number(),
+    reason: z.string(),
+  })
+  .readonly();
+export type RegimeChanged = z.infer<typeof RegimeChanged>;
