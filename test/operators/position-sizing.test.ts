@@ -2,8 +2,19 @@ import { NEVER } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PortfolioSnapshot, TradeIntent } from '../../src/domain/index.js';
-import { positionSizing, positionSizingParams, sizeIntent } from '../../src/operators/position-sizing.js';
+import type {
+  OrderDenied,
+  PortfolioSnapshot,
+  RegimeChanged,
+  SizingDecision,
+  TradeIntent,
+} from '../../src/domain/index.js';
+import {
+  createPositionSizing,
+  positionSizing,
+  positionSizingParams,
+  sizeIntent,
+} from '../../src/operators/position-sizing.js';
 import { intent, snapshot } from '../builders.js';
 import { assertEqual } from '../requirements.js';
 
@@ -128,6 +139,43 @@ test('operator: portfolio errors and source errors propagate; unsubscription rea
     expectSubscriptions(portfolio$.subscriptions).toBe('^--!');
     expectSubscriptions(intents.subscriptions).toBe('^--!');
   });
+});
+
+test('regimeScale: the sizing equity scales with the regime in force (qty and risk alike); 0 refuses entries; unlisted regimes size at 1', () => {
+  const p = positionSizingParams.parse({ regimeScale: { VOLATILE: 0.5, TRENDING_DOWN: 0 } });
+  const handler = createPositionSizing(p);
+  const out: (SizingDecision | OrderDenied)[] = [];
+  const emit = (e: SizingDecision | OrderDenied): void => void out.push(e);
+  const changed = (r: RegimeChanged['regime']): RegimeChanged => ({
+    kind: 'regime-changed',
+    symbol: 'BTCUSDT',
+    ts: 1,
+    regime: r,
+    adx: 20,
+    atrRatio: 2,
+    realizedVol: 0.01,
+    slope: 0,
+    reason: 'test',
+  });
+  handler.next(intent(), emit);
+  handler.next(changed('VOLATILE'), emit);
+  handler.next(intent(), emit);
+  handler.next(changed('TRENDING_DOWN'), emit);
+  handler.next(intent(), emit);
+  handler.next(changed('RANGING'), emit);
+  handler.next(intent(), emit);
+  const [full, half, refused, again] = out;
+  assert.ok(
+    full.kind === 'sizing-decision' && half.kind === 'sizing-decision' && again.kind === 'sizing-decision',
+  );
+  assert.is(half.qty, full.qty / 2);
+  assert.is(half.notionalUsdt, full.notionalUsdt / 2);
+  assert.is(half.stopPrice, full.stopPrice);
+  assert.is(half.method, `${full.method} ×0.5 (VOLATILE)`);
+  assert.equal(again, full);
+  assert.ok(refused.kind === 'order-denied');
+  assert.is(refused.gate, 'sizing');
+  assert.match(refused.reason, /regime TRENDING_DOWN: sizing\.regimeScale is 0/);
 });
 
 test('params are strict', () => {

@@ -1,7 +1,12 @@
 import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
-import { describeSignal } from '../../src/domain/index.js';
-import { signalToIntent } from '../../src/operators/signal-to-intent.js';
+import * as assert from 'uvu/assert';
+import { describeSignal, type RegimeChanged } from '../../src/domain/index.js';
+import {
+  createSignalToIntent,
+  signalToIntent,
+  signalToIntentParams,
+} from '../../src/operators/signal-to-intent.js';
 import { signal } from '../builders.js';
 import { assertEqual } from '../requirements.js';
 
@@ -59,6 +64,46 @@ test('allowShort false ignores SELL', () => {
   scheduler().run(({ cold, expectObservable }) => {
     expectObservable(cold('b|', { b: sell }).pipe(signalToIntent({ allowShort: false }))).toBe('-|');
   });
+});
+
+const regime = (symbol: string, ts: number, r: RegimeChanged['regime']): RegimeChanged => ({
+  kind: 'regime-changed',
+  symbol,
+  ts,
+  regime: r,
+  adx: 30,
+  atrRatio: 1,
+  realizedVol: 0.001,
+  slope: 0,
+  reason: 'test',
+});
+
+test('regimeSides: a side the regime does not allow is refused with an OrderDenied naming the regime; other symbols and unlisted regimes trade both ways', () => {
+  const handler = createSignalToIntent(
+    signalToIntentParams.parse({ regimeSides: { TRENDING_UP: 'long', VOLATILE: 'none' } }),
+  );
+  const out: { kind: string; side?: string; gate?: string; reason?: string }[] = [];
+  const emit = (e: (typeof out)[number]): void => void out.push(e);
+  handler.next(sell, emit); // no regime yet: both sides
+  handler.next(regime('BTCUSDT', 100_000, 'TRENDING_UP'), emit);
+  handler.next({ ...sell, ts: 130_000 }, emit);
+  handler.next({ ...buy, ts: 140_000 }, emit);
+  handler.next({ ...sell, symbol: 'ETHUSDT', ts: 150_000 }, emit);
+  handler.next(regime('BTCUSDT', 160_000, 'VOLATILE'), emit);
+  handler.next({ ...buy, ts: 170_000 }, emit);
+  handler.next(regime('BTCUSDT', 180_000, 'RANGING'), emit);
+  handler.next({ ...sell, ts: 190_000 }, emit);
+  assert.equal(
+    out.map((e) => (e.kind === 'trade-intent' ? `intent ${e.side}` : `denied ${e.gate}: ${e.reason}`)),
+    [
+      'intent SHORT',
+      'denied regime: SHORT refused in TRENDING_UP: strategy.regimeSides allows long',
+      'intent LONG',
+      'intent SHORT',
+      'denied regime: LONG refused in VOLATILE: strategy.regimeSides allows none',
+      'intent SHORT',
+    ],
+  );
 });
 
 test('errors and unsubscription pass through', () => {

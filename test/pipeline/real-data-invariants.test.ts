@@ -71,6 +71,16 @@ const markets: { name: string; input: Record<string, unknown>; liquidations?: bo
     },
     liquidations: true,
   },
+  {
+    // Regime detection on: sides refused per regime and sizes scaled — the books must still add up.
+    name: 'um-2026-02-1h with regime detection',
+    input: {
+      data: { source: 'files', path: sharedData('klines/um-2026-02-1h') },
+      regime: { enabled: true, atrWindow: 100, slopePeriod: 24 },
+      strategy: { regimeSides: { TRENDING_UP: 'long', TRENDING_DOWN: 'short', VOLATILE: 'none' } },
+      sizing: { regimeScale: { RANGING: 0.5 } },
+    },
+  },
 ];
 
 const TOLERANCE = 1e-6;
