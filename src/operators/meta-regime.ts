@@ -42,21 +42,34 @@ export interface RegimeMeasures {
  * on the direction; else RANGING. Returns the regime and why, in words.
  */
 export const classifyRegime = (m: RegimeMeasures, p: MetaRegimeParams): { regime: Regime; why: string } => {
-  if (m.atrRatio >= p.volatileRatio)
-    return { regime: 'VOLATILE', why: `ATR ${m.atrRatio.toFixed(2)}× its usual level ≥ ${p.volatileRatio}×` };
+  const regime = regimeOf(m, p);
+  return { regime, why: whyOf(m, p, regime) };
+};
+
+/** The classifier's answer alone (every candle: no text built). */
+export const regimeOf = (m: RegimeMeasures, p: MetaRegimeParams): Regime => {
+  if (m.atrRatio >= p.volatileRatio) return 'VOLATILE';
+  if (m.adx >= p.trendAdx && m.slope > 0 && m.plusDi > m.minusDi) return 'TRENDING_UP';
+  if (m.adx >= p.trendAdx && m.slope < 0 && m.minusDi > m.plusDi) return 'TRENDING_DOWN';
+  return 'RANGING';
+};
+
+/** Why the measures give `regime`, in words (only when a regime changes). */
+const whyOf = (m: RegimeMeasures, p: MetaRegimeParams, regime: Regime): string => {
   const adx = m.adx.toFixed(1);
   const slope = `${(m.slope * 100).toFixed(4)} %/candle`;
-  if (m.adx >= p.trendAdx && m.slope > 0 && m.plusDi > m.minusDi)
-    return { regime: 'TRENDING_UP', why: `ADX ${adx} ≥ ${p.trendAdx}, +DI > −DI, slope ${slope}` };
-  if (m.adx >= p.trendAdx && m.slope < 0 && m.minusDi > m.plusDi)
-    return { regime: 'TRENDING_DOWN', why: `ADX ${adx} ≥ ${p.trendAdx}, −DI > +DI, slope ${slope}` };
-  return {
-    regime: 'RANGING',
-    why:
-      m.adx < p.trendAdx
+  switch (regime) {
+    case 'VOLATILE':
+      return `ATR ${m.atrRatio.toFixed(2)}× its usual level ≥ ${p.volatileRatio}×`;
+    case 'TRENDING_UP':
+      return `ADX ${adx} ≥ ${p.trendAdx}, +DI > −DI, slope ${slope}`;
+    case 'TRENDING_DOWN':
+      return `ADX ${adx} ≥ ${p.trendAdx}, −DI > +DI, slope ${slope}`;
+    default:
+      return m.adx < p.trendAdx
         ? `ADX ${adx} < ${p.trendAdx}`
-        : `ADX ${adx} but slope and DIs disagree (slope ${slope})`,
-  };
+        : `ADX ${adx} but slope and DIs disagree (slope ${slope})`;
+  }
 };
 
 /** Where a symbol's regime stands: the current one and a challenger with how long it has held. */
@@ -181,9 +194,10 @@ export const createMetaRegime = (p: MetaRegimeParams): Handler<{ readonly kind: 
       }
       const measures = state.update(kline);
       if (measures === undefined) return;
-      const { regime, why } = classifyRegime(measures, p);
+      const regime = regimeOf(measures, p);
       const previous = state.regime;
       if (!confirmRegime(state, regime, p.confirmCandles)) return;
+      const why = whyOf(measures, p, regime);
       emit({
         kind: 'regime-changed',
         symbol: kline.symbol,

@@ -45,6 +45,10 @@ models:
 ensemble:
   minConfidence: 0.5         # weighted vote below this is HOLD
 
+regime:
+  enabled: false             # per-symbol regime (TRENDING_UP/DOWN, RANGING, VOLATILE); when on,
+                             # strategy.regimeSides and sizing.regimeScale act per regime
+
 strategy:
   minConfidence: 0.6         # open a position only on a confident vote
   allowShort: true
