@@ -56,6 +56,7 @@ export const STAGE_RANK = {
   aiEngine: 40,
   strategy: 50,
   sizing: 60,
+  portfolioBalancer: 65,
   riskGovernor: 70,
   execution: 80,
 } as const;

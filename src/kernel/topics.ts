@@ -18,6 +18,8 @@ export const TOPICS = {
   intents: 'trade.intent',
   /** The sizer's answers (`SizingDecision`), before risk. */
   sizingDecided: 'sizing.decided',
+  /** The sizer's answers after portfolio balancing (`SizingDecision`, maybe shrunk), when it is on. */
+  sizingFinal: 'sizing.final',
   /** Decisions approved by the risk governor (`SizingDecision`, rounded to the venue's filters). */
   governorExecution: 'governor.execution',
   /** Refusals by the sizer or a risk gate (`OrderDenied`) and kill-switch trips (`KillSwitchTripped`). */

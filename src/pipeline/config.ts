@@ -10,6 +10,7 @@ import { DEFAULT_FEATURES, parseFeatureName } from '../features/feature-names.js
 import { ensembleVoteParams } from '../operators/ensemble-vote.js';
 import { metaRegimeParams } from '../operators/meta-regime.js';
 import { orderBracketParams } from '../operators/order-bracket.js';
+import { portfolioBalancerParams } from '../operators/portfolio-balancer.js';
 import { positionMonitorParams } from '../operators/position-monitor.js';
 import { positionSizingParams } from '../operators/position-sizing.js';
 import { riskGatesParams } from '../operators/risk-gates.js';
@@ -145,6 +146,11 @@ export const pipelineConfig = z
       .extend({ minConfidence: signalToIntentParams.shape.minConfidence.unwrap().default(0.6) })
       .prefault({}),
     sizing: positionSizingParams.omit({ initialEquityUsdt: true }).prefault({}),
+    /** Portfolio balancing (PBA, off by default): symbol, net and correlated exposure limits between sizing and risk. */
+    balancer: portfolioBalancerParams
+      .extend({ enabled: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
     risk: riskGatesParams
       .omit({ initialEquityUsdt: true, filters: true })
       .extend({

@@ -60,6 +60,10 @@ sizing:
   stopLossPct: 1.5
   takeProfitPct: 3
 
+balancer:
+  enabled: false             # portfolio balancing between sizing and risk: per-symbol, net and
+                             # correlated exposure caps (× equity); entries shrunk or refused
+
 risk:
   maxLeverage: 5
   maxOpenPositions: 3

@@ -14,6 +14,7 @@ import { createKillSwitch, killSwitchParams } from '../operators/kill-switch.js'
 import { createMetaRegime } from '../operators/meta-regime.js';
 import { createOrderBracket, orderBracketParams } from '../operators/order-bracket.js';
 import { createPortfolioAccounting } from '../operators/portfolio.js';
+import { createPortfolioBalancer } from '../operators/portfolio-balancer.js';
 import { createPositionMonitor, positionMonitorParams } from '../operators/position-monitor.js';
 import { createPositionSizing, positionSizingParams } from '../operators/position-sizing.js';
 import { createPredict, type ModelBatch } from '../operators/predict.js';
@@ -82,7 +83,8 @@ const aiEngineHandler = (config: PipelineConfig, models: readonly AnyModel[]): H
  * | 40   | ai-engine        | market.klines                                         | ai.signal_generated |
  * | 50   | strategy         | ai.signal_generated, meta.regime                      | trade.intent, governor.denied |
  * | 60   | sizing           | trade.intent, portfolio.snapshot_updated, meta.regime | sizing.decided, governor.denied |
- * | 70   | risk-governor    | sizing.decided, portfolio.snapshot_updated            | governor.execution, governor.denied |
+ * | 65   | portfolio-balancer | sizing.decided, portfolio.snapshot_updated, market.klines (when `balancer.enabled`) | sizing.final, governor.denied |
+ * | 70   | risk-governor    | sizing.decided (sizing.final with the balancer), portfolio.snapshot_updated | governor.execution, governor.denied |
  * | 80   | execution        | governor.execution, execution.result                  | execution.command |
  *
  * So per market event: the venue matches resting orders first (their fills are handled
@@ -178,10 +180,25 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       handler: createPositionSizing(positionSizingParams.parse({ ...config.sizing, initialEquityUsdt })),
       topicOf: (event) => (event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.governorDenied),
     }),
+    ...(config.balancer.enabled
+      ? [
+          handlerStage({
+            name: 'portfolio-balancer',
+            rank: STAGE_RANK.portfolioBalancer,
+            consumes: [TOPICS.sizingDecided, TOPICS.portfolio, TOPICS.klines],
+            // Snapshots and candles only update the positions and the returns it reads.
+            quiet: [TOPICS.portfolio, TOPICS.klines],
+            publishes: [TOPICS.sizingFinal, TOPICS.governorDenied],
+            handler: createPortfolioBalancer(config.balancer, initialEquityUsdt),
+            topicOf: (event) =>
+              event.kind === 'sizing-decision' ? TOPICS.sizingFinal : TOPICS.governorDenied,
+          }),
+        ]
+      : []),
     handlerStage({
       name: 'risk-governor',
       rank: STAGE_RANK.riskGovernor,
-      consumes: [TOPICS.sizingDecided, TOPICS.portfolio],
+      consumes: [config.balancer.enabled ? TOPICS.sizingFinal : TOPICS.sizingDecided, TOPICS.portfolio],
       // Snapshots only update the account view its gates read.
       quiet: [TOPICS.portfolio],
       publishes: [TOPICS.governorExecution, TOPICS.governorDenied],
@@ -222,7 +239,10 @@ export const isGraphOutput = (envelope: Envelope): boolean => {
     kind === 'reconciliation-completed'
   )
     return false;
-  return !(kind === 'sizing-decision' && envelope.topic === TOPICS.sizingDecided);
+  return !(
+    kind === 'sizing-decision' &&
+    (envelope.topic === TOPICS.sizingDecided || envelope.topic === TOPICS.sizingFinal)
+  );
 };
 
 /**

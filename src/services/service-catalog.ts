@@ -11,7 +11,7 @@ export const SERVICES = {
   'ai-engine': ['meta-regime', 'ai-engine'],
   strategy: ['strategy'],
   sizing: ['sizing'],
-  'risk-governor': ['kill-switch', 'risk-governor'],
+  'risk-governor': ['kill-switch', 'portfolio-balancer', 'risk-governor'],
   execution: ['venue', 'execution'],
 } as const satisfies Record<string, readonly string[]>;
 

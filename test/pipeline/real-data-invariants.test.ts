@@ -72,11 +72,14 @@ const markets: { name: string; input: Record<string, unknown>; liquidations?: bo
     liquidations: true,
   },
   {
-    // Regime detection on: sides refused per regime and sizes scaled — the books must still add up.
-    name: 'um-2026-02-1h with regime detection',
+    // Regime detection and portfolio balancing on: sides refused per regime, sizes scaled and
+    // shrunk by correlation — the books must still add up.
+    name: 'um-2026-02-1h with regime detection and portfolio balancing',
     input: {
       data: { source: 'files', path: sharedData('klines/um-2026-02-1h') },
       regime: { enabled: true, atrWindow: 100, slopePeriod: 24 },
+      balancer: { enabled: true, maxCorrelatedExposure: 0.6, correlationThreshold: 0.6 },
+      risk: { maxOpenPositions: 7 },
       strategy: { regimeSides: { TRENDING_UP: 'long', TRENDING_DOWN: 'short', VOLATILE: 'none' } },
       sizing: { regimeScale: { RANGING: 0.5 } },
     },
