@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { DeadLetter } from '../domain/index.js';
+import { formatAblation, parseAblation, runAblation } from '../pipeline/ablation.js';
 import { type BacktestResult, runBacktest } from '../pipeline/backtest.js';
 import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.js';
 import { type DataFlags, dataOptionsOf, withDataOptions } from './data-options.js';
@@ -8,6 +9,7 @@ import { createProgress } from './progress.js';
 interface BacktestFlags extends DataFlags {
   out?: string;
   progress: boolean;
+  ablate?: string;
 }
 
 /** `quantum backtest`: the pipeline over recorded or synthetic data, with a report. */
@@ -21,22 +23,39 @@ export const registerBacktestCommand = (program: Command): void => {
   )
     .option('-o, --out <dir>', 'output folder (default: output.dir of the config)')
     .option('--no-progress', 'no progress bar')
+    .option(
+      '--ablate <modules>',
+      'also run without each decision module (regime, pba) and with none, and compare (ablation.json/csv)',
+    )
     .action(async (flags: BacktestFlags) => {
       const config = loadPipelineConfig(flags.config);
+      const modules = flags.ablate === undefined ? undefined : parseAblation(flags.ablate);
       let progress: ReturnType<typeof createProgress> | undefined;
-      const result = await runBacktest({
+      const options = {
         now: () => performance.now(),
         ...dataOptionsOf(flags, config),
         outDir: flags.out,
         outDirLabel: flags.out === undefined ? 'output.dir' : '--out',
         generatedAt: new Date().toISOString(),
-        onProgress: (done, total) => {
+        onProgress: (done: number, total: number) => {
           progress ??= createProgress('backtest', total, 'klines', flags.progress && config.output.progress);
           progress.update(done);
         },
+      };
+      if (modules === undefined) {
+        const result = await runBacktest(options);
+        progress?.stop();
+        printRunResult(config, result, flags.seed !== undefined);
+        return;
+      }
+      const { all, rows } = await runAblation(options, modules, (variant, index, total) => {
+        progress?.stop();
+        if (flags.progress && config.output.progress)
+          process.stderr.write(`ablation ${index + 1}/${total}: ${variant}\n`);
       });
       progress?.stop();
-      printRunResult(config, result, flags.seed !== undefined);
+      printRunResult(config, all, flags.seed !== undefined);
+      process.stdout.write(`\nablation (${modules.join(', ')}):\n${formatAblation(rows)}\n`);
     });
 };
 

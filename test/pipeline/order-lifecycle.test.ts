@@ -297,6 +297,23 @@ if (needSharedData('klines/um-2026-02-1h', 'klines/AVAXUSDT-1m-2026-02.csv')) {
     expectNone(alwaysProtected(result.events), 'unprotected positions');
     expectNone(exitsBelongToTheirPosition(result.events), "exits by another position's order");
   });
+
+  test('examples/all-modules.yaml (regime detection and portfolio balancing on): every exit replays from the candles through its own order; nothing left unprotected', async () => {
+    const loaded = loadPipelineConfig(join('examples', 'all-modules.yaml'));
+    const result = await run(
+      parsePipelineConfig({
+        ...loaded,
+        data: { ...loaded.data, path: sharedData('klines/um-2026-02-1h') },
+        output: { ...loaded.output, progress: false },
+      }),
+    );
+    assert.ok(ofKind(result.events, 'trade-closed').length >= 20);
+    assert.ok(ofKind(result.events, 'regime-changed').length > 0);
+    expectNone(exitsBelongToTheirPosition(result.events), "exits by another position's order");
+    expectNone(exitsReplayFromCandles(result), 'exits that the candles do not explain');
+    expectNone(noOrphanProtection(result.events), 'orphaned protective orders');
+    expectNone(alwaysProtected(result.events), 'unprotected positions');
+  });
 }
 
 test('a venue that answers three candles late cannot push open positions or gross exposure past the limits', async () => {
