@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Kline, Regime, RegimeChanged } from '../domain/index.js';
 import { Atr, Dmi, RealizedVolatility } from '../features/indicators/index.js';
 import { type Handler, operate } from '../kernel/operate.js';
+import { SymbolRegimeHmm } from './regime-hmm.js';
 
 export const metaRegimeParams = z
   .object({
@@ -21,6 +22,21 @@ export const metaRegimeParams = z
     volatileRatio: z.number().min(1).max(20).default(1.5),
     /** A new regime must hold this many candles in a row before it replaces the current one. */
     confirmCandles: z.number().int().min(1).max(100).default(3),
+    /** `rules` (the classifier below) or `hmm` (a Gaussian HMM per symbol, forward-filtered). */
+    method: z.enum(['rules', 'hmm']).default('rules'),
+    /**
+     * The HMM method: states (2: calm / volatile, the default; 3–4 add trend states, whose drift is
+     * often too faint against the noise to separate — the rules' ADX sees trends better), candles
+     * it is fitted on, refit period in candles (0: once).
+     */
+    hmm: z
+      .object({
+        states: z.number().int().min(2).max(4).default(2),
+        fitCandles: z.number().int().min(50).max(20_000).default(500),
+        refitEvery: z.number().int().min(0).max(100_000).default(0),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 export type MetaRegimeParams = z.output<typeof metaRegimeParams>;
@@ -176,13 +192,15 @@ class SymbolRegime implements RegimeHold {
 
 /**
  * Regime detection (`meta-regime`, issue #18): each symbol's closed candles → its market regime,
- * from event time only. The rules are `classifyRegime`'s; a new regime replaces the current one
+ * from event time only, by `classifyRegime`'s rules or (`method: hmm`) a Gaussian HMM fitted per
+ * symbol and forward-filtered (`regime-hmm.ts`); the events carry the rule measures either way. a new regime replaces the current one
  * only after holding `confirmCandles` candles in a row (the first one once the windows are full),
  * so a regime does not flap on one candle. Emits `RegimeChanged` with the measures and the reason
  * each time a symbol's regime changes; nothing while it stays.
  */
 export const createMetaRegime = (p: MetaRegimeParams): Handler<{ readonly kind: string }, RegimeChanged> => {
   const symbols = new Map<string, SymbolRegime>();
+  const hmms = new Map<string, SymbolRegimeHmm>();
   return {
     next(event, emit) {
       if (event.kind !== 'kline') return;
@@ -193,11 +211,21 @@ export const createMetaRegime = (p: MetaRegimeParams): Handler<{ readonly kind: 
         symbols.set(kline.symbol, state);
       }
       const measures = state.update(kline);
+      let hmm: { regime: Regime; why: string } | undefined;
+      if (p.method === 'hmm') {
+        let model = hmms.get(kline.symbol);
+        if (model === undefined) {
+          model = new SymbolRegimeHmm(p.hmm);
+          hmms.set(kline.symbol, model);
+        }
+        hmm = model.update(kline);
+        if (hmm === undefined) return;
+      }
       if (measures === undefined) return;
-      const regime = regimeOf(measures, p);
+      const regime = hmm?.regime ?? regimeOf(measures, p);
       const previous = state.regime;
       if (!confirmRegime(state, regime, p.confirmCandles)) return;
-      const why = whyOf(measures, p, regime);
+      const why = hmm?.why ?? whyOf(measures, p, regime);
       emit({
         kind: 'regime-changed',
         symbol: kline.symbol,

@@ -196,4 +196,32 @@ test('the synthetic market (regimes known): agreement well above chance, and VOL
   );
 });
 
+test('method hmm: a calm/volatile HMM per symbol, forward-filtered, finds the synthetic market’s high-volatility spells (precision ≥ 80 %, recall ≥ 50 %)', () => {
+  const market = generateSyntheticMarket({ count: 20_000, regimeStay: 0.995, seed: 7 });
+  const handler = createMetaRegime(metaRegimeParams.parse({ method: 'hmm', hmm: { fitCandles: 2_000 } }));
+  let current: string | undefined;
+  let reason = '';
+  let called = 0;
+  let calledRight = 0;
+  let spells = 0;
+  const candles = market.series[0];
+  for (let i = 0; i < candles.length; i++) {
+    handler.next(candles[i], (e) => {
+      current = e.regime;
+      reason = e.reason;
+    });
+    if (current === undefined) continue;
+    const highVol = SYNTHETIC_REGIMES[market.regimes[i]] === 'HIGH_VOL';
+    if (highVol) spells++;
+    if (current === 'VOLATILE') {
+      called++;
+      if (highVol) calledRight++;
+    }
+    assert.ok(current === 'VOLATILE' || current === 'RANGING', current);
+  }
+  assert.ok(calledRight / called >= 0.8, `precision ${(calledRight / called).toFixed(3)}`);
+  assert.ok(calledRight / spells >= 0.5, `recall ${(calledRight / spells).toFixed(3)}`);
+  assert.match(reason, /HMM state [12] of 2 \(p \d\.\d\d\): mean return/);
+});
+
 test.run();
