@@ -1,7 +1,7 @@
 import { UsageError } from '../domain/errors.js';
 import {
   isServiceName,
-  PARTITIONABLE_STAGES,
+  PARTITIONABLE_SERVICES,
   SERVICE_NAMES,
   type ServiceName,
 } from '../services/service-catalog.js';
@@ -31,9 +31,9 @@ export const parseReplicasFlag = (value: string): Partial<Record<ServiceName, nu
 export const parseStageReplicasFlag = (value: string): Partial<Record<ServiceName, number>> => {
   const replicas = parseReplicasFlag(value);
   for (const [name, count] of Object.entries(replicas)) {
-    if (count !== undefined && count > 1 && !PARTITIONABLE_STAGES.has(name)) {
+    if (count !== undefined && count > 1 && !PARTITIONABLE_SERVICES.has(name as ServiceName)) {
       throw new UsageError(
-        `--replicas: ${name} keeps state across symbols and runs as one replica; replicas are for ${[...PARTITIONABLE_STAGES].join(', ')}`,
+        `--replicas: ${name} keeps state across symbols and runs as one replica; replicas are for ${[...PARTITIONABLE_SERVICES].join(', ')}`,
       );
     }
   }

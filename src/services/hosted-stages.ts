@@ -3,7 +3,12 @@ import { SimExchange } from '../exchange/sim-exchange.js';
 import type { AnyModel } from '../models/model.js';
 import { type PipelineConfig, simExchangeParamsOf } from '../pipeline/config.js';
 import { tradingStages } from '../pipeline/graph.js';
-import { PARTITIONABLE_STAGES, SERVICES, type ServiceName } from './service-catalog.js';
+import {
+  PARTITIONABLE_SERVICES,
+  PARTITIONABLE_STAGES,
+  SERVICES,
+  type ServiceName,
+} from './service-catalog.js';
 import type { HostedStage } from './stage-host.js';
 
 /** Which replica of how many this process is (replicas share a stage by owning its partitions). */
@@ -27,7 +32,7 @@ export const hostedStages = (
   const names: readonly string[] = SERVICES[service];
   if (replicas > 1 && !names.every((name) => PARTITIONABLE_STAGES.has(name))) {
     throw new UsageError(
-      `--replicas: service ${service} keeps state across symbols and runs as one replica; replicas are for ${[...PARTITIONABLE_STAGES].join(', ')}`,
+      `--replicas: service ${service} keeps state across symbols and runs as one replica; replicas are for ${[...PARTITIONABLE_SERVICES].join(', ')}`,
     );
   }
   if (!Number.isInteger(replica) || replica < 0 || replica >= replicas) {

@@ -36,6 +36,15 @@ export const STAGE_SERVICES = SERVICE_NAMES.filter((name) => name !== 'market-pu
  */
 export const PARTITIONABLE_STAGES: ReadonlySet<string> = new Set(['meta-regime', 'ai-engine', 'strategy']);
 
+/** Services that may run as N replicas: every stage they host is partitionable. */
+export const PARTITIONABLE_SERVICES: ReadonlySet<ServiceName> = new Set(
+  SERVICE_NAMES.filter(
+    (name) =>
+      (SERVICES[name] as readonly string[]).length > 0 &&
+      (SERVICES[name] as readonly string[]).every((stage) => PARTITIONABLE_STAGES.has(stage)),
+  ),
+);
+
 /** Service that hosts a stage. */
 export const serviceOfStage = (stage: string): ServiceName => {
   for (const name of SERVICE_NAMES) {

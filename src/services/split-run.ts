@@ -9,7 +9,7 @@ import { createAlerter } from './alerts.js';
 import { outcomeFromJournal } from './journal.js';
 import { closeQuietly, connectFailFast, connectRedis } from './redis-client.js';
 import { type Keyspace, keyspace } from './redis-keys.js';
-import { PARTITIONABLE_STAGES, STAGE_SERVICES } from './service-catalog.js';
+import { PARTITIONABLE_SERVICES, STAGE_SERVICES } from './service-catalog.js';
 import { type ChildSpec, Supervisor, type SupervisorOptions } from './supervisor.js';
 import { startWatchdog } from './watchdog.js';
 
@@ -72,7 +72,7 @@ export const splitChildren = (
     },
   ];
   for (const service of STAGE_SERVICES) {
-    const count = PARTITIONABLE_STAGES.has(service) ? Math.max(1, replicas[service] ?? 1) : 1;
+    const count = PARTITIONABLE_SERVICES.has(service) ? Math.max(1, replicas[service] ?? 1) : 1;
     for (let replica = 0; replica < count; replica++) {
       children.push({
         name: count > 1 ? `${service}#${replica}` : service,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
 import {
   METRICS_PORTS,
-  PARTITIONABLE_STAGES,
+  PARTITIONABLE_SERVICES,
   SERVICE_NAMES,
   SERVICES,
   type ServiceName,
@@ -61,11 +61,6 @@ const REPLICA_COUNT = 'expected a whole number of replicas from 1 to 64';
 const replicaCount = z.number().int(REPLICA_COUNT).min(1, REPLICA_COUNT).max(64, REPLICA_COUNT);
 const serviceName = z.enum(SERVICE_NAMES as [ServiceName, ...ServiceName[]]);
 
-/** Services that may run as replicas: every stage they host is partitionable by symbol. */
-const PARTITIONABLE_SERVICES: readonly ServiceName[] = SERVICE_NAMES.filter(
-  (name) => SERVICES[name].length > 0 && SERVICES[name].every((stage) => PARTITIONABLE_STAGES.has(stage)),
-);
-
 const knownTimeZone = (timeZone: string): boolean => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
@@ -113,11 +108,11 @@ export const systemdUnitsOptions = z
   .strict()
   .superRefine((options, context) => {
     for (const [name, count] of Object.entries(options.replicas)) {
-      if (count > 1 && !PARTITIONABLE_SERVICES.includes(name as ServiceName)) {
+      if (count > 1 && !PARTITIONABLE_SERVICES.has(name as ServiceName)) {
         context.addIssue({
           code: 'custom',
           path: ['replicas', name],
-          message: `${name} cannot run as ${count} replicas: only ${PARTITIONABLE_SERVICES.join(' and ')} may (their state is per symbol); use 1`,
+          message: `${name} cannot run as ${count} replicas: only ${[...PARTITIONABLE_SERVICES].join(' and ')} may (their state is per symbol); use 1`,
         });
       }
     }
