@@ -163,9 +163,10 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
     handlerStage({
       name: 'strategy',
       rank: STAGE_RANK.strategy,
-      consumes: [TOPICS.signals, TOPICS.regime],
-      // A regime change only updates which sides may open.
-      quiet: [TOPICS.regime],
+      // With regime detection on, a regime change only updates which sides may open.
+      consumes: config.regime.enabled ? [TOPICS.signals, TOPICS.regime] : [TOPICS.signals],
+      // Without it, the strategy is fed by the ai-engine alone (the conductor sends it work ahead).
+      ...(config.regime.enabled ? { quiet: [TOPICS.regime] } : {}),
       publishes: [TOPICS.intents, TOPICS.governorDenied],
       handler: createSignalToIntent(signalToIntentParams.parse(config.strategy)),
       topicOf: (event) => (event.kind === 'trade-intent' ? TOPICS.intents : TOPICS.governorDenied),
@@ -173,9 +174,11 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
     handlerStage({
       name: 'sizing',
       rank: STAGE_RANK.sizing,
-      consumes: [TOPICS.intents, TOPICS.portfolio, TOPICS.regime],
-      // Snapshots only update the equity it sizes from; regime changes its scale.
-      quiet: [TOPICS.portfolio, TOPICS.regime],
+      consumes: config.regime.enabled
+        ? [TOPICS.intents, TOPICS.portfolio, TOPICS.regime]
+        : [TOPICS.intents, TOPICS.portfolio],
+      // Snapshots only update the equity it sizes from; a regime change its scale.
+      quiet: config.regime.enabled ? [TOPICS.portfolio, TOPICS.regime] : [TOPICS.portfolio],
       publishes: [TOPICS.sizingDecided, TOPICS.governorDenied],
       handler: createPositionSizing(positionSizingParams.parse({ ...config.sizing, initialEquityUsdt })),
       topicOf: (event) => (event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.governorDenied),
