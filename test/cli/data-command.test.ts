@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { type FakeBinance, startFakeBinance } from '../../src/fake-binance/fake-binance-server.js';
 import { loadMarketData } from '../../src/streams/market-data.js';
 import { REPO, runQuantum } from '../cli-runner.js';
+import { DOT_SPEC, LINK_SPEC } from '../fake-binance/harness.js';
 
 const KEY = 'test-key-Qx7Lm2';
 const SECRET = 'test-secret-Zp4Rn9';
@@ -18,26 +19,7 @@ const NO_KEYS = { BINANCE_API_KEY: '', BINANCE_API_SECRET: '' };
 const startFake = (): Promise<FakeBinance> =>
   startFakeBinance({
     credentials: { apiKey: KEY, secret: SECRET },
-    symbols: [
-      {
-        symbol: 'LINKUSDT',
-        baseAsset: 'LINK',
-        tickSize: 0.001,
-        stepSize: 0.01,
-        minQty: 0.01,
-        maxQty: 1e6,
-        minNotional: 5,
-      },
-      {
-        symbol: 'DOTUSDT',
-        baseAsset: 'DOT',
-        tickSize: 0.001,
-        stepSize: 0.1,
-        minQty: 0.1,
-        maxQty: 1e6,
-        minNotional: 5,
-      },
-    ],
+    symbols: [LINK_SPEC, DOT_SPEC],
     path: loadMarketData(join(REPO, 'examples/data/klines/um-2026-02-1h'), {
       symbols: ['LINKUSDT', 'DOTUSDT'],
     }).klinesBySymbol,

@@ -25,6 +25,16 @@ export const LINK_SPEC: FakeSymbol = {
   minNotional: 5,
 };
 
+export const DOT_SPEC: FakeSymbol = {
+  symbol: 'DOTUSDT',
+  baseAsset: 'DOT',
+  tickSize: 0.001,
+  stepSize: 0.1,
+  minQty: 0.1,
+  maxQty: 1e6,
+  minNotional: 5,
+};
+
 let linkCandles: Kline[] | undefined;
 /** Real LINKUSDT 1h candles of February 2026 (672), read once per process. */
 export const linkPath = (): Kline[] => {

@@ -15,6 +15,7 @@ import {
 } from '../../src/streams/binance-download.js';
 import { attachFunding } from '../../src/streams/funding-csv.js';
 import { loadMarketData } from '../../src/streams/market-data.js';
+import { DOT_SPEC, LINK_SPEC } from '../fake-binance/harness.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const HOUR_1_DATA = join(REPO, 'examples', 'data', 'klines', 'um-2026-02-1h');
@@ -73,26 +74,7 @@ export const startVenue = async (
   const slept: number[] = [];
   const fake = await startFakeBinance({
     credentials: CREDENTIALS,
-    symbols: [
-      {
-        symbol: 'LINKUSDT',
-        baseAsset: 'LINK',
-        tickSize: 0.001,
-        stepSize: 0.01,
-        minQty: 0.01,
-        maxQty: 1e6,
-        minNotional: 5,
-      },
-      {
-        symbol: 'DOTUSDT',
-        baseAsset: 'DOT',
-        tickSize: 0.001,
-        stepSize: 0.1,
-        minQty: 0.1,
-        maxQty: 1e6,
-        minNotional: 5,
-      },
-    ],
+    symbols: [LINK_SPEC, DOT_SPEC],
     path,
     revealed: options.revealed ?? 672,
     walletUsdt: 10_000,
