@@ -86,6 +86,26 @@ if (needSharedData('klines/um-2026-02-1h')) {
     // Same config, same data ⇒ the same events.
     assert.equal(await engineEvents(config, market.klines), events);
   });
+
+  test('method hmm in the whole graph: a calm/volatile HMM per symbol, refitted as it goes, labels both regimes; VOLATILE sizes at half; deterministic', async () => {
+    const config = parsePipelineConfig({
+      data: input.data,
+      regime: { enabled: true, method: 'hmm', hmm: { fitCandles: 200, refitEvery: 100 } },
+      sizing: { regimeScale: { VOLATILE: 0.5 } },
+      output: { progress: false },
+    });
+    const market = loadMarketReplay(config);
+    const events = await engineEvents(config, market.klines);
+    const changes = ofKind(events, 'regime-changed');
+    assert.equal([...new Set(changes.map((c) => c.regime))].sort(), ['RANGING', 'VOLATILE']);
+    // No label before a symbol's model is fitted on its first 200 candles.
+    assert.ok(changes.every((c) => c.ts >= market.klines[0].ts + 199 * 3_600_000));
+    assert.ok(
+      changes.every((c) => /^(\w+ → \w+ after 3 candle\(s\): |\w+: )HMM state [12] of 2/.test(c.reason)),
+    );
+    assert.ok(ofKind(events, 'sizing-decision').some((d) => d.method.endsWith('×0.5 (VOLATILE)')));
+    assert.equal(await engineEvents(config, market.klines), events);
+  });
 }
 
 test.run();
