@@ -25,7 +25,7 @@ export const registerBacktestCommand = (program: Command): void => {
     .option('--no-progress', 'no progress bar')
     .option(
       '--ablate <modules>',
-      'also run without each decision module (regime, pba) and with none, and compare (ablation.json/csv)',
+      'also run without each decision module (regime, pil, pba) and with none, and compare (ablation.json/csv)',
     )
     .action(async (flags: BacktestFlags) => {
       const config = loadPipelineConfig(flags.config);

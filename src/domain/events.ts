@@ -14,7 +14,7 @@ import type { FeatureVector } from './feature-vector.js';
 import type { Kline } from './kline.js';
 import type { CancelOrder, OrderRequest, OrderSubmitted } from './order.js';
 import type { PortfolioSnapshot, TradeClosed } from './position.js';
-import type { RegimeChanged } from './regime.js';
+import type { PositionAssessed, RegimeChanged } from './regime.js';
 import type { ModelPrediction, Signal } from './signal.js';
 import type { Tick } from './tick.js';
 
@@ -42,6 +42,7 @@ export type EngineEvent =
   | ModelPrediction
   | Signal
   | RegimeChanged
+  | PositionAssessed
   | TradeIntent
   | SizingDecision
   | OrderDenied

@@ -26,3 +26,31 @@ export const RegimeChanged = z
   })
   .readonly();
 export type RegimeChanged = z.infer<typeof RegimeChanged>;
+
+/** How an open position is doing (PIL, position intelligence). */
+export const POSITION_STATUSES = ['LEADING', 'LAGGING', 'NEUTRAL', 'AT_RISK'] as const;
+export const PositionStatus = z.enum(POSITION_STATUSES);
+export type PositionStatus = z.infer<typeof PositionStatus>;
+
+/**
+ * An open position's assessment changed (`PositionAssessed`): its status, the measures behind it
+ * (unrealized R, momentum over recent candles in the position's direction, time held) and what
+ * PIL recommends, in words.
+ */
+export const PositionAssessed = z
+  .object({
+    kind: z.literal('position-assessed'),
+    symbol: SymbolId,
+    ts: TimestampMs,
+    intentId: z.string(),
+    status: PositionStatus,
+    previous: PositionStatus.optional(),
+    unrealizedR: z.number(),
+    /** Return over the last `momentumCandles` candles, signed so that positive is in the position's favour. */
+    momentum: z.number(),
+    heldMs: z.number().nonnegative(),
+    recommendation: z.enum(['HOLD', 'HOLD_OR_SCALE_IN', 'TIGHTEN_OR_EXIT', 'REDUCE']),
+    reason: z.string(),
+  })
+  .readonly();
+export type PositionAssessed = z.infer<typeof PositionAssessed>;

@@ -52,6 +52,7 @@ export const STAGE_RANK = {
   portfolio: 10,
   killSwitch: 20,
   positionMonitor: 30,
+  positionIntelligence: 32,
   metaRegime: 35,
   aiEngine: 40,
   strategy: 50,

@@ -11,6 +11,7 @@ import { ensembleVoteParams } from '../operators/ensemble-vote.js';
 import { metaRegimeParams } from '../operators/meta-regime.js';
 import { orderBracketParams } from '../operators/order-bracket.js';
 import { portfolioBalancerParams } from '../operators/portfolio-balancer.js';
+import { positionIntelligenceParams } from '../operators/position-intelligence.js';
 import { positionMonitorParams } from '../operators/position-monitor.js';
 import { positionSizingParams } from '../operators/position-sizing.js';
 import { riskGatesParams } from '../operators/risk-gates.js';
@@ -146,6 +147,11 @@ export const pipelineConfig = z
       .extend({ minConfidence: signalToIntentParams.shape.minConfidence.unwrap().default(0.6) })
       .prefault({}),
     sizing: positionSizingParams.omit({ initialEquityUsdt: true }).prefault({}),
+    /** Position intelligence (PIL, off by default): each open position's status and a recommendation, as events. */
+    pil: positionIntelligenceParams
+      .extend({ enabled: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
     /** Portfolio balancing (PBA, off by default): symbol, net and correlated exposure limits between sizing and risk. */
     balancer: portfolioBalancerParams
       .extend({ enabled: z.boolean().default(false) })

@@ -60,6 +60,10 @@ sizing:
   stopLossPct: 1.5
   takeProfitPct: 3
 
+pil:
+  enabled: false             # position intelligence: each open position LEADING, LAGGING, NEUTRAL or
+                             # AT_RISK (unrealized R, momentum, time held), with a recommendation event
+
 balancer:
   enabled: false             # portfolio balancing between sizing and risk: per-symbol, net and
                              # correlated exposure caps (× equity); entries shrunk or refused

@@ -15,6 +15,7 @@ import { createMetaRegime } from '../operators/meta-regime.js';
 import { createOrderBracket, orderBracketParams } from '../operators/order-bracket.js';
 import { createPortfolioAccounting } from '../operators/portfolio.js';
 import { createPortfolioBalancer } from '../operators/portfolio-balancer.js';
+import { createPositionIntelligence } from '../operators/position-intelligence.js';
 import { createPositionMonitor, positionMonitorParams } from '../operators/position-monitor.js';
 import { createPositionSizing, positionSizingParams } from '../operators/position-sizing.js';
 import { createPredict, type ModelBatch } from '../operators/predict.js';
@@ -79,6 +80,7 @@ const aiEngineHandler = (config: PipelineConfig, models: readonly AnyModel[]): H
  * | 10   | portfolio        | market, execution.result, governor.execution, control | portfolio.snapshot_updated, trade.closed |
  * | 20   | kill-switch      | portfolio.snapshot_updated                            | governor.denied, execution.command |
  * | 30   | position-monitor | market.klines, execution.result, governor.execution   | execution.command |
+ * | 32   | position-intelligence | market.klines, portfolio.snapshot_updated, governor.execution (when `pil.enabled`) | position.assessed |
  * | 35   | meta-regime      | market.klines (when `regime.enabled`)                 | meta.regime |
  * | 40   | ai-engine        | market.klines                                         | ai.signal_generated |
  * | 50   | strategy         | ai.signal_generated, meta.regime                      | trade.intent, governor.denied |
@@ -140,6 +142,20 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       handler: createPositionMonitor(positionMonitorParams.parse(config.monitor), { filtersOf }),
       topicOf: () => TOPICS.executionCommands,
     }),
+    ...(config.pil.enabled
+      ? [
+          handlerStage({
+            name: 'position-intelligence',
+            rank: STAGE_RANK.positionIntelligence,
+            consumes: [TOPICS.klines, TOPICS.portfolio, TOPICS.governorExecution],
+            // Snapshots and approved decisions only tell it the positions and their risk.
+            quiet: [TOPICS.portfolio, TOPICS.governorExecution],
+            publishes: [TOPICS.positionAssessed],
+            handler: createPositionIntelligence(config.pil),
+            topicOf: () => TOPICS.positionAssessed,
+          }),
+        ]
+      : []),
     ...(config.regime.enabled
       ? [
           handlerStage({

@@ -38,6 +38,9 @@ export const createRunStats = (): RunStats => {
         case 'regime-changed':
           add(`regimes.${event.regime}`);
           return;
+        case 'position-assessed':
+          add(`positions.${event.status}`);
+          return;
         case 'order-request':
           add(`orders.${event.type}`);
           return;

@@ -7,7 +7,7 @@
 export const SERVICES = {
   'market-publisher': [],
   portfolio: ['portfolio'],
-  'position-monitor': ['position-monitor'],
+  'position-monitor': ['position-monitor', 'position-intelligence'],
   'ai-engine': ['meta-regime', 'ai-engine'],
   strategy: ['strategy'],
   sizing: ['sizing'],

@@ -24,7 +24,7 @@ test('--ablate names only modules that exist, and says which are not built yet',
   assert.equal(parseAblation('regime, pba,regime'), ['regime', 'pba']);
   assertError(() => parseAblation('regime,universe'), {
     code: 'QT_USAGE',
-    message: /unknown module "universe"; modules: regime, pba \(universe is not built yet\)/,
+    message: /unknown module "universe"; modules: regime, pil, pba \(universe is not built yet\)/,
   });
   assertError(() => parseAblation(' , '), { code: 'QT_USAGE', message: /name at least one module/ });
 });

@@ -79,6 +79,7 @@ const markets: { name: string; input: Record<string, unknown>; liquidations?: bo
       data: { source: 'files', path: sharedData('klines/um-2026-02-1h') },
       regime: { enabled: true, atrWindow: 100, slopePeriod: 24 },
       balancer: { enabled: true, maxCorrelatedExposure: 0.6, correlationThreshold: 0.6 },
+      pil: { enabled: true },
       risk: { maxOpenPositions: 7 },
       strategy: { regimeSides: { TRENDING_UP: 'long', TRENDING_DOWN: 'short', VOLATILE: 'none' } },
       sizing: { regimeScale: { RANGING: 0.5 } },
