@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './events.js';
 export * from './execution.js';
 export * from './feature-vector.js';
+export * from './funding.js';
 export * from './kline.js';
 export * from './order.js';
 export * from './position.js';

@@ -4,6 +4,7 @@ import {
   type CancelOrder,
   DEFAULT_SYMBOL_FILTERS,
   type ExchangeError,
+  fundingInstantsIn,
   type MarketEvent,
   type OrderRequest,
   type OrderStatus,
@@ -20,7 +21,7 @@ import {
   prepareBinanceClient,
   unifiedSymbol,
 } from './binance-client.js';
-import { fetchFundingPaid, fundingInstantsIn } from './ccxt-funding.js';
+import { fetchFundingPaid } from './ccxt-funding.js';
 import {
   type AlgoUpdate,
   fillOf,

@@ -16,17 +16,6 @@ import type { BinanceClient } from './binance-client.js';
  * there yet, it asks again (1 s, 2 s, 4 s … up to a minute).
  */
 
-/** Binance's funding interval for most USDⓈ-M perpetuals. */
-export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
-
-/** Settlement instants in `(from, to]` (ms), every `intervalMs` from 00:00 UTC. */
-export const fundingInstantsIn = (from: number, to: number, intervalMs = FUNDING_INTERVAL_MS): number[] => {
-  const instants: number[] = [];
-  for (let t = Math.floor(from / intervalMs) * intervalMs + intervalMs; t <= to; t += intervalMs)
-    instants.push(t);
-  return instants;
-};
-
 const IncomeRow = z.looseObject({
   symbol: z.string(),
   incomeType: z.string(),

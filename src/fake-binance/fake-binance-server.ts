@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { nextFundingTime } from '../domain/index.js';
 import { BinanceApiError } from './binance-errors.js';
 import {
   accountUpdate,
@@ -9,7 +10,7 @@ import {
 } from './binance-payloads.js';
 import { registerControlRoutes } from './control-routes.js';
 import { type FaultChange, type Faults, NO_FAULTS, type ScheduledFault } from './fake-faults.js';
-import { FakeVenue, type FakeVenueOptions, FUNDING_INTERVAL_MS, type VenueUpdate } from './fake-venue.js';
+import { FakeVenue, type FakeVenueOptions, type VenueUpdate } from './fake-venue.js';
 import { marketRoutes } from './market-routes.js';
 import { OrderCounter, type OrderLimits, WeightBudget } from './request-weights.js';
 
@@ -132,8 +133,7 @@ export const startFakeBinance = async (options: FakeBinanceOptions): Promise<Fak
       const spec = venue.symbolOf(update.kline.symbol);
       const lower = update.kline.symbol.toLowerCase();
       hub.sendMarket(`${lower}@kline_${update.kline.interval}`, klineEvent(spec, update.kline));
-      const next =
-        Math.floor(update.kline.ts / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
+      const next = nextFundingTime(update.kline.ts);
       const mark = markPriceEvent(spec, update.kline, update.kline.fundingRate ?? options.fundingRate, next);
       hub.sendMarket(`${lower}@markPrice`, mark);
       hub.sendMarket(`${lower}@markPrice@1s`, mark);

@@ -1,12 +1,12 @@
 import type { Kline } from '../domain/index.js';
+import { fundingInstantsIn } from '../domain/index.js';
 import type { FakeVenue } from './fake-venue.js';
-import {
-  type FakeVenueOptions,
-  FUNDING_INTERVAL_MS,
-  type IncomeRecord,
-  type IncomeType,
-  type VenuePosition,
-  type VenueUpdate,
+import type {
+  FakeVenueOptions,
+  IncomeRecord,
+  IncomeType,
+  VenuePosition,
+  VenueUpdate,
 } from './fake-venue-types.js';
 
 /**
@@ -76,11 +76,10 @@ export function incomeRecord(
 /** Charge funding at each funding instant inside the candle (several in a candle longer than 8 h). */
 export function settleFunding(internals: VenueInternals, candle: Kline): void {
   const { venue } = internals;
-  // Instants in (openTime, ts]: the candle that closes at 08:00 pays the 08:00 funding.
-  const first = Math.floor(candle.openTime / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
   const rate = candle.fundingRate ?? internals.options.fundingRate;
   const markPrice = candle.close;
-  for (let fundingTime = first; fundingTime <= candle.ts; fundingTime += FUNDING_INTERVAL_MS) {
+  // Instants in (openTime, ts]: the candle that closes at 08:00 pays the 08:00 funding.
+  for (const fundingTime of fundingInstantsIn(candle.openTime, candle.ts)) {
     venue.funding.push({ symbol: candle.symbol, fundingTime, fundingRate: rate, markPrice });
     const position = venue.positions.get(candle.symbol);
     if (position === undefined) continue;

@@ -149,8 +149,6 @@ export interface FakeVenueOptions {
   readonly marketFill?: 'immediate' | 'next-open';
 }
 
-export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
-
 /** A `POST /fapi/v1/order` request as the venue takes it. */
 export interface PlaceOrderRequest {
   readonly symbol: string;

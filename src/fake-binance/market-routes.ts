@@ -1,7 +1,8 @@
+import { nextFundingTime } from '../domain/index.js';
 import { BinanceApiError, invalidParameter } from './binance-errors.js';
 import { exchangeInfoBody, klineRow } from './binance-payloads.js';
 import type { FakeBinanceOptions } from './fake-binance-server.js';
-import { type FakeVenue, FUNDING_INTERVAL_MS } from './fake-venue.js';
+import type { FakeVenue } from './fake-venue.js';
 import { klinesWeight, type WeightBudget } from './request-weights.js';
 import { need, numberParam, type Route } from './route-params.js';
 import { aggTradeRow, bookTickerRow } from './tape-payloads.js';
@@ -62,7 +63,7 @@ export const marketRoutes = ({ venue, options, weights, serverTime }: MarketRout
     security: 'NONE',
     weight: (p) => (p.has('symbol') ? 1 : 10),
     handle: (p) => {
-      const next = Math.floor(venue.time() / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
+      const next = nextFundingTime(venue.time());
       const row = (symbol: string): object => {
         const price = String(venue.priceOf(symbol));
         return {

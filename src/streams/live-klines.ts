@@ -1,8 +1,7 @@
 import { Observable } from 'rxjs';
 import { z } from 'zod';
-import { INTERVAL_MS, type Interval, type Kline } from '../domain/index.js';
+import { fundingInstantsIn, INTERVAL_MS, type Interval, type Kline } from '../domain/index.js';
 import { type BinanceClient, forgetClosedConnections, unifiedSymbol } from '../exchange/binance-client.js';
-import { fundingInstantsIn } from '../exchange/ccxt-funding.js';
 import { venueErrorOf } from '../exchange/venue-errors.js';
 import { wallNow } from '../kernel/clock.js';
 import { readyClient, sleeper } from './live-source.js';

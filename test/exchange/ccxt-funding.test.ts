@@ -1,10 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { FundingPaid, Kline, OrderRequest, VenueEvent } from '../../src/domain/index.js';
-import { clientOrderIdFor } from '../../src/domain/index.js';
+import { clientOrderIdFor, fundingInstantsIn } from '../../src/domain/index.js';
 import { createBinanceClient } from '../../src/exchange/binance-client.js';
 import { CcxtExchange } from '../../src/exchange/ccxt-exchange.js';
-import { fundingInstantsIn } from '../../src/exchange/ccxt-funding.js';
 import { KEY, LINK, linkPath, SECRET, startLinkFake, until } from '../fake-binance/harness.js';
 
 // Funding through CcxtExchange against the fake Binance server (127.0.0.1, real LINKUSDT 1h
