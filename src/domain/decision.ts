@@ -39,6 +39,13 @@ export const SizingDecision = z
     /** Distance entry→stop in price units; 1R of risk per unit. */
     riskPerUnit: z.number().positive(),
     method: z.string(),
+    /**
+     * A scale-in (PAL): the intent id of the open position this entry adds to. The risk governor
+     * lets it pass the one-position-per-symbol gate when that position is open on the same side;
+     * the bracket sends its entry alone — the position's own stop (resized by the position
+     * monitor when the add fills) protects the whole position.
+     */
+    addsTo: z.string().optional(),
   })
   .readonly();
 export type SizingDecision = z.infer<typeof SizingDecision>;
@@ -49,7 +56,7 @@ export type SizingDecision = z.infer<typeof SizingDecision>;
  * candle; a spread of a decision takes V8's slow path).
  */
 export const sizingDecisionOf = (
-  fields: Omit<SizingDecision, 'kind' | 'takeProfitPrice'>,
+  fields: Omit<SizingDecision, 'kind' | 'takeProfitPrice' | 'addsTo'>,
   takeProfitPrice: number | undefined,
 ): SizingDecision => {
   const { intentId, symbol, ts, side, price, qty, notionalUsdt, leverage, stopPrice, riskPerUnit, method } =
