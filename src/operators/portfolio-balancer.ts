@@ -132,10 +132,18 @@ export const createPortfolioBalancer = (
       const wanted = decision.notionalUsdt;
       let room = wanted;
       const limits: string[] = [];
-      const symbolCap = p.maxSymbolExposure * equity;
+      // A scale-in shares the symbol cap with the position it adds to.
+      let sameSymbolUsdt = 0;
+      if (decision.addsTo !== undefined) {
+        for (const position of snapshot?.positions ?? [])
+          if (position.symbol === decision.symbol) sameSymbolUsdt += position.qty * position.markPrice;
+      }
+      const symbolCap = p.maxSymbolExposure * equity - sameSymbolUsdt;
       if (room > symbolCap) {
-        room = symbolCap;
-        limits.push(`symbol cap ${usdt(symbolCap)} USDT (${p.maxSymbolExposure}× equity)`);
+        room = Math.max(0, symbolCap);
+        limits.push(
+          `symbol cap ${usdt(p.maxSymbolExposure * equity)} USDT (${p.maxSymbolExposure}× equity${sameSymbolUsdt > 0 ? `, ${usdt(sameSymbolUsdt)} already open` : ''})`,
+        );
       }
       let net = 0;
       const mine = returns.get(decision.symbol);
@@ -187,24 +195,23 @@ export const createPortfolioBalancer = (
         return;
       }
       const scale = room / wanted;
-      emit(
-        sizingDecisionOf(
-          {
-            intentId: decision.intentId,
-            symbol: decision.symbol,
-            ts: decision.ts,
-            side: decision.side,
-            price: decision.price,
-            qty: decision.qty * scale,
-            notionalUsdt: room,
-            leverage: decision.leverage,
-            stopPrice: decision.stopPrice,
-            riskPerUnit: decision.riskPerUnit,
-            method: `${decision.method} · balanced ${usdt(wanted)} → ${usdt(room)} USDT (${limits.join('; ')})`,
-          },
-          decision.takeProfitPrice,
-        ),
+      const shrunk = sizingDecisionOf(
+        {
+          intentId: decision.intentId,
+          symbol: decision.symbol,
+          ts: decision.ts,
+          side: decision.side,
+          price: decision.price,
+          qty: decision.qty * scale,
+          notionalUsdt: room,
+          leverage: decision.leverage,
+          stopPrice: decision.stopPrice,
+          riskPerUnit: decision.riskPerUnit,
+          method: `${decision.method} · balanced ${usdt(wanted)} → ${usdt(room)} USDT (${limits.join('; ')})`,
+        },
+        decision.takeProfitPrice,
       );
+      emit(decision.addsTo === undefined ? shrunk : { ...shrunk, addsTo: decision.addsTo });
     },
   };
 };

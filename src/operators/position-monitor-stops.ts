@@ -22,6 +22,7 @@ export interface Replacement {
   /** The stop it replaces and that stop's price (restored if the venue refuses the new one). */
   readonly previousClientOrderId: string | undefined;
   readonly previousStopPrice: number;
+  readonly previousStopQty: number;
 }
 
 /** Everything the monitor knows about one open position. */
@@ -35,6 +36,9 @@ export interface Tracked {
   /** The resting stop we know of (undefined: none). */
   stopClientOrderId: string | undefined;
   stopPrice: number;
+  /** Quantity of that stop (NaN: unknown) and the exit reason it closes with. */
+  stopQty: number;
+  stopReason: ExitReason;
   /** Revision of the last stop we placed (the bracket's stop is 0). */
   stopRevision: number;
   /** A replacement stop the venue has not accepted yet. */
@@ -108,8 +112,11 @@ export const placeStop = (
     stopPrice,
     previousClientOrderId: position.stopClientOrderId,
     previousStopPrice: position.stopPrice,
+    previousStopQty: position.stopQty,
   };
   position.stopPrice = stopPrice;
+  position.stopQty = position.held.qty;
+  position.stopReason = exitReason;
   emit({
     kind: 'order-request',
     clientOrderId,
@@ -118,7 +125,8 @@ export const placeStop = (
     ts,
     side: exitSideOf(position.held.side),
     type: 'STOP_MARKET',
-    qty: position.held.qty,
+    // Without the float noise of repeated fills (0.1 + 0.2 − 0.1): the venue wants the step grid.
+    qty: Number(position.held.qty.toPrecision(12)),
     stopPrice,
     reduceOnly: true,
     purpose: 'STOP_LOSS',
@@ -126,6 +134,31 @@ export const placeStop = (
     exitReason,
     reason,
   });
+};
+
+/**
+ * After an add (a PAL scale-in, a later TWAP slice) the position is larger than its resting stop:
+ * the stop is replaced, new-first, at the same price for the whole position. Waits while another
+ * replacement is in flight (the next candle tries again).
+ */
+export const resizeStopIfShort = (
+  position: Tracked,
+  symbol: string,
+  ts: number,
+  emit: (out: OrderRequest | CancelOrder) => void,
+): void => {
+  if (position.replacing !== undefined || position.exitRequested) return;
+  if (position.stopClientOrderId === undefined || !(position.stopPrice > 0)) return;
+  if (!(position.held.qty > position.stopQty * (1 + 1e-9))) return;
+  placeStop(
+    position,
+    symbol,
+    ts,
+    position.stopPrice,
+    position.stopReason,
+    `stop resized from ${position.stopQty} to ${position.held.qty} after an add`,
+    emit,
+  );
 };
 
 /** A position the venue reported on connect, as the monitor tracks it: no stop known, 1R unknown. */
@@ -142,6 +175,8 @@ export const adoptedPosition = (report: PositionStatusReport): Tracked => ({
   riskPerUnit: Number.NaN,
   stopClientOrderId: undefined,
   stopPrice: Number.NaN,
+  stopQty: Number.NaN,
+  stopReason: 'STOP_LOSS',
   stopRevision: ADOPTED_STOP_REVISION,
   replacing: undefined,
   bestClose: report.markPrice,

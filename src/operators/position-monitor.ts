@@ -22,9 +22,19 @@ import {
 import { applyFill } from '../domain/position-math.js';
 import { Atr } from '../features/indicators/atr.js';
 import { type Handler, operate } from '../kernel/operate.js';
-import { adoptedPosition, placeStop, type Tracked, targetStop } from './position-monitor-stops.js';
+import { cancelOrphans, protectAdopted } from './position-monitor-reconcile.js';
+import {
+  adoptedPosition,
+  placeStop,
+  resizeStopIfShort,
+  type Tracked,
+  targetStop,
+} from './position-monitor-stops.js';
 
 export { ADOPTED_STOP_REVISION } from './position-monitor-stops.js';
+
+/** Statuses after which an order is done at the venue. */
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
 
 export const positionMonitorParams = z
   .object({
@@ -70,6 +80,8 @@ export const createPositionMonitor = (
   /** Protective orders the venue reported on connect (client order id → symbol), until reconciliation completes. */
   const reconciledProtective = new Map<string, string>();
   const atrs = new Map<string, Atr>();
+  /** Stops of positions that went flat, until the venue ends them (client order id → symbol). */
+  const leftoverStops = new Map<string, string>();
   const tickSizes = new Map<string, number>();
 
   const tickSizeOf = (symbol: string): number => {
@@ -90,6 +102,35 @@ export const createPositionMonitor = (
     return atr.update(high, low, close, 0);
   };
 
+  /**
+   * A position went flat: the stops it had (resting, or a replacement in flight) wait for the
+   * venue's final word. A stop placed after the venue closed the position in the same candle (its
+   * reports arrive in order, after the candle) missed the venue's own cancel-on-close and would
+   * rest with no position; `cancelLeftovers` cancels it at the symbol's candle.
+   */
+  const leaveStops = (position: Tracked, symbol: string, closedBy: string): void => {
+    for (const id of [position.stopClientOrderId, position.replacing?.clientOrderId]) {
+      if (id !== undefined && id !== closedBy) leftoverStops.set(id, symbol);
+    }
+  };
+  const cancelLeftovers = (
+    symbol: string,
+    ts: number,
+    emit: (out: OrderRequest | CancelOrder) => void,
+  ): void => {
+    for (const [clientOrderId, owner] of leftoverStops) {
+      if (owner !== symbol) continue;
+      leftoverStops.delete(clientOrderId);
+      emit({
+        kind: 'cancel-order',
+        clientOrderId,
+        symbol,
+        ts,
+        reason: 'stop left resting after its position closed',
+      });
+    }
+  };
+
   const onKline = (
     symbol: string,
     ts: number,
@@ -98,6 +139,7 @@ export const createPositionMonitor = (
     close: number,
     emit: (out: OrderRequest | CancelOrder) => void,
   ): void => {
+    if (leftoverStops.size > 0) cancelLeftovers(symbol, ts, emit);
     const atr = p.trailingAtrMultiple > 0 ? updateAtr(symbol, high, low, close) : Number.NaN;
     const position = positions.get(symbol);
     if (position === undefined || position.exitRequested) return;
@@ -120,6 +162,8 @@ export const createPositionMonitor = (
       return;
     }
     // One replacement at a time: the next waits for the venue's answer to this one.
+    if (position.replacing !== undefined) return;
+    resizeStopIfShort(position, symbol, ts, emit);
     if (!(position.riskPerUnit > 0) || position.replacing !== undefined) return;
     const target = targetStop(p, position, close, atr);
     if (Number.isNaN(target.price)) return;
@@ -169,6 +213,7 @@ export const createPositionMonitor = (
         position.replacing = undefined;
         position.stopClientOrderId = replacing.previousClientOrderId;
         position.stopPrice = replacing.previousStopPrice;
+        position.stopQty = replacing.previousStopQty;
       }
       return;
     }
@@ -177,6 +222,7 @@ export const createPositionMonitor = (
       // A stop found at the venue on connect: its level is the position's stop (and 1R, if unknown).
       if (event.reconciliation === true && event.stopPrice !== undefined) {
         position.stopPrice = event.stopPrice;
+        position.stopQty = event.qty;
         if (!(position.riskPerUnit > 0))
           position.riskPerUnit = Math.abs(position.held.entryPrice - event.stopPrice);
       }
@@ -188,7 +234,10 @@ export const createPositionMonitor = (
     }
   };
 
-  const onFill = (event: Extract<PositionMonitorInput, { kind: 'fill' }>): void => {
+  const onFill = (
+    event: Extract<PositionMonitorInput, { kind: 'fill' }>,
+    emit: (out: OrderRequest | CancelOrder) => void,
+  ): void => {
     const position = positions.get(event.symbol);
     // Entries open and add, reducing fills shrink, flat forgets: the one position arithmetic.
     const outcome = applyFill(position?.held, {
@@ -200,74 +249,49 @@ export const createPositionMonitor = (
     });
     const held = outcome.position;
     if (held === undefined) {
+      if (position !== undefined) leaveStops(position, event.symbol, event.clientOrderId);
       positions.delete(event.symbol);
       return;
     }
     if (position !== undefined && !outcome.closedPosition) {
       position.held = held;
+      if (outcome.openedQty > 0) {
+        // An add: its decision's stop is the position's; the stop grows with the position.
+        pending.delete(event.intentId);
+        resizeStopIfShort(position, event.symbol, event.ts, emit);
+      }
       return;
     }
     // Opened (or flipped into a new position): track it with its sizing decision's stop and 1R.
     const decision = pending.get(event.intentId);
     pending.delete(event.intentId);
-    positions.set(event.symbol, {
+    // A scale-in's entry is sent alone: if its position closed before it filled, it opened one
+    // with no stop at the venue, and gets its decision's stop now.
+    const alone = decision?.addsTo !== undefined;
+    const tracked: Tracked = {
       intentId: event.intentId,
       held,
       openedTs: event.ts,
       riskPerUnit: decision?.riskPerUnit ?? Number.NaN,
-      stopClientOrderId: decision === undefined ? undefined : clientOrderIdFor(event.intentId, 'STOP_LOSS'),
+      stopClientOrderId:
+        decision === undefined || alone ? undefined : clientOrderIdFor(event.intentId, 'STOP_LOSS'),
       stopPrice: decision?.stopPrice ?? Number.NaN,
+      stopQty: decision?.qty ?? Number.NaN,
+      stopReason: 'STOP_LOSS',
       stopRevision: 0,
       replacing: undefined,
       bestClose: event.price,
       exitRequested: false,
-    });
-  };
-
-  /**
-   * After the venue's status reports: a stop, take-profit or exit resting for a symbol with no
-   * position (its position closed while the engine was away) is cancelled — left alone it would
-   * open a position the day its price is reached.
-   */
-  const cancelOrphans = (ts: number, emit: (out: OrderRequest | CancelOrder) => void): void => {
-    for (const [clientOrderId, symbol] of reconciledProtective) {
-      if (positions.has(symbol)) continue;
-      emit({
-        kind: 'cancel-order',
-        clientOrderId,
-        symbol,
-        ts,
-        reason: `orphan protective order: no ${symbol} position at the venue`,
-      });
-    }
-    reconciledProtective.clear();
-  };
-
-  /** After the venue's status reports: every adopted position without a resting stop gets one. */
-  const protectAdopted = (ts: number, emit: (out: OrderRequest | CancelOrder) => void): void => {
-    if (!(p.adoptedStopPct > 0)) return;
-    for (const [symbol, position] of positions) {
-      if (position.stopClientOrderId !== undefined || position.replacing !== undefined) continue;
-      const direction = directionOf(position.held.side);
-      // Beyond the worse of entry and the current price, so the stop is on the protective side now.
-      const reference =
-        direction > 0
-          ? Math.min(position.held.entryPrice, position.bestClose)
-          : Math.max(position.held.entryPrice, position.bestClose);
-      const stopPrice = roundToStep(
-        reference * (1 - (direction * p.adoptedStopPct) / 100),
-        tickSizeOf(symbol),
-        position.held.side === 'LONG' ? 'down' : 'up',
-      );
-      if (!(stopPrice > 0)) continue;
-      if (!(position.riskPerUnit > 0)) position.riskPerUnit = Math.abs(position.held.entryPrice - stopPrice);
+    };
+    positions.set(event.symbol, tracked);
+    if (alone && decision !== undefined) {
       placeStop(
-        position,
-        symbol,
-        ts,
-        stopPrice,
+        tracked,
+        event.symbol,
+        event.ts,
+        decision.stopPrice,
         'STOP_LOSS',
-        `adopted ${position.held.side} ${position.held.qty} ${symbol} had no stop at the venue: ${p.adoptedStopPct}% beyond ${reference}`,
+        `scale-in ${event.intentId} filled after its position closed: its own stop`,
         emit,
       );
     }
@@ -284,8 +308,8 @@ export const createPositionMonitor = (
         }
         case 'reconciliation-completed': {
           const ts = (event as { ts: number }).ts;
-          cancelOrphans(ts, emit);
-          protectAdopted(ts, emit);
+          cancelOrphans(positions, reconciledProtective, ts, emit);
+          protectAdopted(positions, p, tickSizeOf, ts, emit);
           return;
         }
         case 'kline': {
@@ -299,7 +323,7 @@ export const createPositionMonitor = (
           return;
         }
         case 'fill':
-          onFill(event as Extract<PositionMonitorInput, { kind: 'fill' }>);
+          onFill(event as Extract<PositionMonitorInput, { kind: 'fill' }>, emit);
           return;
         case 'position-liquidated':
           positions.delete((event as Extract<PositionMonitorInput, { kind: 'position-liquidated' }>).symbol);
@@ -310,7 +334,11 @@ export const createPositionMonitor = (
           if (report.reconciliation === true && report.purpose !== 'ENTRY') {
             reconciledProtective.set(report.clientOrderId, report.symbol);
           }
-          if (report.purpose === 'STOP_LOSS') onStopReport(report, emit);
+          if (report.purpose === 'STOP_LOSS') {
+            if (leftoverStops.size > 0 && FINAL_STATUSES.has(report.status))
+              leftoverStops.delete(report.clientOrderId);
+            onStopReport(report, emit);
+          }
           return;
         }
         default:

@@ -93,7 +93,14 @@ export const maxLeverageGate: RiskGate = (decision, { filters }, p) => {
 /** position-exists: one position per symbol (one-way mode, no pyramiding), working entries included. */
 export const positionExistsGate: RiskGate = (decision, { snapshot }) => {
   const open = snapshot?.positions.find((position) => position.symbol === decision.symbol);
-  if (open !== undefined) {
+  if (decision.addsTo !== undefined && (open === undefined || open.side !== decision.side)) {
+    // A scale-in (PAL) adds to its position on the same side, or to nothing.
+    return fail(
+      'position-exists',
+      `scale-in: no ${decision.side} ${decision.symbol} position to add to${open === undefined ? '' : ` (open: ${open.side})`}`,
+    );
+  }
+  if (open !== undefined && decision.addsTo === undefined) {
     return fail('position-exists', `already in position: ${open.side} ${fmt(open.qty)} ${decision.symbol}`);
   }
   const working = snapshot?.workingEntries.find((entry) => entry.symbol === decision.symbol);
@@ -113,6 +120,8 @@ const committedSymbols = (snapshot: RiskContext['snapshot']): number => {
 
 /** max-open-positions: open positions plus working entries before this entry. */
 export const maxOpenPositionsGate: RiskGate = (decision, { snapshot }, p) => {
+  // A scale-in adds to a position already counted.
+  if (decision.addsTo !== undefined) return pass(decision);
   const open = committedSymbols(snapshot);
   const working = open - (snapshot?.positions.length ?? 0);
   return open >= p.maxOpenPositions
@@ -206,11 +215,12 @@ const withRounding = (
   riskPerUnit: number,
   takeProfitPrice: number | undefined,
 ): SizingDecision => {
-  const { intentId, symbol, ts, side, price, leverage, method } = d;
-  return sizingDecisionOf(
+  const { intentId, symbol, ts, side, price, leverage, method, addsTo } = d;
+  const rounded = sizingDecisionOf(
     { intentId, symbol, ts, side, price, qty, notionalUsdt, leverage, stopPrice, riskPerUnit, method },
     takeProfitPrice,
   );
+  return addsTo === undefined ? rounded : { ...rounded, addsTo };
 };
 
 /**

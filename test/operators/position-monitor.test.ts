@@ -65,6 +65,7 @@ test('long: break-even at 1R, trailing from 1.5R, stop never moves back, silent 
       g: k(6, 105), // new best: trail to 103.95
       x: fill({
         intentId: id,
+        clientOrderId: clientOrderIdFor(id, 'STOP_LOSS', 3),
         ts: 420_000,
         purpose: 'STOP_LOSS',
         reduceOnly: true,
