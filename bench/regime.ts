@@ -1,13 +1,17 @@
-// Question (issue #18): what does regime detection cost per candle per symbol at 222 symbols, and
-// what does the stage add over the arithmetic it cannot avoid?
+// Question (issue #18): what do regime detection and the balancer's correlation update cost per
+// candle per symbol at 222 symbols, what does a whole correlation matrix cost, and what do the
+// stages add over the arithmetic they cannot avoid?
 //
 // The universe: 222 seeded random-walk symbols, 1m candles, interleaved by time as the kernel
 // hands them over (one candle of each symbol, then the next minute). Runs, alternating, best of 5:
 // (a) ours — `createMetaRegime` (the stage's handler: per-symbol state in a Map, the classifier,
-//     hysteresis, RegimeChanged events) fed every candle;
+//     hysteresis, RegimeChanged events) and the balancer's handler (each symbol's return ring) fed
+//     every candle;
 // (b) baseline — a hand-written loop over the same indicator classes (Dmi, Atr, RealizedVolatility)
-//     plus the NATR EMA and the least-squares slope, state in arrays indexed by symbol, no events:
-//     the measures any regime classifier of this kind must compute.
+//     plus the NATR EMA, the least-squares slope and a log-return ring, state in arrays indexed by
+//     symbol, no events: the measures any regime classifier and correlation of this kind must compute.
+// Then the correlation matrix of all 222 × 221 / 2 pairs: the balancer's `correlationOf` (time
+// alignment, ring indexing) vs a hand-written Pearson over plain arrays; both must agree.
 // Reports ns per candle per symbol for both and the ratio ours / baseline (target ≤ 1.5×), and how
 // many regime changes ours emitted. Prints a JSON line and a table; writes bench/results/regime.json.
 // Usage: `npx tsx bench/regime.ts [minutes=2000]`.
@@ -18,6 +22,12 @@ import { Atr } from '../src/features/indicators/atr.js';
 import { Dmi } from '../src/features/indicators/dmi.js';
 import { RealizedVolatility } from '../src/features/indicators/realized-volatility.js';
 import { createMetaRegime, metaRegimeParams } from '../src/operators/meta-regime.js';
+import {
+  correlationOf,
+  createPortfolioBalancer,
+  portfolioBalancerParams,
+  Returns,
+} from '../src/operators/portfolio-balancer.js';
 import { srcState } from './lib/src-state.js';
 import { bestOfSync } from './lib/timing.js';
 
@@ -61,13 +71,20 @@ const makeUniverse = (): Kline[] => {
 
 const universe = makeUniverse();
 
+const B = portfolioBalancerParams.parse({});
+
 const ours = (): number => {
   const handler = createMetaRegime(P);
+  // The balancer's per-candle work: each symbol's return ring (correlations are computed from it).
+  const balancer = createPortfolioBalancer(B, 10_000);
   let changes = 0;
   const emit = (): void => {
     changes++;
   };
-  for (const kline of universe) handler.next(kline, emit);
+  for (const kline of universe) {
+    handler.next(kline, emit);
+    balancer.next(kline, emit);
+  }
   return changes;
 };
 
@@ -79,6 +96,8 @@ const baseline = (): number => {
   const seen = new Float64Array(SYMBOLS);
   const logs = Array.from({ length: SYMBOLS }, () => new Float64Array(P.slopePeriod));
   const alpha = 2 / (P.atrWindow + 1);
+  const returns = Array.from({ length: SYMBOLS }, () => new Float64Array(B.correlationWindow));
+  const lastClose = new Float64Array(SYMBOLS).fill(Number.NaN);
   let checksum = 0;
   for (let i = 0; i < universe.length; i++) {
     const k = universe[i];
@@ -87,6 +106,9 @@ const baseline = (): number => {
     atr[s].update(k.high, k.low, k.close, k.volume);
     const rv = vol[s].update(k.high, k.low, k.close, k.volume);
     const n = Math.floor(i / SYMBOLS);
+    if (!Number.isNaN(lastClose[s]))
+      returns[s][(n - 1) % B.correlationWindow] = Math.log(k.close / lastClose[s]);
+    lastClose[s] = k.close;
     const ring = logs[s];
     ring[n % P.slopePeriod] = Math.log(k.close);
     const natr = atr[s].out[1];
@@ -124,6 +146,65 @@ for (let round = 0; round < ROUNDS; round++) {
   oursSeconds = Math.min(oursSeconds, a.seconds);
   baselineSeconds = Math.min(baselineSeconds, bestOfSync(1, baseline).seconds);
 }
+// The correlation matrix across the universe (every pair, over the balancer's window), from the
+// same returns: `correlationOf` on the balancer's rings vs a hand-written Pearson on arrays.
+const rings = Array.from({ length: SYMBOLS }, () => new Returns(B.correlationWindow));
+const plain = Array.from({ length: SYMBOLS }, () => new Float64Array(B.correlationWindow));
+for (let i = Math.max(0, universe.length - SYMBOLS * (B.correlationWindow + 1)); i < universe.length; i++) {
+  rings[i % SYMBOLS].push(universe[i]);
+}
+for (let s = 0; s < SYMBOLS; s++)
+  for (let k = 0; k < B.correlationWindow; k++) plain[s][k] = rings[s].back(k);
+const matrixOurs = (): number => {
+  let sum = 0;
+  for (let a = 0; a < SYMBOLS; a++)
+    for (let b = a + 1; b < SYMBOLS; b++)
+      sum += correlationOf(rings[a], rings[b], B.minCorrelationSamples) ?? 0;
+  return sum;
+};
+const matrixBaseline = (): number => {
+  const n = B.correlationWindow;
+  let sum = 0;
+  for (let a = 0; a < SYMBOLS; a++) {
+    const x = plain[a];
+    for (let b = a + 1; b < SYMBOLS; b++) {
+      const y = plain[b];
+      let sx = 0;
+      let sy = 0;
+      for (let k = 0; k < n; k++) {
+        sx += x[k];
+        sy += y[k];
+      }
+      const mx = sx / n;
+      const my = sy / n;
+      let cov = 0;
+      let vx = 0;
+      let vy = 0;
+      for (let k = 0; k < n; k++) {
+        const dx = x[k] - mx;
+        const dy = y[k] - my;
+        cov += dx * dy;
+        vx += dx * dx;
+        vy += dy * dy;
+      }
+      sum += cov / Math.sqrt(vx * vy);
+    }
+  }
+  return sum;
+};
+matrixOurs();
+matrixBaseline();
+let matrixOursSeconds = Number.POSITIVE_INFINITY;
+let matrixBaselineSeconds = Number.POSITIVE_INFINITY;
+for (let round = 0; round < ROUNDS; round++) {
+  const a = bestOfSync(1, matrixOurs);
+  const b = bestOfSync(1, matrixBaseline);
+  if (Math.abs(a.checksum - b.checksum) > 1e-6 * Math.max(1, Math.abs(b.checksum)))
+    throw new Error(`correlation matrices disagree: ${a.checksum} vs ${b.checksum}`);
+  matrixOursSeconds = Math.min(matrixOursSeconds, a.seconds);
+  matrixBaselineSeconds = Math.min(matrixBaselineSeconds, b.seconds);
+}
+
 const candles = universe.length;
 const result = {
   bench: 'regime',
@@ -136,6 +217,9 @@ const result = {
   ratio: oursSeconds / baselineSeconds,
   perMinuteOfUniverseUs: (oursSeconds / minutes) * 1e6,
   regimeChanges: changes,
+  correlationMatrixMs: matrixOursSeconds * 1e3,
+  correlationMatrixBaselineMs: matrixBaselineSeconds * 1e3,
+  correlationMatrixRatio: matrixOursSeconds / matrixBaselineSeconds,
   meetsTarget: oursSeconds / baselineSeconds <= 1.5,
 };
 console.log(JSON.stringify(result));
@@ -143,6 +227,9 @@ console.table({
   'meta-regime stage (ours)': { 'ns / candle / symbol': result.oursNsPerCandle.toFixed(0) },
   'hand-written measures (baseline)': { 'ns / candle / symbol': result.baselineNsPerCandle.toFixed(0) },
 });
+console.log(
+  `correlation matrix, ${SYMBOLS} symbols × ${B.correlationWindow} returns: ${result.correlationMatrixMs.toFixed(1)} ms (hand-written ${result.correlationMatrixBaselineMs.toFixed(1)} ms, ${result.correlationMatrixRatio.toFixed(2)}×)`,
+);
 console.log(
   `ratio ours / baseline ${result.ratio.toFixed(2)}× (target ≤ 1.5×); a minute of 222 symbols costs ${result.perMinuteOfUniverseUs.toFixed(0)} µs; ${changes} regime changes`,
 );

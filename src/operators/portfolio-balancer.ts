@@ -63,23 +63,34 @@ export const correlationOf = (a: Returns, b: Returns, minSamples: number): numbe
   const aheadB = Math.max(0, Math.round((b.lastTs - a.lastTs) / b.intervalMs));
   const n = Math.min(a.count - aheadA, b.count - aheadB, a.values.length - aheadA, b.values.length - aheadB);
   if (!(n >= minSamples)) return undefined;
+  // Newest first, walking each ring backwards (the same sums in the same order as `back(k)`).
+  const av = a.values;
+  const bv = b.values;
+  const na = av.length;
+  const nb = bv.length;
+  const startA = (((a.count - 1 - aheadA) % na) + na) % na;
+  const startB = (((b.count - 1 - aheadB) % nb) + nb) % nb;
   let sa = 0;
   let sb = 0;
-  for (let k = 0; k < n; k++) {
-    sa += a.back(k + aheadA);
-    sb += b.back(k + aheadB);
+  for (let k = 0, ia = startA, ib = startB; k < n; k++) {
+    sa += av[ia];
+    sb += bv[ib];
+    ia = ia === 0 ? na - 1 : ia - 1;
+    ib = ib === 0 ? nb - 1 : ib - 1;
   }
   const ma = sa / n;
   const mb = sb / n;
   let cov = 0;
   let va = 0;
   let vb = 0;
-  for (let k = 0; k < n; k++) {
-    const da = a.back(k + aheadA) - ma;
-    const db = b.back(k + aheadB) - mb;
+  for (let k = 0, ia = startA, ib = startB; k < n; k++) {
+    const da = av[ia] - ma;
+    const db = bv[ib] - mb;
     cov += da * db;
     va += da * da;
     vb += db * db;
+    ia = ia === 0 ? na - 1 : ia - 1;
+    ib = ib === 0 ? nb - 1 : ib - 1;
   }
   return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : undefined;
 };
