@@ -41,6 +41,10 @@ const KEY_METRICS: Record<string, (result: Json) => KeyMetric> = {
   decisions: (r) => ({
     key: `rxjs ${perSec(num(obj(r.rxjs).decisionsPerSec))} vs loop ${perSec(num(obj(r.loop).decisionsPerSec))} (loop/rxjs speed ${x(num(r.ratioLoopOverRxjs))})`,
   }),
+  'decision-modules': (r) => ({
+    key: `every module on: ${perSec(num(obj(r.ours).decisionsPerSec))}, p50 ${num(obj(r.ours).p50Us).toFixed(1)} µs, p99 ${num(obj(r.ours).p99Us).toFixed(1)} µs (target ≤ 50 / 500 µs), hand-written ${x(num(r.ratio))} faster`,
+    pass: r.meetsTarget === true,
+  }),
   exchange: (r) => ({
     key: `${perSec(num(obj(r.sim).klinesPerSec))} klines, bare loop ${x(num(r.ratioBaselineOverSim))} faster`,
   }),
@@ -77,6 +81,12 @@ const KEY_METRICS: Record<string, (result: Json) => KeyMetric> = {
   },
   report: (r) => ({
     key: `CSV ${x(num(r.csvMs) / num(r.baselineMs))} JSON.stringify, HTML ${x(num(r.htmlMs) / num(r.baselineMs))}`,
+  }),
+  universe: (r) => ({
+    key:
+      `${num(r.oursNsPerCandle).toFixed(0)} ns/candle/symbol = ${x(num(r.updateRatioByName))} the hand-written loop finding symbols by name ` +
+      `(${x(num(r.updateRatio))} the one walking by index; target ≤ 1.5×), refresh of 222 ${num(r.oursUsPerRefresh).toFixed(0)} µs = ${x(num(r.refreshRatio))}`,
+    pass: r.meetsTarget === true,
   }),
   sources: (r) => ({
     key: `CSV parse: bare split ${x(num(obj(r.csv).ratioBareOverOurs))} faster, merge floor ${x(num(obj(r.merge).ratioFlatOverReplay))}`,

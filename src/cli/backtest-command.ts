@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { DeadLetter } from '../domain/index.js';
-import { formatAblation, parseAblation, runAblation } from '../pipeline/ablation.js';
+import { ABLATION_MODULES, formatAblation, parseAblation, runAblation } from '../pipeline/ablation.js';
 import { type BacktestResult, runBacktest } from '../pipeline/backtest.js';
 import { loadPipelineConfig, type PipelineConfig } from '../pipeline/config.js';
 import { type DataFlags, dataOptionsOf, withDataOptions } from './data-options.js';
@@ -25,7 +25,7 @@ export const registerBacktestCommand = (program: Command): void => {
     .option('--no-progress', 'no progress bar')
     .option(
       '--ablate <modules>',
-      'also run without each decision module (regime, pil, pba) and with none, and compare (ablation.json/csv)',
+      `also run without each decision module (${Object.keys(ABLATION_MODULES).join(', ')}) and with none, and compare (ablation.json/csv)`,
     )
     .action(async (flags: BacktestFlags) => {
       const config = loadPipelineConfig(flags.config);

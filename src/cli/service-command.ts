@@ -67,7 +67,7 @@ export const registerServiceCommands = (program: Command): void => {
   )
     .option('-o, --out <dir>', 'output folder (default: output.dir of the config)')
     .option('--split', 'run each service as its own process over Redis, supervised and restarted')
-    .option('--replicas <list>', 'with --split: replicas of ai-engine/strategy, e.g. ai-engine=2')
+    .option('--replicas <list>', 'with --split: replicas of the ai-engine, e.g. ai-engine=2')
     .option('--shard <tag>', "with --split: hash tag of the run's Redis keys (default replay)")
     .option(
       '--speed <x>',
@@ -167,7 +167,7 @@ export const registerServiceCommands = (program: Command): void => {
       '--base-dir <dir>',
       "folder relative model and data paths resolve against (default: the config's)",
     )
-    .option('--replica <i>', 'which replica this process is (ai-engine, strategy)', '0')
+    .option('--replica <i>', 'which replica this process is (ai-engine)', '0')
     .option('--replicas <list>', 'replicas per stage of the whole deployment, e.g. ai-engine=2')
     .option('--shard <tag>', "hash tag of the engine's Redis keys (default: none, the documented names)")
     .option(

@@ -88,3 +88,14 @@ export class AuthenticationFailed extends ExchangeError {
     super('QT_EXCHANGE_AUTH', message);
   }
 }
+
+/** Codes of the catalog's retryable exchange errors (their `retryable` flag): what a retry policy may send again. */
+const RETRYABLE_CODES: ReadonlySet<string> = new Set(
+  [new NetworkError(''), new RateLimitExceeded(''), new TimestampOutOfWindow('')]
+    .filter((error) => error.retryable)
+    .map((error) => error.code),
+);
+
+/** Whether a venue's refusal with this error code (`ExecutionResult.errorCode`) is worth sending again. */
+export const isRetryableErrorCode = (code: string | undefined): boolean =>
+  code !== undefined && RETRYABLE_CODES.has(code);

@@ -17,6 +17,7 @@ import type { PortfolioSnapshot, TradeClosed } from './position.js';
 import type { PositionAssessed, RegimeChanged } from './regime.js';
 import type { ModelPrediction, Signal } from './signal.js';
 import type { Tick } from './tick.js';
+import type { UniverseChanged } from './universe.js';
 
 /** Market data that drives the engine and the clock. */
 export type MarketEvent = Kline | Tick;
@@ -42,6 +43,7 @@ export type EngineEvent =
   | ModelPrediction
   | Signal
   | RegimeChanged
+  | UniverseChanged
   | PositionAssessed
   | TradeIntent
   | SizingDecision

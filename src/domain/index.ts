@@ -14,3 +14,4 @@ export * from './signal.js';
 export * from './streams.js';
 export * from './symbol-filters.js';
 export * from './tick.js';
+export * from './universe.js';

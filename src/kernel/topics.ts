@@ -12,6 +12,8 @@ export const TOPICS = {
   ticks: 'market.tick',
   /** Each symbol's market regime when it changes (`RegimeChanged`). */
   regime: 'meta.regime',
+  /** The trading universe when it changes (`UniverseChanged`, Universe OS): the symbols new entries may open on. */
+  universe: 'meta.universe',
   /** Open positions' assessments when they change (`PositionAssessed`, PIL). */
   positionAssessed: 'position.assessed',
   /** The ensemble's BUY/SELL calls with every vote (`Signal`). */

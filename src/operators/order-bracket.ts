@@ -29,7 +29,8 @@ interface Bracket {
   protectionSent: boolean;
 }
 
-const entryOf = (decision: SizingDecision): OrderRequest => ({
+/** The bracket's MARKET entry of `decision` (purpose ENTRY, revision 0). */
+export const entryOf = (decision: SizingDecision): OrderRequest => ({
   kind: 'order-request',
   clientOrderId: clientOrderIdFor(decision.intentId, 'ENTRY'),
   intentId: decision.intentId,
@@ -44,7 +45,8 @@ const entryOf = (decision: SizingDecision): OrderRequest => ({
   positionSide: decision.side,
 });
 
-const stopOf = (decision: SizingDecision, ts: number): OrderRequest => ({
+/** The bracket's reduce-only stop for the decision's qty at its `stopPrice`, sent at `ts`. */
+export const stopOf = (decision: SizingDecision, ts: number): OrderRequest => ({
   kind: 'order-request',
   clientOrderId: clientOrderIdFor(decision.intentId, 'STOP_LOSS'),
   intentId: decision.intentId,
@@ -60,7 +62,12 @@ const stopOf = (decision: SizingDecision, ts: number): OrderRequest => ({
   exitReason: 'STOP_LOSS',
 });
 
-const takeProfitOf = (decision: SizingDecision, takeProfitPrice: number, ts: number): OrderRequest => ({
+/** The bracket's reduce-only take-profit for the decision's qty at `takeProfitPrice`, sent at `ts`. */
+export const takeProfitOf = (
+  decision: SizingDecision,
+  takeProfitPrice: number,
+  ts: number,
+): OrderRequest => ({
   kind: 'order-request',
   clientOrderId: clientOrderIdFor(decision.intentId, 'TAKE_PROFIT'),
   intentId: decision.intentId,
@@ -75,6 +82,44 @@ const takeProfitOf = (decision: SizingDecision, takeProfitPrice: number, ts: num
   positionSide: decision.side,
   exitReason: 'TAKE_PROFIT',
 });
+
+/**
+ * The entry of a scale-in (`decision.addsTo`, PAL), sent alone: the position it adds to already has
+ * a stop, which the position monitor resizes when the add fills.
+ */
+export const scaleInEntryOf = (decision: SizingDecision, addsTo: string): OrderRequest => ({
+  ...entryOf(decision),
+  reason: `scale-in of ${addsTo}: no stop or take-profit of its own (the position's stop is resized when it fills)`,
+});
+
+/**
+ * The protection a bracket sent for `decision`, cancelled (its entry ended without a fill): the stop,
+ * then the take-profit when one was sent.
+ */
+export const cancelProtection = (
+  decision: SizingDecision,
+  withTakeProfit: boolean,
+  ts: number,
+  reason: string,
+  emit: (out: CancelOrder) => void,
+): void => {
+  emit({
+    kind: 'cancel-order',
+    clientOrderId: clientOrderIdFor(decision.intentId, 'STOP_LOSS'),
+    symbol: decision.symbol,
+    ts,
+    reason,
+  });
+  if (withTakeProfit && decision.takeProfitPrice !== undefined) {
+    emit({
+      kind: 'cancel-order',
+      clientOrderId: clientOrderIdFor(decision.intentId, 'TAKE_PROFIT'),
+      symbol: decision.symbol,
+      ts,
+      reason,
+    });
+  }
+};
 
 /**
  * The bracket's logic (see `orderBracket`), as a handler the kernel and the operator share.
@@ -97,6 +142,11 @@ export const createOrderBracket = (
     next(event, emit) {
       if (event.kind === 'sizing-decision') {
         const decision = event as SizingDecision;
+        // A scale-in goes alone: no bracket to track, nothing to protect or cancel for it.
+        if (decision.addsTo !== undefined) {
+          emit(scaleInEntryOf(decision, decision.addsTo));
+          return;
+        }
         const entry = entryOf(decision);
         brackets.set(entry.clientOrderId, { decision, protectionSent: false });
         emit(entry);
@@ -126,24 +176,8 @@ export const createOrderBracket = (
           brackets.delete(report.clientOrderId);
           // A partly filled entry keeps its protection for the part that filled.
           if (!bracket.protectionSent || report.filledQty > 0) return;
-          const { decision } = bracket;
           const reason = `entry ${report.clientOrderId} ${report.status.toLowerCase()} before any fill`;
-          emit({
-            kind: 'cancel-order',
-            clientOrderId: clientOrderIdFor(decision.intentId, 'STOP_LOSS'),
-            symbol: decision.symbol,
-            ts: report.ts,
-            reason,
-          });
-          if (p.takeProfit && decision.takeProfitPrice !== undefined) {
-            emit({
-              kind: 'cancel-order',
-              clientOrderId: clientOrderIdFor(decision.intentId, 'TAKE_PROFIT'),
-              symbol: decision.symbol,
-              ts: report.ts,
-              reason,
-            });
-          }
+          cancelProtection(bracket.decision, p.takeProfit, report.ts, reason, emit);
           return;
         }
       }
@@ -160,6 +194,8 @@ export const createOrderBracket = (
  *    at `takeProfitPrice` (purpose and exitReason TAKE_PROFIT), both stamped with the report's ts;
  * 3. a REJECTED entry sends nothing more (no protective order can outlive a refused entry); an entry
  *    CANCELED or EXPIRED before any fill cancels the stop and take-profit it had.
+ * A scale-in (`addsTo` set, PAL) is its entry alone, with a `reason` saying so: the position it adds
+ * to keeps its own stop, which the position monitor resizes when the add fills.
  * Ids are `clientOrderIdFor(intentId, purpose)`, so a re-sent bracket is deduplicated by the venue.
  * Prices and qty are used as given (risk gates rounded them). Other events pass unnoticed.
  */

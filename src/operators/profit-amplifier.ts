@@ -13,6 +13,7 @@ import {
   type SizingDecision,
   type SymbolFilters,
   sizingDecisionOf,
+  type UniverseChanged,
 } from '../domain/index.js';
 import { applyFill, type PositionState } from '../domain/position-math.js';
 import type { Handler } from '../kernel/operate.js';
@@ -66,6 +67,13 @@ interface Amplified {
   readonly openedTs: number;
   /** The partial take-profit sent for it, until the venue's final word on it. */
   partialId: string | undefined;
+  /** Its quantity and revision (the take-profit grows with the entry's later fills, e.g. TWAP slices). */
+  partialQty: number;
+  partialRevision: number;
+  /** Whether the partial take-profit filled (it is not placed again). */
+  partialDone: boolean;
+  /** Quantity the entry itself filled so far (adds excluded). */
+  entered: number;
 }
 
 /** Statuses after which an order is done at the venue. */
@@ -73,14 +81,16 @@ const FINAL: ReadonlySet<string> = new Set(['FILLED', 'CANCELED', 'EXPIRED', 'RE
 
 const fmt = (value: number): string => Number(value.toPrecision(8)).toString();
 
-/** The partial take-profit's client order id: revision 1 of the intent's TAKE_PROFIT (the bracket's is 0). */
-export const partialTakeProfitId = (intentId: string): string => clientOrderIdFor(intentId, 'TAKE_PROFIT', 1);
+/** The partial take-profit's client order id: revision 1 on of the intent's TAKE_PROFIT (the bracket's is 0). */
+export const partialTakeProfitId = (intentId: string, revision = 1): string =>
+  clientOrderIdFor(intentId, 'TAKE_PROFIT', revision);
 
 /** Intent id of the `n`-th scale-in of a position. */
 export const scaleInIntentId = (intentId: string, n: number): string => `${intentId}+add${n}`;
 
 /**
- * Profit amplification (PAL, issue #18), per symbol, from event time only:
+ * Profit amplification (PAL, issue #18), per symbol, from event time only (a symbol outside the
+ * latest universe gets no scale-in; its position is still amplified otherwise):
  *
  * - **partial take-profit**: when a decision's entry first fills, a reduce-only TAKE_PROFIT_MARKET
  *   for `fraction` of the decision's quantity (rounded down to the step) rests at the venue at the
@@ -108,21 +118,44 @@ export const createProfitAmplifier = (
   const positions = new Map<string, Amplified>();
   /** Partial take-profits whose position closed before the venue ended them (id → symbol). */
   const leftover = new Map<string, string>();
+  /** The latest universe's symbols (Universe OS; undefined: none yet). A scale-in is a new entry. */
+  let universe: ReadonlySet<string> | undefined;
 
-  const partialTakeProfit = (position: Amplified, symbol: string, ts: number): OrderRequest | undefined => {
+  /**
+   * The partial take-profit for what the entry has filled so far, replacing a smaller one (cancel
+   * first: two resting take-profits would both fire). Nothing when it would not grow.
+   */
+  const placePartial = (
+    position: Amplified,
+    symbol: string,
+    ts: number,
+    emit: (out: OrderRequest | SizingDecision | CancelOrder) => void,
+  ): void => {
     const { atR, fraction } = p.partialTakeProfit;
     const { decision } = position;
-    if (!(atR > 0)) return undefined;
+    if (!(atR > 0) || position.partialDone) return;
     const filters = filtersOf(symbol);
-    const qty = roundToStep(decision.qty * fraction, filters.stepSize, 'down');
-    if (!(qty >= filters.minQty) || qty >= decision.qty) return undefined;
+    const qty = roundToStep(position.entered * fraction, filters.stepSize, 'down');
+    if (!(qty >= filters.minQty) || qty >= position.entered || !(qty > position.partialQty)) return;
     const direction = directionOf(decision.side);
     const level = position.firstEntryPrice + direction * atR * decision.riskPerUnit;
     const stopPrice = roundToStep(level, filters.tickSize, 'nearest');
-    if (!(stopPrice > 0)) return undefined;
-    return {
+    if (!(stopPrice > 0)) return;
+    if (position.partialId !== undefined) {
+      emit({
+        kind: 'cancel-order',
+        clientOrderId: position.partialId,
+        symbol,
+        ts,
+        reason: `partial take-profit grows to ${fmt(qty)} with the entry's fills`,
+      });
+    }
+    position.partialRevision++;
+    position.partialQty = qty;
+    position.partialId = partialTakeProfitId(position.intentId, position.partialRevision);
+    emit({
       kind: 'order-request',
-      clientOrderId: partialTakeProfitId(position.intentId),
+      clientOrderId: position.partialId,
       intentId: position.intentId,
       symbol,
       ts,
@@ -134,8 +167,8 @@ export const createProfitAmplifier = (
       purpose: 'TAKE_PROFIT',
       positionSide: decision.side,
       exitReason: 'TAKE_PROFIT',
-      reason: `PAL partial take-profit: ${fraction * 100}% of ${fmt(decision.qty)} at ${atR}R (entry ${fmt(position.firstEntryPrice)}, 1R ${fmt(decision.riskPerUnit)})`,
-    };
+      reason: `PAL partial take-profit: ${fraction * 100}% of ${fmt(position.entered)} at ${atR}R (entry ${fmt(position.firstEntryPrice)}, 1R ${fmt(decision.riskPerUnit)})`,
+    });
   };
 
   const onFill = (fill: Fill, emit: (out: OrderRequest | SizingDecision | CancelOrder) => void): void => {
@@ -158,6 +191,11 @@ export const createProfitAmplifier = (
     if (position !== undefined && !outcome.closedPosition) {
       position.held = held;
       if (outcome.openedQty > 0 && fill.intentId !== position.intentId) position.addInFlight = false;
+      if (outcome.openedQty > 0 && fill.intentId === position.intentId) {
+        // A later fill of the same entry (a TWAP slice, a partly filled LIMIT).
+        position.entered += outcome.openedQty;
+        placePartial(position, fill.symbol, fill.ts, emit);
+      }
       return;
     }
     // A new position: amplified only when PAL saw the decision that opened it.
@@ -177,17 +215,20 @@ export const createProfitAmplifier = (
       addInFlight: false,
       openedTs: fill.ts,
       partialId: undefined,
+      partialQty: 0,
+      partialRevision: 0,
+      partialDone: false,
+      entered: outcome.openedQty,
     };
     positions.set(fill.symbol, opened);
-    const order = partialTakeProfit(opened, fill.symbol, fill.ts);
-    if (order === undefined) return;
-    opened.partialId = order.clientOrderId;
-    emit(order);
+    placePartial(opened, fill.symbol, fill.ts, emit);
   };
 
   const scaleIn = (position: Amplified, kline: Kline): SizingDecision | undefined => {
     const { atR, fraction, maxAdds, maxRiskMultiple } = p.scaleIn;
     if (!(atR > 0) || position.adds >= maxAdds || position.addInFlight) return undefined;
+    // A symbol that left the universe keeps its position, but gets no new exposure.
+    if (universe !== undefined && !universe.has(kline.symbol)) return undefined;
     // A position due for its time exit (the monitor closes it at this candle) gets no add.
     if (options.maxHoldMs > 0 && kline.ts - position.openedTs >= options.maxHoldMs) return undefined;
     const { decision, held } = position;
@@ -242,12 +283,18 @@ export const createProfitAmplifier = (
         case 'fill':
           onFill(event as Fill, emit);
           return;
+        case 'universe-changed':
+          universe = new Set((event as UniverseChanged).members.map((member) => member.symbol));
+          return;
         case 'execution-result': {
           const report = event as ExecutionResult;
           if (report.purpose === 'TAKE_PROFIT' && FINAL.has(report.status)) {
             leftover.delete(report.clientOrderId);
             const owner = positions.get(report.symbol);
-            if (owner?.partialId === report.clientOrderId) owner.partialId = undefined;
+            if (owner?.partialId === report.clientOrderId) {
+              owner.partialId = undefined;
+              if (report.status === 'FILLED') owner.partialDone = true;
+            }
           }
           const position = positions.get(report.symbol);
           if (position === undefined) return;

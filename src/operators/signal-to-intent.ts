@@ -8,6 +8,8 @@ import {
   type RegimeChanged,
   type Signal,
   type TradeIntent,
+  type UniverseChanged,
+  type UniverseExclusion,
 } from '../domain/index.js';
 import { type Handler, operate } from '../kernel/operate.js';
 
@@ -43,16 +45,37 @@ export const signalToIntent = (
   return operate(() => createSignalToIntent(p)) as OperatorFunction<Signal, TradeIntent>;
 };
 
-/** The strategy's logic (see `signalToIntent`), as a handler the kernel and the operator share. */
+/**
+ * The strategy's logic (see `signalToIntent`), as a handler the kernel and the operator share. With
+ * Universe OS on, a `UniverseChanged` replaces the symbols new entries may open on: a signal on any
+ * other symbol is an `OrderDenied` (gate `universe`) naming the refresh and why the symbol is out.
+ * Before the first universe every symbol may open; open positions are never touched here.
+ */
 export const createSignalToIntent = (
   p: SignalToIntentParams,
-): Handler<Signal | RegimeChanged | { readonly kind: string }, TradeIntent | OrderDenied> => {
+): Handler<
+  Signal | RegimeChanged | UniverseChanged | { readonly kind: string },
+  TradeIntent | OrderDenied
+> => {
   const regimes = new Map<string, Regime>();
+  // The latest universe (undefined: none yet), and why symbols are out: the latest universe's
+  // exclusions, and for those that left by rank, the refresh they left at (later ones list them no more).
+  let universe: { readonly ts: number; readonly members: ReadonlySet<string> } | undefined;
+  const outBecause = new Map<string, { why: UniverseExclusion; reason: string; ts: number }>();
   return {
     next(event, emit) {
       if (event.kind === 'regime-changed') {
         const change = event as RegimeChanged;
         regimes.set(change.symbol, change.regime);
+        return;
+      }
+      if (event.kind === 'universe-changed') {
+        const change = event as UniverseChanged;
+        universe = { ts: change.ts, members: new Set(change.members.map((m) => m.symbol)) };
+        for (const [symbol, out] of outBecause) if (out.why !== 'rank') outBecause.delete(symbol);
+        for (const { symbol, why, reason } of change.excluded)
+          outBecause.set(symbol, { why, reason, ts: change.ts });
+        for (const symbol of universe.members) outBecause.delete(symbol);
         return;
       }
       if (event.kind !== 'signal') return;
@@ -62,6 +85,24 @@ export const createSignalToIntent = (
       const side: PositionSide = signal.action === 'BUY' ? 'LONG' : 'SHORT';
       const id = `${signal.symbol}-${signal.ts}-${side}`;
       const { symbol, ts, price, confidence, atr } = signal;
+      if (universe !== undefined && !universe.members.has(symbol)) {
+        const out = outBecause.get(symbol);
+        const why =
+          out === undefined
+            ? 'not ranked into it'
+            : out.ts === universe.ts
+              ? out.reason
+              : `left at the refresh at ${new Date(out.ts).toISOString()} (${out.reason})`;
+        emit({
+          kind: 'order-denied',
+          intentId: id,
+          symbol,
+          ts,
+          gate: 'universe',
+          reason: `${symbol} is not in the universe of the refresh at ${new Date(universe.ts).toISOString()}: ${why}`,
+        });
+        return;
+      }
       const regime = regimes.get(symbol);
       const sides = regime === undefined ? 'both' : (p.regimeSides[regime] ?? 'both');
       if (sides !== 'both' && sides !== (side === 'LONG' ? 'long' : 'short')) {

@@ -14,8 +14,11 @@ import { portfolioBalancerParams } from '../operators/portfolio-balancer.js';
 import { positionIntelligenceParams } from '../operators/position-intelligence.js';
 import { positionMonitorParams } from '../operators/position-monitor.js';
 import { positionSizingParams } from '../operators/position-sizing.js';
+import { profitAmplifierParams } from '../operators/profit-amplifier.js';
 import { riskGatesParams } from '../operators/risk-gates.js';
 import { signalToIntentParams } from '../operators/signal-to-intent.js';
+import { smartExecutionParams } from '../operators/smart-execution.js';
+import { universeParams } from '../operators/universe.js';
 import { dataPolicy } from '../streams/data-quality.js';
 import { syntheticMarketParams } from '../streams/synthetic-market.js';
 import { parseConfig } from './config-errors.js';
@@ -143,6 +146,8 @@ export const pipelineConfig = z
       .extend({ enabled: z.boolean().default(false) })
       .strict()
       .prefault({}),
+    /** Universe OS (off by default): the top-N symbols new entries may open on, refreshed on the kernel's clock. */
+    universe: universeParams.prefault({}),
     strategy: signalToIntentParams
       .extend({ minConfidence: signalToIntentParams.shape.minConfidence.unwrap().default(0.6) })
       .prefault({}),
@@ -169,7 +174,14 @@ export const pipelineConfig = z
       .omit({ filters: true })
       .extend({ maxHoldMs: positionMonitorParams.shape.maxHoldMs.unwrap().default(86_400_000) }) // 24 h
       .prefault({}),
+    /** Profit amplification (PAL, off by default): a resting partial take-profit and scale-ins on leading positions. */
+    pal: profitAmplifierParams.prefault({}),
     orders: orderBracketParams.prefault({}),
+    /** Smart execution (AELM, off by default): order type, slippage guard, TWAP slicing and retries in the execution stage. */
+    aelm: smartExecutionParams
+      .extend({ enabled: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
     exchange: exchangeConfig.prefault({}),
     /**
      * Exchange filters per symbol (tick size, step size, min notional, maintenance margin, leverage

@@ -49,6 +49,11 @@ regime:
   enabled: false             # per-symbol regime (TRENDING_UP/DOWN, RANGING, VOLATILE); when on,
                              # strategy.regimeSides and sizing.regimeScale act per regime
 
+universe:
+  enabled: false             # Universe OS: new entries only on the top-N symbols by 24 h quote volume
+                             # (spread, volatility, funding and listing-age rules), refreshed hourly;
+                             # open positions on a symbol that leaves are still managed to their exit
+
 strategy:
   minConfidence: 0.6         # open a position only on a confident vote
   allowShort: true
@@ -76,11 +81,19 @@ risk:
   dailyLossPct: 5
   maxDrawdownPct: 20         # kill switch: stop entries and flatten
 
+pal:
+  enabled: false             # profit amplification: a partial take-profit resting at the venue and
+                             # scale-ins on leading positions (break-even and trailing: monitor)
+
 monitor:
   breakEvenAtR: 1
   trailingActivationR: 1.5
   trailingDistancePct: 1
   maxHoldMs: 86400000        # time exit after 24 h
+
+aelm:
+  enabled: false             # smart execution: post-only LIMIT or MARKET by spread, volatility and urgency,
+                             # a slippage guard (shrink or refuse), TWAP slices of large orders, retries
 
 exchange:
   venue: sim                 # the simulated Binance USDT-M venue (backtest, paper); binance is next

@@ -19,8 +19,11 @@ import { createPositionIntelligence } from '../operators/position-intelligence.j
 import { createPositionMonitor, positionMonitorParams } from '../operators/position-monitor.js';
 import { createPositionSizing, positionSizingParams } from '../operators/position-sizing.js';
 import { createPredict, type ModelBatch } from '../operators/predict.js';
+import { createProfitAmplifier } from '../operators/profit-amplifier.js';
 import { createRiskGates, riskGatesParams } from '../operators/risk-gates.js';
 import { createSignalToIntent, signalToIntentParams } from '../operators/signal-to-intent.js';
+import { createSmartExecution } from '../operators/smart-execution.js';
+import { universeStage } from '../operators/universe.js';
 import { ensembleWeights, type PipelineConfig } from './config.js';
 import { venueStage } from './venue-stage.js';
 
@@ -81,13 +84,15 @@ const aiEngineHandler = (config: PipelineConfig, models: readonly AnyModel[]): H
  * | 20   | kill-switch      | portfolio.snapshot_updated                            | governor.denied, execution.command |
  * | 30   | position-monitor | market.klines, execution.result, governor.execution   | execution.command |
  * | 32   | position-intelligence | market.klines, portfolio.snapshot_updated, governor.execution (when `pil.enabled`) | position.assessed |
+ * | 33   | profit-amplifier | market.klines, execution.result, governor.execution, governor.denied, meta.universe (when `pal.enabled`) | execution.command (partial take-profit), sizing.decided (scale-in) |
  * | 35   | meta-regime      | market.klines (when `regime.enabled`)                 | meta.regime |
+ * | 37   | universe         | market.klines, control (its refresh timer; when `universe.enabled`) | meta.universe |
  * | 40   | ai-engine        | market.klines                                         | ai.signal_generated |
- * | 50   | strategy         | ai.signal_generated, meta.regime                      | trade.intent, governor.denied |
+ * | 50   | strategy         | ai.signal_generated, meta.regime, meta.universe       | trade.intent, governor.denied |
  * | 60   | sizing           | trade.intent, portfolio.snapshot_updated, meta.regime | sizing.decided, governor.denied |
  * | 65   | portfolio-balancer | sizing.decided, portfolio.snapshot_updated, market.klines (when `balancer.enabled`) | sizing.final, governor.denied |
  * | 70   | risk-governor    | sizing.decided (sizing.final with the balancer), portfolio.snapshot_updated | governor.execution, governor.denied |
- * | 80   | execution        | governor.execution, execution.result                  | execution.command |
+ * | 80   | execution        | governor.execution, execution.result (+ market.klines when `aelm.enabled`) | execution.command (+ governor.denied when `aelm.enabled`) |
  *
  * So per market event: the venue matches resting orders first (their fills are handled
  * everywhere before the candle), the account marks to market and publishes its snapshot, the
@@ -101,6 +106,11 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
   const { flattenOnKill, ...riskParams } = config.risk;
   // The venue's filters are the one truth about tick and step sizes (live: loaded from the exchange).
   const filtersOf = (symbol: string) => exchange.filtersOf(symbol);
+  // What the strategy only learns from (regimes and the universe: which sides and symbols may open).
+  const strategyLearns = [
+    ...(config.regime.enabled ? [TOPICS.regime] : []),
+    ...(config.universe.enabled ? [TOPICS.universe] : []),
+  ];
   return [
     venueStage(exchange, deps.onVenueReport),
     handlerStage({
@@ -156,6 +166,32 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
           }),
         ]
       : []),
+    ...(config.pal.enabled
+      ? [
+          handlerStage({
+            name: 'profit-amplifier',
+            rank: STAGE_RANK.profitAmplifier,
+            consumes: [
+              TOPICS.klines,
+              TOPICS.executionResult,
+              TOPICS.governorExecution,
+              TOPICS.governorDenied,
+              ...(config.universe.enabled ? [TOPICS.universe] : []),
+            ],
+            // Approved and refused decisions only tell it each position's 1R and its scale-ins'
+            // fate; the universe which symbols may still be added to.
+            quiet: [
+              TOPICS.governorExecution,
+              TOPICS.governorDenied,
+              ...(config.universe.enabled ? [TOPICS.universe] : []),
+            ],
+            publishes: [TOPICS.executionCommands, TOPICS.sizingDecided],
+            handler: createProfitAmplifier(config.pal, filtersOf, { maxHoldMs: config.monitor.maxHoldMs }),
+            topicOf: (event) =>
+              event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.executionCommands,
+          }),
+        ]
+      : []),
     ...(config.regime.enabled
       ? [
           handlerStage({
@@ -168,6 +204,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
           }),
         ]
       : []),
+    ...(config.universe.enabled ? [universeStage(config.universe)] : []),
     handlerStage({
       name: 'ai-engine',
       rank: STAGE_RANK.aiEngine,
@@ -179,10 +216,10 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
     handlerStage({
       name: 'strategy',
       rank: STAGE_RANK.strategy,
-      // With regime detection on, a regime change only updates which sides may open.
-      consumes: config.regime.enabled ? [TOPICS.signals, TOPICS.regime] : [TOPICS.signals],
-      // Without it, the strategy is fed by the ai-engine alone (the conductor sends it work ahead).
-      ...(config.regime.enabled ? { quiet: [TOPICS.regime] } : {}),
+      // With regime detection or the universe on, their changes only update which sides and symbols may open.
+      consumes: [TOPICS.signals, ...strategyLearns],
+      // Without them, the strategy is fed by the ai-engine alone (the conductor sends it work ahead).
+      ...(strategyLearns.length > 0 ? { quiet: strategyLearns } : {}),
       publishes: [TOPICS.intents, TOPICS.governorDenied],
       handler: createSignalToIntent(signalToIntentParams.parse(config.strategy)),
       topicOf: (event) => (event.kind === 'trade-intent' ? TOPICS.intents : TOPICS.governorDenied),
@@ -230,14 +267,29 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       topicOf: (event) =>
         event.kind === 'sizing-decision' ? TOPICS.governorExecution : TOPICS.governorDenied,
     }),
-    handlerStage({
-      name: 'execution',
-      rank: STAGE_RANK.execution,
-      consumes: [TOPICS.governorExecution, TOPICS.executionResult],
-      publishes: [TOPICS.executionCommands],
-      handler: createOrderBracket(orderBracketParams.parse(config.orders)),
-      topicOf: () => TOPICS.executionCommands,
-    }),
+    config.aelm.enabled
+      ? handlerStage({
+          name: 'execution',
+          rank: STAGE_RANK.execution,
+          // Candles feed its estimates and pace its slices, timeouts and retries.
+          consumes: [TOPICS.governorExecution, TOPICS.executionResult, TOPICS.klines],
+          publishes: [TOPICS.executionCommands, TOPICS.governorDenied],
+          handler: createSmartExecution(config.aelm, {
+            filtersOf,
+            takerFeeRate: deps.takerFeeRate ?? config.exchange.takerFeeRate,
+            makerFeeRate: config.exchange.makerFeeRate,
+            takeProfit: config.orders.takeProfit,
+          }),
+          topicOf: commandOrDenial,
+        })
+      : handlerStage({
+          name: 'execution',
+          rank: STAGE_RANK.execution,
+          consumes: [TOPICS.governorExecution, TOPICS.executionResult],
+          publishes: [TOPICS.executionCommands],
+          handler: createOrderBracket(orderBracketParams.parse(config.orders)),
+          topicOf: () => TOPICS.executionCommands,
+        }),
   ];
 };
 

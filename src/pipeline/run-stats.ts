@@ -8,7 +8,8 @@ export interface RunStats {
 
 /**
  * Tallies engine events: actionable signals, intents, orders by type, fills, rejections by code,
- * funding, liquidations, kill-switch trips, regime changes by the regime entered, and every model's votes inside actionable signals
+ * funding, liquidations, kill-switch trips, regime changes by the regime entered, universe changes (symbols added and
+ * removed), and every model's votes inside actionable signals
  * (`{ ema-rsi: { BUY: 10, SELL: 7, HOLD: 3, abstain: 0 } }`).
  */
 export const createRunStats = (): RunStats => {
@@ -37,6 +38,11 @@ export const createRunStats = (): RunStats => {
           return;
         case 'regime-changed':
           add(`regimes.${event.regime}`);
+          return;
+        case 'universe-changed':
+          add('universe.changes');
+          add('universe.added', event.added.length);
+          add('universe.removed', event.removed.length);
           return;
         case 'position-assessed':
           add(`positions.${event.status}`);

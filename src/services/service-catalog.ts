@@ -7,9 +7,9 @@
 export const SERVICES = {
   'market-publisher': [],
   portfolio: ['portfolio'],
-  'position-monitor': ['position-monitor', 'position-intelligence'],
+  'position-monitor': ['position-monitor', 'position-intelligence', 'profit-amplifier'],
   'ai-engine': ['meta-regime', 'ai-engine'],
-  strategy: ['strategy'],
+  strategy: ['universe', 'strategy'],
   sizing: ['sizing'],
   'risk-governor': ['kill-switch', 'portfolio-balancer', 'risk-governor'],
   execution: ['venue', 'execution'],
@@ -33,8 +33,11 @@ export const STAGE_SERVICES = SERVICE_NAMES.filter((name) => name !== 'market-pu
 /**
  * Stages whose state is per symbol only and whose input always names a symbol: they may run as N
  * replicas, each owning the symbols that hash to its partitions (a symbol's events stay in order).
+ * Not the strategy: with the universe on it learns which symbols may open from one cross-symbol event
+ * (`UniverseChanged` names no symbol, so it would reach one partition only), and its service hosts
+ * the universe, which ranks every symbol against the others.
  */
-export const PARTITIONABLE_STAGES: ReadonlySet<string> = new Set(['meta-regime', 'ai-engine', 'strategy']);
+export const PARTITIONABLE_STAGES: ReadonlySet<string> = new Set(['meta-regime', 'ai-engine']);
 
 /** Services that may run as N replicas: every stage they host is partitionable. */
 export const PARTITIONABLE_SERVICES: ReadonlySet<ServiceName> = new Set(

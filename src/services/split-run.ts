@@ -20,7 +20,7 @@ export interface SplitRunOptions extends BacktestOptions {
   readonly shard?: string;
   /** Replay speed (market time per wall time); default as fast as the stages answer. */
   readonly speed?: number;
-  /** Replicas per stage (ai-engine, strategy); default 1. */
+  /** Replicas per partitionable service (the ai-engine); default 1. */
   readonly replicas?: Readonly<Record<string, number>>;
   /** Where each service's log goes (`<dir>/<service>.log`); default `<out>/services`, or none. */
   readonly logDir?: string;

@@ -28,6 +28,7 @@ import {
   TimerFired,
   TradeClosed,
   TradeIntent,
+  UniverseChanged,
 } from '../domain/index.js';
 import type { Envelope } from '../kernel/envelope.js';
 import { TOPICS, type Topic } from '../kernel/topics.js';
@@ -48,6 +49,7 @@ const EVENT_SCHEMAS: Readonly<Record<BusEvent['kind'], z.ZodType>> = {
   'model-prediction': ModelPrediction,
   signal: Signal,
   'regime-changed': RegimeChanged,
+  'universe-changed': UniverseChanged,
   'position-assessed': PositionAssessed,
   'trade-intent': TradeIntent,
   'sizing-decision': SizingDecision,

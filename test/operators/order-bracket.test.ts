@@ -182,6 +182,42 @@ test('a short without take-profit: SELL entry and BUY stop only; takeProfit fals
   });
 });
 
+test('a scale-in (addsTo) sends its entry alone: no stop or take-profit when accepted, nothing cancelled when it ends unfilled', () => {
+  const addId = `${id}+add1`;
+  const add = sizing({ ts: 120_000, intentId: addId, qty: 4, addsTo: id });
+  const addReport = (status: ExecutionResult['status'], filledQty = 0) =>
+    execution({
+      clientOrderId: clientOrderIdFor(addId, 'ENTRY'),
+      intentId: addId,
+      ts: 180_000,
+      side: 'BUY',
+      type: 'MARKET',
+      purpose: 'ENTRY',
+      status,
+      qty: 4,
+      filledQty,
+    });
+  scheduler().run(({ cold, expectObservable }) => {
+    expectObservable(
+      cold<OrderBracketInput>('a-n-f-x|', {
+        a: add,
+        n: addReport('NEW'),
+        f: addReport('FILLED', 4),
+        x: addReport('CANCELED'),
+      }).pipe(orderBracket()),
+    ).toBe('a------|', {
+      a: {
+        ...entry,
+        clientOrderId: clientOrderIdFor(addId, 'ENTRY'),
+        intentId: addId,
+        ts: 120_000,
+        qty: 4,
+        reason: `scale-in of ${id}: no stop or take-profit of its own (the position's stop is resized when it fills)`,
+      },
+    });
+  });
+});
+
 test('errors and unsubscription pass through', () => {
   scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
     expectObservable(cold<SizingDecision>('--#', undefined, new Error('x')).pipe(orderBracket())).toBe(

@@ -95,6 +95,24 @@ test('partial take-profit: none when off, when its share rounds below minQty, or
   assert.equal(await run([entryFill]), []);
 });
 
+test("partial take-profit grows with the entry's later fills (TWAP slices): the smaller one is cancelled first", async () => {
+  const out = await run([
+    decision,
+    fill({ intentId: id, qty: 4, price: 100.05 }),
+    fill({ intentId: id, qty: 6, price: 100.2, ts: 120_000 }),
+  ]);
+  assert.equal(
+    out.map((o) => [o.kind, (o as OrderRequest).clientOrderId, (o as OrderRequest).qty]),
+    [
+      ['order-request', partialTakeProfitId(id, 1), 2],
+      ['cancel-order', partialTakeProfitId(id, 1), undefined],
+      ['order-request', partialTakeProfitId(id, 2), 5],
+    ],
+  );
+  // The level stays at the first fill + 1R.
+  assert.is((out[2] as OrderRequest).stopPrice, 102.05);
+});
+
 const noPartial = profitAmplifierParams.parse({ enabled: true, partialTakeProfit: { atR: 0 } });
 const close = (price: number, ts = 120_000) => kline({ close: price, high: price, low: price, ts });
 
@@ -127,6 +145,27 @@ test('scale-in: only once leading by 1.5R and the stop has moved enough to keep 
     noPartial,
   )) as SizingDecision[];
   assert.is(tight.qty, 4.027);
+});
+
+test('scale-in: none for a symbol that left the universe (its position is still amplified)', async () => {
+  const moved = execution({ intentId: id, status: 'NEW', stopPrice: 100.15 });
+  const universe = (symbols: string[]) => ({
+    kind: 'universe-changed',
+    ts: 100_000,
+    members: symbols.map((symbol, i) => ({ symbol, rank: i + 1, reason: 'test' })),
+    added: [],
+    removed: [],
+    excluded: [],
+    eligible: symbols.length,
+    seen: 2,
+    reason: 'test',
+  });
+  assert.equal(await run([decision, entryFill, moved, universe(['ETHUSDT']), close(103.1)], noPartial), []);
+  const [add] = (await run(
+    [decision, entryFill, moved, universe(['BTCUSDT']), close(103.1)],
+    noPartial,
+  )) as SizingDecision[];
+  assert.is(add.addsTo, id);
 });
 
 test('scale-in: a refusal frees the slot but counts; a flat position is forgotten', async () => {

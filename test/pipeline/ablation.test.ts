@@ -22,9 +22,11 @@ const config = (): ReturnType<typeof parsePipelineConfig> => {
 
 test('--ablate names only modules that exist, and says which are not built yet', () => {
   assert.equal(parseAblation('regime, pba,regime'), ['regime', 'pba']);
-  assertError(() => parseAblation('regime,universe'), {
+  assert.equal(parseAblation('universe,regime'), ['universe', 'regime']);
+  assert.equal(parseAblation('regime,aelm'), ['regime', 'aelm']);
+  assertError(() => parseAblation('regime,hfos'), {
     code: 'QT_USAGE',
-    message: /unknown module "universe"; modules: regime, pil, pba \(universe is not built yet\)/,
+    message: /unknown module "hfos"; modules: regime, pil, pba, pal, universe, aelm$/,
   });
   assertError(() => parseAblation(' , '), { code: 'QT_USAGE', message: /name at least one module/ });
 });

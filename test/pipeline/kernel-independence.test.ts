@@ -23,6 +23,11 @@ const exampleConfig = (file: string, count: number): PipelineConfig => {
 const CONFIGS: readonly { name: string; config: PipelineConfig }[] = [
   { name: 'default, 3 symbols × 2,000 1m', config: syntheticConfig(2_000) },
   { name: 'examples/atr-stop.yaml, 3 symbols × 2,000 1m', config: exampleConfig('atr-stop.yaml', 2_000) },
+  // Every decision module on; smart execution's post-only limits, fallbacks and TWAP slices included.
+  {
+    name: 'examples/all-modules.yaml, 3 symbols × 2,000 1m',
+    config: exampleConfig('all-modules.yaml', 2_000),
+  },
 ];
 
 /** trades.csv of one run with the stages rearranged or wrapped by `stages`. */

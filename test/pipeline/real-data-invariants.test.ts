@@ -80,9 +80,20 @@ const markets: { name: string; input: Record<string, unknown>; liquidations?: bo
       regime: { enabled: true, atrWindow: 100, slopePeriod: 24 },
       balancer: { enabled: true, maxCorrelatedExposure: 0.6, correlationThreshold: 0.6 },
       pil: { enabled: true },
+      // The universe too: the top 5 of the 7 every 4 h (entries refused off it, positions kept).
+      universe: { enabled: true, topN: 5, refreshMs: 14_400_000, maxSpreadBps: 0 },
       risk: { maxOpenPositions: 7 },
       strategy: { regimeSides: { TRENDING_UP: 'long', TRENDING_DOWN: 'short', VOLATILE: 'none' } },
       sizing: { regimeScale: { RANGING: 0.5 } },
+    },
+  },
+  {
+    // Smart execution on: post-only LIMITs filling in parts as maker, MARKET fallbacks, TWAP slices,
+    // refusals — entries of several fills each, and the books must still add up.
+    name: 'AVAXUSDT 1m with smart execution',
+    input: {
+      data: { source: 'files', path: sharedData('klines/AVAXUSDT-1m-2026-02.csv'), to: '2026-02-08' },
+      aelm: { enabled: true, maxSlippageBps: 2.3, urgency: 0.3, maxParticipation: 0.015, twapSlices: 3 },
     },
   },
 ];

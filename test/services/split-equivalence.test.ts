@@ -79,7 +79,7 @@ if (requires(missingRedis())) {
     assert.is(run.status, 2, run.stderr);
     assert.match(
       run.stderr,
-      /--replicas: sizing keeps state across symbols and runs as one replica; replicas are for ai-engine, strategy/,
+      /--replicas: sizing keeps state across symbols and runs as one replica; replicas are for ai-engine$/m,
     );
   });
 

@@ -186,18 +186,18 @@ test('ai-engine replicas become a template unit passing --replica %i, and the ta
   assert.is(wants.length, SERVICE_NAMES.length + 1);
 });
 
-test('replicas of a service other than ai-engine or strategy are refused, naming it and the allowed ones', () => {
+test('replicas of a service other than ai-engine are refused, naming it and the allowed ones', () => {
   assertError(() => systemdUnits({ replicas: { sizing: 2 } }), {
     type: ConfigError,
     code: 'QT_CONFIG_INVALID',
     message:
-      'invalid systemd unit options — replicas.sizing: sizing cannot run as 2 replicas: only ai-engine and strategy may (their state is per symbol); use 1',
+      'invalid systemd unit options — replicas.sizing: sizing cannot run as 2 replicas: only ai-engine may (their state is per symbol); use 1',
   });
   assertError(() => systemdOptionsOfFlags({ replicas: 'ai-engine=2,execution=3' }), {
     type: UsageError,
     code: 'QT_USAGE',
     message:
-      '--replicas: execution cannot run as 3 replicas: only ai-engine and strategy may (their state is per symbol); use 1, got "ai-engine=2,execution=3"',
+      '--replicas: execution cannot run as 3 replicas: only ai-engine may (their state is per symbol); use 1, got "ai-engine=2,execution=3"',
   });
 });
 
