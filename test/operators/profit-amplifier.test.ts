@@ -1,7 +1,8 @@
 // Profit amplification (PAL): the partial take-profit and the scale-in on hand-computed cases, the
 // scale-in's path through the risk governor's gates and the balancer's symbol cap, and the
 // monitor resizing the position's stop (new-first) when the add fills.
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, map, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -27,6 +28,7 @@ import {
   riskGatesParams,
 } from '../../src/operators/risk-gates.js';
 import { execution, fill, kline, position, sizing, snapshot } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
 const FILTERS: SymbolFilters = {
   ...DEFAULT_SYMBOL_FILTERS,
@@ -349,5 +351,49 @@ test('monitor: a stop placed after the venue closed the position in the same can
   ]);
   assert.equal(run(true).after, []);
 });
+
+test('marble: the partial take-profit follows the entry fill in the same frame; the scale-in the leading candle; silent once flat', () => {
+  new TestScheduler(assertEqual).run(({ cold, expectObservable }) => {
+    const params = profitAmplifierParams.parse({ enabled: true, scaleIn: { maxRiskMultiple: 2 } });
+    const source = cold('d-f-a-b-x-c|', {
+      d: decision,
+      f: entryFill,
+      a: close(103, 120_000), // 1.475R: not leading
+      b: close(103.1, 180_000), // 1.525R: risk 20.5 at the stop, budget 40 − 20.5 = 19.5 ⇒ 19.5 / 5.1 = 3.823
+      x: fill({
+        intentId: id,
+        side: 'SELL',
+        qty: 10,
+        price: 98,
+        reduceOnly: true,
+        purpose: 'STOP_LOSS',
+        clientOrderId: 'sl',
+      }),
+      c: close(110, 240_000),
+    });
+    const handler = () =>
+      createProfitAmplifier(params, () => FILTERS) as Handler<
+        { kind: string },
+        OrderRequest | SizingDecision
+      >;
+    expectObservable(source.pipe(operate(handler), map(summary))).toBe('--T---S---C|', {
+      T: `order-request ${partialTakeProfitId(id)} 5 @ 102.05`,
+      S: `sizing-decision ${scaleInIntentId(id, 1)} 3.823 @ 103.1`,
+      C: `cancel-order ${partialTakeProfitId(id)}`,
+    });
+  });
+});
+
+const summary = (event: { kind: string }): string => {
+  if (event.kind === 'order-request') {
+    const o = event as OrderRequest;
+    return `order-request ${o.clientOrderId} ${o.qty} @ ${o.stopPrice}`;
+  }
+  if (event.kind === 'sizing-decision') {
+    const d = event as SizingDecision;
+    return `sizing-decision ${d.intentId} ${d.qty} @ ${d.price}`;
+  }
+  return `${event.kind} ${(event as { clientOrderId?: string }).clientOrderId}`;
+};
 
 test.run();

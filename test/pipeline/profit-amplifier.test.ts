@@ -6,6 +6,7 @@ import { partialTakeProfitId } from '../../src/operators/profit-amplifier.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { loadMarketReplay } from '../../src/pipeline/market-source.js';
 import { hostedStages } from '../../src/services/hosted-stages.js';
+import { assertError } from '../requirements.js';
 import { needSharedData, sharedData } from '../shared-data.js';
 import { engineEvents, ofKind } from './engine-events.js';
 
@@ -21,6 +22,17 @@ const input = {
   risk: { maxOpenPositions: 7, cooldownMs: 3_600_000 },
   output: { progress: false },
 };
+
+test('config errors name the path: a fraction out of range, an unknown key', () => {
+  assertError(() => parsePipelineConfig({ pal: { scaleIn: { fraction: 2 } } }), {
+    code: 'QT_CONFIG_INVALID',
+    message: /pal\.scaleIn\.fraction/,
+  });
+  assertError(() => parsePipelineConfig({ pal: { partialTakeProfit: { fractoin: 0.5 } } }), {
+    code: 'QT_CONFIG_INVALID',
+    message: /pal\.partialTakeProfit\.fractoin: unknown key/,
+  });
+});
 
 test('the position-monitor service hosts PAL when it is on', () => {
   const names = (pal: boolean) =>
