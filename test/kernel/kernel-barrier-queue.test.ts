@@ -181,11 +181,11 @@ test('a process call made inside a handler is delivered after the current cascad
   ]);
 });
 
-// BUG (src/kernel/kernel.ts, quiet): the queue behind an async cascade is released by recursion
+// Regression (fixed; src/kernel/kernel.ts, quiet): the queue behind an async cascade is released by recursion
 // (quiet → runRoot → cascade → quiet …). When more than a few thousand synchronous events wait
 // (here about 2,700), the stack overflows: one of them rejects with "Maximum call stack size
 // exceeded" and all behind it are never handled, their promises never settle (a live burst while a
-// model awaits). Skipped until the kernel is fixed.
+// model awaits).
 test('ten thousand events queued behind an async cascade are all handled, in order', async () => {
   const held = gate();
   const seen: number[] = [];
@@ -214,10 +214,10 @@ test('ten thousand events queued behind an async cascade are all handled, in ord
   );
 });
 
-// BUG (src/kernel/kernel.ts, quiet): with onStageError 'throw', when a queued event's cascade
+// Regression (fixed; src/kernel/kernel.ts, quiet): with onStageError 'throw', when a queued event's cascade
 // fails, `quiet` rejects its promise but does not release the events queued behind it: they stay
 // queued (their promises pending) until some later `process` call ends a cascade, so they are
-// handled after that later event, out of order. Skipped until the kernel is fixed.
+// handled after that later event, out of order.
 test("with onStageError 'throw', events queued behind a failing event are still handled in order", async () => {
   const held = gate();
   const seen: number[] = [];

@@ -240,10 +240,10 @@ test('after a StageError the kernel delivers the next event', () => {
   assert.equal(seen, [120_000]);
 });
 
-// BUG (src/kernel/kernel.ts, fireDueTimers): when a timer handler rejects under
+// Regression (fixed; src/kernel/kernel.ts, fireDueTimers): when a timer handler rejects under
 // onStageError 'throw', the rejection skips `reset()`, `busy` stays true, and every later
 // `process` is queued behind a cascade that never ends (its promise never settles). The market
-// path resets (the test above). Skipped until the kernel is fixed.
+// path resets (the test above).
 test("after an async timer handler's StageError the kernel delivers the next event", async () => {
   const seen: string[] = [];
   const kernel = new Kernel({ onStageError: 'throw' }).register(
@@ -265,10 +265,10 @@ test("after an async timer handler's StageError the kernel delivers the next eve
   assert.equal(seen, ['kline@60000', 'timer-fired@90000', 'kline@180000']);
 });
 
-// BUG (src/kernel/kernel.ts, stageFailed): a dead letter is delivered to every dlq subscriber,
+// Regression (fixed; src/kernel/kernel.ts, stageFailed): a dead letter is delivered to every dlq subscriber,
 // including the one that failed on it, whose failure is a new dead letter, and so on: a dlq sink
 // that always throws (a full disk) loops forever. The sink below throws its first 1,000 times
-// only, so that this test ends; today it is called 1,001 times. Skipped until the kernel is fixed.
+// only, so that this test ends; before the fix it was called 1,001 times.
 test('a dlq subscriber that throws is not handed its own dead letter again', () => {
   let sinkCalls = 0;
   const kernel = new Kernel()

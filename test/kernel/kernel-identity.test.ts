@@ -290,10 +290,10 @@ test('end(ts) returns a promise when a control subscriber is async', async () =>
   assert.equal(received, ['end-of-data']);
 });
 
-// BUG (src/kernel/envelope.ts, sourceIdOf): a timer's id is `timer::<ts>`, without its owner or
+// Regression (fixed; src/kernel/envelope.ts, sourceIdOf): a timer's id is `timer::<ts>`, without its owner or
 // name, so two timers due at the same instant share an id, and so do the first events their
 // handlers emit (same cause id, same stage, same index): de-duplication by id would drop one.
-// Skipped until the kernel is fixed.
+//
 test('two timers of one stage due at the same instant, and what they emit, have distinct ids', () => {
   const { kernel, published } = recording();
   kernel.register(
@@ -322,8 +322,8 @@ test('two timers of one stage due at the same instant, and what they emit, have 
   assert.is(new Set(published.map(({ id }) => id)).size, published.length);
 });
 
-// BUG (src/kernel/kernel.ts, inject): the dead letter of a malformed external event has no ts,
-// so its id is `dead-letter::` for every one of them. Skipped until the kernel is fixed.
+// Regression (fixed; src/kernel/kernel.ts, inject): the dead letter of a malformed external event has no ts,
+// so its id is `dead-letter::` for every one of them.
 test('the dead letters of two malformed external events have distinct ids', () => {
   const { kernel, published } = recording();
   kernel.inject({ kind: 'kline', symbol: 'BTCUSDT' }, TOPICS.klines);
