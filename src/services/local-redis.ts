@@ -118,7 +118,8 @@ export const startLocalRedis = async (options: LocalRedisOptions): Promise<Local
         ),
       );
     });
-    await Promise.race([waitForRedis(port), failed]);
+    // A restart replays the append-only file first: on a loaded host that takes seconds.
+    await Promise.race([waitForRedis(port, 30_000), failed]);
     started.removeAllListeners('exit');
     started.on('error', () => undefined);
     if (options.detached === true) started.unref();
