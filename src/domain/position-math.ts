@@ -177,6 +177,28 @@ export const liquidationPrice = (position: PositionState, tiers: MarginTiers): n
 };
 
 /**
+ * `applyFill` for a venue's `Fill` event: a fill without a leverage takes the position's (or 1×).
+ * The one mapping the account, the position monitor and PAL share.
+ */
+export const applyFillEvent = (
+  position: PositionState | undefined,
+  fill: {
+    readonly side: FillInput['side'];
+    readonly qty: number;
+    readonly price: number;
+    readonly leverage?: number;
+    readonly reduceOnly: boolean;
+  },
+): FillOutcome =>
+  applyFill(position, {
+    side: fill.side,
+    qty: fill.qty,
+    price: fill.price,
+    leverage: fill.leverage ?? position?.leverage ?? 1,
+    reduceOnly: fill.reduceOnly,
+  });
+
+/**
  * Apply a fill to a position (or to flat). Same-side fills increase it at the qty-weighted
  * average entry and add margin at the position's leverage; opposite fills reduce it, realize PnL
  * and release margin pro rata; an opposite fill larger than the position closes it and opens the

@@ -21,7 +21,7 @@ import {
   type TradeClosed,
   type VenueEvent,
 } from '../domain/index.js';
-import { applyFill, type MarginTiers } from '../domain/position-math.js';
+import { applyFillEvent, type MarginTiers } from '../domain/position-math.js';
 import { type Handler, operate } from '../kernel/operate.js';
 import { emptyAccountBook, type RoundTrip, snapshotAt } from './portfolio-snapshot.js';
 
@@ -137,13 +137,7 @@ export const createPortfolioAccounting = (
   const onFill = (fill: Fill): void => {
     const trip = trips.get(fill.symbol);
     const before = trip?.position;
-    const outcome = applyFill(before, {
-      side: fill.side,
-      qty: fill.qty,
-      price: fill.price,
-      leverage: fill.leverage ?? before?.leverage ?? 1,
-      reduceOnly: fill.reduceOnly,
-    });
+    const outcome = applyFillEvent(before, fill);
     book.realizedPnlUsdt += outcome.realizedPnlUsdt;
     book.feesUsdt += fill.feeUsdt;
     const closingFeeUsdt = (fill.feeUsdt * outcome.closedQty) / fill.qty;

@@ -19,7 +19,7 @@ import {
   SymbolFilters,
   type Tick,
 } from '../domain/index.js';
-import { applyFill } from '../domain/position-math.js';
+import { applyFillEvent } from '../domain/position-math.js';
 import { Atr } from '../features/indicators/atr.js';
 import { type Handler, operate } from '../kernel/operate.js';
 import { cancelOrphans, protectAdopted } from './position-monitor-reconcile.js';
@@ -240,13 +240,7 @@ export const createPositionMonitor = (
   ): void => {
     const position = positions.get(event.symbol);
     // Entries open and add, reducing fills shrink, flat forgets: the one position arithmetic.
-    const outcome = applyFill(position?.held, {
-      side: event.side,
-      qty: event.qty,
-      price: event.price,
-      leverage: event.leverage ?? position?.held.leverage ?? 1,
-      reduceOnly: event.reduceOnly,
-    });
+    const outcome = applyFillEvent(position?.held, event);
     const held = outcome.position;
     if (held === undefined) {
       if (position !== undefined) leaveStops(position, event.symbol, event.clientOrderId);

@@ -15,7 +15,7 @@ import {
   sizingDecisionOf,
   type UniverseChanged,
 } from '../domain/index.js';
-import { applyFill, type PositionState } from '../domain/position-math.js';
+import { applyFillEvent, type PositionState } from '../domain/position-math.js';
 import type { Handler } from '../kernel/operate.js';
 
 export const profitAmplifierParams = z
@@ -173,13 +173,7 @@ export const createProfitAmplifier = (
 
   const onFill = (fill: Fill, emit: (out: OrderRequest | SizingDecision | CancelOrder) => void): void => {
     const position = positions.get(fill.symbol);
-    const outcome = applyFill(position?.held, {
-      side: fill.side,
-      qty: fill.qty,
-      price: fill.price,
-      leverage: fill.leverage ?? position?.held.leverage ?? 1,
-      reduceOnly: fill.reduceOnly,
-    });
+    const outcome = applyFillEvent(position?.held, fill);
     const held = outcome.position;
     if (held === undefined) {
       positions.delete(fill.symbol);
