@@ -48,6 +48,13 @@ const KEY_METRICS: Record<string, (result: Json) => KeyMetric> = {
   exchange: (r) => ({
     key: `${perSec(num(obj(r.sim).klinesPerSec))} klines, bare loop ${x(num(r.ratioBaselineOverSim))} faster`,
   }),
+  'gbdt-train': (r) => ({
+    key:
+      r.cli === null
+        ? `ours ${num(obj(r.ours).seconds).toFixed(2)} s (xgboost CLI missing: no baseline)`
+        : `ours ${num(obj(r.ours).seconds).toFixed(2)} s vs xgboost CLI hist ${num(obj(r.cli).seconds).toFixed(2)} s: ${x(num(r.ratioOursOverCli))} (target ≤ 5×), valid logloss ratio ${num(r.validLoglossRatio).toFixed(3)}`,
+    pass: r.meetsTarget === null ? undefined : r.meetsTarget === true,
+  }),
   features: (r) => ({
     key: `${perSec(num(r.operatorCandlesPerSecond))} candles, loop ${x(num(r.loopOverOperatorRatio))} faster (target ≥ 1 M/s, ≤ 3×)`,
     pass: r.targetMet === true,

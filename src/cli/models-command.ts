@@ -4,6 +4,7 @@ import { Action } from '../domain/common.js';
 import { UsageError } from '../domain/errors.js';
 import { readFeatureRows } from '../models/feature-rows.js';
 import { DEFAULT_MODELS_ROOT, importModel, listModels, loadModel } from '../models/registry.js';
+import { registerTrainCommand } from './models-train.js';
 
 /** Where the commands write and what time it is: injectable so tests need no real stdout or clock. */
 export interface ModelsCommandIo {
@@ -131,21 +132,24 @@ const runPredict = (
  * Registers `quantum models …`:
  * - `import <file> [--name n] [--features a,b,c | --features-from export.csv] [--root dir]
  *   [--warmup n] [--classes SELL,HOLD,BUY] [--label-horizon n] [--label-threshold-pct x]`:
- *   copies an XGBoost JSON model into the registry and prints `imported name@version …`;
+ *   copies an XGBoost JSON or LightGBM text model (`model.txt`, told apart by content) into the
+ *   registry and prints `imported name@version …`;
  * - `list [--root dir] [--json]`: one line per model version;
  * - `predict --model <path|name[@version]> --data <file.libsvm|file.csv> [--root dir] [--margin]`:
  *   one line per input row — binary: P(class 1); multiclass (softprob and softmax): the class
  *   probabilities comma-separated; regression: the value; `--margin`: raw margins. Numbers are
  *   printed like the XGBoost CLI prints them (`formatPrediction`, %.9g).
+ * - `train --data f.libsvm|f.csv [--valid f] --objective … [--num-class K] --rounds N …
+ *   --out model.json`: trains here and saves XGBoost JSON (models-train.ts).
  * Errors are thrown (UsageError, ModelError, DataError); the main CLI prints them and exits 2.
  */
 export const registerModelsCommands = (program: Command, io: ModelsCommandIo = defaultIo): Command => {
   const models = program
     .command('models')
-    .description('import, list and run XGBoost models (bring your own model)');
+    .description('import, list and run XGBoost and LightGBM models (bring your own model)');
   models
     .command('import <file>')
-    .description('copy an XGBoost JSON model into the registry with its manifest')
+    .description('copy an XGBoost JSON or LightGBM text model into the registry with its manifest')
     .option('--name <name>', 'registry name (default: file name)')
     .option('--features <names>', 'feature names in training order, comma separated')
     .option('--features-from <file>', 'feature export CSV (header) or a names file, one per line')
@@ -171,5 +175,6 @@ export const registerModelsCommands = (program: Command, io: ModelsCommandIo = d
     .action((options: { model: string; data: string; root: string; margin?: boolean }) =>
       runPredict(options, io),
     );
+  registerTrainCommand(models, io.out);
   return models;
 };

@@ -15,7 +15,7 @@ export const ModelManifest = z
   .object({
     name: ModelName,
     version: z.number().int().positive(),
-    kind: z.literal('xgboost-json'),
+    kind: z.enum(['xgboost-json', 'lightgbm-text']),
     /** Model file name inside the version directory. */
     file: z.string().min(1),
     /** Input feature names, in the model's feature index order. */

@@ -4,23 +4,24 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { Action } from '../domain/common.js';
 import { ModelError, UsageError } from '../domain/errors.js';
+import type { LightgbmModelDoc } from './lightgbm/lightgbm-text.js';
+import { type ModelFile, parseModelFile } from './lightgbm/model-file.js';
 import { ModelManifest, ModelName } from './model-manifest.js';
-import { parseXgboostJson, type XgboostModelDoc } from './xgboost-json.js';
-import { compileXgboost, type XgboostPredictor } from './xgboost-predictor.js';
+import type { XgboostModelDoc } from './xgboost-json.js';
+import type { XgboostPredictor } from './xgboost-predictor.js';
 
 /**
- * The model registry on disk: `<root>/<name>/<version>/{model.json,manifest.json}`, root
- * `./models` by default. Versions are integers 1, 2, 3… per name; importing a file whose bytes
+ * The model registry on disk: `<root>/<name>/<version>/{model.json|model.txt,manifest.json}`,
+ * root `./models` by default. Versions are integers 1, 2, 3… per name; importing a file whose bytes
  * and feature list equal an existing version returns that version instead of making a copy, so
  * re-running an import is harmless.
  */
 export const DEFAULT_MODELS_ROOT = './models';
-const MODEL_FILE = 'model.json';
 const MANIFEST_FILE = 'manifest.json';
 
 export const importModelParams = z
   .object({
-    /** The XGBoost JSON model to import. */
+    /** The XGBoost JSON or LightGBM text model to import. */
     file: z.string().min(1),
     /** Registry name; default: the file name without extension. */
     name: ModelName.optional(),
@@ -45,7 +46,8 @@ export interface LoadedModel {
   readonly manifest: ModelManifest;
   readonly dir: string;
   readonly modelPath: string;
-  readonly doc: XgboostModelDoc;
+  readonly doc: XgboostModelDoc | LightgbmModelDoc;
+  /** The compiled forest (a LightGBM one has the same shape, see lightgbm-predictor.ts). */
   readonly predictor: XgboostPredictor;
 }
 
@@ -98,7 +100,11 @@ const readManifest = (path: string): ModelManifest => {
 };
 
 /** Checks the feature list fits the forest (count, duplicates) and the classes fit num_class. */
-const checkFeatures = (doc: XgboostModelDoc, features: readonly string[], where: string): void => {
+const checkFeatures = (
+  doc: Pick<ModelFile, 'numFeature'>,
+  features: readonly string[],
+  where: string,
+): void => {
   const duplicate = features.find((name, i) => features.indexOf(name) !== i);
   if (duplicate !== undefined) throw new ModelError(`${where}: feature ${duplicate} is listed twice`, where);
   // Fewer names than the model's columns cannot be mapped; more are tolerated because XGBoost
@@ -113,9 +119,9 @@ const checkFeatures = (doc: XgboostModelDoc, features: readonly string[], where:
 };
 
 /**
- * Imports an XGBoost JSON model into the registry: validates and compiles it (so a broken file
- * is refused now, not at trading time), copies it to `<root>/<name>/<version>/model.json` and
- * writes the manifest.
+ * Imports an XGBoost JSON or LightGBM text model into the registry: validates and compiles it
+ * (so a broken file is refused now, not at trading time), copies it to
+ * `<root>/<name>/<version>/model.json` (LightGBM: `model.txt`) and writes the manifest.
  * @returns the manifest written (or the existing one when the same model was imported before)
  * @throws ModelError for a corrupt model or a feature list that does not fit; UsageError when no
  *   feature names can be found
@@ -131,7 +137,7 @@ export const importModel = (input: z.input<typeof importModelParams>): ModelMani
       params.file,
     );
   }
-  const doc = parseXgboostJson(bytes.toString('utf8'), params.file);
+  const doc = parseModelFile(bytes.toString('utf8'), params.file);
   const features =
     params.features ??
     (params.featuresFile !== undefined ? readFeatureNames(params.featuresFile) : [...doc.featureNames]);
@@ -148,7 +154,7 @@ export const importModel = (input: z.input<typeof importModelParams>): ModelMani
       params.file,
     );
   }
-  const name = params.name ?? ModelName.parse(basename(params.file).replace(/\.json$/i, ''));
+  const name = params.name ?? ModelName.parse(basename(params.file).replace(/\.(json|txt)$/i, ''));
   const dataSha256 = sha256(bytes);
   const nameDir = join(params.root, name);
   const versions = numericVersions(nameDir);
@@ -187,8 +193,8 @@ export const importModel = (input: z.input<typeof importModelParams>): ModelMani
   const draft = {
     name,
     version,
-    kind: 'xgboost-json',
-    file: MODEL_FILE,
+    kind: doc.kind,
+    file: doc.fileName,
     features,
     objective: doc.objective,
     numClass: doc.numClass,
@@ -202,7 +208,7 @@ export const importModel = (input: z.input<typeof importModelParams>): ModelMani
     createdTs: params.createdTs ?? Math.floor(statSync(params.file).mtimeMs),
   };
   const manifest = ModelManifest.parse(JSON.parse(JSON.stringify(draft)));
-  writeFileSync(join(dir, MODEL_FILE), bytes);
+  writeFileSync(join(dir, doc.fileName), bytes);
   writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 };
@@ -237,15 +243,15 @@ const loadFromDir = (dir: string): LoadedModel => {
       modelPath,
     );
   }
-  const doc = parseXgboostJson(bytes.toString('utf8'), modelPath);
-  checkFeatures(doc, manifest.features, join(dir, MANIFEST_FILE));
-  return { manifest, dir, modelPath, doc, predictor: compileXgboost(doc) };
+  const parsed = parseModelFile(bytes.toString('utf8'), modelPath);
+  checkFeatures(parsed, manifest.features, join(dir, MANIFEST_FILE));
+  return { manifest, dir, modelPath, doc: parsed.doc, predictor: parsed.predictor };
 };
 
-/** A bare XGBoost JSON file, outside the registry: names from the model, else f0, f1, … */
+/** A bare XGBoost JSON or LightGBM text file, outside the registry: names from the model, else f0, f1, … */
 const loadBareFile = (path: string): LoadedModel => {
   const bytes = readFileSync(path);
-  const doc = parseXgboostJson(bytes.toString('utf8'), path);
+  const doc = parseModelFile(bytes.toString('utf8'), path);
   const features =
     doc.featureNames.length > 0
       ? [...doc.featureNames]
@@ -253,10 +259,10 @@ const loadBareFile = (path: string): LoadedModel => {
   const manifest: ModelManifest = {
     name:
       basename(path)
-        .replace(/\.json$/i, '')
+        .replace(/\.(json|txt)$/i, '')
         .replace(/[^A-Za-z0-9._-]/g, '_') || 'model',
     version: 1,
-    kind: 'xgboost-json',
+    kind: doc.kind,
     file: basename(path),
     features,
     objective: doc.objective,
@@ -266,12 +272,12 @@ const loadBareFile = (path: string): LoadedModel => {
     importedFrom: resolve(path),
     createdTs: Math.floor(statSync(path).mtimeMs),
   };
-  return { manifest, dir: dirname(path), modelPath: path, doc, predictor: compileXgboost(doc) };
+  return { manifest, dir: dirname(path), modelPath: path, doc: doc.doc, predictor: doc.predictor };
 };
 
 /**
  * Loads a model by reference: a path (a version directory, its `manifest.json`, or a bare
- * XGBoost JSON file), `name` (latest version) or `name@version`, looked up under `root`.
+ * XGBoost JSON or LightGBM text file), `name` (latest version) or `name@version`, looked up under `root`.
  * @throws ModelError when the model does not exist (listing what does), its file changed since
  *   import, or it is corrupt
  */

@@ -178,7 +178,10 @@ test('an unknown key inside a model entry lists the keys of that model type', ()
 
 test('an unknown model type lists every model type', () => {
   const message = configErrorOf(() => parsePipelineConfig({ models: [{ type: 'lstm' }] }));
-  assert.match(message, 'models[0].type: expected one of "ema-rsi", "macd-adx", "xgboost", got "lstm"');
+  assert.match(
+    message,
+    'models[0].type: expected one of "ema-rsi", "lightgbm", "macd-adx", "xgboost", got "lstm"',
+  );
 });
 
 test('an unknown feature names features[i] and the feature', () => {
