@@ -4,37 +4,17 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { registerModelsCommands } from '../../src/cli/models-command.js';
 import { DataError, UsageError } from '../../src/domain/errors.js';
+import { rejectsWith, runModels } from './models-cli.js';
 
 const fixtures = 'test/fixtures/gbdt';
-
-const run = async (...args: string[]): Promise<string> => {
-  let printed = '';
-  const program = new Command('quantum').exitOverride();
-  registerModelsCommands(program, { out: (text) => (printed += text), now: () => 0 });
-  await program.parseAsync(args, { from: 'user' });
-  return printed;
-};
-
-const rejectsWith = async (kind: typeof DataError | typeof UsageError, args: string[], fragment: string) => {
-  try {
-    await run(...args);
-  } catch (error) {
-    assert.instance(error, kind);
-    assert.ok((error as Error).message.includes(fragment), (error as Error).message);
-    return;
-  }
-  assert.unreachable(`expected ${kind.name}`);
-};
 
 test('models train (libsvm, validation) → progress, metric, importance; models predict runs the model', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gbdt-cli-'));
   const out = join(dir, 'model.json');
-  const printed = await run(
+  const printed = await runModels(
     'models',
     'train',
     '--data',
@@ -60,7 +40,7 @@ test('models train (libsvm, validation) → progress, metric, importance; models
   assert.match(printed, /validation logloss: 0\.\d{6} \(round 20\)/);
   assert.match(printed, /feature importance \(top 10 by total gain\)[^\n]*\n {2}f0\t/);
   const predictions = (
-    await run('models', 'predict', '--model', out, '--data', join(fixtures, 'binary-valid.libsvm'))
+    await runModels('models', 'predict', '--model', out, '--data', join(fixtures, 'binary-valid.libsvm'))
   )
     .trim()
     .split('\n');
@@ -76,7 +56,7 @@ test('models train reads a feature-export CSV (label column, empty label rows le
   lines.push('200,BTCUSDT,3,0.1,');
   writeFileSync(join(dir, 'f.csv'), `${lines.join('\n')}\n`);
   const out = join(dir, 'm.json');
-  const printed = await run(
+  const printed = await runModels(
     'models',
     'train',
     '--data',

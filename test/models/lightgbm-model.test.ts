@@ -1,10 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { registerModelsCommands } from '../../src/cli/models-command.js';
 import { ModelError } from '../../src/domain/errors.js';
 import { compileLightgbm } from '../../src/models/lightgbm/lightgbm-predictor.js';
 import { readLightgbmText } from '../../src/models/lightgbm/lightgbm-text.js';
@@ -14,17 +12,9 @@ import { loadModel } from '../../src/models/registry.js';
 import { runBacktest } from '../../src/pipeline/backtest.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { vector } from '../builders.js';
+import { runModels } from './models-cli.js';
 
 const fixtures = 'test/fixtures/lightgbm';
-
-/** Runs `quantum <args…>` with output captured; returns what it printed. */
-const run = async (...args: string[]): Promise<string> => {
-  let printed = '';
-  const program = new Command('quantum').exitOverride();
-  registerModelsCommands(program, { out: (text) => (printed += text), now: () => 1_767_225_600_000 });
-  await program.parseAsync(args, { from: 'user' });
-  return printed;
-};
 
 /** A fixture's inputs as our feature export (`ts,symbol,<names…>`, NaN = empty cell) and LightGBM's predictions. */
 const exportOf = (name: string, names: readonly string[]): { path: string; expected: number[][] } => {
@@ -60,7 +50,7 @@ const maxDiff = (printed: string, expected: number[][]): number => {
 
 test('models import of a LightGBM model.txt → predict by name prints LightGBM’s predictions (NaN and categories)', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lightgbm-registry-'));
-  const imported = await run(
+  const imported = await runModels(
     'models',
     'import',
     join(fixtures, 'categorical.txt'),
@@ -77,7 +67,7 @@ test('models import of a LightGBM model.txt → predict by name prints LightGBM�
   assert.is(manifest.file, 'model.txt');
   assert.is(manifest.numClass, 0);
   // Importing the same file again is the same version.
-  const again = await run(
+  const again = await runModels(
     'models',
     'import',
     join(fixtures, 'categorical.txt'),
@@ -90,14 +80,21 @@ test('models import of a LightGBM model.txt → predict by name prints LightGBM�
   );
   assert.match(again, 'already registered as lgb-cat@1');
   const { path, expected } = exportOf('categorical', ['ret_1', 'vol_1', 'hour']);
-  const printed = await run('models', 'predict', '--model', 'lgb-cat', '--data', path, '--root', root);
+  const printed = await runModels('models', 'predict', '--model', 'lgb-cat', '--data', path, '--root', root);
   assert.ok(maxDiff(printed, expected) <= 1e-6);
 });
 
 test('models predict on a bare multiclass and a random-forest model.txt prints class probabilities', async () => {
   for (const name of ['multiclass', 'random-forest']) {
     const { path, expected } = exportOf(name, ['Column_0', 'Column_1', 'Column_2', 'Column_3']);
-    const printed = await run('models', 'predict', '--model', join(fixtures, `${name}.txt`), '--data', path);
+    const printed = await runModels(
+      'models',
+      'predict',
+      '--model',
+      join(fixtures, `${name}.txt`),
+      '--data',
+      path,
+    );
     assert.ok(maxDiff(printed, expected) <= 1e-6, name);
   }
   assert.is(loadModel(join(fixtures, 'multiclass.txt')).manifest.numClass, 3);
@@ -111,13 +108,13 @@ test('models import of a corrupt model.txt names the file and line, and register
     readFileSync(join(fixtures, 'binary.txt'), 'utf8').replace('leaf_value=', 'leaf_value=zz '),
   );
   try {
-    await run('models', 'import', corrupt, '--root', join(root, 'models'));
+    await runModels('models', 'import', corrupt, '--root', join(root, 'models'));
     assert.unreachable('expected a ModelError');
   } catch (error) {
     assert.instance(error, ModelError);
     assert.match((error as Error).message, /broken\.txt:\d+: leaf_value: "zz" is not a number/);
   }
-  assert.is(await run('models', 'list', '--root', join(root, 'models'), '--json'), '[]\n');
+  assert.is(await runModels('models', 'list', '--root', join(root, 'models'), '--json'), '[]\n');
 });
 
 test('type: lightgbm votes like type: xgboost: binary P(up) against the thresholds', () => {

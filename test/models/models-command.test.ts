@@ -1,38 +1,18 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatPrediction, registerModelsCommands } from '../../src/cli/models-command.js';
+import { formatPrediction } from '../../src/cli/models-command.js';
 import { ModelError, UsageError } from '../../src/domain/errors.js';
+import { rejectsWith, runModels } from './models-cli.js';
 
 const fixtures = 'test/fixtures/xgboost';
 const features = 'a,b,c,d,e,f,g,h';
 
-/** Runs `quantum <args…>` with output captured; returns what it printed. */
-const run = async (...args: string[]): Promise<string> => {
-  let printed = '';
-  const program = new Command('quantum').exitOverride();
-  registerModelsCommands(program, { out: (text) => (printed += text), now: () => 1_767_225_600_000 });
-  await program.parseAsync(args, { from: 'user' });
-  return printed;
-};
-
-const rejectsWith = async (kind: typeof ModelError | typeof UsageError, args: string[], fragment: string) => {
-  try {
-    await run(...args);
-  } catch (error) {
-    assert.instance(error, kind);
-    assert.ok((error as Error).message.includes(fragment), (error as Error).message);
-    return;
-  }
-  assert.unreachable(`expected ${kind.name}`);
-};
-
 test('models import → list → predict by name prints what `xgboost task=pred` prints', async () => {
   const root = mkdtempSync(join(tmpdir(), 'models-cli-'));
-  const imported = await run(
+  const imported = await runModels(
     'models',
     'import',
     join(fixtures, 'binary.json'),
@@ -44,7 +24,7 @@ test('models import → list → predict by name prints what `xgboost task=pred`
     root,
   );
   assert.match(imported, 'imported xgb@1 (binary:logistic, 8 features)');
-  const listed = await run('models', 'list', '--root', root);
+  const listed = await runModels('models', 'list', '--root', root);
   assert.match(listed, /xgb\t1\tbinary:logistic\t8\t2026-01-01T00:00:00.000Z/);
   // The rule for where models live is said where they are listed.
   assert.ok(
@@ -52,7 +32,7 @@ test('models import → list → predict by name prints what `xgboost task=pred`
     listed,
   );
   const printed = (
-    await run(
+    await runModels(
       'models',
       'predict',
       '--model',
@@ -85,18 +65,18 @@ test('re-importing: the same model, features and options is that version again; 
     '--root',
     root,
   ];
-  assert.match(await run(...args), 'imported xgb@1');
-  assert.match(await run(...args), 'already registered as xgb@1 (same model, features and options)');
+  assert.match(await runModels(...args), 'imported xgb@1');
+  assert.match(await runModels(...args), 'already registered as xgb@1 (same model, features and options)');
   // A warm-up is part of the model's contract: it used to be dropped silently, keeping version 1.
-  assert.match(await run(...args, '--warmup', '30'), 'imported xgb@2');
-  const listed = await run('models', 'list', '--root', root);
+  assert.match(await runModels(...args, '--warmup', '30'), 'imported xgb@2');
+  const listed = await runModels('models', 'list', '--root', root);
   assert.match(listed, /xgb\t1\t/);
   assert.match(listed, /xgb\t2\t/);
 });
 
 test('multiclass prints the class probabilities comma-separated, one row per line', async () => {
   const lines = (
-    await run(
+    await runModels(
       'models',
       'predict',
       '--model',
@@ -119,7 +99,7 @@ test('multiclass prints the class probabilities comma-separated, one row per lin
 
 test('--margin prints raw margins like pred_margin=1', async () => {
   const printed = (
-    await run(
+    await runModels(
       'models',
       'predict',
       '--model',
@@ -169,7 +149,7 @@ test('numbers print like C printf %.9g, as the XGBoost CLI prints them', () => {
 test('predict output is text-identical to the CLI pred.txt for every fixture', async () => {
   for (const model of ['binary', 'multi', 'reg', 'dart']) {
     const ours = (
-      await run(
+      await runModels(
         'models',
         'predict',
         '--model',
