@@ -34,17 +34,26 @@ export const readFeatureRows = (path: string, features: readonly string[]): Feat
     : parseLibsvmRows(text, path, features.length);
 };
 
-/** libsvm text → rows of `width` values (see `readFeatureRows`). */
-export const parseLibsvmRows = (text: string, where: string, width: number): FeatureRows => {
-  const rows: Float64Array[] = [];
-  const lines: number[] = [];
+/**
+ * Walks libsvm text (`label idx:value …`, 0-based indexes, `qid:` skipped, blank and `#` lines
+ * ignored), parsing values like the XGBoost CLI (`parseXgboostFloat`); hands each data line's
+ * label cell, indexes and values to `onRow`, with its 1-based line number.
+ * @throws DataError (file:line) on a cell that is not an index:value pair
+ */
+export const forEachLibsvmRow = (
+  text: string,
+  where: string,
+  onRow: (label: string, indexes: readonly number[], values: readonly number[], line: number) => void,
+): void => {
   const textLines = text.split('\n');
+  const indexes: number[] = [];
+  const values: number[] = [];
   for (let l = 0; l < textLines.length; l++) {
     const line = textLines[l].trim();
     if (line === '' || line.startsWith('#')) continue;
-    const row = new Float64Array(width).fill(Number.NaN);
     const cells = line.split(/\s+/);
-    // cells[0] is the label; `qid:` groups are for ranking and carry no feature.
+    indexes.length = 0;
+    values.length = 0;
     for (let c = 1; c < cells.length; c++) {
       const colon = cells[c].indexOf(':');
       const key = cells[c].slice(0, colon);
@@ -57,12 +66,24 @@ export const parseLibsvmRows = (text: string, where: string, width: number): Fea
           `${where}:${l + 1}`,
         );
       }
-      // Indexes past the model's features cannot be used by any split; XGBoost ignores them too.
-      if (index < width) row[index] = value;
+      indexes.push(index);
+      values.push(value);
     }
-    rows.push(row);
-    lines.push(l + 1);
+    onRow(cells[0], indexes, values, l + 1);
   }
+};
+
+/** libsvm text → rows of `width` values (see `readFeatureRows`). */
+export const parseLibsvmRows = (text: string, where: string, width: number): FeatureRows => {
+  const rows: Float64Array[] = [];
+  const lines: number[] = [];
+  forEachLibsvmRow(text, where, (_label, indexes, values, line) => {
+    const row = new Float64Array(width).fill(Number.NaN);
+    // Indexes past the model's features cannot be used by any split; XGBoost ignores them too.
+    for (let i = 0; i < indexes.length; i++) if (indexes[i] < width) row[indexes[i]] = values[i];
+    rows.push(row);
+    lines.push(line);
+  });
   return { rows, lines };
 };
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from '../../domain/errors.js';
+import { forEachLibsvmRow } from '../feature-rows.js';
 import { parseXgboostFloat } from '../xgboost-text-float.js';
 
 /**
@@ -57,30 +58,18 @@ export const parseLibsvmTraining = (text: string, where: string, width?: number)
   const labels: number[] = [];
   const lineNumbers: number[] = [];
   let maxIndex = -1;
-  const textLines = text.split('\n');
-  for (let l = 0; l < textLines.length; l++) {
-    const line = textLines[l].trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const cells = line.split(/\s+/);
-    const label = parseXgboostFloat(cells[0]);
-    if (!Number.isFinite(label)) bad(where, l + 1, `label "${cells[0]}" is not a finite number`);
+  forEachLibsvmRow(text, where, (labelCell, indexes, values, line) => {
+    const label = parseXgboostFloat(labelCell);
+    if (!Number.isFinite(label)) bad(where, line, `label "${labelCell}" is not a finite number`);
     const pairs: Array<[number, number]> = [];
-    for (let c = 1; c < cells.length; c++) {
-      const colon = cells[c].indexOf(':');
-      const key = cells[c].slice(0, colon);
-      if (key === 'qid') continue;
-      const index = Number(key);
-      const value = parseXgboostFloat(cells[c].slice(colon + 1));
-      if (colon < 1 || !Number.isInteger(index) || index < 0 || Number.isNaN(value)) {
-        bad(where, l + 1, `"${cells[c]}" is not an index:value pair (expected e.g. 3:0.25)`);
-      }
-      pairs.push([index, value]);
-      if (index > maxIndex) maxIndex = index;
+    for (let i = 0; i < indexes.length; i++) {
+      pairs.push([indexes[i], values[i]]);
+      if (indexes[i] > maxIndex) maxIndex = indexes[i];
     }
     rows.push(pairs);
     labels.push(label);
-    lineNumbers.push(l + 1);
-  }
+    lineNumbers.push(line);
+  });
   if (rows.length === 0) bad(where, 1, 'no rows');
   const featureCount = Math.max(width ?? 0, maxIndex + 1);
   const values = new Float32Array(rows.length * featureCount).fill(Number.NaN);
