@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseLibsvmRows } from '../../src/models/feature-rows.js';
 import { parseXgboostJson, readXgboostJson } from '../../src/models/xgboost-json.js';
-import { baseMarginOf, compileXgboost, sigmoid32 } from '../../src/models/xgboost-predictor.js';
+import { baseMarginOf, compileXgboost, expf32, sigmoid32 } from '../../src/models/xgboost-predictor.js';
 import { stumpJson } from './xgboost-stump.js';
 
 const fixtures = 'test/fixtures/xgboost';
@@ -12,29 +12,64 @@ const testRows = parseLibsvmRows(readFileSync(join(fixtures, 'test.libsvm'), 'ut
 const numbers = (file: string): number[] =>
   readFileSync(join(fixtures, file), 'utf8').trim().split('\n').map(Number);
 
-/** Largest |ours − CLI| over every row and output of a fixture model. */
-const maxAbsDiff = (model: string, file: string, mode: 'predict' | 'predictMargin'): number => {
+/**
+ * Outputs (row × class) where ours is not bit-identical to the CLI's float32 (it prints %.9g,
+ * which reads back as exactly its float32), single-row and batch.
+ */
+const differingFromCli = (model: string, file: string, mode: 'predict' | 'predictMargin'): number => {
   const predictor = compileXgboost(readXgboostJson(join(fixtures, `${model}.json`)));
-  const expected = numbers(file);
+  const expected = numbers(file).map(Math.fround);
   assert.is(expected.length, testRows.length * predictor.numGroup, `${file} has one line per row and class`);
-  let max = 0;
+  const batch = predictor[mode === 'predict' ? 'predictBatch' : 'predictMarginBatch'](testRows);
+  let differing = 0;
   testRows.forEach((row, i) => {
     const out = predictor[mode](row);
-    for (let g = 0; g < out.length; g++) max = Math.max(max, Math.abs(out[g] - expected[i * out.length + g]));
+    for (let g = 0; g < out.length; g++) {
+      const at = i * out.length + g;
+      if (out[g] !== expected[at] || batch[at] !== expected[at]) differing++;
+    }
   });
-  return max;
+  return differing;
 };
 
 for (const model of ['binary', 'multi', 'reg', 'dart']) {
-  test(`${model}: predictions equal the xgboost CLI's pred.txt within 1e-6 (incl. missing and edge rows)`, () => {
-    const diff = maxAbsDiff(model, `${model}.pred.txt`, 'predict');
-    assert.ok(diff <= 1e-6, `max abs diff ${diff}`);
+  test(`${model}: predictions (single and batch) are bit-identical to the xgboost CLI's pred.txt (incl. missing and edge rows)`, () => {
+    assert.is(differingFromCli(model, `${model}.pred.txt`, 'predict'), 0);
   });
-  test(`${model}: margins equal the CLI's pred_margin=1 output within 1e-6`, () => {
-    const diff = maxAbsDiff(model, `${model}.margin.txt`, 'predictMargin');
-    assert.ok(diff <= 1e-6, `max abs diff ${diff}`);
+  test(`${model}: margins (single and batch) are bit-identical to the CLI's pred_margin=1 output`, () => {
+    assert.is(differingFromCli(model, `${model}.margin.txt`, 'predictMargin'), 0);
   });
 }
+
+test('expf32 is glibc expf, also where Math.fround(Math.exp(x)) is one float32 step off', () => {
+  // [x, glibc 2.36 expf(x)] (float32 values), from a C program calling expf; Math.exp misses each.
+  const glibc = [
+    [0.00045235652942210436, 1.0004525184631348],
+    [0.5015763640403748, 1.651322364807129],
+    [0.5303111672401428, 1.6994609832763672],
+    [-0.6362772583961487, 0.5292590856552124],
+    [-0.7009739279747009, 0.49610191583633423],
+  ];
+  for (const [x, expected] of glibc) {
+    assert.is(expf32(Math.fround(x)), expected, `expf(${x})`);
+    assert.is.not(Math.fround(Math.exp(Math.fround(x))), expected, `Math.exp already right at ${x}`);
+  }
+  assert.is(expf32(0), 1);
+  assert.is(expf32(Number.NEGATIVE_INFINITY), 0);
+  assert.is(expf32(-110), 0);
+  assert.is(expf32(89), Number.POSITIVE_INFINITY);
+  assert.ok(Number.isNaN(expf32(Number.NaN)));
+});
+
+test('batch predictions equal single-row ones for every objective (random rows with NaN)', () => {
+  const rows = testRows.map((row, i) => row.map((value, f) => ((i + f) % 7 === 0 ? Number.NaN : value)));
+  for (const model of ['binary', 'multi', 'reg', 'dart', 'softmax']) {
+    const predictor = compileXgboost(readXgboostJson(join(fixtures, `${model}.json`)));
+    const batch = predictor.predictBatch(rows);
+    const single = rows.flatMap((row) => Array.from(predictor.predict(row)));
+    assert.equal(Array.from(batch), single, model);
+  }
+});
 
 test('multi:softmax: the argmax of our probabilities is the class the CLI predicts', () => {
   const predictor = compileXgboost(readXgboostJson(join(fixtures, 'softmax.json')));
