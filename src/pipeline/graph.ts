@@ -1,15 +1,12 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { BusEvent, DeadLetter, EngineEvent, MarketEvent, Signal, VenueEvent } from '../domain/index.js';
+import type { BusEvent, DeadLetter, EngineEvent, MarketEvent, VenueEvent } from '../domain/index.js';
 import type { Exchange } from '../exchange/exchange.js';
-import { createFeatureVectorizer } from '../features/feature-vectors.js';
-import { createFeatureEngine } from '../features/indicators/feature-engine.js';
 import type { Envelope } from '../kernel/envelope.js';
 import { Kernel, type KernelOptions } from '../kernel/kernel.js';
 import { type Handler, handlerStage } from '../kernel/operate.js';
 import { STAGE_RANK, type Stage } from '../kernel/stage.js';
 import { marketTopicOf, TOPICS, type Topic } from '../kernel/topics.js';
 import type { AnyModel } from '../models/model.js';
-import { createEnsembleVote, ensembleVoteParams } from '../operators/ensemble-vote.js';
 import { createKillSwitch, killSwitchParams } from '../operators/kill-switch.js';
 import { createMetaRegime } from '../operators/meta-regime.js';
 import { createOrderBracket, orderBracketParams } from '../operators/order-bracket.js';
@@ -18,13 +15,13 @@ import { createPortfolioBalancer } from '../operators/portfolio-balancer.js';
 import { createPositionIntelligence } from '../operators/position-intelligence.js';
 import { createPositionMonitor, positionMonitorParams } from '../operators/position-monitor.js';
 import { createPositionSizing, positionSizingParams } from '../operators/position-sizing.js';
-import { createPredict, type ModelBatch } from '../operators/predict.js';
 import { createProfitAmplifier } from '../operators/profit-amplifier.js';
 import { createRiskGates, riskGatesParams } from '../operators/risk-gates.js';
 import { createSignalToIntent, signalToIntentParams } from '../operators/signal-to-intent.js';
 import { createSmartExecution } from '../operators/smart-execution.js';
 import { universeStage } from '../operators/universe.js';
-import { ensembleWeights, type PipelineConfig } from './config.js';
+import { aiEngineHandler } from './ai-engine-stage.js';
+import type { PipelineConfig } from './config.js';
 import { venueStage } from './venue-stage.js';
 
 /** What the graph needs from outside: the venue (the only thing that differs between modes) and the models. */
@@ -41,37 +38,14 @@ export interface GraphDeps {
   readonly onVenueReport?: (event: VenueEvent) => void;
 }
 
+/** A decision module's stage when its config section enables it, else nothing. */
+const onlyIf = (enabled: boolean, stage: () => Stage): Stage[] => (enabled ? [stage()] : []);
+
 /** Where each kind a decision stage emits is published. */
 const commandOrDenial = (event: BusEvent): Topic =>
   event.kind === 'order-request' || event.kind === 'cancel-order'
     ? TOPICS.executionCommands
     : TOPICS.governorDenied;
-
-/**
- * The ai-engine stage: closed klines → TA-Lib-exact features → every model's vote → the weighted
- * ensemble's BUY/SELL signal (HOLD emits nothing). One stage, as the ai-engine service is one
- * process; features and predictions stay inside it.
- */
-const aiEngineHandler = (config: PipelineConfig, models: readonly AnyModel[]): Handler<BusEvent, Signal> => {
-  const features = createFeatureVectorizer(createFeatureEngine(config.features));
-  const predict = createPredict(models);
-  const ensemble = createEnsembleVote(
-    ensembleVoteParams.parse({ ...config.ensemble, weights: ensembleWeights(config), emitHold: false }),
-  );
-  // The emit of the call in progress (the ensemble runs inside the models' answer).
-  let emitSignal: (signal: Signal) => void = () => undefined;
-  const onBatch = (batch: ModelBatch): void => void ensemble.next(batch, emitSignal);
-  return {
-    next(event, emit) {
-      if (event.kind !== 'kline') return;
-      const vector = features.vectorOf(event);
-      if (vector === undefined) return;
-      emitSignal = emit;
-      // An async model's answer is a promise: the kernel awaits it inside the barrier.
-      return predict.next(vector, onBatch);
-    },
-  };
-};
 
 /**
  * The trading graph's stages (DESIGN.md §1a), each with the topics it consumes and its declared
@@ -106,6 +80,12 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
   const { flattenOnKill, ...riskParams } = config.risk;
   // The venue's filters are the one truth about tick and step sizes (live: loaded from the exchange).
   const filtersOf = (symbol: string) => exchange.filtersOf(symbol);
+  // What PAL only learns from.
+  const palLearns = [
+    TOPICS.governorExecution,
+    TOPICS.governorDenied,
+    ...(config.universe.enabled ? [TOPICS.universe] : []),
+  ];
   // What the strategy only learns from (regimes and the universe: which sides and symbols may open).
   const strategyLearns = [
     ...(config.regime.enabled ? [TOPICS.regime] : []),
@@ -152,59 +132,43 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       handler: createPositionMonitor(positionMonitorParams.parse(config.monitor), { filtersOf }),
       topicOf: () => TOPICS.executionCommands,
     }),
-    ...(config.pil.enabled
-      ? [
-          handlerStage({
-            name: 'position-intelligence',
-            rank: STAGE_RANK.positionIntelligence,
-            consumes: [TOPICS.klines, TOPICS.portfolio, TOPICS.governorExecution],
-            // Snapshots and approved decisions only tell it the positions and their risk.
-            quiet: [TOPICS.portfolio, TOPICS.governorExecution],
-            publishes: [TOPICS.positionAssessed],
-            handler: createPositionIntelligence(config.pil),
-            topicOf: () => TOPICS.positionAssessed,
-          }),
-        ]
-      : []),
-    ...(config.pal.enabled
-      ? [
-          handlerStage({
-            name: 'profit-amplifier',
-            rank: STAGE_RANK.profitAmplifier,
-            consumes: [
-              TOPICS.klines,
-              TOPICS.executionResult,
-              TOPICS.governorExecution,
-              TOPICS.governorDenied,
-              ...(config.universe.enabled ? [TOPICS.universe] : []),
-            ],
-            // Approved and refused decisions only tell it each position's 1R and its scale-ins'
-            // fate; the universe which symbols may still be added to.
-            quiet: [
-              TOPICS.governorExecution,
-              TOPICS.governorDenied,
-              ...(config.universe.enabled ? [TOPICS.universe] : []),
-            ],
-            publishes: [TOPICS.executionCommands, TOPICS.sizingDecided],
-            handler: createProfitAmplifier(config.pal, filtersOf, { maxHoldMs: config.monitor.maxHoldMs }),
-            topicOf: (event) =>
-              event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.executionCommands,
-          }),
-        ]
-      : []),
-    ...(config.regime.enabled
-      ? [
-          handlerStage({
-            name: 'meta-regime',
-            rank: STAGE_RANK.metaRegime,
-            consumes: [TOPICS.klines],
-            publishes: [TOPICS.regime],
-            handler: createMetaRegime(config.regime),
-            topicOf: () => TOPICS.regime,
-          }),
-        ]
-      : []),
-    ...(config.universe.enabled ? [universeStage(config.universe)] : []),
+    ...onlyIf(config.pil.enabled, () =>
+      handlerStage({
+        name: 'position-intelligence',
+        rank: STAGE_RANK.positionIntelligence,
+        consumes: [TOPICS.klines, TOPICS.portfolio, TOPICS.governorExecution],
+        // Snapshots and approved decisions only tell it the positions and their risk.
+        quiet: [TOPICS.portfolio, TOPICS.governorExecution],
+        publishes: [TOPICS.positionAssessed],
+        handler: createPositionIntelligence(config.pil),
+        topicOf: () => TOPICS.positionAssessed,
+      }),
+    ),
+    ...onlyIf(config.pal.enabled, () =>
+      handlerStage({
+        name: 'profit-amplifier',
+        rank: STAGE_RANK.profitAmplifier,
+        consumes: [TOPICS.klines, TOPICS.executionResult, ...palLearns],
+        // Approved and refused decisions only tell it each position's 1R and its scale-ins'
+        // fate; the universe which symbols may still be added to.
+        quiet: palLearns,
+        publishes: [TOPICS.executionCommands, TOPICS.sizingDecided],
+        handler: createProfitAmplifier(config.pal, filtersOf, { maxHoldMs: config.monitor.maxHoldMs }),
+        topicOf: (event) =>
+          event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.executionCommands,
+      }),
+    ),
+    ...onlyIf(config.regime.enabled, () =>
+      handlerStage({
+        name: 'meta-regime',
+        rank: STAGE_RANK.metaRegime,
+        consumes: [TOPICS.klines],
+        publishes: [TOPICS.regime],
+        handler: createMetaRegime(config.regime),
+        topicOf: () => TOPICS.regime,
+      }),
+    ),
+    ...onlyIf(config.universe.enabled, () => universeStage(config.universe)),
     handlerStage({
       name: 'ai-engine',
       rank: STAGE_RANK.aiEngine,
@@ -236,21 +200,18 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       handler: createPositionSizing(positionSizingParams.parse({ ...config.sizing, initialEquityUsdt })),
       topicOf: (event) => (event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.governorDenied),
     }),
-    ...(config.balancer.enabled
-      ? [
-          handlerStage({
-            name: 'portfolio-balancer',
-            rank: STAGE_RANK.portfolioBalancer,
-            consumes: [TOPICS.sizingDecided, TOPICS.portfolio, TOPICS.klines],
-            // Snapshots and candles only update the positions and the returns it reads.
-            quiet: [TOPICS.portfolio, TOPICS.klines],
-            publishes: [TOPICS.sizingFinal, TOPICS.governorDenied],
-            handler: createPortfolioBalancer(config.balancer, initialEquityUsdt),
-            topicOf: (event) =>
-              event.kind === 'sizing-decision' ? TOPICS.sizingFinal : TOPICS.governorDenied,
-          }),
-        ]
-      : []),
+    ...onlyIf(config.balancer.enabled, () =>
+      handlerStage({
+        name: 'portfolio-balancer',
+        rank: STAGE_RANK.portfolioBalancer,
+        consumes: [TOPICS.sizingDecided, TOPICS.portfolio, TOPICS.klines],
+        // Snapshots and candles only update the positions and the returns it reads.
+        quiet: [TOPICS.portfolio, TOPICS.klines],
+        publishes: [TOPICS.sizingFinal, TOPICS.governorDenied],
+        handler: createPortfolioBalancer(config.balancer, initialEquityUsdt),
+        topicOf: (event) => (event.kind === 'sizing-decision' ? TOPICS.sizingFinal : TOPICS.governorDenied),
+      }),
+    ),
     handlerStage({
       name: 'risk-governor',
       rank: STAGE_RANK.riskGovernor,
