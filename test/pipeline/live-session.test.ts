@@ -25,6 +25,7 @@ import { runLiveSession } from '../../src/pipeline/live-session.js';
 import { compareSession, formatComparison } from '../../src/pipeline/replay-compare.js';
 import { liveKlines } from '../../src/streams/live-klines.js';
 import { AVAX, avaxPath, KEY, SECRET, startAvaxFake, until } from '../fake-binance/harness.js';
+import { answered } from './lifecycle-checks.js';
 
 // Paper and testnet sessions end to end against the fake Binance server (127.0.0.1) replaying real
 // AVAXUSDT 1m candles: the live graph on the wall clock, fed by the live kline feed. A paper session
@@ -99,18 +100,6 @@ const session = async (
   const summary = await running;
   await client.close().catch(() => undefined);
   return { events, market, refusedStale: summary.refusedStale };
-};
-
-/** Every order the engine submitted has an answer, and every cancel it asked for is final. */
-const answered = (events: readonly (EngineEvent | DeadLetter)[]): boolean => {
-  const last = new Map<string, string>();
-  for (const e of events) if (e.kind === 'execution-result') last.set(e.clientOrderId, e.status);
-  return events.every(
-    (e) =>
-      (e.kind !== 'order-submitted' || last.has(e.clientOrderId)) &&
-      (e.kind !== 'cancel-order' ||
-        !['NEW', 'PARTIALLY_FILLED'].includes(last.get(e.clientOrderId) ?? 'NEW')),
-  );
 };
 
 const fillsOf = (events: readonly { kind: string }[]): Fill[] =>

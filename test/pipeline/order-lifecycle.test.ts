@@ -12,7 +12,6 @@ import {
   type ExecutionResult,
   type Kline,
   type OrderSubmitted,
-  type PortfolioSnapshot,
   type TradeClosed,
 } from '../../src/domain/index.js';
 import type { Exchange } from '../../src/exchange/exchange.js';
@@ -29,6 +28,7 @@ import {
 import { tradingKernel } from '../../src/pipeline/graph.js';
 import { loadMarketReplay } from '../../src/pipeline/market-source.js';
 import { needSharedData, sharedData } from '../shared-data.js';
+import { alwaysProtected } from './lifecycle-checks.js';
 import { LaggingVenue, RefusingVenue } from './test-venues.js';
 
 interface Run {
@@ -162,29 +162,6 @@ const exitsReplayFromCandles = ({ events, klines, config, sim }: Run): string[] 
       problems.push(
         `${order.type} ${fill.clientOrderId} at ${order.price} filled in a candle ${k.low}–${k.high} that never reached it`,
       );
-    }
-  }
-  return problems;
-};
-
-/** At every snapshot, every open position has a live stop of its own intent at the venue. */
-const alwaysProtected = (events: readonly BusEvent[]): string[] => {
-  const problems: string[] = [];
-  const liveStops = new Map<string, Set<string>>();
-  for (const event of events) {
-    if (event.kind === 'execution-result' && event.purpose === 'STOP_LOSS') {
-      const stops = liveStops.get(event.intentId) ?? new Set<string>();
-      if (event.status === 'NEW' || event.status === 'PARTIALLY_FILLED') stops.add(event.clientOrderId);
-      else stops.delete(event.clientOrderId);
-      liveStops.set(event.intentId, stops);
-    } else if (event.kind === 'portfolio-snapshot') {
-      for (const position of (event as PortfolioSnapshot).positions) {
-        if ((liveStops.get(position.intentId)?.size ?? 0) === 0) {
-          problems.push(
-            `${position.symbol} position ${position.intentId} without a live stop at ${event.ts}`,
-          );
-        }
-      }
     }
   }
   return problems;

@@ -13,6 +13,7 @@ import { runLiveSession } from '../../src/pipeline/live-session.js';
 import { compareSession, formatComparison } from '../../src/pipeline/replay-compare.js';
 import { liveKlines } from '../../src/streams/live-klines.js';
 import { AVAX, avaxPath, KEY, SECRET, startAvaxFake, until } from '../fake-binance/harness.js';
+import { answered } from './lifecycle-checks.js';
 
 // Smart execution through the exchange port: a testnet session against the fake Binance server on
 // real AVAXUSDT 1m candles, with post-only LIMITs (GTX over ccxt), their cancels and MARKET
@@ -32,18 +33,6 @@ const config = parsePipelineConfig({
   aelm: { enabled: true, urgency: 0.2, limitTimeoutCandles: 2, twapAboveUsdt: 200, twapSlices: 2 },
   output: { progress: false },
 });
-
-/** Every order the engine submitted has an answer, and every cancel it asked for is final. */
-const answered = (events: readonly (EngineEvent | DeadLetter)[]): boolean => {
-  const last = new Map<string, string>();
-  for (const e of events) if (e.kind === 'execution-result') last.set(e.clientOrderId, e.status);
-  return events.every(
-    (e) =>
-      (e.kind !== 'order-submitted' || last.has(e.clientOrderId)) &&
-      (e.kind !== 'cancel-order' ||
-        !['NEW', 'PARTIALLY_FILLED'].includes(last.get(e.clientOrderId) ?? 'NEW')),
-  );
-};
 
 test('a testnet session with aelm: post-only LIMITs, cancels, fallbacks and slices reach the venue as a backtest of the recording sends them', async () => {
   // MARKET orders fill at the next open, as the simulator fills them.

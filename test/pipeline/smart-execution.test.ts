@@ -8,6 +8,7 @@ import { hostedStages } from '../../src/services/hosted-stages.js';
 import { assertError } from '../requirements.js';
 import { needSharedData, sharedData } from '../shared-data.js';
 import { engineEvents, ofKind, smallSyntheticConfig } from './engine-events.js';
+import { alwaysProtected } from './lifecycle-checks.js';
 
 // Smart execution (AELM, issue #18) in the whole graph, on a week of real AVAXUSDT 1m candles with
 // settings that make every behaviour happen: post-only LIMITs that fill as maker, time out or expire
@@ -61,26 +62,6 @@ test('aelm off (its parameters set or not): the run is the plain bracket’s, ev
     ofKind(events, 'order-request').every((order) => order.reason === undefined || order.purpose !== 'ENTRY'),
   );
 });
-
-/** At every snapshot every open position has a live stop of its own intent at the venue. */
-const unprotected = (events: readonly EngineEvent[]): string[] => {
-  const problems: string[] = [];
-  const liveStops = new Map<string, Set<string>>();
-  for (const event of events) {
-    if (event.kind === 'execution-result' && event.purpose === 'STOP_LOSS') {
-      const stops = liveStops.get(event.intentId) ?? new Set<string>();
-      if (event.status === 'NEW' || event.status === 'PARTIALLY_FILLED') stops.add(event.clientOrderId);
-      else stops.delete(event.clientOrderId);
-      liveStops.set(event.intentId, stops);
-    } else if (event.kind === 'portfolio-snapshot') {
-      for (const position of event.positions) {
-        if ((liveStops.get(position.intentId)?.size ?? 0) === 0)
-          problems.push(`${position.symbol} ${position.intentId} without a live stop at ${event.ts}`);
-      }
-    }
-  }
-  return problems;
-};
 
 if (needSharedData('klines/AVAXUSDT-1m-2026-02.csv')) {
   const config = parsePipelineConfig({
@@ -169,7 +150,7 @@ if (needSharedData('klines/AVAXUSDT-1m-2026-02.csv')) {
 
   test('AVAXUSDT 1m: positions are always protected, and no stop or target outlives an entry that never filled', async () => {
     const events = await run();
-    assert.equal(unprotected(events).slice(0, 5), []);
+    assert.equal(alwaysProtected(events).slice(0, 5), []);
     const filledIntents = new Set(
       ofKind(events, 'fill')
         .filter((f) => f.purpose === 'ENTRY')
