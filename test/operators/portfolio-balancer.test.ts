@@ -1,6 +1,8 @@
 // Portfolio balancing (PBA): correlations of returns aligned by time, and the symbol, net and
 // correlated-exposure limits on hand-computed cases — a shrink names the correlated symbols, a
 // refusal is an OrderDenied (gate pba) naming them, an entry on the other side of the bet goes whole.
+import { map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -11,6 +13,7 @@ import {
   type Position,
   type SizingDecision,
 } from '../../src/domain/index.js';
+import { type Handler, operate } from '../../src/kernel/operate.js';
 import {
   correlationOf,
   createPortfolioBalancer,
@@ -18,6 +21,7 @@ import {
   Returns,
 } from '../../src/operators/portfolio-balancer.js';
 import { kline, snapshot } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
 const MINUTE = 60_000;
 const N = 120;
@@ -166,6 +170,42 @@ test('net exposure: a long that would push the net past its cap is shrunk; a sho
   assert.ok(capped.kind === 'sizing-decision');
   assert.ok(Math.abs(capped.notionalUsdt - 2_000) < 1e-6);
   assert.match(capped.method, /symbol cap 2000\.00 USDT \(0\.2× equity\)/);
+});
+
+test('marble: snapshots and candles only inform; each decision is answered in its own frame — whole, shrunk, or refused', () => {
+  new TestScheduler(assertEqual).run(({ cold, expectObservable }) => {
+    // Net cap 3000, symbol cap 1500; no shared returns, so nothing correlates.
+    const p = portfolioBalancerParams.parse({ maxSymbolExposure: 0.15, maxNetExposure: 0.3 });
+    const holding = (notional: number): PortfolioSnapshot => ({
+      ...snapshot({ equityUsdt: 10_000 }),
+      positions: [{ ...position('ETHUSDT', 'LONG', notional), symbol: 'YUSDT' }],
+    });
+    const ask = (side: 'LONG' | 'SHORT', notional: number, intentId: string): SizingDecision => ({
+      ...decision(side, notional),
+      symbol: 'XUSDT',
+      intentId,
+    });
+    const source = cold('s-k-a-b-t-c|', {
+      s: holding(2_000),
+      k: kline({ symbol: 'XUSDT', close: 100 }),
+      a: ask('SHORT', 500, 'a'), // lowers the net: whole
+      b: ask('LONG', 2_000, 'b'), // symbol cap 1500, then net room 1000
+      t: holding(3_000),
+      c: ask('LONG', 500, 'c'), // net at its cap: refused
+    });
+    const handler = () =>
+      createPortfolioBalancer(p, 10_000) as Handler<{ kind: string }, SizingDecision | OrderDenied>;
+    expectObservable(
+      source.pipe(
+        operate(handler),
+        map((e) =>
+          e.kind === 'order-denied'
+            ? `denied ${e.intentId} ${e.gate}`
+            : `${e.intentId} ${e.notionalUsdt.toFixed(0)}`,
+        ),
+      ),
+    ).toBe('----A-B---C|', { A: 'a 500', B: 'b 1000', C: 'denied c pba' });
+  });
 });
 
 test.run();

@@ -1,15 +1,19 @@
 // Position intelligence (PIL): the classifier on hand-computed measures, and the handler on a
 // hand-made position — R against its own risk (or the default for an adopted one), momentum in its
 // direction, time held — emitting an assessment only when the status changes.
+import { map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PortfolioSnapshot, Position, PositionAssessed } from '../../src/domain/index.js';
+import { type Handler, operate } from '../../src/kernel/operate.js';
 import {
   assessPosition,
   createPositionIntelligence,
   positionIntelligenceParams,
 } from '../../src/operators/position-intelligence.js';
 import { kline, sizing, snapshot } from '../builders.js';
+import { assertEqual } from '../requirements.js';
 
 const P = positionIntelligenceParams.parse({});
 const HOUR = 3_600_000;
@@ -96,6 +100,32 @@ test('a position that closed is forgotten: the next one on the symbol starts afr
       ['intent-2', 'NEUTRAL', undefined],
     ],
   );
+});
+
+test('marble: an assessment in the frame of the candle that changes a status, none for a flat symbol', () => {
+  new TestScheduler(assertEqual).run(({ cold, expectObservable }) => {
+    const candle = (hour: number, close: number, symbol = 'BTCUSDT') =>
+      kline({ symbol, ts: hour * HOUR, close });
+    const source = cold('d-s-a-b-c-e|', {
+      d: sizing({ intentId: 'intent-1', riskPerUnit: 2 }),
+      s: holding(position()),
+      a: candle(1, 100.5), // +0.25R: NEUTRAL
+      b: candle(2, 101), // +0.5R: unchanged
+      c: candle(3, 102.2), // +1.1R rising: LEADING
+      e: candle(4, 130, 'ETHUSDT'), // no ETHUSDT position
+    });
+    const handler = () =>
+      createPositionIntelligence(positionIntelligenceParams.parse({ momentumCandles: 2 })) as Handler<
+        { kind: string },
+        PositionAssessed
+      >;
+    expectObservable(
+      source.pipe(
+        operate(handler),
+        map((e) => `${e.status} ${e.unrealizedR.toFixed(2)}`),
+      ),
+    ).toBe('----N---L--|', { N: 'NEUTRAL 0.25', L: 'LEADING 1.10' });
+  });
 });
 
 test.run();
