@@ -32,7 +32,11 @@ export interface NamedWeight {
 /** Builds an architecture from its config; `rng` seeds the initial weights (same seed ⇒ same weights). */
 export type NetworkBuilder = (
   tfjs: typeof tf,
-  spec: { readonly window: number; readonly horizon: number; readonly config: Readonly<Record<string, unknown>> },
+  spec: {
+    readonly window: number;
+    readonly horizon: number;
+    readonly config: Readonly<Record<string, unknown>>;
+  },
   rng: Prng,
 ) => Network;
 
@@ -69,5 +73,9 @@ export const seededVariable = (
   rng: Prng,
 ): NamedWeight => ({
   name,
-  variable: tfjs.variable(tfjs.tensor(initialValues(shape, init, rng), [...shape], 'float32'), true, undefined),
+  variable: tfjs.variable(
+    tfjs.tensor(initialValues(shape, init, rng), [...shape], 'float32'),
+    true,
+    undefined,
+  ),
 });
