@@ -18,7 +18,10 @@ export const FeatureStats = z
     missing: z.number().min(0).max(1).default(0),
   })
   .strict()
-  .refine((stats) => stats.fractions.length === stats.edges.length + 1, 'fractions needs one more entry than edges');
+  .refine(
+    (stats) => stats.fractions.length === stats.edges.length + 1,
+    'fractions needs one more entry than edges',
+  );
 export type FeatureStats = z.infer<typeof FeatureStats>;
 
 /**
@@ -47,7 +50,10 @@ export const ModelManifest = z
     trainingRange: z.object({ from: z.number(), to: z.number() }).optional(),
     dataSha256: z.string().regex(/^[0-9a-f]{64}$/),
     /** SHA-256 of the training data (candles or rows) the model was trained on, when trained here. */
-    trainingDataSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    trainingDataSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     /** Candles per input window (forecasters: N-HiTS 120, PatchTST 30). */
     window: z.number().int().positive().optional(),
     /** Training distribution of each input feature, the supervisor's PSI reference. */

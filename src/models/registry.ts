@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { Action } from '../domain/common.js';
@@ -82,7 +92,7 @@ const numericVersions = (dir: string): number[] =>
         .sort((a, b) => a - b)
     : [];
 
-const readManifest = (path: string): ModelManifest => {
+export const readManifest = (path: string): ModelManifest => {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
@@ -213,6 +223,60 @@ export const importModel = (input: z.input<typeof importModelParams>): ModelMani
   return manifest;
 };
 
+/**
+ * A fresh draft directory `<root>/<name>/.draft-XXXXXX` for a model being written (`quantum
+ * train`): the version listing ignores it, and `registerModelDir` turns it into a version.
+ */
+export const createModelDraftDir = (root: string, name: string): string => {
+  const nameDir = join(root, ModelName.parse(name));
+  mkdirSync(nameDir, { recursive: true });
+  const draftDir = mkdtempSync(join(nameDir, '.draft-'));
+  // mkdtemp makes it owner-only; a version is read by the services like any imported one.
+  chmodSync(draftDir, 0o755);
+  return draftDir;
+};
+
+/**
+ * Registers a model written into a draft directory (from `createModelDraftDir`): hashes its
+ * file into `dataSha256`, writes manifest.json and renames the directory to the next version.
+ * The rename is atomic, so a reader sees no version or a complete one; when a concurrent writer
+ * took that number first, the next one is tried.
+ * @throws ModelError when the model file is missing or the manifest fields are invalid
+ */
+export const registerModelDir = (
+  draftDir: string,
+  fields: Omit<ModelManifest, 'version' | 'dataSha256'>,
+): ModelManifest => {
+  const nameDir = dirname(draftDir);
+  const modelPath = join(draftDir, fields.file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(modelPath);
+  } catch (error) {
+    throw new ModelError(`${modelPath}: cannot read the model file: ${(error as Error).message}`, modelPath);
+  }
+  for (let attempt = 0; ; attempt++) {
+    const version = (numericVersions(nameDir).at(-1) ?? 0) + 1;
+    const draft = { ...fields, version, dataSha256: sha256(bytes) };
+    const parsed = ModelManifest.safeParse(JSON.parse(JSON.stringify(draft)));
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map(
+        (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      );
+      throw new ModelError(`${draftDir}: invalid manifest (${issues.join('; ')})`, draftDir);
+    }
+    writeFileSync(join(draftDir, MANIFEST_FILE), `${JSON.stringify(parsed.data, null, 2)}\n`);
+    try {
+      renameSync(draftDir, join(nameDir, String(version)));
+      return parsed.data;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt < 100 && (code === 'EEXIST' || code === 'ENOTEMPTY')) continue;
+      throw error;
+    }
+  }
+};
+
 /** Every model version under `root`, sorted by name then version. */
 export const listModels = (root: string = DEFAULT_MODELS_ROOT): ModelManifest[] => {
   if (!existsSync(root)) return [];
@@ -282,11 +346,18 @@ const loadBareFile = (path: string): LoadedModel => {
  *   import, or it is corrupt
  */
 export const loadModel = (ref: string, root: string = DEFAULT_MODELS_ROOT): LoadedModel => {
-  if (existsSync(ref)) {
-    if (statSync(ref).isDirectory()) return loadFromDir(ref);
-    if (basename(ref) === MANIFEST_FILE) return loadFromDir(dirname(ref));
+  if (existsSync(ref) && !statSync(ref).isDirectory() && basename(ref) !== MANIFEST_FILE)
     return loadBareFile(ref);
-  }
+  return loadFromDir(modelDirOf(ref, root));
+};
+
+/**
+ * The version directory a reference names: a path (a version directory or its `manifest.json`),
+ * `name` (latest version — the champion, see continuous learning) or `name@version` under `root`.
+ * @throws ModelError when there is no such model (listing what exists)
+ */
+export const modelDirOf = (ref: string, root: string = DEFAULT_MODELS_ROOT): string => {
+  if (existsSync(ref)) return statSync(ref).isDirectory() ? ref : dirname(ref);
   const match = /^([^@/\\]+)(?:@([1-9][0-9]*))?$/.exec(ref);
   const known = [...new Set(listModels(root).map((m) => m.name))];
   const available = known.length > 0 ? known.join(', ') : 'none';
@@ -311,5 +382,5 @@ export const loadModel = (ref: string, root: string = DEFAULT_MODELS_ROOT): Load
       ref,
     );
   }
-  return loadFromDir(join(root, name, String(chosen)));
+  return join(root, name, String(chosen));
 };
