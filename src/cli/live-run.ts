@@ -210,7 +210,16 @@ export const runLive = async (
 
   const outDir = flags.out ?? join(config.output.dir, `session-${mode}`);
   prepareOutputDir(outDir, flags.out === undefined ? 'output.dir' : '--out');
-  const models = buildModels(config, baseDir);
+  // A running session follows registry models to their newest version (continuous learning).
+  const models = buildModels(config, baseDir, {
+    followLatest: true,
+    onSwap: (model, { from, to, error }) =>
+      say(
+        error === undefined
+          ? `model ${model}: now ${to} (was ${from})`
+          : `model ${model}: kept ${from}, refused ${to}: ${error}`,
+      ),
+  });
   // One budget for both clients: Binance counts the weight of the feed's requests and the venue's
   // together. Made once nothing before the session can fail, so a Redis connection never outlives it.
   const requestBudget = commandRequestBudget(

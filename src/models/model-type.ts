@@ -1,5 +1,8 @@
+import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
+import type { LatestVersion } from './following-model.js';
 import type { AnyModel } from './model.js';
+import { DEFAULT_MODELS_ROOT, modelDirOf } from './registry.js';
 
 /** What every model entry of a pipeline has: its type and its ensemble weight. */
 export interface ModelEntry {
@@ -37,7 +40,36 @@ export interface ModelType<C extends ModelEntry = ModelEntry> {
   readonly requiredFeatures?: (entry: C) => readonly string[];
   readonly check?: (entry: C) => readonly ModelConfigIssue[];
   readonly build: (entry: C, context: ModelBuildContext) => AnyModel;
+  /**
+   * When the entry names a registry model by name alone (no `@version`): how to follow its newest
+   * version in a running pipeline (see `followLatest`); undefined when it is pinned.
+   */
+  readonly latest?: (entry: C, context: ModelBuildContext) => LatestVersion | undefined;
 }
+
+/** The registry root of an entry: ./models of the working directory by default, else relative to the config. */
+export const registryRootOf = (root: string | undefined, baseDir: string): string =>
+  root === undefined ? resolve(DEFAULT_MODELS_ROOT) : isAbsolute(root) ? root : resolve(baseDir, root);
+
+/**
+ * `ModelType.latest` for entries that name a registry model (`model:`, `root:`, `name:`): a plain
+ * name follows its newest version; `name@version` and paths are pinned.
+ */
+export const registryLatest =
+  <C extends ModelEntry & { readonly model: string; readonly root?: string; readonly name?: string }>(
+    nameOf: (entry: C) => string,
+    build: (entry: C, context: ModelBuildContext) => AnyModel,
+  ) =>
+  (entry: C, context: ModelBuildContext): LatestVersion | undefined => {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(entry.model)) return undefined;
+    const root = registryRootOf(entry.root, context.baseDir);
+    return {
+      nameDir: join(root, entry.model),
+      current: () => modelDirOf(entry.model, root),
+      // The version directory as the model, keeping the entry's vote name.
+      build: (dir) => build({ ...entry, model: dir, name: nameOf(entry) }, context),
+    };
+  };
 
 const registry = new Map<string, ModelType>();
 

@@ -1,4 +1,5 @@
 import type { Action, FeatureVector, ModelPrediction } from '../domain/index.js';
+import type { FeatureStats } from './model-manifest.js';
 
 /** A stateful predictor for one run: one vote per feature vector, synchronously. */
 export type Predictor = (vector: FeatureVector) => ModelPrediction;
@@ -22,6 +23,10 @@ export interface Model {
   readonly name: string;
   readonly features: readonly string[];
   readonly warmup: number;
+  /** Training distribution of each input feature (manifest `featureStats`): the supervisor's PSI reference. */
+  readonly featureStats?: Readonly<Record<string, FeatureStats>>;
+  /** Training metrics (manifest `metrics`, e.g. `accuracy`): the supervisor's accuracy reference. */
+  readonly metrics?: Readonly<Record<string, number>>;
   /** Creates a fresh stateful predictor per subscription. */
   create(): Predictor;
 }
@@ -31,6 +36,10 @@ export interface BatchModel {
   readonly name: string;
   readonly features: readonly string[];
   readonly warmup: number;
+  /** Training distribution of each input feature (manifest `featureStats`): the supervisor's PSI reference. */
+  readonly featureStats?: Readonly<Record<string, FeatureStats>>;
+  /** Training metrics (manifest `metrics`, e.g. `accuracy`): the supervisor's accuracy reference. */
+  readonly metrics?: Readonly<Record<string, number>>;
   /** Creates a fresh stateful batched predictor per run. */
   createBatch(): BatchPredictor;
 }

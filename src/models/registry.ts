@@ -359,11 +359,14 @@ export const loadModel = (ref: string, root: string = DEFAULT_MODELS_ROOT): Load
 export const modelDirOf = (ref: string, root: string = DEFAULT_MODELS_ROOT): string => {
   if (existsSync(ref)) return statSync(ref).isDirectory() ? ref : dirname(ref);
   const match = /^([^@/\\]+)(?:@([1-9][0-9]*))?$/.exec(ref);
-  const known = [...new Set(listModels(root).map((m) => m.name))];
-  const available = known.length > 0 ? known.join(', ') : 'none';
+  // Only on the error paths: listing reads every manifest.
+  const available = (): string => {
+    const known = [...new Set(listModels(root).map((m) => m.name))];
+    return known.length > 0 ? known.join(', ') : 'none';
+  };
   if (match === null) {
     throw new ModelError(
-      `model "${ref}" is neither a path nor name[@version]; models in ${root}: ${available}`,
+      `model "${ref}" is neither a path nor name[@version]; models in ${root}: ${available()}`,
       ref,
     );
   }
@@ -371,7 +374,7 @@ export const modelDirOf = (ref: string, root: string = DEFAULT_MODELS_ROOT): str
   const versions = numericVersions(join(root, name));
   if (versions.length === 0) {
     throw new ModelError(
-      `no model named "${name}" in ${root} (available: ${available}); import it first`,
+      `no model named "${name}" in ${root} (available: ${available()}); import it first`,
       ref,
     );
   }

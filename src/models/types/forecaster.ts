@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../../domain/errors.js';
-import { registerModelType } from '../model-type.js';
+import type { AnyModel } from '../model.js';
+import { type ModelBuildContext, registerModelType, registryLatest, registryRootOf } from '../model-type.js';
 import { checkForecaster, forecasterModelOf } from '../neural/index.js';
-import { DEFAULT_MODELS_ROOT, modelDirOf, readManifest } from '../registry.js';
+import { modelDirOf, readManifest } from '../registry.js';
 
 const entryOf = <T extends 'nhits' | 'patchtst'>(type: T) =>
   z
@@ -32,11 +33,45 @@ const nameOf = (entry: ForecasterEntry): string => entry.name ?? entry.model.rep
  * truncated model stops the pipeline before it starts, naming the file; tfjs loads the weights
  * on the first full window. It reads candle closes, not features, so it needs none.
  */
-const forecasterModelType = <T extends 'nhits' | 'patchtst'>(type: T) =>
-  registerModelType({
+const forecasterModelType = <T extends 'nhits' | 'patchtst'>(type: T) => {
+  const build = (entry: ForecasterEntry, { baseDir, where }: ModelBuildContext): AnyModel => {
+    const root = registryRootOf(entry.root, baseDir);
+    try {
+      const dir = modelDirOf(entry.model, root);
+      const manifestPath = join(dir, 'manifest.json');
+      if (existsSync(manifestPath)) {
+        const manifest = readManifest(manifestPath);
+        if (manifest.kind !== 'tfjs-forecaster') {
+          throw new ModelError(
+            `${manifestPath}: a ${manifest.kind} model, not a neural forecaster`,
+            manifestPath,
+          );
+        }
+        const file = join(dir, 'weights.bin');
+        const sha = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : '';
+        if (manifest.dataSha256 !== sha) {
+          throw new ModelError(
+            `${file}: changed since training (SHA-256 differs from the manifest); retrain it`,
+            file,
+          );
+        }
+      }
+      const topology = checkForecaster(dir);
+      if (topology.arch !== type) {
+        throw new ModelError(`${dir}: a ${topology.arch} model, but the entry says type: ${type}`, dir);
+      }
+      return forecasterModelOf({ name: nameOf(entry), dir, topology, thresholdPct: entry.thresholdPct });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ModelError(`${where}: ${message}`, where);
+    }
+  };
+  return registerModelType({
     type,
     schema: entryOf(type),
     nameOf,
+    build,
+    latest: registryLatest(nameOf, build),
     check: (entry) =>
       entry.name === undefined && /[/\\]/.test(entry.model)
         ? [
@@ -46,44 +81,8 @@ const forecasterModelType = <T extends 'nhits' | 'patchtst'>(type: T) =>
             },
           ]
         : [],
-    build: (entry, { baseDir, where }) => {
-      const root =
-        entry.root === undefined
-          ? resolve(DEFAULT_MODELS_ROOT)
-          : isAbsolute(entry.root)
-            ? entry.root
-            : resolve(baseDir, entry.root);
-      try {
-        const dir = modelDirOf(entry.model, root);
-        const manifestPath = join(dir, 'manifest.json');
-        if (existsSync(manifestPath)) {
-          const manifest = readManifest(manifestPath);
-          if (manifest.kind !== 'tfjs-forecaster') {
-            throw new ModelError(
-              `${manifestPath}: a ${manifest.kind} model, not a neural forecaster`,
-              manifestPath,
-            );
-          }
-          const file = join(dir, 'weights.bin');
-          const sha = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : '';
-          if (manifest.dataSha256 !== sha) {
-            throw new ModelError(
-              `${file}: changed since training (SHA-256 differs from the manifest); retrain it`,
-              file,
-            );
-          }
-        }
-        const topology = checkForecaster(dir);
-        if (topology.arch !== type) {
-          throw new ModelError(`${dir}: a ${topology.arch} model, but the entry says type: ${type}`, dir);
-        }
-        return forecasterModelOf({ name: nameOf(entry), dir, topology, thresholdPct: entry.thresholdPct });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new ModelError(`${where}: ${message}`, where);
-      }
-    },
   });
+};
 
 export const nhitsModelType = forecasterModelType('nhits');
 export const patchtstModelType = forecasterModelType('patchtst');

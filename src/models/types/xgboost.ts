@@ -1,8 +1,8 @@
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../../domain/errors.js';
-import { registerModelType } from '../model-type.js';
-import { DEFAULT_MODELS_ROOT, loadModel } from '../registry.js';
+import type { AnyModel } from '../model.js';
+import { type ModelBuildContext, registerModelType, registryLatest, registryRootOf } from '../model-type.js';
+import { loadModel } from '../registry.js';
 import { xgboostModelOf } from '../xgboost-model.js';
 
 const xgboostEntry = z
@@ -33,6 +33,26 @@ const nameOf = (entry: z.output<typeof xgboostEntry>): string =>
  * (`quantum models import`). Its features are the ones it was trained on, known once it is loaded:
  * the build checks that the pipeline computes each of them. Errors name the entry (`models[2]: …`).
  */
+const buildXgboost = (
+  entry: z.output<typeof xgboostEntry>,
+  { baseDir, features, where }: ModelBuildContext,
+): AnyModel => {
+  const root = registryRootOf(entry.root, baseDir);
+  try {
+    return xgboostModelOf(loadModel(entry.model, root), {
+      // Votes carry the config's name, so ensemble weights find them.
+      name: nameOf(entry),
+      buyThreshold: entry.buyThreshold,
+      sellThreshold: entry.sellThreshold,
+      allowMissing: entry.allowMissing,
+      available: [...features],
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ModelError(`${where}: ${message}`, where);
+  }
+};
+
 export const xgboostModelType = registerModelType({
   type: 'xgboost',
   schema: xgboostEntry,
@@ -46,25 +66,6 @@ export const xgboostModelType = registerModelType({
           },
         ]
       : [],
-  build: (entry, { baseDir, features, where }) => {
-    const root =
-      entry.root === undefined
-        ? resolve(DEFAULT_MODELS_ROOT)
-        : isAbsolute(entry.root)
-          ? entry.root
-          : resolve(baseDir, entry.root);
-    try {
-      return xgboostModelOf(loadModel(entry.model, root), {
-        // Votes carry the config's name, so ensemble weights find them.
-        name: nameOf(entry),
-        buyThreshold: entry.buyThreshold,
-        sellThreshold: entry.sellThreshold,
-        allowMissing: entry.allowMissing,
-        available: [...features],
-      });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new ModelError(`${where}: ${message}`, where);
-    }
-  },
+  build: buildXgboost,
+  latest: registryLatest(nameOf, buildXgboost),
 });
