@@ -45,6 +45,13 @@ const KEY_METRICS: Record<string, (result: Json) => KeyMetric> = {
     key: `every module on: ${perSec(num(obj(r.ours).decisionsPerSec))}, p50 ${num(obj(r.ours).p50Us).toFixed(1)} µs, p99 ${num(obj(r.ours).p99Us).toFixed(1)} µs (target ≤ 50 / 500 µs), hand-written ${x(num(r.ratio))} faster`,
     pass: r.meetsTarget === true,
   }),
+  forecasters: (r) => {
+    const one = (name: string): string => {
+      const m = obj(r[name]);
+      return `${name} p50 ${num(obj(m.ours).p50).toFixed(2)} ms (${x(num(m.ratioP50))} bare tfjs), 222 windows ${num(obj(obj(m.batch222).ours).p50).toFixed(1)} ms`;
+    };
+    return { key: `${one('nhits')}; ${one('patchtst')} (target p50 ≤ 2 ms)`, pass: r.meetsTarget === true };
+  },
   exchange: (r) => ({
     key: `${perSec(num(obj(r.sim).klinesPerSec))} klines, bare loop ${x(num(r.ratioBaselineOverSim))} faster`,
   }),
