@@ -12,6 +12,7 @@ import { registerHealthCommands } from './cli/health-command.js';
 import { registerModelsCommands } from './cli/models-command.js';
 import { registerReplayCommand } from './cli/replay-command.js';
 import { registerServiceCommands } from './cli/service-command.js';
+import { registerTrainCommand } from './cli/train-command.js';
 
 /** The installed package's version (package.json two folders above dist/src/cli.js, or src/cli.ts one above). */
 const packageVersion = (): string => {
@@ -46,6 +47,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
   registerReplayCommand(program);
   registerFakeBinanceCommand(program);
   registerDataCommands(program);
+  registerTrainCommand(program);
   try {
     await program.parseAsync([...argv]);
     // A command that reports a failed check without throwing (`quantum health`: a stale service) sets the code.

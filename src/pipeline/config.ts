@@ -21,6 +21,7 @@ import { smartExecutionParams } from '../operators/smart-execution.js';
 import { universeParams } from '../operators/universe.js';
 import { dataPolicy } from '../streams/data-quality.js';
 import { syntheticMarketParams } from '../streams/synthetic-market.js';
+import { trainingParams } from '../training/training-params.js';
 import { parseConfig } from './config-errors.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
 
@@ -189,6 +190,8 @@ export const pipelineConfig = z
      */
     symbols: z.record(z.string(), SymbolFilters.partial()).default({}),
     output: outputConfig.prefault({}),
+    /** `quantum train`: labels, walk-forward folds and trainer parameters (src/training/training-params.ts). */
+    training: trainingParams.prefault({}),
   })
   .strict()
   .superRefine((config, context) => {

@@ -180,7 +180,7 @@ test('an unknown model type lists every model type', () => {
   const message = configErrorOf(() => parsePipelineConfig({ models: [{ type: 'lstm' }] }));
   assert.match(
     message,
-    'models[0].type: expected one of "ema-rsi", "lightgbm", "macd-adx", "xgboost", got "lstm"',
+    'models[0].type: expected one of "ema-rsi", "lightgbm", "macd-adx", "nhits", "patchtst", "xgboost", got "lstm"',
   );
 });
 

@@ -7,6 +7,7 @@ export {
   type TrainingData,
   trainingDataOf,
 } from './dataset.js';
+export { type LightgbmWriteOptions, lightgbmThresholdOf, toLightgbmText } from './lightgbm-writer.js';
 export { evalMetricOf, GBDT_OBJECTIVES, type GbdtObjective } from './objectives.js';
 export {
   evaluateModel,
