@@ -27,6 +27,8 @@ export interface Model {
   readonly featureStats?: Readonly<Record<string, FeatureStats>>;
   /** Training metrics (manifest `metrics`, e.g. `accuracy`): the supervisor's accuracy reference. */
   readonly metrics?: Readonly<Record<string, number>>;
+  /** The span of candles it was trained on (manifest `trainingRange`): a backtest over it is in sample. */
+  readonly trainingRange?: { readonly from: number; readonly to: number };
   /** Creates a fresh stateful predictor per subscription. */
   create(): Predictor;
 }
@@ -40,6 +42,8 @@ export interface BatchModel {
   readonly featureStats?: Readonly<Record<string, FeatureStats>>;
   /** Training metrics (manifest `metrics`, e.g. `accuracy`): the supervisor's accuracy reference. */
   readonly metrics?: Readonly<Record<string, number>>;
+  /** The span of candles it was trained on (manifest `trainingRange`): a backtest over it is in sample. */
+  readonly trainingRange?: { readonly from: number; readonly to: number };
   /** Creates a fresh stateful batched predictor per run. */
   createBatch(): BatchPredictor;
 }

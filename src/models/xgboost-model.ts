@@ -165,11 +165,20 @@ export const xgboostModel = (
 export const xgboostModelOf = (
   loaded: { readonly manifest: ModelManifest; readonly predictor: XgboostPredictor },
   overrides: Partial<z.input<typeof xgboostModelParams>> = {},
-): XgboostModel =>
-  xgboostModel(loaded.predictor, {
+): XgboostModel => {
+  const model = xgboostModel(loaded.predictor, {
     name: loaded.manifest.name,
     features: loaded.manifest.features,
     warmup: loaded.manifest.warmup,
     ...(loaded.manifest.classes === undefined ? {} : { classes: loaded.manifest.classes }),
     ...overrides,
   });
+  // The supervisor's references: the training distribution (PSI) and the training metrics (accuracy).
+  const { featureStats, metrics, trainingRange } = loaded.manifest;
+  return {
+    ...model,
+    ...(trainingRange === undefined ? {} : { trainingRange }),
+    ...(featureStats === undefined ? {} : { featureStats }),
+    ...(metrics === undefined ? {} : { metrics }),
+  };
+};

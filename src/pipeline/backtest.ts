@@ -230,7 +230,10 @@ export const runWithReplay = async (
   const { stats, deadLetters } = outcome;
   const report = reportOf(options, market, seed, outcome);
   const summary = formatSummaryTable(report.metrics);
-  const warnings = market.files.length > 0 ? overlapWarnings(market.klines) : [];
+  const warnings = [
+    ...(market.files.length > 0 ? overlapWarnings(market.klines) : []),
+    ...inSampleWarnings(models, market.klines),
+  ];
   if (outDir === null) return { report, stats, deadLetters, summary, warnings };
 
   const files = await writeReportFiles(outDir, report, {
@@ -261,6 +264,39 @@ export const runWithReplay = async (
       : {}),
   });
   return { report, stats, deadLetters, summary, warnings, paths: { ...files, deadLettersJsonl, runLog } };
+};
+
+/**
+ * Models trained on candles of this run (their manifest's `trainingRange` overlaps it): the result
+ * is in sample — the models have seen the answers — and says nothing about the future. One warning
+ * per model, naming the overlap, so a report is never read as out-of-sample by mistake.
+ */
+export const inSampleWarnings = (
+  models: readonly {
+    readonly name: string;
+    readonly trainingRange?: { readonly from: number; readonly to: number };
+  }[],
+  klines: readonly Kline[],
+): string[] => {
+  if (klines.length === 0) return [];
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const kline of klines) {
+    if (kline.ts < first) first = kline.ts;
+    if (kline.ts > last) last = kline.ts;
+  }
+  const iso = (ts: number): string => new Date(ts).toISOString().slice(0, 16).replace('T', ' ');
+  return models.flatMap((model) => {
+    const range = model.trainingRange;
+    if (range === undefined || range.to < first || range.from > last) return [];
+    const from = Math.max(first, range.from);
+    const to = Math.min(last, range.to);
+    return [
+      `model ${model.name} was trained on candles from ${iso(range.from)} to ${iso(range.to)}; this run's ` +
+        `${iso(from)} … ${iso(to)} is in sample (results there are optimistic) — backtest after ` +
+        `${iso(range.to)} (--from) or train with training.to before the run`,
+    ];
+  });
 };
 
 /**

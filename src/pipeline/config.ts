@@ -23,20 +23,8 @@ import { dataPolicy } from '../streams/data-quality.js';
 import { syntheticMarketParams } from '../streams/synthetic-market.js';
 import { trainingParams } from '../training/training-params.js';
 import { parseConfig } from './config-errors.js';
+import { ConfigTime } from './config-time.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
-
-/** A date in the config: ISO-8601 (`2026-02-01`, `2026-02-01T12:00Z`, UTC when no zone) or ms since epoch. */
-const ConfigTime = z.union([
-  z.number().int().nonnegative(),
-  z
-    .string()
-    .refine(
-      (text) => !Number.isNaN(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text)),
-      {
-        message: 'expected an ISO date such as 2026-02-01 or 2026-02-01T12:00Z',
-      },
-    ),
-]);
 
 /** Where market data comes from: the seeded synthetic market, or recorded files (a file or a folder). */
 const dataConfig = z

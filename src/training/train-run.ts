@@ -117,10 +117,16 @@ export const loadTrainingSet = (
   options: Pick<TrainRunOptions, 'config' | 'configPath' | 'dataPath' | 'warn'>,
 ): TrainingSet => {
   const { config } = options;
-  const market = loadMarketReplay(config, {
-    dataPath: options.dataPath,
-    baseDir: options.configPath === undefined ? '.' : dirname(options.configPath),
-  });
+  const { training } = config;
+  // `training.from`/`to` narrow the candles the models learn from (and are scored on).
+  const span = { ...config.data, from: training.from ?? config.data.from, to: training.to ?? config.data.to };
+  const market = loadMarketReplay(
+    { ...config, data: span },
+    {
+      dataPath: options.dataPath,
+      baseDir: options.configPath === undefined ? '.' : dirname(options.configPath),
+    },
+  );
   if (market.klines.length === 0) throw new DataError(noCandlesMessage(market, ''), market.source);
   for (const issue of market.issues)
     options.warn?.(`skipped ${issue.file}:${issue.line}: ${issue.message}\n`);

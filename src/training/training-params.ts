@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigTime } from '../pipeline/config-time.js';
 
 /**
  * `training.gbdt`: the GBDT trainer's parameters (src/models/gbdt, XGBoost names in the
@@ -49,6 +50,12 @@ export const trainingParams = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Train on the candles of this span only (default: the config's `data.from`/`data.to`), e.g.
+     * leave the last weeks out so a backtest over them (`--from`) is out of sample.
+     */
+    from: ConfigTime.optional(),
+    to: ConfigTime.optional(),
     /** Walk-forward folds (the time axis is cut into folds + 1 blocks). */
     folds: z.number().int().positive().max(50).default(4),
     /** Candle steps dropped from training before each test block; default label.horizon. */

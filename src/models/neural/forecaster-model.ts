@@ -15,6 +15,9 @@ export interface ForecasterModelOptions {
   readonly topology: ForecasterTopology;
   /** BUY/SELL threshold on the forecast return at the horizon, percent; default: the model's label. */
   readonly thresholdPct?: number;
+  /** From the registry manifest: training metrics (the supervisor's accuracy reference) and span. */
+  readonly metrics?: Readonly<Record<string, number>>;
+  readonly trainingRange?: { readonly from: number; readonly to: number };
 }
 
 interface SymbolWindow {
@@ -42,6 +45,8 @@ export const forecasterModelOf = (options: ForecasterModelOptions): BatchModel =
     name: options.name,
     features: [],
     warmup: topology.window,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.trainingRange === undefined ? {} : { trainingRange: options.trainingRange }),
     createBatch(): BatchPredictor {
       const windows = new Map<string, SymbolWindow>();
       let loaded: Promise<{ tfjs: typeof tf; network: Network }> | undefined;

@@ -39,8 +39,8 @@ const forecasterModelType = <T extends 'nhits' | 'patchtst'>(type: T) => {
     try {
       const dir = modelDirOf(entry.model, root);
       const manifestPath = join(dir, 'manifest.json');
-      if (existsSync(manifestPath)) {
-        const manifest = readManifest(manifestPath);
+      const manifest = existsSync(manifestPath) ? readManifest(manifestPath) : undefined;
+      if (manifest !== undefined) {
         if (manifest.kind !== 'tfjs-forecaster') {
           throw new ModelError(
             `${manifestPath}: a ${manifest.kind} model, not a neural forecaster`,
@@ -60,7 +60,14 @@ const forecasterModelType = <T extends 'nhits' | 'patchtst'>(type: T) => {
       if (topology.arch !== type) {
         throw new ModelError(`${dir}: a ${topology.arch} model, but the entry says type: ${type}`, dir);
       }
-      return forecasterModelOf({ name: nameOf(entry), dir, topology, thresholdPct: entry.thresholdPct });
+      return forecasterModelOf({
+        name: nameOf(entry),
+        dir,
+        topology,
+        thresholdPct: entry.thresholdPct,
+        metrics: manifest?.metrics,
+        trainingRange: manifest?.trainingRange,
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new ModelError(`${where}: ${message}`, where);
