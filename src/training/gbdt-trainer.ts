@@ -22,7 +22,7 @@ import { gbdtTrainingParams } from './training-params.js';
 const MODEL_FILE = 'model.json';
 
 /** The samples' feature rows and labels as the GBDT trainer's float32 data (NaN = missing). */
-const gbdtDataOf = (data: TrainingData, sampleIndexes: readonly number[]): GbdtData => {
+export const gbdtDataOf = (data: TrainingData, sampleIndexes: readonly number[]): GbdtData => {
   const width = data.features.length;
   const values = new Float32Array(sampleIndexes.length * width);
   const labels = new Float32Array(sampleIndexes.length);

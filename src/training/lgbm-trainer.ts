@@ -2,21 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, ModelError, UsageError } from '../domain/errors.js';
-import {
-  type TrainingData as GbdtData,
-  type GbdtParams,
-  toLightgbmText,
-  trainGbdt,
-} from '../models/gbdt/index.js';
+import { type GbdtParams, toLightgbmText, trainGbdt } from '../models/gbdt/index.js';
 import { compileLightgbm } from '../models/lightgbm/lightgbm-predictor.js';
 import { parseLightgbmText } from '../models/lightgbm/lightgbm-text.js';
-import {
-  CLASS_ACTIONS,
-  type FittedModel,
-  registerTrainer,
-  type Trainer,
-  type TrainingData,
-} from './trainer.js';
+import { gbdtDataOf } from './gbdt-trainer.js';
+import { CLASS_ACTIONS, type FittedModel, registerTrainer, type Trainer } from './trainer.js';
 
 const MODEL_FILE = 'model.txt';
 
@@ -63,18 +53,6 @@ const parseParams = (params: Record<string, unknown> | undefined): LgbmTrainingP
       : `training.lightgbm${issue.path.map((key) => `.${String(key)}`).join('')}: ${issue.message}`,
   );
   throw new ConfigError(`invalid training parameters\n  ${issues.join('\n  ')}`, 'training.lightgbm');
-};
-
-/** The samples' feature rows and labels as the GBDT trainer's float32 data (NaN = missing). */
-const gbdtDataOf = (data: TrainingData, sampleIndexes: readonly number[]): GbdtData => {
-  const width = data.features.length;
-  const values = new Float32Array(sampleIndexes.length * width);
-  const labels = new Float32Array(sampleIndexes.length);
-  sampleIndexes.forEach((n, r) => {
-    values.set(data.rows.subarray(n * width, (n + 1) * width), r * width);
-    labels[r] = data.samples[n].label;
-  });
-  return { rowCount: sampleIndexes.length, featureCount: width, values, labels, featureNames: data.features };
 };
 
 /** The parameters as LightGBM names them, for the model file's `parameters:` block. */
