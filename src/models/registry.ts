@@ -293,6 +293,13 @@ export const listModels = (root: string = DEFAULT_MODELS_ROOT): ModelManifest[] 
 
 const loadFromDir = (dir: string): LoadedModel => {
   const manifest = readManifest(join(dir, MANIFEST_FILE));
+  if (manifest.kind === 'tfjs-forecaster') {
+    throw new ModelError(
+      `${dir}: ${manifest.name}@${manifest.version} is a neural forecaster (${String(manifest.training?.arch ?? 'tfjs')}), ` +
+        'not a tree model: use it in a pipeline as `type: nhits` or `type: patchtst`',
+      dir,
+    );
+  }
   const modelPath = join(dir, manifest.file);
   let bytes: Buffer;
   try {

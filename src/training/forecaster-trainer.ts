@@ -120,6 +120,8 @@ export const forecasterTrainer = (arch: 'nhits' | 'patchtst', defaultWindow: num
         return {
           kind: 'tfjs-forecaster',
           file: 'weights.bin',
+          // It reads candle closes, not the pipeline's features.
+          features: ['close'],
           objective: 'forecast:mse',
           numClass: 3,
           classes: [...CLASS_ACTIONS],

@@ -165,6 +165,7 @@ export const registerFitted = async (
   const { training } = config;
   const saved = await fitted.save(fields.draft);
   const features = saved.features ?? [...built.data.features];
+  const columns = features.filter((name) => built.data.features.includes(name));
   return registerModelDir(fields.draft, {
     name: fields.name,
     kind: saved.kind,
@@ -178,7 +179,16 @@ export const registerFitted = async (
     label: { ...built.data.label },
     trainingRange: { from: built.range.from, to: built.range.to },
     trainingDataSha256: built.candlesSha256,
-    featureStats: featureStatsOfRows(rowsOf(built.data, fields.fit, features), fields.fit.length, features),
+    // The PSI reference, of the features it reads from the rows (a forecaster reads closes: none).
+    ...(columns.length === 0
+      ? {}
+      : {
+          featureStats: featureStatsOfRows(
+            rowsOf(built.data, fields.fit, columns),
+            fields.fit.length,
+            columns,
+          ),
+        }),
     ...(fields.folds === undefined ? {} : { folds: [...fields.folds] }),
     training: {
       model: trainer.model,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { loadModel } from '../../src/models/registry.js';
 import { loadPipelineConfig, type PipelineConfig, parsePipelineConfig } from '../../src/pipeline/config.js';
 import { runTraining } from '../../src/training/train-run.js';
 import '../../src/training/trainers.js';
@@ -59,6 +60,10 @@ test('quantum train registers all four on Feb 1–17 only', async () => {
   const nhits = JSON.parse(readFileSync(join(root, 'ai-ensemble-nhits', '1', 'manifest.json'), 'utf8'));
   assert.is(nhits.window, 120);
   assert.is(nhits.kind, 'tfjs-forecaster');
+  assert.equal(nhits.features, ['close'], 'a forecaster reads closes, not the features');
+  assert.is(nhits.featureStats, undefined);
+  // A tree-model command on it says what it is instead of failing to parse its weights.
+  assert.throws(() => loadModel('ai-ensemble-nhits', root), /neural forecaster \(nhits\).*type: nhits/);
 });
 
 test('a backtest from Feb 18 (out of sample): all four vote, deterministic, every trade explained by its candles', async () => {
