@@ -9,6 +9,7 @@ import { reportCliError } from './cli/errors.js';
 import { registerFakeBinanceCommand } from './cli/fake-binance-command.js';
 import { registerFeaturesCommand } from './cli/features-command.js';
 import { registerHealthCommands } from './cli/health-command.js';
+import { registerLearnCommand } from './cli/learn-command.js';
 import { registerModelsCommands } from './cli/models-command.js';
 import { registerReplayCommand } from './cli/replay-command.js';
 import { registerServiceCommands } from './cli/service-command.js';
@@ -48,6 +49,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
   registerFakeBinanceCommand(program);
   registerDataCommands(program);
   registerTrainCommand(program);
+  registerLearnCommand(program);
   try {
     await program.parseAsync([...argv]);
     // A command that reports a failed check without throwing (`quantum health`: a stale service) sets the code.

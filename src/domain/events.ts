@@ -12,6 +12,7 @@ import type {
 } from './execution.js';
 import type { FeatureVector } from './feature-vector.js';
 import type { Kline } from './kline.js';
+import type { ModelFindingRaised, ModelPerformanceMeasured } from './model-supervision.js';
 import type { CancelOrder, OrderRequest, OrderSubmitted } from './order.js';
 import type { PortfolioSnapshot, TradeClosed } from './position.js';
 import type { PositionAssessed, RegimeChanged } from './regime.js';
@@ -42,6 +43,8 @@ export type EngineEvent =
   | FeatureVector
   | ModelPrediction
   | Signal
+  | ModelFindingRaised
+  | ModelPerformanceMeasured
   | RegimeChanged
   | UniverseChanged
   | PositionAssessed

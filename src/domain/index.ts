@@ -6,6 +6,7 @@ export * from './execution.js';
 export * from './feature-vector.js';
 export * from './funding.js';
 export * from './kline.js';
+export * from './model-supervision.js';
 export * from './order.js';
 export * from './position.js';
 export * from './prng.js';

@@ -18,6 +18,8 @@ export const TOPICS = {
   positionAssessed: 'position.assessed',
   /** The ensemble's BUY/SELL calls with every vote (`Signal`). */
   signals: 'ai.signal_generated',
+  /** The model supervisor's findings and every model's record against outcomes (`ModelFindingRaised`, `ModelPerformanceMeasured`). */
+  modelSupervisor: 'ai.model_supervisor',
   /** Requests to open a position (`TradeIntent`). */
   intents: 'trade.intent',
   /** The sizer's answers (`SizingDecision`), before risk. */

@@ -2,6 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { Action, ModelVote, Signal } from '../domain/index.js';
 import { type Handler, operate } from '../kernel/operate.js';
+import { modelScoreboardParams } from './model-scoreboard.js';
 import type { ModelBatch } from './predict.js';
 
 export const ensembleVoteParams = z
@@ -17,6 +18,29 @@ export const ensembleVoteParams = z
   })
   .strict();
 export type EnsembleVoteParams = z.output<typeof ensembleVoteParams>;
+
+/**
+ * How the ensemble's weights are chosen (the pipeline's `ensemble` section, beside `minConfidence`):
+ * `fixed` — the models' configured weights; `performance` — each configured weight × the model's
+ * factor from its recent out-of-sample record (`performanceFactors` in model-scoreboard.ts: Cohen's
+ * kappa over its last `scoreboard.window` resolved votes, floored at 0; a model with fewer than
+ * `performance.minResolved` resolved votes counts as the average of the rated ones, 1 while none is).
+ */
+export const ensembleWeightingParams = z
+  .object({
+    weighting: z.enum(['fixed', 'performance']).default('fixed'),
+    /** How votes are resolved against realized outcomes (the report's accuracy, the weighting, the supervisor). */
+    scoreboard: modelScoreboardParams.prefault({}),
+    performance: z
+      .object({
+        /** Resolved votes in a model's window before its record changes its weight. */
+        minResolved: z.number().int().min(1).default(50),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type EnsembleWeightingParams = z.output<typeof ensembleWeightingParams>;
 
 const ACTIONS: readonly Action[] = ['BUY', 'SELL', 'HOLD'];
 
@@ -44,11 +68,21 @@ export const ensembleVote = (
   return operate(() => createEnsembleVote(p));
 };
 
-/** The ensemble's logic (see `ensembleVote`), as a handler the kernel and the operator share. */
-export const createEnsembleVote = (p: EnsembleVoteParams): Handler<ModelBatch, Signal> => {
+/**
+ * The ensemble's logic (see `ensembleVote`), as a handler the kernel and the operator share.
+ * `factorOf`, when given, multiplies each model's configured weight at every vote (performance
+ * weighting); the votes in the signal carry the re-normalized weight actually used.
+ */
+export const createEnsembleVote = (
+  p: EnsembleVoteParams,
+  factorOf?: (model: string) => number,
+): Handler<ModelBatch, Signal> => {
   // A Map: weights are read for every vote of every candle (a record lookup by dynamic key is slower).
   const weights = new Map(Object.entries(p.weights));
-  const weightOf = (model: string): number => weights.get(model) ?? 1;
+  const weightOf =
+    factorOf === undefined
+      ? (model: string): number => weights.get(model) ?? 1
+      : (model: string): number => (weights.get(model) ?? 1) * factorOf(model);
   // ATR index cached by the identity of the feature set's shared `names` array.
   let knownNames: readonly string[] | undefined;
   let atrIndex = -1;

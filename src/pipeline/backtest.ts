@@ -14,6 +14,7 @@ import {
   buyAndHold,
   collectReportInputs,
   displayCandles,
+  formatModelReport,
   formatSummaryTable,
   type ReportFilePaths,
   type ReportInputs,
@@ -229,7 +230,12 @@ export const runWithReplay = async (
   const replayEndMs = options.now?.();
   const { stats, deadLetters } = outcome;
   const report = reportOf(options, market, seed, outcome);
-  const summary = formatSummaryTable(report.metrics);
+  // Each model's votes and accuracy under the metrics, when the ai-engine kept its scoreboard.
+  const modelLines = formatModelReport(report.models);
+  const summary =
+    modelLines === ''
+      ? formatSummaryTable(report.metrics)
+      : `${formatSummaryTable(report.metrics)}\n${modelLines}`;
   const warnings = [
     ...(market.files.length > 0 ? overlapWarnings(market.klines) : []),
     ...inSampleWarnings(models, market.klines),

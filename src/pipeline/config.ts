@@ -7,8 +7,9 @@ import { simExchangeParams } from '../exchange/sim-exchange-params.js';
 import { type ModelEntry, modelTypeOf, modelTypes } from '../models/model-type.js';
 import '../models/types/index.js';
 import { DEFAULT_FEATURES, parseFeatureName } from '../features/feature-names.js';
-import { ensembleVoteParams } from '../operators/ensemble-vote.js';
+import { ensembleVoteParams, ensembleWeightingParams } from '../operators/ensemble-vote.js';
 import { metaRegimeParams } from '../operators/meta-regime.js';
+import { modelSupervisorParams } from '../operators/model-supervisor.js';
 import { orderBracketParams } from '../operators/order-bracket.js';
 import { portfolioBalancerParams } from '../operators/portfolio-balancer.js';
 import { positionIntelligenceParams } from '../operators/position-intelligence.js';
@@ -129,7 +130,13 @@ export const pipelineConfig = z
       .min(1)
       .prefault([{ type: 'ema-rsi' }, { type: 'macd-adx' }]),
     // Weights come from the model entries; HOLD is never emitted in the graph (no order follows from it).
-    ensemble: ensembleVoteParams.omit({ weights: true, emitHold: true }).prefault({}),
+    ensemble: ensembleVoteParams
+      .omit({ weights: true, emitHold: true })
+      .extend(ensembleWeightingParams.shape)
+      .strict()
+      .prefault({}),
+    /** Model supervisor (off by default): bias, feature drift and accuracy decay per model, on the kernel's clock; enforce mode removes flagged models from the vote. */
+    supervisor: modelSupervisorParams.prefault({}),
     /** Regime detection (`meta-regime`, off by default): each symbol's regime, for `strategy.regimeSides` and `sizing.regimeScale`. */
     regime: metaRegimeParams
       .extend({ enabled: z.boolean().default(false) })

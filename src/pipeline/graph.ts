@@ -20,7 +20,7 @@ import { createRiskGates, riskGatesParams } from '../operators/risk-gates.js';
 import { createSignalToIntent, signalToIntentParams } from '../operators/signal-to-intent.js';
 import { createSmartExecution } from '../operators/smart-execution.js';
 import { universeStage } from '../operators/universe.js';
-import { aiEngineHandler } from './ai-engine-stage.js';
+import { aiEngineStage } from './ai-engine-stage.js';
 import type { PipelineConfig } from './config.js';
 import { venueStage } from './venue-stage.js';
 
@@ -61,7 +61,7 @@ const commandOrDenial = (event: BusEvent): Topic =>
  * | 33   | profit-amplifier | market.klines, execution.result, governor.execution, governor.denied, meta.universe (when `pal.enabled`) | execution.command (partial take-profit), sizing.decided (scale-in) |
  * | 35   | meta-regime      | market.klines (when `regime.enabled`)                 | meta.regime |
  * | 37   | universe         | market.klines, control (its refresh timer; when `universe.enabled`) | meta.universe |
- * | 40   | ai-engine        | market.klines                                         | ai.signal_generated |
+ * | 40   | ai-engine        | market.klines (+ control: its timer, end of data, when `supervisor.enabled`) | ai.signal_generated (+ ai.model_supervisor) |
  * | 50   | strategy         | ai.signal_generated, meta.regime, meta.universe       | trade.intent, governor.denied |
  * | 60   | sizing           | trade.intent, portfolio.snapshot_updated, meta.regime | sizing.decided, governor.denied |
  * | 65   | portfolio-balancer | sizing.decided, portfolio.snapshot_updated, market.klines (when `balancer.enabled`) | sizing.final, governor.denied |
@@ -169,14 +169,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       }),
     ),
     ...onlyIf(config.universe.enabled, () => universeStage(config.universe)),
-    handlerStage({
-      name: 'ai-engine',
-      rank: STAGE_RANK.aiEngine,
-      consumes: [TOPICS.klines],
-      publishes: [TOPICS.signals],
-      handler: aiEngineHandler(config, deps.models),
-      topicOf: () => TOPICS.signals,
-    }),
+    aiEngineStage(config, deps.models),
     handlerStage({
       name: 'strategy',
       rank: STAGE_RANK.strategy,

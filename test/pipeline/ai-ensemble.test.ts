@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadModel } from '../../src/models/registry.js';
+import { runBacktest } from '../../src/pipeline/backtest.js';
 import { loadPipelineConfig, type PipelineConfig, parsePipelineConfig } from '../../src/pipeline/config.js';
 import { runTraining } from '../../src/training/train-run.js';
 import '../../src/training/trainers.js';
@@ -82,6 +83,23 @@ test('a backtest from Feb 18 (out of sample): all four vote, deterministic, ever
   expectNone(exitsReplayFromCandles(first), 'exits that the candles do not explain');
   expectNone(noOrphanProtection(first.events), 'orphaned protective orders');
   expectNone(alwaysProtected(first.events), 'unprotected positions');
+});
+
+test('the report shows each model’s votes and its accuracy against what the candles did next', async () => {
+  const outOfSample = parsePipelineConfig({ ...config, data: { ...config.data, from: '2026-02-18' } });
+  const result = await runBacktest({ config: outOfSample, outDir: null });
+  const scores = result.report.models?.scores ?? [];
+  assert.equal(scores.map((s) => s.model).sort(), MODELS.map((m) => `ai-ensemble-${m}`).sort());
+  for (const score of scores) {
+    assert.ok(score.votes.BUY + score.votes.SELL > 0, `${score.model} voted`);
+    assert.ok(score.resolved > 0 && score.accuracy !== null, `${score.model} was scored`);
+  }
+  assert.match(result.summary, /ai-ensemble-nhits +votes B\/S\/H\/abstain/);
+  // Out of sample: no in-sample warning.
+  assert.equal(
+    result.warnings.filter((w) => w.includes('in sample')),
+    [],
+  );
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

@@ -35,5 +35,6 @@ export const buildBacktestReport = (
   equity: inputs.equity,
   deniedByGate: inputs.deniedByGate,
   deadLetters: inputs.deadLetters,
+  ...(inputs.models === undefined ? {} : { models: inputs.models }),
   ...extras,
 });

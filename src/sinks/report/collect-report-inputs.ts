@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { DeadLetter, EngineEvent, TradeClosed } from '../../domain/index.js';
 import type { EquityPoint } from './equity-point.js';
+import { createModelReportCollector, type ModelReport } from './model-report.js';
 
 export const collectReportInputsParams = z
   .object({
@@ -23,6 +24,8 @@ export interface ReportInputs {
   /** Event-time range of everything seen (null for an empty stream). */
   readonly firstTs: number | null;
   readonly lastTs: number | null;
+  /** The model section (`ai.model_supervisor` events); absent when the run published none. */
+  readonly models?: ModelReport;
 }
 
 /**
@@ -47,6 +50,7 @@ export const collectReportInputs = (
       let fundingUsdt = 0;
       let firstTs: number | null = null;
       let lastTs: number | null = null;
+      const models = createModelReportCollector();
       // The bar being filled: its index and the latest snapshot values; flushed when a later bar starts.
       let pendingBar = Number.NaN;
       let pendingTs = 0;
@@ -79,6 +83,10 @@ export const collectReportInputs = (
             case 'dead-letter':
               deadLetters++;
               break;
+            case 'model-performance-measured':
+            case 'model-finding-raised':
+              models.add(event);
+              break;
             case 'portfolio-snapshot': {
               const bar = Math.floor(event.ts / barIntervalMs);
               if (bar !== pendingBar) {
@@ -102,7 +110,9 @@ export const collectReportInputs = (
           flushPending();
           const denied: Record<string, number> = {};
           for (const gate of [...deniedByGate.keys()].sort()) denied[gate] = deniedByGate.get(gate) ?? 0;
+          const modelReport = models.result();
           subscriber.next({
+            ...(modelReport === undefined ? {} : { models: modelReport }),
             trades,
             equity,
             deniedByGate: denied,

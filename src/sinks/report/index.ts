@@ -8,6 +8,7 @@ export * from './downsample-equity.js';
 export * from './drawdown-stats.js';
 export * from './equity-point.js';
 export * from './metrics.js';
+export * from './model-report.js';
 export * from './period-returns.js';
 export * from './report-html.js';
 export * from './report-json.js';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../domain/index.js';
 import { createDisplayTimeFormatter } from './display-time.js';
 import { downsampleEquity } from './downsample-equity.js';
+import { modelReportHtml } from './model-report.js';
 import { metricsToJson } from './report-json.js';
 import { REPORT_PAGE_CSS, REPORT_PAGE_SCRIPT } from './report-page-assets.js';
 import {
@@ -248,7 +249,7 @@ ${
 <div><h2>Exit reasons</h2><div class="panel">${exitReasonTable(trades)}</div></div>
 <div><h2>Denied orders by gate</h2><div class="panel">${deniedTable(report.deniedByGate ?? {}, report.deadLetters ?? 0)}</div></div>
 </div>
-${modelVotesTable(report.extra)}
+${modelVotesTable(report.extra)}${modelReportHtml(report.models, formatTime)}
 <h2>Trades (${formatFixedGrouped(trades.length, 0)})</h2>
 ${tradesTable(trades, options.maxTrades, formatTime)}
 ${details}

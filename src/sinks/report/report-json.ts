@@ -62,6 +62,8 @@ export const buildReportJson = (report: BacktestReport): Record<string, unknown>
       deadLetters: report.deadLetters ?? 0,
     },
     deniedByGate,
+    // Only runs with the supervisor on have it: other reports stay as they were.
+    ...(report.models === undefined ? {} : { models: report.models }),
     bySymbol: statsBySymbol(report.trades),
     monthlyReturns: monthlyReturns(report.equity, report.run.initialEquityUsdt),
     config: report.config ?? null,

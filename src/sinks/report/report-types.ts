@@ -1,6 +1,7 @@
 import type { TradeClosed } from '../../domain/index.js';
 import type { EquityPoint } from './equity-point.js';
 import type { ReportMetrics } from './metrics.js';
+import type { ModelReport } from './model-report.js';
 
 /** What was run: echoed into report.json and the HTML header. Never contains wall-clock time. */
 export interface ReportRunInfo {
@@ -31,6 +32,8 @@ export interface BacktestReport {
   readonly candles?: Readonly<Record<string, readonly (readonly [number, number, number, number, number])[]>>;
   /** Buy and hold of the same symbols, one value per `equity` point (`buyAndHold`). */
   readonly benchmarkUsdt?: readonly number[];
+  /** Each model's record against outcomes and the supervisor's findings (runs with the supervisor on). */
+  readonly models?: ModelReport;
   /** Anything else worth keeping (per-model vote stats, …); must be JSON-serializable. */
   readonly extra?: Readonly<Record<string, unknown>>;
   /**
