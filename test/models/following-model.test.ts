@@ -7,6 +7,8 @@ import type { ModelPrediction } from '../../src/domain/index.js';
 import { followLatest, watchForVersions } from '../../src/models/following-model.js';
 import type { BatchModel } from '../../src/models/model.js';
 import { importModel } from '../../src/models/registry.js';
+import { lightgbmModelType } from '../../src/models/types/lightgbm.js';
+import { nhitsModelType } from '../../src/models/types/neural.js';
 import { xgboostModelType } from '../../src/models/types/xgboost.js';
 import type { XgboostModel } from '../../src/models/xgboost-model.js';
 import { vector } from '../builders.js';
@@ -69,6 +71,17 @@ test('follows the newest version from the next call on; refuses a broken one; pi
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('lightgbm and forecaster entries follow by registry name too; paths and pinned versions do not', () => {
+  const ctx = context('/tmp');
+  const lgbm = (fields: Record<string, unknown>) =>
+    lightgbmModelType.schema.parse({ type: 'lightgbm', ...fields });
+  assert.ok(lightgbmModelType.latest?.(lgbm({ model: 'lgb' }), ctx) !== undefined);
+  assert.is(lightgbmModelType.latest?.(lgbm({ model: 'lgb@2' }), ctx), undefined);
+  assert.is(lightgbmModelType.latest?.(lgbm({ path: 'model.txt' }), ctx), undefined);
+  const nh = nhitsModelType.schema.parse({ type: 'nhits', model: 'nh' });
+  assert.is(nhitsModelType.latest?.(nh, ctx)?.nameDir, join(process.cwd(), 'models', 'nh'));
 });
 
 test('the watcher flags a version directory renamed into the name', async () => {

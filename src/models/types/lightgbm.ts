@@ -4,8 +4,9 @@ import { Action } from '../../domain/common.js';
 import { ModelError } from '../../domain/errors.js';
 import { compileLightgbm } from '../lightgbm/lightgbm-predictor.js';
 import { readLightgbmText } from '../lightgbm/lightgbm-text.js';
-import { registerModelType } from '../model-type.js';
-import { DEFAULT_MODELS_ROOT, loadModel } from '../registry.js';
+import type { AnyModel } from '../model.js';
+import { type ModelBuildContext, registerModelType, registryLatest, registryRootOf } from '../model-type.js';
+import { loadModel } from '../registry.js';
 import { xgboostModel, xgboostModelOf } from '../xgboost-model.js';
 
 const lightgbmEntry = z
@@ -72,14 +73,6 @@ const check = (entry: LightgbmEntry) => {
   return [];
 };
 
-/** The registry root of a `model:` entry (see xgboost.ts). */
-const rootOf = (entry: LightgbmEntry, baseDir: string): string =>
-  entry.root === undefined
-    ? resolve(DEFAULT_MODELS_ROOT)
-    : isAbsolute(entry.root)
-      ? entry.root
-      : resolve(baseDir, entry.root);
-
 /**
  * `type: lightgbm` — a LightGBM text model (`booster.save_model('model.txt')`, or our trainer's
  * `quantum train --model lightgbm`) read from `path` or loaded from the registry by `model:
@@ -94,44 +87,54 @@ export const lightgbmModelType = registerModelType({
   nameOf,
   check,
   requiredFeatures: (entry) => entry.features ?? [],
-  build: (entry, { baseDir, features, where }) => {
-    const votes = {
-      name: nameOf(entry),
-      buyThreshold: entry.buyThreshold,
-      sellThreshold: entry.sellThreshold,
-      returnThreshold: entry.returnThreshold,
-      allowMissing: entry.allowMissing,
-      available: [...features],
-    };
-    try {
-      if (entry.path === undefined) {
-        const loaded = loadModel(entry.model ?? '', rootOf(entry, baseDir));
-        if (loaded.manifest.kind !== 'lightgbm-text') {
-          throw new ModelError(
-            `${loaded.modelPath} is a ${loaded.manifest.kind} model, not LightGBM text` +
-              (loaded.manifest.kind === 'xgboost-json' ? '; use type: xgboost for it' : ''),
-            loaded.modelPath,
-          );
-        }
-        // The manifest's features, warm-up and classes unless the entry overrides them.
-        return xgboostModelOf(loaded, {
-          ...votes,
-          ...(entry.features === undefined ? {} : { features: entry.features }),
-          ...(entry.warmup === undefined ? {} : { warmup: entry.warmup }),
-          ...(entry.classes === undefined ? {} : { classes: entry.classes }),
-        });
-      }
-      const path = isAbsolute(entry.path) ? entry.path : resolve(baseDir, entry.path);
-      const doc = readLightgbmText(path);
-      return xgboostModel(compileLightgbm(doc), {
-        ...votes,
-        features: entry.features ?? [...doc.featureNames],
-        warmup: entry.warmup ?? 0,
-        classes: entry.classes ?? ['SELL', 'HOLD', 'BUY'],
-      });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new ModelError(`${where}: ${message}`, where);
-    }
-  },
+  build: (entry, context) => buildLightgbm(entry, context),
+  // A registry name without @version follows its newest version in a live session.
+  latest: (entry, context) =>
+    entry.model === undefined
+      ? undefined
+      : registryLatest((e: LightgbmEntry & { model: string }) => nameOf(e), buildLightgbm)(
+          { ...entry, model: entry.model },
+          context,
+        ),
 });
+
+function buildLightgbm(entry: LightgbmEntry, { baseDir, features, where }: ModelBuildContext): AnyModel {
+  const votes = {
+    name: nameOf(entry),
+    buyThreshold: entry.buyThreshold,
+    sellThreshold: entry.sellThreshold,
+    returnThreshold: entry.returnThreshold,
+    allowMissing: entry.allowMissing,
+    available: [...features],
+  };
+  try {
+    if (entry.path === undefined) {
+      const loaded = loadModel(entry.model ?? '', registryRootOf(entry.root, baseDir));
+      if (loaded.manifest.kind !== 'lightgbm-text') {
+        throw new ModelError(
+          `${loaded.modelPath} is a ${loaded.manifest.kind} model, not LightGBM text` +
+            (loaded.manifest.kind === 'xgboost-json' ? '; use type: xgboost for it' : ''),
+          loaded.modelPath,
+        );
+      }
+      // The manifest's features, warm-up and classes unless the entry overrides them.
+      return xgboostModelOf(loaded, {
+        ...votes,
+        ...(entry.features === undefined ? {} : { features: entry.features }),
+        ...(entry.warmup === undefined ? {} : { warmup: entry.warmup }),
+        ...(entry.classes === undefined ? {} : { classes: entry.classes }),
+      });
+    }
+    const path = isAbsolute(entry.path) ? entry.path : resolve(baseDir, entry.path);
+    const doc = readLightgbmText(path);
+    return xgboostModel(compileLightgbm(doc), {
+      ...votes,
+      features: entry.features ?? [...doc.featureNames],
+      warmup: entry.warmup ?? 0,
+      classes: entry.classes ?? ['SELL', 'HOLD', 'BUY'],
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ModelError(`${where}: ${message}`, where);
+  }
+}
