@@ -39,3 +39,19 @@ export const parseStageReplicasFlag = (value: string): Partial<Record<ServiceNam
   }
   return replicas;
 };
+
+/**
+ * Replicas a config allows: the model supervisor judges every symbol's votes together on one
+ * timer, so with it on the ai-engine runs as one replica (each replica would see only its symbols).
+ */
+export const checkReplicasFitConfig = (
+  replicas: Partial<Record<ServiceName, number>>,
+  config: { readonly supervisor: { readonly enabled: boolean } },
+): Partial<Record<ServiceName, number>> => {
+  if (config.supervisor.enabled && (replicas['ai-engine'] ?? 1) > 1) {
+    throw new UsageError(
+      `--replicas ai-engine=${replicas['ai-engine']}: the model supervisor (supervisor.enabled) judges all symbols' votes together; run one ai-engine replica or turn the supervisor off`,
+    );
+  }
+  return replicas;
+};

@@ -13,7 +13,7 @@ import { printRunResult } from './backtest-command.js';
 import { type DataFlags, dataOptionsOf, parseSeed, withDataOptions } from './data-options.js';
 import type { LiveRunFlags } from './live-run.js';
 import { createProgress } from './progress.js';
-import { parseReplicasFlag, parseStageReplicasFlag } from './replicas-flag.js';
+import { checkReplicasFitConfig, parseReplicasFlag, parseStageReplicasFlag } from './replicas-flag.js';
 import { REQUEST_BUDGET_HELP } from './request-budget-help.js';
 
 interface RunFlags extends DataFlags, Omit<LiveRunFlags, 'mode' | 'out'> {
@@ -139,7 +139,10 @@ export const registerServiceCommands = (program: Command): void => {
             ...(process.env.QUANTUM_ALERT_WEBHOOK === undefined
               ? {}
               : { alertWebhook: process.env.QUANTUM_ALERT_WEBHOOK }),
-            replicas: flags.replicas === undefined ? {} : parseStageReplicasFlag(flags.replicas),
+            replicas:
+              flags.replicas === undefined
+                ? {}
+                : checkReplicasFitConfig(parseStageReplicasFlag(flags.replicas), config),
             onSplitDone: ({ restarts, latencyMs }) => {
               const restarted = Object.entries(restarts).filter(([, n]) => n > 0);
               process.stderr.write(
@@ -198,7 +201,10 @@ export const registerServiceCommands = (program: Command): void => {
           url: redisUrlOf(),
           keys: keyspace(flags.shard),
           replica,
-          replicas: flags.replicas === undefined ? {} : parseReplicasFlag(flags.replicas),
+          replicas:
+            flags.replicas === undefined
+              ? {}
+              : checkReplicasFitConfig(parseReplicasFlag(flags.replicas), config),
           metricsPort: parsePort('--metrics-port', flags.metricsPort),
           ...(flags.speed === undefined ? {} : { speed: parseSpeed(flags.speed) }),
           log,
