@@ -22,6 +22,7 @@ interface LearnFlags {
   onFindings?: boolean;
   vote?: string;
   shard?: string;
+  findingCooldown: string;
 }
 
 const fraction = (text: string, option: string, max = 1): number => {
@@ -78,6 +79,11 @@ export const registerLearnCommand = (program: Command): void => {
     .option('--every <duration>', 'run a round every so long (e.g. 24h), until stopped')
     .option('--on-findings', 'also run a round when the supervisor reports drift or accuracy decay (Redis)')
     .option('--vote <model>', 'the model name on the votes the supervisor judges (default: --name)')
+    .option(
+      '--finding-cooldown <duration>',
+      'after a round for a finding, ignore further findings this long (the supervisor repeats a finding at every evaluation while it lasts)',
+      '6h',
+    )
     .option('--shard <tag>', "the engine's Redis shard (hash tag), as its services use")
     .action(async (flags: LearnFlags) => {
       // Loaded here: the neural trainers bring tfjs, which other commands do not need.
@@ -90,7 +96,8 @@ export const registerLearnCommand = (program: Command): void => {
       const config = loadPipelineConfig(flags.config);
       const holdoutFraction = fraction(flags.holdout, '--holdout');
       const minImprovement = fraction(flags.minImprovement, '--min-improvement');
-      const everyMs = parseDuration(flags.every);
+      const everyMs = parseDuration(flags.every, '--every');
+      const cooldownMs = parseDuration(flags.findingCooldown, '--finding-cooldown') ?? 0;
       const round = async (reason: string): Promise<void> => {
         const result = await runChallenge({
           config,
@@ -138,6 +145,8 @@ export const registerLearnCommand = (program: Command): void => {
         process.stderr.write(`learn: watching ${stream} on ${shownUrl(url)} for findings about ${vote}\n`);
         void (async () => {
           let last = '$';
+          // Wall time (a command, not the engine): findings before this are not acted on again.
+          let quietUntil = 0;
           while (!stopping) {
             const answer = (await redis.xread('BLOCK', 5000, 'STREAMS', stream, last).catch(() => null)) as
               | [string, [string, string[]][]][]
@@ -150,7 +159,9 @@ export const registerLearnCommand = (program: Command): void => {
                 const decoded = parseEnvelopeFields(fields);
                 if (!decoded.ok || decoded.value.event.kind !== 'model-finding-raised') continue;
                 const finding = decoded.value.event as ModelFindingRaised;
-                if (finding.model === vote && RETRAIN_FINDINGS.has(finding.finding)) {
+                const now = Date.now();
+                if (finding.model === vote && RETRAIN_FINDINGS.has(finding.finding) && now >= quietUntil) {
+                  quietUntil = now + cooldownMs;
                   queue(`supervisor: ${finding.reason}`);
                 }
               }

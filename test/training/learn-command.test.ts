@@ -51,6 +51,9 @@ test('bad options are refused with the option named', async () => {
   const run = await runQuantum([...args, '--holdout', '1.5']);
   assert.is(run.status, 2, 'a usage error');
   assert.match(run.stderr, /--holdout "1\.5": expected a number in \[0, 1\)/);
+  const every = await runQuantum([...args, '--every', 'daily']);
+  assert.is(every.status, 2);
+  assert.match(every.stderr, /--every: expected a number with ms, s, m or h/);
 });
 
 test('--on-findings: a decay finding for the model starts a round; a bias or another model does not', async () => {
@@ -90,7 +93,11 @@ test('--on-findings: a decay finding for the model starts a round; a bias or ano
     await publish(finding('OTHER', 'accuracy-decay'));
     await publish(finding('XGB', 'bias'));
     await publish(finding('XGB', 'accuracy-decay'));
+    // The supervisor repeats a finding at every evaluation: one round per cooldown (6 h by default).
+    await publish(finding('XGB', 'drift'));
     await until(() => stdout.includes('supervisor: accuracy-decay of XGB'), 'a round for the decay');
+    // Give a second round every chance to start (it must not).
+    await new Promise((r) => setTimeout(r, 1500));
     redis.disconnect();
     child.kill('SIGTERM');
     const status = await new Promise<number | null>((resolve) => child?.once('close', resolve));
