@@ -8,7 +8,7 @@ import { closeQuietly, connectRedis, redisUrlOf, shownUrl } from '../services/re
 import { keyspace } from '../services/redis-keys.js';
 import { parseEnvelopeFields } from '../services/wire.js';
 import type { ChallengeResult } from '../training/challenge.js';
-import { parseDuration } from './live-run.js';
+import { parseDuration } from './parse-time.js';
 
 interface LearnFlags {
   config?: string;

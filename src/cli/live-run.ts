@@ -28,6 +28,7 @@ import { prepareOutputDir } from '../sinks/output-dir.js';
 import { liveKlines } from '../streams/live-klines.js';
 import { recordTape } from '../streams/tape-recorder.js';
 import { parseSymbol } from './data-options.js';
+import { parseDuration } from './parse-time.js';
 
 /**
  * `quantum run --mode paper|testnet|live`: the backtest's graph on live Binance data.
@@ -117,16 +118,6 @@ export const redactSecrets =
 const parseMode = (value: string): LiveMode => {
   if (value === 'paper' || value === 'testnet' || value === 'live') return value;
   throw new UsageError(`--mode: expected backtest, paper, testnet or live, got "${value}"`);
-};
-
-/** `--duration 10m`: how long to run (s, m, h suffix), else until SIGINT/SIGTERM. */
-export const parseDuration = (value: string | undefined, option = '--duration'): number | undefined => {
-  if (value === undefined) return undefined;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
-  if (match === null)
-    throw new UsageError(`${option}: expected a number with ms, s, m or h (e.g. 30m), got "${value}"`);
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
 };
 
 /** A command's request-weight budget and how to let go of it. */

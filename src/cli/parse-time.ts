@@ -17,3 +17,13 @@ export const parseTimeOption = (option: string, value: string | undefined): numb
   }
   return ts;
 };
+
+/** A duration flag (`--duration 10m`, `--every 24h`): a number with ms, s, m or h; ms. */
+export const parseDuration = (value: string | undefined, option = '--duration'): number | undefined => {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+  if (match === null)
+    throw new UsageError(`${option}: expected a number with ms, s, m or h (e.g. 30m), got "${value}"`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+};
