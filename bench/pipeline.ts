@@ -76,7 +76,12 @@ import { replayMarket } from '../src/kernel/replay.js';
 import type { Stage, StageContext } from '../src/kernel/stage.js';
 import type { Model } from '../src/models/model.js';
 import { buildModels } from '../src/pipeline/build-models.js';
-import { ensembleWeights, loadPipelineConfig, simExchangeParamsOf } from '../src/pipeline/config.js';
+import {
+  ensembleVoteParamsOf,
+  ensembleWeights,
+  loadPipelineConfig,
+  simExchangeParamsOf,
+} from '../src/pipeline/config.js';
 import { tradingStages } from '../src/pipeline/graph.js';
 import { marketOf } from './lib/pipeline/market.js';
 import { type RunOutput, runPipeline } from './lib/pipeline/run-pipeline.js';
@@ -158,7 +163,7 @@ if (models.length !== config.models.length) {
   throw new Error('bench/pipeline.ts: the loop baseline needs every configured model to vote synchronously');
 }
 const weights = ensembleWeights(config);
-const ensembleParams = { ...config.ensemble, weights };
+const ensembleParams = ensembleVoteParamsOf(config, true);
 
 const viaOperators = bestOfSync(rounds, () => chainViaOperators(config, models, ensembleParams, chainKlines));
 

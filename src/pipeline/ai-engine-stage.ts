@@ -5,12 +5,11 @@ import { type Handler, handlerStage } from '../kernel/operate.js';
 import { STAGE_RANK, type Stage } from '../kernel/stage.js';
 import { TOPICS } from '../kernel/topics.js';
 import type { AnyModel } from '../models/model.js';
-import { ensembleVoteParams } from '../operators/ensemble-vote.js';
 import { SUPERVISOR_TIMER } from '../operators/model-supervisor.js';
 import { createSupervisedEnsemble, type SupervisorEvent } from '../operators/model-supervisor-ensemble.js';
 import { createPredict, type ModelBatch } from '../operators/predict.js';
 import { nextRefreshAt } from '../operators/universe.js';
-import { ensembleWeights, type PipelineConfig } from './config.js';
+import { ensembleVoteParamsOf, type PipelineConfig } from './config.js';
 
 /** What the ai-engine stage publishes: signals, and (supervisor on) findings and model records. */
 export type AiEngineEvent = Signal | SupervisorEvent;
@@ -29,10 +28,10 @@ export const aiEngineHandler = (
 ): Handler<BusEvent, AiEngineEvent> => {
   const features = createFeatureVectorizer(createFeatureEngine(config.features));
   const predict = createPredict(models);
-  const { weighting, scoreboard, performance, ...vote } = config.ensemble;
+  const { weighting, scoreboard, performance } = config.ensemble;
   const ensemble = createSupervisedEnsemble(
     models,
-    ensembleVoteParams.parse({ ...vote, weights: ensembleWeights(config), emitHold: false }),
+    ensembleVoteParamsOf(config, false),
     { weighting, scoreboard, performance },
     config.supervisor,
   );

@@ -7,7 +7,11 @@ import { simExchangeParams } from '../exchange/sim-exchange-params.js';
 import { type ModelEntry, modelTypeOf, modelTypes } from '../models/model-type.js';
 import '../models/types/index.js';
 import { DEFAULT_FEATURES, parseFeatureName } from '../features/feature-names.js';
-import { ensembleVoteParams, ensembleWeightingParams } from '../operators/ensemble-vote.js';
+import {
+  type EnsembleVoteParams,
+  ensembleVoteParams,
+  ensembleWeightingParams,
+} from '../operators/ensemble-vote.js';
 import { metaRegimeParams } from '../operators/meta-regime.js';
 import { modelSupervisorParams } from '../operators/model-supervisor.js';
 import { orderBracketParams } from '../operators/order-bracket.js';
@@ -259,6 +263,12 @@ export const modelName = (model: ModelConfig): string => modelTypeOf(model).name
 /** Ensemble weights by model name, from the model entries. */
 export const ensembleWeights = (config: PipelineConfig): Record<string, number> =>
   Object.fromEntries(config.models.map((model) => [modelName(model), model.weight]));
+
+/** The vote's own parameters of `ensemble:` (its weighting keys are the ai-engine's), with the models' weights. */
+export const ensembleVoteParamsOf = (config: PipelineConfig, emitHold: boolean): EnsembleVoteParams => {
+  const { weighting: _w, scoreboard: _s, performance: _p, ...vote } = config.ensemble;
+  return ensembleVoteParams.parse({ ...vote, weights: ensembleWeights(config), emitHold });
+};
 
 /** A config time as ms since epoch (dates without a zone are UTC). */
 export const configTimeMs = (value: string | number | undefined): number | undefined => {
