@@ -33,6 +33,7 @@ interface ServiceFlags extends DataFlags {
   replicas?: string;
   shard?: string;
   metricsPort?: string;
+  followModels?: boolean;
 }
 
 /** `--speed 60`: market time per wall time, > 0. */
@@ -178,6 +179,10 @@ export const registerServiceCommands = (program: Command): void => {
       'market-publisher: replay at x times market speed, e.g. 60 (default: as fast as the stages answer)',
     )
     .option('--metrics-port <port>', 'serve Prometheus /metrics on 127.0.0.1:<port> (0: any free port)')
+    .option(
+      '--follow-models',
+      'ai-engine in production: a registry model named without @version switches to its newest version at the next candle (never for replays)',
+    )
     .action(async (name: string, flags: ServiceFlags) => {
       if (!isServiceName(name)) {
         throw new UsageError(`unknown service "${name}"; expected one of ${SERVICE_NAMES.join(', ')}`);
@@ -206,6 +211,7 @@ export const registerServiceCommands = (program: Command): void => {
               ? {}
               : checkReplicasFitConfig(parseReplicasFlag(flags.replicas), config),
           metricsPort: parsePort('--metrics-port', flags.metricsPort),
+          followModels: flags.followModels === true,
           ...(flags.speed === undefined ? {} : { speed: parseSpeed(flags.speed) }),
           log,
           market: () => loadTradableMarket({ ...data, configPath: undefined }, seed, baseDir),

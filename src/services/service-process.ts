@@ -30,6 +30,8 @@ export interface ServiceProcessOptions {
   readonly log: Logger;
   /** The market-publisher's replay speed (market time per wall time; absent: as fast as the barrier allows). */
   readonly speed?: number;
+  /** ai-engine: follow registry models to their newest version (production; never in a replay). */
+  readonly followModels?: boolean;
   /** The market-publisher's market (loaded by the caller with the backtest's checks). */
   readonly market?: () => MarketReplay;
 }
@@ -93,7 +95,19 @@ export const runServiceProcess = async (options: ServiceProcessOptions, stop: Ab
       log.info(summary, 'replay done');
       status = 'done';
     } else {
-      const models = service === 'ai-engine' ? buildModels(options.config, options.baseDir) : [];
+      const models =
+        service === 'ai-engine'
+          ? buildModels(options.config, options.baseDir, {
+              followLatest: options.followModels === true,
+              onSwap: (model, swap) =>
+                swap.error === undefined
+                  ? log.info({ model, from: swap.from, to: swap.to }, 'model version switched')
+                  : log.warn(
+                      { model, from: swap.from, refused: swap.to, err: swap.error },
+                      'model version refused',
+                    ),
+            })
+          : [];
       const stages = hostedStages(service, options.config, models, {
         replica,
         replicas: options.replicas[service] ?? 1,

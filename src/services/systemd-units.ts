@@ -196,6 +196,8 @@ const serviceUnit = (options: SystemdUnitsOptions, name: ServiceName): DeployFil
     `--config ${options.configPath}`,
     ...(replicas > 1 ? [`--replica %i --replicas ${replicas}`] : []),
     `--metrics-port ${replicas > 1 ? 0 : METRICS_PORTS[name]}`,
+    // Production follows models promoted by continuous learning (`quantum learn`).
+    ...(name === 'ai-engine' ? ['--follow-models'] : []),
   ].join(' ');
   const lines = [
     ...generatedHeader(`${unitFileName(options, name)}: the ${name} service of the Quantum trading engine.`),

@@ -123,7 +123,8 @@ test('each service unit has the hardening, its env file, the restart policy, Red
       `EnvironmentFile=/etc/quantum/${name}.env`,
       'Environment=TZ=Europe/Oslo',
       'Environment=NODE_ENV=production',
-      `ExecStart=/usr/bin/node /opt/quantum/dist/src/cli.js service ${name} --config /etc/quantum/pipeline.yaml --metrics-port ${METRICS_PORTS[name]}`,
+      // The ai-engine follows models promoted by continuous learning (production only).
+      `ExecStart=/usr/bin/node /opt/quantum/dist/src/cli.js service ${name} --config /etc/quantum/pipeline.yaml --metrics-port ${METRICS_PORTS[name]}${name === 'ai-engine' ? ' --follow-models' : ''}`,
       'WorkingDirectory=/var/lib/quantum',
       'Restart=on-failure',
       'RestartSec=2',
@@ -175,7 +176,7 @@ test('ai-engine replicas become a template unit passing --replica %i, and the ta
   assert.not.ok(units.some((file) => file.name === 'quantum-ai-engine.service'));
   const template = settingsOf(contentOf(units, 'quantum-ai-engine@.service'));
   // Replicas of one unit cannot each be given a port: they take a free one and report it in their heartbeat.
-  const execStart = `ExecStart=/usr/bin/node /opt/quantum/dist/src/cli.js service ai-engine --config /etc/quantum/pipeline.yaml --replica %i --replicas 2 --metrics-port 0`;
+  const execStart = `ExecStart=/usr/bin/node /opt/quantum/dist/src/cli.js service ai-engine --config /etc/quantum/pipeline.yaml --replica %i --replicas 2 --metrics-port 0 --follow-models`;
   assert.ok(template.includes(execStart));
   assert.ok(template.includes('EnvironmentFile=/etc/quantum/ai-engine.env'));
   const wants = settingsOf(contentOf(units, 'quantum.target')).filter((line) => line.startsWith('Wants='));
