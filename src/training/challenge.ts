@@ -99,7 +99,9 @@ export const runChallenge = async (options: ChallengeOptions): Promise<Challenge
         champion.dir,
       );
     }
-    if (champion.manifest.features.some((f) => !data.features.includes(f))) {
+    // A forecaster reads candle closes, which every data set has.
+    const reads = champion.manifest.kind === 'tfjs-forecaster' ? [] : champion.manifest.features;
+    if (reads.some((f) => !data.features.includes(f))) {
       throw new ModelError(
         `${champion.dir}: the champion reads ${champion.manifest.features.join(',')}, the config computes ${data.features.join(',')}`,
         champion.dir,

@@ -109,5 +109,29 @@ test('a champion whose files broke is refused with the file named, never replace
   assert.not.ok(existsSync(join(root, 'rd', '3')));
 });
 
+test('a forecaster champion is loaded from disk and scored on the same holdout (PatchTST)', async () => {
+  const training =
+    'training:\n  patchtst:\n    window: 30\n    epochs: 1\n    network: { dModel: 8, nHeads: 2, nLayers: 1, ffDim: 16 }\n';
+  const run = (reason: string) =>
+    runChallenge({
+      config: parsePipelineYaml(`${example}\n${training}`),
+      root,
+      model: 'patchtst',
+      name: 'pt',
+      holdoutFraction: 0.2,
+      minImprovement: 0,
+      reason,
+      createdTs: 1_767_225_600_000,
+      out: () => undefined,
+    });
+  const first = await run('first');
+  assert.ok(first.promoted);
+  const second = await run('again');
+  // The same data, parameters and seed train the same challenger: scored equal, so not promoted.
+  assert.is(second.champion?.version, 1);
+  assert.is(second.champion?.metrics.logLoss, second.challenger.logLoss);
+  assert.not.ok(second.promoted);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
