@@ -1,4 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { z } from 'zod';
+import { ModelError } from '../../domain/errors.js';
 import type { Prng } from '../../domain/prng.js';
 
 /**
@@ -79,3 +81,37 @@ export const seededVariable = (
     undefined,
   ),
 });
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.length === 0
+    ? '(config)'
+    : path
+        .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i > 0 ? '.' : ''}${String(key)}`))
+        .join('');
+
+/**
+ * An architecture's config for a window and horizon, parsed by its schema, or a `ModelError`
+ * whose message names each bad key (`nhits config: hidden: …`; an unknown key by its own name) and
+ * whose `where` is the first. A builder's config comes from a pipeline file or a saved model alike.
+ */
+export const parseArchitectureConfig = <S extends z.ZodType>(
+  arch: string,
+  schema: S,
+  raw: unknown,
+  window: number,
+  horizon: number,
+): z.output<S> => {
+  if (!Number.isInteger(window) || window < 1) {
+    throw new ModelError(`${arch}: window must be a positive integer, got ${window}`, 'window');
+  }
+  if (!Number.isInteger(horizon) || horizon < 1) {
+    throw new ModelError(`${arch}: horizon must be a positive integer, got ${horizon}`, 'horizon');
+  }
+  const parsed = schema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  // An unknown key is reported at the object's path: name the key itself instead.
+  const where = (issue: z.core.$ZodIssue): string =>
+    issue.code === 'unrecognized_keys' ? formatPath([...issue.path, issue.keys[0]]) : formatPath(issue.path);
+  const issues = parsed.error.issues.map((issue) => `${where(issue)}: ${issue.message}`);
+  throw new ModelError(`${arch} config: ${issues.join('; ')}`, where(parsed.error.issues[0]));
+};

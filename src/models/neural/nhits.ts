@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { ModelError } from '../../domain/errors.js';
 import type { Prng } from '../../domain/prng.js';
-import { type NamedWeight, type NetworkBuilder, seededVariable } from './network.js';
+import { type NamedWeight, type NetworkBuilder, parseArchitectureConfig, seededVariable } from './network.js';
 
 /**
  * N-HiTS (Challu, Olivares, Oreshkin, Garza, Mergenthaler-Canseco, Dubrawski, 2022: "N-HiTS: Neural
@@ -78,23 +78,8 @@ export type NhitsConfig = z.output<typeof nhitsConfig>;
 
 /** Parses an N-HiTS config; the error names the bad key (`nhits config: hidden: …`). */
 export const parseNhitsConfig = (raw: unknown, window: number, horizon: number): NhitsConfig => {
-  if (!Number.isInteger(window) || window < 1) {
-    throw new ModelError(`nhits: window must be a positive integer, got ${window}`, 'window');
-  }
-  if (!Number.isInteger(horizon) || horizon < 1) {
-    throw new ModelError(`nhits: horizon must be a positive integer, got ${horizon}`, 'horizon');
-  }
-  const parsed = nhitsConfig.safeParse(raw ?? {});
-  if (!parsed.success) {
-    // An unknown key is reported at the object's path: name the key itself instead.
-    const where = (issue: z.core.$ZodIssue): string =>
-      issue.code === 'unrecognized_keys'
-        ? formatPath([...issue.path, issue.keys[0]])
-        : formatPath(issue.path);
-    const issues = parsed.error.issues.map((issue) => `${where(issue)}: ${issue.message}`);
-    throw new ModelError(`nhits config: ${issues.join('; ')}`, where(parsed.error.issues[0]));
-  }
-  parsed.data.poolKernels.forEach((kernel, s) => {
+  const config = parseArchitectureConfig('nhits', nhitsConfig, raw, window, horizon);
+  config.poolKernels.forEach((kernel, s) => {
     if (kernel > window) {
       throw new ModelError(
         `nhits config: poolKernels[${s}]: kernel ${kernel} is larger than the window (${window})`,
@@ -102,15 +87,8 @@ export const parseNhitsConfig = (raw: unknown, window: number, horizon: number):
       );
     }
   });
-  return parsed.data;
+  return config;
 };
-
-const formatPath = (path: readonly PropertyKey[]): string =>
-  path.length === 0
-    ? '(config)'
-    : path
-        .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i > 0 ? '.' : ''}${String(key)}`))
-        .join('');
 
 /** Coefficients of a stack with downsample ratio `ratio` for a series of `length` steps: max(1, ⌈length / ratio⌉). */
 export const coefficientCount = (length: number, ratio: number): number =>

@@ -2,7 +2,13 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { ModelError } from '../../domain/errors.js';
 import type { Prng } from '../../domain/prng.js';
-import { type NamedWeight, type Network, type NetworkBuilder, seededVariable } from './network.js';
+import {
+  type NamedWeight,
+  type Network,
+  type NetworkBuilder,
+  parseArchitectureConfig,
+  seededVariable,
+} from './network.js';
 import {
   type AttentionWeights,
   gelu,
@@ -96,29 +102,14 @@ export type PatchtstConfig = z.output<typeof patchtstConfig>;
  * each bad key and what was expected, and whose `where` is the first bad key.
  */
 export const parsePatchtstConfig = (raw: unknown, window: number, horizon: number): PatchtstConfig => {
-  if (!Number.isInteger(window) || window < 1) {
-    throw new ModelError(`patchtst: window must be a positive integer, got ${window}`, 'window');
-  }
-  if (!Number.isInteger(horizon) || horizon < 1) {
-    throw new ModelError(`patchtst: horizon must be a positive integer, got ${horizon}`, 'horizon');
-  }
-  const parsed = patchtstConfig.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`,
-    );
+  const config = parseArchitectureConfig('patchtst', patchtstConfig, raw, window, horizon);
+  if (config.patchLen > window) {
     throw new ModelError(
-      `patchtst config: ${issues.join('; ')}`,
-      parsed.error.issues[0].path.join('.') || '(config)',
-    );
-  }
-  if (parsed.data.patchLen > window) {
-    throw new ModelError(
-      `patchtst config: patchLen: ${parsed.data.patchLen} is longer than the window (${window}); expected ≤ ${window}`,
+      `patchtst config: patchLen: ${config.patchLen} is longer than the window (${window}); expected ≤ ${window}`,
       'patchLen',
     );
   }
-  return parsed.data;
+  return config;
 };
 
 /** The variables of one encoder layer. */
