@@ -13,7 +13,10 @@ export interface BuiltTrainingData {
   readonly candlesSha256: string;
   /** Closed candles the features need before they are all defined (the model's warm-up). */
   readonly warmup: number;
-  /** First and last event time of the labelled samples. */
+  /**
+   * The span of candles training saw: the first labelled candle's time to the last candle any
+   * label read (`horizon` candles after the last sample), so a backtest's in-sample check is exact.
+   */
   readonly range: { readonly from: number; readonly to: number };
 }
 
@@ -82,6 +85,6 @@ export const buildTrainingData = (
     data: { features: [...features], rows, samples: ordered, series, label: { ...label } },
     candlesSha256: hash.digest('hex'),
     warmup: engine.maxLookback,
-    range: { from: ordered[0].ts, to: ordered[ordered.length - 1].ts },
+    range: { from: ordered[0].ts, to: Math.max(...series.map((one) => one.ts[one.ts.length - 1])) },
   };
 };
