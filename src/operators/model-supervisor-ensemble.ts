@@ -25,8 +25,9 @@ export type SupervisorEvent = ModelFindingRaised | ModelPerformanceMeasured;
  * - `vote(batch, emit)` for every batch of votes: the scoreboard and the drift windows see the raw
  *   votes and vector; a model the supervisor excludes (enforce mode) abstains with reason
  *   `supervisor: <findings>`; the ensemble re-weights over the rest and emits its `Signal`;
- * - `evaluate(ts, emit)` at each supervisor timer: one `ModelFindingRaised` per finding, the new
- *   exclusions (a model no longer flagged is restored), then `ModelPerformanceMeasured`;
+ * - `evaluate(ts, emit)` at each supervisor timer with votes since the last one: one
+ *   `ModelFindingRaised` per finding, the new exclusions (a model no longer flagged is restored),
+ *   then `ModelPerformanceMeasured`;
  * - `measure(ts, emit)`: `ModelPerformanceMeasured` alone (end of data).
  * With `weighting: fixed` and no exclusion the signals are exactly those of the plain ensemble.
  */
@@ -50,6 +51,9 @@ export const createSupervisedEnsemble = (
   const ensemble = createEnsembleVote(vote, performance ? (model) => factors.get(model) ?? 1 : undefined);
   // Abstention reason per excluded model index (enforce mode), replaced at every evaluation.
   let excluded = new Map<number, string>();
+  // Batches voted since the last evaluation: with none (1h candles, a 30 min interval) an
+  // evaluation would only repeat the last one's findings, so it is skipped.
+  let votedSinceEvaluation = 0;
 
   const masked = (batch: ModelBatch): ModelBatch => {
     if (excluded.size === 0) return batch;
@@ -84,12 +88,14 @@ export const createSupervisedEnsemble = (
 
     vote(batch: ModelBatch, emit: (signal: Signal) => void): void | PromiseLike<void> {
       if (scoring) board.record(batch);
+      votedSinceEvaluation++;
       supervisor?.observe(batch.vector);
       return ensemble.next(masked(batch), emit);
     },
 
     evaluate(ts: number, emit: (event: SupervisorEvent) => void): void {
-      if (supervisor === undefined) return;
+      if (supervisor === undefined || votedSinceEvaluation === 0) return;
+      votedSinceEvaluation = 0;
       const verdict = supervisor.evaluate(ts);
       const next = new Map<number, string>();
       for (const m of verdict.excluded) {

@@ -209,6 +209,16 @@ test('enforce: a flagged model abstains with the supervisor’s reason and the e
   aAction = 'BUY';
   voteAt(22);
   assert.equal(signals, ['BUY a:BUY@1 b:supervisor: bias@0']);
+  // An evaluation with no vote since the last one (1h candles, a 30 min interval) repeats nothing.
+  events.length = 0;
+  ensemble.evaluate(22 * MIN, record);
+  assert.equal(events, ['b bias', 'model-performance-measured']);
+  events.length = 0;
+  ensemble.evaluate(23 * MIN, record);
+  assert.equal(events, [], 'no votes since: skipped');
+  voteAt(24);
+  ensemble.evaluate(24 * MIN, record);
+  assert.equal(events, ['b bias', 'model-performance-measured']);
 });
 
 /** The ai-engine handler as an operator: a always BUY (0.9), b always HOLD (0.5); the supervisor in enforce mode. */
