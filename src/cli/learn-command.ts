@@ -6,7 +6,7 @@ import { DEFAULT_MODELS_ROOT } from '../models/registry.js';
 import { loadPipelineConfig } from '../pipeline/config.js';
 import { closeQuietly, connectRedis, redisUrlOf, shownUrl } from '../services/redis-client.js';
 import { keyspace } from '../services/redis-keys.js';
-import { parseEnvelopeFields } from '../services/wire.js';
+import { fieldsOf, parseEnvelopeFields } from '../services/wire.js';
 import type { ChallengeResult } from '../training/challenge.js';
 import { parseDuration } from './parse-time.js';
 
@@ -154,9 +154,7 @@ export const registerLearnCommand = (program: Command): void => {
             for (const [, entries] of answer ?? []) {
               for (const [id, list] of entries) {
                 last = id;
-                const fields: Record<string, string> = {};
-                for (let i = 0; i + 1 < list.length; i += 2) fields[list[i]] = list[i + 1];
-                const decoded = parseEnvelopeFields(fields);
+                const decoded = parseEnvelopeFields(fieldsOf(list));
                 if (!decoded.ok || decoded.value.event.kind !== 'model-finding-raised') continue;
                 const finding = decoded.value.event as ModelFindingRaised;
                 const now = Date.now();

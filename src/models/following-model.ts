@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import type { FeatureVector, ModelPrediction } from '../domain/index.js';
+import type { FeatureVector } from '../domain/index.js';
 import {
   type AnyModel,
   type BatchModel,
@@ -82,26 +82,21 @@ export const followLatest = (latest: LatestVersion, options: FollowOptions): Bat
         model = candidate;
         predict = candidatePredict;
       };
-      return async (vectors) => {
-        if (options.changed()) await swap();
-        const answer = await predict(vectors);
+      const answer = (vectors: readonly FeatureVector[]) => {
         const keep = Math.max(model.warmup, 1);
         for (const vector of vectors) remember(vector, keep);
-        return answer;
+        return predict(vectors);
       };
+      // A synchronous model stays synchronous on every candle without a new version (the hot path).
+      return (vectors) => (options.changed() ? swap().then(() => answer(vectors)) : answer(vectors));
     },
   };
 };
 
-const predictorOf = (
-  model: AnyModel,
-): ((vectors: readonly FeatureVector[]) => Promise<readonly ModelPrediction[]>) => {
-  if (isBatchModel(model)) {
-    const batch = model.createBatch();
-    return async (vectors) => batch(vectors);
-  }
+const predictorOf = (model: AnyModel): BatchPredictor => {
+  if (isBatchModel(model)) return model.createBatch();
   const one: Predictor = model.create();
-  return async (vectors) => vectors.map((vector) => one(vector));
+  return (vectors) => vectors.map((vector) => one(vector));
 };
 
 /**

@@ -291,15 +291,14 @@ export const listModels = (root: string = DEFAULT_MODELS_ROOT): ModelManifest[] 
   return manifests;
 };
 
-const loadFromDir = (dir: string): LoadedModel => {
-  const manifest = readManifest(join(dir, MANIFEST_FILE));
-  if (manifest.kind === 'tfjs-forecaster') {
-    throw new ModelError(
-      `${dir}: ${manifest.name}@${manifest.version} is a neural forecaster (${String(manifest.training?.arch ?? 'tfjs')}), ` +
-        'not a tree model: use it in a pipeline as `type: nhits` or `type: patchtst`',
-      dir,
-    );
-  }
+/**
+ * The bytes of a version's model file (`manifest.file`), checked against `manifest.dataSha256`.
+ * @throws ModelError naming the file when it cannot be read or changed after it was registered
+ */
+export const verifiedModelFile = (
+  dir: string,
+  manifest: ModelManifest,
+): { modelPath: string; bytes: Buffer } => {
   const modelPath = join(dir, manifest.file);
   let bytes: Buffer;
   try {
@@ -310,10 +309,23 @@ const loadFromDir = (dir: string): LoadedModel => {
   if (sha256(bytes) !== manifest.dataSha256) {
     throw new ModelError(
       `${modelPath}: the file changed since it was imported (SHA-256 differs from manifest.dataSha256); ` +
-        're-import it with `quantum models import`',
+        're-import or retrain it',
       modelPath,
     );
   }
+  return { modelPath, bytes };
+};
+
+const loadFromDir = (dir: string): LoadedModel => {
+  const manifest = readManifest(join(dir, MANIFEST_FILE));
+  if (manifest.kind === 'tfjs-forecaster') {
+    throw new ModelError(
+      `${dir}: ${manifest.name}@${manifest.version} is a neural forecaster (${String(manifest.training?.arch ?? 'tfjs')}), ` +
+        'not a tree model: use it in a pipeline as `type: nhits` or `type: patchtst`',
+      dir,
+    );
+  }
+  const { modelPath, bytes } = verifiedModelFile(dir, manifest);
   const parsed = parseModelFile(bytes.toString('utf8'), modelPath);
   checkFeatures(parsed, manifest.features, join(dir, MANIFEST_FILE));
   return { manifest, dir, modelPath, doc: parsed.doc, predictor: parsed.predictor };

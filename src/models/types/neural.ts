@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../../domain/errors.js';
 import type { AnyModel } from '../model.js';
 import { type ModelBuildContext, registerModelType, registryLatest, registryRootOf } from '../model-type.js';
 import { checkForecaster, forecasterModelOf } from '../neural/index.js';
-import { modelDirOf, readManifest } from '../registry.js';
+import { modelDirOf, readManifest, verifiedModelFile } from '../registry.js';
 
 const entryOf = <T extends 'nhits' | 'patchtst'>(type: T) =>
   z
@@ -47,14 +46,7 @@ const forecasterModelType = <T extends 'nhits' | 'patchtst'>(type: T) => {
             manifestPath,
           );
         }
-        const file = join(dir, 'weights.bin');
-        const sha = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : '';
-        if (manifest.dataSha256 !== sha) {
-          throw new ModelError(
-            `${file}: changed since training (SHA-256 differs from the manifest); retrain it`,
-            file,
-          );
-        }
+        verifiedModelFile(dir, manifest);
       }
       const topology = checkForecaster(dir);
       if (topology.arch !== type) {
