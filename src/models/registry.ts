@@ -1,15 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { Action } from '../domain/common.js';
@@ -27,7 +17,7 @@ import type { XgboostPredictor } from './xgboost-predictor.js';
  * re-running an import is harmless.
  */
 export const DEFAULT_MODELS_ROOT = './models';
-const MANIFEST_FILE = 'manifest.json';
+export const MANIFEST_FILE = 'manifest.json';
 
 export const importModelParams = z
   .object({
@@ -61,7 +51,7 @@ export interface LoadedModel {
   readonly predictor: XgboostPredictor;
 }
 
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * Feature names from a file: the header of our feature export (`ts,symbol,<features…>[,label]`,
@@ -84,7 +74,7 @@ export const readFeatureNames = (path: string): string[] => {
   return names.filter((name, i) => !((i < 2 && (name === 'ts' || name === 'symbol')) || name === 'label'));
 };
 
-const numericVersions = (dir: string): number[] =>
+export const numericVersions = (dir: string): number[] =>
   existsSync(dir)
     ? readdirSync(dir)
         .filter((entry) => /^[1-9][0-9]*$/.test(entry))
@@ -221,60 +211,6 @@ export const importModel = (input: z.input<typeof importModelParams>): ModelMani
   writeFileSync(join(dir, doc.fileName), bytes);
   writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
-};
-
-/**
- * A fresh draft directory `<root>/<name>/.draft-XXXXXX` for a model being written (`quantum
- * train`): the version listing ignores it, and `registerModelDir` turns it into a version.
- */
-export const createModelDraftDir = (root: string, name: string): string => {
-  const nameDir = join(root, ModelName.parse(name));
-  mkdirSync(nameDir, { recursive: true });
-  const draftDir = mkdtempSync(join(nameDir, '.draft-'));
-  // mkdtemp makes it owner-only; a version is read by the services like any imported one.
-  chmodSync(draftDir, 0o755);
-  return draftDir;
-};
-
-/**
- * Registers a model written into a draft directory (from `createModelDraftDir`): hashes its
- * file into `dataSha256`, writes manifest.json and renames the directory to the next version.
- * The rename is atomic, so a reader sees no version or a complete one; when a concurrent writer
- * took that number first, the next one is tried.
- * @throws ModelError when the model file is missing or the manifest fields are invalid
- */
-export const registerModelDir = (
-  draftDir: string,
-  fields: Omit<ModelManifest, 'version' | 'dataSha256'>,
-): ModelManifest => {
-  const nameDir = dirname(draftDir);
-  const modelPath = join(draftDir, fields.file);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(modelPath);
-  } catch (error) {
-    throw new ModelError(`${modelPath}: cannot read the model file: ${(error as Error).message}`, modelPath);
-  }
-  for (let attempt = 0; ; attempt++) {
-    const version = (numericVersions(nameDir).at(-1) ?? 0) + 1;
-    const draft = { ...fields, version, dataSha256: sha256(bytes) };
-    const parsed = ModelManifest.safeParse(JSON.parse(JSON.stringify(draft)));
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map(
-        (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      );
-      throw new ModelError(`${draftDir}: invalid manifest (${issues.join('; ')})`, draftDir);
-    }
-    writeFileSync(join(draftDir, MANIFEST_FILE), `${JSON.stringify(parsed.data, null, 2)}\n`);
-    try {
-      renameSync(draftDir, join(nameDir, String(version)));
-      return parsed.data;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (attempt < 100 && (code === 'EEXIST' || code === 'ENOTEMPTY')) continue;
-      throw error;
-    }
-  }
 };
 
 /** Every model version under `root`, sorted by name then version. */

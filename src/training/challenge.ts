@@ -2,7 +2,8 @@ import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError } from '../domain/errors.js';
 import type { ModelManifest } from '../models/model-manifest.js';
-import { createModelDraftDir, modelDirOf, readManifest } from '../models/registry.js';
+import { modelDirOf, readManifest } from '../models/registry.js';
+import { createModelDraftDir } from '../models/registry-versions.js';
 import { holdOutTail } from './folds.js';
 import { classMetrics } from './metrics.js';
 import {

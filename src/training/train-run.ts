@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, DataError } from '../domain/errors.js';
 import type { ModelManifest } from '../models/model-manifest.js';
-import { createModelDraftDir, registerModelDir } from '../models/registry.js';
+import { createModelDraftDir, registerModelDir } from '../models/registry-versions.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { loadMarketReplay, noCandlesMessage } from '../pipeline/market-source.js';
 import { featureStatsOfRows } from './feature-stats.js';

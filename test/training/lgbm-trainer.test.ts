@@ -12,7 +12,8 @@ import { compileLightgbm } from '../../src/models/lightgbm/lightgbm-predictor.js
 import { parseLightgbmText } from '../../src/models/lightgbm/lightgbm-text.js';
 import { isBatchModel } from '../../src/models/model.js';
 import { modelTypeOf } from '../../src/models/model-type.js';
-import { createModelDraftDir, importModel, registerModelDir } from '../../src/models/registry.js';
+import { importModel } from '../../src/models/registry.js';
+import { createModelDraftDir, registerModelDir } from '../../src/models/registry-versions.js';
 import '../../src/models/types/index.js';
 import { parsePipelineConfig } from '../../src/pipeline/config.js';
 import { lgbmTrainer } from '../../src/training/lgbm-trainer.js';

@@ -6,7 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ModelError } from '../../src/domain/errors.js';
-import { createModelDraftDir, listModels, registerModelDir } from '../../src/models/registry.js';
+import { listModels } from '../../src/models/registry.js';
+import { createModelDraftDir, registerModelDir } from '../../src/models/registry-versions.js';
 
 const STUMP =
   '{"learner":{"attributes":{},"feature_names":[],"feature_types":[],"gradient_booster":{"model":{"gbtree_model_param":{"num_parallel_tree":"1","num_trees":"1","size_leaf_vector":"0"},"tree_info":[0],"trees":[{"base_weights":[0.5],"categories":[],"categories_nodes":[],"categories_segments":[],"categories_sizes":[],"default_left":[0],"id":0,"left_children":[-1],"loss_changes":[0.0],"parents":[2147483647],"right_children":[-1],"split_conditions":[0.5],"split_indices":[0],"split_type":[0],"sum_hessian":[1.0],"tree_param":{"num_deleted":"0","num_feature":"1","num_nodes":"1","size_leaf_vector":"0"}}]},"name":"gbtree"},"learner_model_param":{"base_score":"0.5","boost_from_average":"0","num_class":"0","num_feature":"1","num_target":"1"},"objective":{"name":"binary:logistic","reg_loss_param":{"scale_pos_weight":"1"}}},"version":[1,7,4]}\n';
