@@ -30,7 +30,7 @@ import { Conductor } from '../src/services/conductor.js';
 import { ensureGroup, groupLag } from '../src/services/inbox-reader.js';
 import { startLocalRedis } from '../src/services/local-redis.js';
 import { connectRedis } from '../src/services/redis-client.js';
-import { keyspace } from '../src/services/redis-keys.js';
+import { type Keyspace, keyspace } from '../src/services/redis-keys.js';
 import { STAGE_SERVICES } from '../src/services/service-catalog.js';
 import { runSplit } from '../src/services/split-run.js';
 import { StageHost } from '../src/services/stage-host.js';
@@ -111,6 +111,23 @@ async function publisherVsRaw(
   return { oursMs, rawMs, ratio: rawMs / oursMs, messages };
 }
 
+/** Resolves when every service's heartbeat says it serves (status running); fails after 120 s. */
+async function untilServing(url: string, keys: Keyspace, services: readonly string[]): Promise<void> {
+  const redis = connectRedis(url, 'bench-ready');
+  try {
+    for (let waited = 0; waited < 120_000; waited += 100) {
+      const statuses = await Promise.all(
+        services.map((service) => redis.hget(keys.health(service, 0), 'status')),
+      );
+      if (statuses.every((status) => status === 'running')) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`bench/redis.ts: the services did not all start serving within 120 s`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Part 2: the default pipeline's cascade latency, split over Redis at `rates`, and in process. */
 async function latency(url: string): Promise<Record<string, unknown>> {
   const events = quick ? 1500 : 4500;
@@ -133,6 +150,9 @@ async function latency(url: string): Promise<Record<string, unknown>> {
         args: ['service', service, '--config', configFile, '--shard', shard],
       })),
     );
+    // The services' start-up (a process each, on this host's cores) is not the latency measured:
+    // pacing starts once every one of them serves its inboxes.
+    await untilServing(url, keyspace(shard), STAGE_SERVICES);
     const conductor = new Conductor({ url, keys: keyspace(shard), config, speed: speedFor(rate) });
     const started = performance.now();
     const summary = await conductor.replay(market);
@@ -143,8 +163,12 @@ async function latency(url: string): Promise<Record<string, unknown>> {
       ratePerSec: rate,
       events: market.klines.length,
       achievedPerSec: market.klines.length / seconds,
+      roundTripsPerEvent: summary.roundTripsPerEvent,
       ...summary.latencyMs,
     };
+    // The floor at the same rate: as many round trips per event, to as many processes, bare.
+    const hops = Math.max(1, Math.round(summary.roundTripsPerEvent));
+    results[`floor${rate}`] = await floorChain(url, rate, hops, Math.min(events, quick ? 1000 : 3000), 1200);
   }
   // In process, paced the same way (1,000 events/s): the kernel alone.
   const kernel = tradingKernel(config, {
@@ -171,6 +195,72 @@ async function latency(url: string): Promise<Record<string, unknown>> {
     max: sample[sample.length - 1],
   };
   return results;
+}
+
+/**
+ * Part 2's baseline: the floor of any design that waits for each stage's answer through Redis. One
+ * market event = `hops` round trips one after another, each to another process (bare ioredis:
+ * `XADD` to its inbox, `XREADGROUP BLOCK` there, `XADD` of the answer and `XACK` in one `MULTI`,
+ * `XREAD BLOCK` of the answer), messages of `bytes`, paced at `rate` like ours. Nothing is parsed,
+ * validated or handled: what is left is Redis, the sockets and waking the processes.
+ */
+async function floorChain(
+  url: string,
+  rate: number,
+  hops: number,
+  events: number,
+  bytes: number,
+): Promise<Record<string, unknown>> {
+  const tag = `floor${rate}`;
+  const supervisor = new Supervisor({
+    command: [process.execPath, ...process.execArgv, process.argv[1]],
+    env: { ...process.env, QUANTUM_LOG_LEVEL: 'warn' },
+  });
+  const redis = connectRedis(url, 'bench-floor');
+  const reader = connectRedis(url, 'bench-floor-replies');
+  const inboxes = Array.from({ length: hops }, (_, hop) => `${tag}:inbox:${hop}`);
+  const replies = `${tag}:replies`;
+  for (const inbox of inboxes) await ensureGroup(redis, inbox);
+  supervisor.start(inboxes.map((inbox) => ({ name: inbox, args: ['--echo', url, inbox, replies] })));
+  for (let waited = 0; waited < 60_000; waited += 50) {
+    const ready = await Promise.all(
+      inboxes.map(async (inbox) => ((await redis.xinfo('CONSUMERS', inbox, 'quantum')) as unknown[]).length),
+    );
+    if (ready.every((count) => count > 0)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const payload = 'x'.repeat(bytes);
+  let lastId = '0-0';
+  const sample: number[] = [];
+  const startedMs = performance.now();
+  for (let event = 0; event < events; event++) {
+    const dueMs = startedMs + (event * 1000) / rate;
+    const waitMs = dueMs - performance.now();
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    for (const inbox of inboxes) {
+      const answer = reader.xread('COUNT', 1, 'BLOCK', 5000, 'STREAMS', replies, lastId) as Promise<
+        [string, [string, string[]][]][] | null
+      >;
+      await redis.xadd(inbox, '*', 'v', '1', 'd', `${event}>${inbox}`, 'e', payload);
+      const read = await answer;
+      if (read === null) throw new Error(`bench/redis.ts: no answer from ${inbox} within 5 s`);
+      lastId = read[0][1][0][0];
+    }
+    sample.push(performance.now() - Math.max(dueMs, startedMs));
+  }
+  await supervisor.stop();
+  redis.disconnect();
+  reader.disconnect();
+  sample.sort((a, b) => a - b);
+  return {
+    ratePerSec: rate,
+    events,
+    hops,
+    bytes,
+    p50: sample[Math.floor(sample.length / 2)],
+    p99: sample[Math.floor(sample.length * 0.99)],
+    max: sample[sample.length - 1],
+  };
 }
 
 /** Part 3: sustained deliveries into a stage host in another process; max lag sampled each second. */
@@ -269,6 +359,14 @@ async function main(): Promise<void> {
       ratioSplitOverBacktest: 0,
     });
     const split1000 = latencies.split1000 as { p50: number; p99: number };
+    // Ours against the bare floor at the same rate (a design that waits for every answer through Redis).
+    const latencyOverFloor: Record<string, number> = {};
+    for (const rate of [100, 1000]) {
+      const split = latencies[`split${rate}`] as { p50: number } | undefined;
+      const floor = latencies[`floor${rate}`] as { p50: number } | undefined;
+      if (split !== undefined && floor !== undefined)
+        latencyOverFloor[`split${rate}`] = split.p50 / floor.p50;
+    }
     const result = {
       bench: 'redis',
       quick,
@@ -276,6 +374,7 @@ async function main(): Promise<void> {
       meetsPublisherTarget: publisher.ratio >= 0.7,
       latency: latencies,
       meetsLatencyTarget: split1000.p50 <= 2 && split1000.p99 <= 10,
+      latencyOverFloor,
       sustained: load,
       replay,
     };
@@ -287,8 +386,11 @@ async function main(): Promise<void> {
     for (const [name, value] of Object.entries(latencies)) {
       const row = value as Record<string, number>;
       console.log(
-        `latency ${name}: ${row.events} events at ${row.ratePerSec}/s${row.achievedPerSec === undefined ? '' : ` (achieved ${row.achievedPerSec.toFixed(0)}/s)`}: p50 ${ms(row.p50)}, p99 ${ms(row.p99)}, max ${ms(row.max)}`,
+        `latency ${name}: ${row.events} events at ${row.ratePerSec}/s${row.achievedPerSec === undefined ? '' : ` (achieved ${row.achievedPerSec.toFixed(0)}/s)`}${row.roundTripsPerEvent === undefined ? '' : `, ${row.roundTripsPerEvent.toFixed(2)} round trips/event`}${row.hops === undefined ? '' : `, bare floor: ${row.hops} round trips/event`}: p50 ${ms(row.p50)}, p99 ${ms(row.p99)}, max ${ms(row.max)}`,
       );
+    }
+    for (const [split, floor] of Object.entries(latencyOverFloor)) {
+      console.log(`latency ${split} / its bare floor at p50: ${floor.toFixed(2)}×`);
     }
     console.log(
       `sustained ${load.perSecond}/s for ${load.seconds} s: ${load.sent} sent, max lag ${load.maxLag}, final lag ${load.finalLag}`,
@@ -303,8 +405,32 @@ async function main(): Promise<void> {
   }
 }
 
-/** A child of this bench: a stage host consuming the load inbox (part 3). */
-if (process.argv[2] === '--consumer') {
+/** A child of part 2's floor: answers every entry of its inbox, nothing else. */
+if (process.argv[2] === '--echo') {
+  const [, , , url, inbox, replies] = process.argv;
+  const reader = connectRedis(url, `${inbox}:reader`);
+  const writer = connectRedis(url, `${inbox}:writer`);
+  let running = true;
+  process.once('SIGTERM', () => {
+    running = false;
+    reader.disconnect();
+    writer.disconnect();
+    process.exit(0);
+  });
+  while (running) {
+    const read = (await reader
+      .xreadgroup('GROUP', 'quantum', 'echo', 'COUNT', 64, 'BLOCK', 1000, 'STREAMS', inbox, '>')
+      .catch(() => null)) as [string, [string, string[]][]][] | null;
+    if (read === null) continue;
+    const multi = writer.multi();
+    for (const [id, fields] of read[0][1]) {
+      multi.xadd(replies, '*', 'v', '1', 'd', fields[3], 'r', '{"emissions":[]}');
+      multi.xack(inbox, 'quantum', id);
+    }
+    await multi.exec();
+  }
+} else if (process.argv[2] === '--consumer') {
+  /** A child of this bench: a stage host consuming the load inbox (part 3). */
   const [, , , url] = process.argv;
   const sink: Stage = {
     name: 'sink',
@@ -320,6 +446,7 @@ if (process.argv[2] === '--consumer') {
     clockKind: 'event-time',
     batch: 256,
     stages: [{ stage: sink, partitions: [0] }],
+    chains: new Map(),
   });
   await host.start();
   process.once('SIGTERM', () => void host.stop().then(() => process.exit(0)));

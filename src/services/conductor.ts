@@ -9,6 +9,8 @@ import { marketTopicOf, TOPICS } from '../kernel/topics.js';
 import { type PipelineConfig, simExchangeParamsOf } from '../pipeline/config.js';
 import { connectVenue, isGraphOutput, tradingKernel } from '../pipeline/graph.js';
 import type { MarketReplay } from '../pipeline/market-source.js';
+import { type ChainLink, chainedEmissions } from './chains.js';
+import { conductorChains } from './hosted-stages.js';
 import { ensureGroup, type StreamEntry } from './inbox-reader.js';
 import { connectRedis } from './redis-client.js';
 import type { Keyspace } from './redis-keys.js';
@@ -20,6 +22,9 @@ import { deliveryFields, envelopeFields, type Reply, refusedEnvelope } from './w
 
 /** How many market events ahead the market-only stages are sent. */
 const LOOKAHEAD = 32;
+
+/** Quiet deliveries held back per inbox before they are sent anyway (see `Conductor.hold`). */
+const HELD_MAX = 256;
 
 export interface ConductorOptions {
   readonly url: string;
@@ -54,6 +59,11 @@ export interface ConductorSummary {
    * every stage's answer, orders and venue reports included.
    */
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /**
+   * Deliveries per market event whose reply the cascade waited for, one after another: the round
+   * trips through Redis that make a cascade's latency.
+   */
+  readonly roundTripsPerEvent: number;
 }
 
 /**
@@ -89,10 +99,18 @@ export class Conductor {
   private prefetchedUpTo = 0;
   /** For each stage sent ahead: what alone feeds it (`source`, or one such stage). */
   private feederOf = new Map<string, string>();
+  /** Stages a service runs at once on another's emissions (`chainsOf`), by feeder. */
+  private chains = new Map<string, ChainLink[]>();
+  /** Deliveries a service handles chained to their feeder's: their replies are awaited, never sent. */
+  private readonly chained = new Set<string>();
   /** Replies found from an earlier incarnation (a restart). */
   private recovered = 0;
+  /** Deliveries the cascade sent and waited for (not sent ahead, chained or known from a restart). */
+  private roundTrips = 0;
   /** Quiet deliveries whose (empty) reply has not arrived yet. */
   private readonly unanswered = new Set<Promise<void>>();
+  /** Quiet deliveries not sent yet, by inbox (see `hold`). */
+  private readonly held = new Map<string, string[][]>();
   private journalSkip = 0;
   private journalCount = 0;
   private writeFailure: Error | undefined;
@@ -154,6 +172,7 @@ export class Conductor {
         this.options.onProgress?.(done, total);
       },
     });
+    for (const inbox of this.held.keys()) this.release(inbox);
     await Promise.all(this.unanswered);
     await this.publisher.flush();
     const latencyMs = percentiles(latencies);
@@ -167,7 +186,13 @@ export class Conductor {
     });
     if (this.writeFailure !== undefined) throw this.writeFailure;
     if (this.quietFailure !== undefined) throw this.quietFailure;
-    return { released: total, journal: this.journalCount, recovered, latencyMs };
+    return {
+      released: total,
+      journal: this.journalCount,
+      recovered,
+      latencyMs,
+      roundTripsPerEvent: total === 0 ? 0 : this.roundTrips / total,
+    };
   }
 
   async close(): Promise<void> {
@@ -189,6 +214,7 @@ export class Conductor {
       { exchange, models: [] },
       {
         stages: (stages) => {
+          this.chains = conductorChains(stages, (name) => this.partitionsOf(name));
           this.feederOf = feedersOf(stages);
           this.upstream = stages.filter((stage) => this.feederOf.has(stage.name));
           return stages.map((stage) => remoteStage(stage, link, this.partitionsOf(stage.name)));
@@ -202,40 +228,64 @@ export class Conductor {
     const { onSlowStage } = this.options;
     return {
       known: (deliveryId) => this.channel.take(deliveryId),
+      answered: (stage, envelopeId, reply) => {
+        if (reply.error !== undefined) return;
+        for (const link of this.chains.get(stage) ?? []) {
+          for (const index of chainedEmissions(link, reply.emissions))
+            this.chained.add(deliveryIdOf(derivedIdOf(envelopeId, stage, index), link.stage.name));
+        }
+      },
       send: (stage, partition, deliveryId, context: StageContext): Promise<Reply> => {
         const ahead = this.prefetched.get(deliveryId);
         if (ahead !== undefined) {
           this.prefetched.delete(deliveryId);
           return ahead;
         }
-        const reply = this.deliver(stage, partition, deliveryId, context.clock.now(), context.current);
+        const reply = this.chained.delete(deliveryId)
+          ? this.channel.wait(deliveryId).then((answer) => {
+              if ((answer.timers?.length ?? 0) > 0) {
+                this.quietFailure ??= new Error(
+                  `stage ${stage} set a timer, but it runs chained to its feeder`,
+                );
+              }
+              return answer;
+            })
+          : this.roundTrip(stage, partition, deliveryId, context.clock.now(), context.current);
         if (onSlowStage === undefined) return reply;
         const sentMs = performance.now();
         const timer = setInterval(() => onSlowStage(stage, performance.now() - sentMs), 10_000);
         return reply.finally(() => clearInterval(timer));
       },
       post: (stage, partition, deliveryId, context: StageContext): void => {
-        const answered = this.deliver(
-          stage,
-          partition,
-          deliveryId,
-          context.clock.now(),
-          context.current,
-        ).then((reply) => {
-          this.unanswered.delete(answered);
-          // The kernel enforces quietness in the stage itself: an emission or error here is a failure of the stage.
-          if (reply.emissions.length > 0 || reply.error !== undefined) {
-            this.quietFailure ??= new Error(
-              `stage ${stage} answered a delivery on a topic it declares quiet (${reply.error ?? `${reply.emissions.length} emissions`})`,
-            );
-          }
-        });
+        const answered = this.hold(stage, partition, deliveryId, context.clock.now(), context.current).then(
+          (reply) => {
+            this.unanswered.delete(answered);
+            // The kernel enforces quietness in the stage itself: an emission or error here is a failure of the stage.
+            if (reply.emissions.length > 0 || reply.error !== undefined) {
+              this.quietFailure ??= new Error(
+                `stage ${stage} answered a delivery on a topic it declares quiet (${reply.error ?? `${reply.emissions.length} emissions`})`,
+              );
+            }
+          },
+        );
         this.unanswered.add(answered);
       },
     };
   }
 
-  /** Sends one delivery to a stage's inbox partition; resolves with its reply. */
+  /** A delivery the cascade waits for: counted (round trips per market event, in the summary). */
+  private roundTrip(
+    stage: string,
+    partition: number,
+    deliveryId: string,
+    nowMs: number,
+    envelope: Envelope,
+  ): Promise<Reply> {
+    this.roundTrips++;
+    return this.deliver(stage, partition, deliveryId, nowMs, envelope);
+  }
+
+  /** Sends one delivery to a stage's inbox partition (after what is held for it); resolves with its reply. */
   private deliver(
     stage: string,
     partition: number,
@@ -245,8 +295,44 @@ export class Conductor {
   ): Promise<Reply> {
     const reply = this.channel.wait(deliveryId);
     const fields = deliveryFields({ deliveryId, nowMs, envelope });
-    this.publisher.publish(this.options.keys.inbox(stage, partition), fields);
+    const inbox = this.options.keys.inbox(stage, partition);
+    this.release(inbox);
+    this.publisher.publish(inbox, fields);
     return reply;
+  }
+
+  /**
+   * A quiet delivery (nobody waits for its reply) is held back until the stage is sent one that
+   * is awaited, then both go in order: the stage handles them in one read, as its inbox order is
+   * the kernel's either way. So a stage that only learns from a topic on most events (sizing and
+   * risk from every candle's snapshot) is not woken for each one — on a small host the wake-ups
+   * slowed the stages the cascade waits for. At most `HELD_MAX` per inbox; all go at the end.
+   */
+  private hold(
+    stage: string,
+    partition: number,
+    deliveryId: string,
+    nowMs: number,
+    envelope: Envelope,
+  ): Promise<Reply> {
+    const reply = this.channel.wait(deliveryId);
+    const inbox = this.options.keys.inbox(stage, partition);
+    let held = this.held.get(inbox);
+    if (held === undefined) {
+      held = [];
+      this.held.set(inbox, held);
+    }
+    held.push(deliveryFields({ deliveryId, nowMs, envelope }));
+    if (held.length >= HELD_MAX) this.release(inbox);
+    return reply;
+  }
+
+  /** Sends what is held for `inbox`, in order. */
+  private release(inbox: string): void {
+    const held = this.held.get(inbox);
+    if (held === undefined || held.length === 0) return;
+    for (const fields of held) this.publisher.publish(inbox, fields);
+    held.length = 0;
   }
 
   /**

@@ -10,6 +10,8 @@ export interface StageLink {
   send(stage: string, partition: number, deliveryId: string, context: StageContext): Promise<Reply>;
   /** Sends a delivery on a topic the stage declares quiet: nobody waits for its (empty) reply. */
   post(stage: string, partition: number, deliveryId: string, context: StageContext): void;
+  /** Hears each reply the kernel is about to apply (before its emissions are delivered). */
+  answered?(stage: string, envelopeId: string, reply: Reply): void;
 }
 
 /** Which inbox partition of a stage an event goes to (a symbol's events always to the same one). */
@@ -34,6 +36,7 @@ export const deliveryIdOf = (envelopeId: string, stage: string): string => `${en
  */
 export const remoteStage = (local: Stage, link: StageLink, partitions: number): Stage => {
   const apply = (reply: Reply, context: StageContext): void => {
+    link.answered?.(local.name, context.current.id, reply);
     if (reply.error !== undefined) throw new Error(reply.error);
     for (const timer of reply.timers ?? []) {
       if (timer.op === 'cancel') context.clock.cancelTimer(timer.owner, timer.name);

@@ -3,15 +3,19 @@
  * is at topic boundaries only — a service runs the very stage code the backtest runs, and talks to
  * the rest through Redis streams. `market-publisher` hosts the source and the kernel that orders
  * every delivery (the conductor); every other service hosts stages.
+ *
+ * The kill switch lives with the portfolio: the account's snapshots are its only input, so the
+ * portfolio service runs it chained to the portfolio (`chainsOf`) and every candle's cascade is one
+ * round trip through Redis shorter than with the kill switch in the risk-governor service.
  */
 export const SERVICES = {
   'market-publisher': [],
-  portfolio: ['portfolio'],
+  portfolio: ['portfolio', 'kill-switch'],
   'position-monitor': ['position-monitor', 'position-intelligence', 'profit-amplifier'],
   'ai-engine': ['meta-regime', 'ai-engine'],
   strategy: ['universe', 'strategy'],
   sizing: ['sizing'],
-  'risk-governor': ['kill-switch', 'portfolio-balancer', 'risk-governor'],
+  'risk-governor': ['portfolio-balancer', 'risk-governor'],
   execution: ['venue', 'execution'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -5,7 +5,7 @@ import type { PipelineConfig } from '../pipeline/config.js';
 import type { MarketReplay } from '../pipeline/market-source.js';
 import { Conductor } from './conductor.js';
 import { type Heartbeat, writeHeartbeat } from './health.js';
-import { hostedStages } from './hosted-stages.js';
+import { hostedService } from './hosted-stages.js';
 import { groupLag } from './inbox-reader.js';
 import { connectRedis } from './redis-client.js';
 import type { Keyspace } from './redis-keys.js';
@@ -108,7 +108,7 @@ export const runServiceProcess = async (options: ServiceProcessOptions, stop: Ab
                     ),
             })
           : [];
-      const stages = hostedStages(service, options.config, models, {
+      const { stages, chains } = hostedService(service, options.config, models, {
         replica,
         replicas: options.replicas[service] ?? 1,
       });
@@ -118,6 +118,7 @@ export const runServiceProcess = async (options: ServiceProcessOptions, stop: Ab
         url: options.url,
         keys,
         stages,
+        chains,
         consumer: `${service}#${replica}@${hostname()}:${process.pid}`,
         clockKind: 'event-time',
         observer: {

@@ -1,9 +1,10 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Clock } from '../kernel/clock.js';
 import { DedupeWindow } from '../kernel/dedupe-window.js';
-import { derivedIdOf, type Envelope } from '../kernel/envelope.js';
+import { BusEnvelope, derivedIdOf, type Envelope } from '../kernel/envelope.js';
 import type { Stage } from '../kernel/stage.js';
 import { type Captured, captureContext } from './capture-context.js';
+import { type ChainLink, chainedEmissions } from './chains.js';
 import {
   claimPending,
   ensureGroup,
@@ -17,6 +18,7 @@ import {
 import { projectionsOf } from './projections.js';
 import { connectRedis } from './redis-client.js';
 import type { Keyspace } from './redis-keys.js';
+import { deliveryIdOf } from './remote-stage.js';
 import { envelopeFields, parseDelivery, type Reply, refusedEnvelope, replyFields } from './wire.js';
 
 /** A stage this service runs, and the partitions of its inbox it owns. */
@@ -49,6 +51,12 @@ export interface StageHostOptions {
   readonly blockMs?: number;
   readonly observer?: HostObserver;
   readonly onRedisError?: (error: Error) => void;
+  /**
+   * Stages run at once on a hosted stage's emissions (`chainsOf`, as `hostedService` gives them),
+   * by feeder name: their replies go out in the feeder's transaction, and the conductor, which
+   * derives the same chains, sends them no delivery — so a host must be given its chains.
+   */
+  readonly chains: ReadonlyMap<string, readonly ChainLink[]>;
 }
 
 /**
@@ -186,6 +194,27 @@ export class StageHost {
       multi?.xack(inbox, GROUP, entry.id);
       return undefined;
     }
+    const reports: (() => void)[] = [];
+    await this.deliver(stage, deliveryId, envelope, nowMs, multi, reports);
+    if (multi === undefined) return undefined;
+    multi.xack(inbox, GROUP, entry.id);
+    return () => {
+      for (const report of reports) report();
+    };
+  }
+
+  /**
+   * Runs one delivery through `stage`, adds its reply and emissions to `multi` (none when
+   * rebuilding), then runs the stages chained to it on its emissions, in the kernel's order.
+   */
+  private async deliver(
+    stage: Stage,
+    deliveryId: string,
+    envelope: Envelope,
+    nowMs: number,
+    multi: ChainableCommander | undefined,
+    reports: (() => void)[],
+  ): Promise<void> {
     const captured: Captured = { emissions: [], timers: [] };
     const startedMs = performance.now();
     let error: string | undefined;
@@ -194,7 +223,6 @@ export class StageHost {
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
     }
-    if (multi === undefined) return undefined;
     const reply: Reply =
       error === undefined
         ? {
@@ -202,14 +230,28 @@ export class StageHost {
             ...(captured.timers.length > 0 ? { timers: captured.timers } : {}),
           }
         : { emissions: [], error };
-    multi.xadd(this.options.keys.replies, '*', ...replyFields(deliveryId, reply));
-    this.publishEmissions(multi, stage.name, envelope, nowMs, reply);
-    multi.xack(inbox, GROUP, entry.id);
-    const latencyMs = performance.now() - startedMs;
-    return () => {
-      if (error !== undefined) this.options.observer?.failed?.(stage.name, error);
-      this.options.observer?.handled?.(stage.name, latencyMs, reply.emissions.length);
-    };
+    if (multi !== undefined) {
+      multi.xadd(this.options.keys.replies, '*', ...replyFields(deliveryId, reply));
+      this.publishEmissions(multi, stage.name, envelope, nowMs, reply);
+      const latencyMs = performance.now() - startedMs;
+      reports.push(() => {
+        if (error !== undefined) this.options.observer?.failed?.(stage.name, error);
+        this.options.observer?.handled?.(stage.name, latencyMs, reply.emissions.length);
+      });
+    }
+    if (error !== undefined) return;
+    for (const link of this.options.chains.get(stage.name) ?? []) {
+      for (const index of chainedEmissions(link, reply.emissions)) {
+        const { topic, event } = reply.emissions[index];
+        // The envelope the conductor's kernel delivers (same id, times and cause).
+        const tsEvent = event.ts ?? envelope.tsEvent;
+        const tsInit = this.options.clockKind === 'wall' ? nowMs : tsEvent;
+        const chained = new BusEnvelope(topic, event, tsEvent, tsInit, stage.name, envelope, index);
+        const chainedId = deliveryIdOf(chained.id, link.stage.name);
+        if (this.handledIds.seenBefore(chainedId)) continue;
+        await this.deliver(link.stage, chainedId, chained, nowMs, multi, reports);
+      }
+    }
   }
 
   /** Each emission on its topic stream (ids as the conductor's kernel derives them), and the hashes they update. */

@@ -8,7 +8,7 @@ import { runBacktest, runWithReplay } from '../../src/pipeline/backtest.js';
 import { buildModels } from '../../src/pipeline/build-models.js';
 import type { PipelineConfig } from '../../src/pipeline/config.js';
 import { Conductor } from '../../src/services/conductor.js';
-import { hostedStages } from '../../src/services/hosted-stages.js';
+import { hostedService, hostedStages } from '../../src/services/hosted-stages.js';
 import { readRange } from '../../src/services/inbox-reader.js';
 import { outcomeFromJournal } from '../../src/services/journal.js';
 import { startLocalRedis } from '../../src/services/local-redis.js';
@@ -28,7 +28,7 @@ const stageHosts = (url: string, config: PipelineConfig, keys: Keyspace): StageH
         keys,
         consumer: `${service}-0`,
         clockKind: 'event-time',
-        stages: hostedStages(service, config, buildModels(config, '.'), { replica: 0, replicas: 1 }),
+        ...hostedService(service, config, buildModels(config, '.'), { replica: 0, replicas: 1 }),
       }),
   );
 
@@ -40,18 +40,22 @@ test('a replay through every stage over Redis trades exactly as the in-process b
   try {
     for (const host of hosts) await host.start();
     let summary = { released: 0, journal: 0, recovered: 0 };
+    let killSwitchInbox = -1;
     const split = await runWithReplay({ config, outDir: null }, async ({ market }) => {
       const conductor = new Conductor({ url: redis.url, keys, config });
       summary = await conductor.replay(market);
       await conductor.close();
       const reader = connectRedis(redis.url, 'test');
       const outcome = await outcomeFromJournal(reader, keys.journal, market.intervalMs, []);
+      // The kill switch runs chained to the portfolio in its service: it is never sent a delivery.
+      killSwitchInbox = await reader.xlen(keys.inbox('kill-switch', 0));
       reader.disconnect();
       return outcome;
     });
     const backtest = await runBacktest({ config, outDir: null });
     assert.ok(backtest.report.trades.length > 0);
     assert.is(summary.released, 4500);
+    assert.is(killSwitchInbox, 0);
     assert.equal(split.report.trades, backtest.report.trades);
     assert.equal(split.report.metrics, backtest.report.metrics);
   } finally {
