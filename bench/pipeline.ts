@@ -64,8 +64,11 @@
 // Even with (a) and (b) the single-symbol target of 600k events/s (1.67 µs/event) stays out of
 // reach on this host: the best prototype (ids free) ran ~3.4 µs/event; stage work alone is ~2.3.
 //
-// Usage: `node --import tsx bench/pipeline.ts [--quick]`. Prints a JSON line and tables; writes
+// Usage: `node --import tsx bench/pipeline.ts [--quick] [--tsx]`: runs compiled (tsc into dist/, as
+// `quantum` runs), or with `--tsx` the sources under tsx. Prints a JSON line and tables; writes
 // bench/results/pipeline.json.
+// First: under tsx this runs the compiled bench and exits (see lib/compiled.ts).
+import './lib/pipeline/compiled-first.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { type BusEvent, createPrng } from '../src/domain/index.js';
@@ -90,6 +93,8 @@ import { srcState } from './lib/src-state.js';
 import { bestOfSync, elapsedSeconds } from './lib/timing.js';
 
 const quick = process.argv.includes('--quick');
+// What ran: tsc's output as users run it (lib/compiled.ts), or the sources under tsx (`--tsx`).
+const engine = import.meta.url.endsWith('.ts') ? 'TypeScript sources under tsx' : 'compiled by tsc (dist/)';
 // Best of 8: the JIT warms up over the first rounds, and other jobs on the host come and go.
 const rounds = quick ? 2 : 8;
 // The barrier runs take milliseconds: more rounds for a stable best.
@@ -258,7 +263,7 @@ const scalingRatio = scaling[scaling.length - 1].costRatioVs1;
 const result = {
   bench: 'pipeline',
   quick,
-  method: `best of ${rounds} rounds round-robin over the scales (barrier: best of ${barrierRounds}), no forced GC`,
+  method: `best of ${rounds} rounds round-robin over the scales (barrier: best of ${barrierRounds}), no forced GC, ${engine}`,
   host: { cpus: availableParallelism(), loadAvg1mStart: loadAtStart, loadAvg1mEnd: loadavg()[0] },
   src: measuredSrc,
   pipeline: scaling,

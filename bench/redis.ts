@@ -3,15 +3,22 @@
 //    XADD of the same messages (same serialization, same batch size). Target: ratio ≥ 0.7×.
 // 2. Latency: wall time from a market event's due time to the quiescence of its whole cascade
 //    (every stage's answer, orders and venue reports included) with every stage service in its own
-//    process over Redis, the market paced at 100 and at 1,000 events/s — and the same graph on the
-//    in-process bus at 1,000 events/s. Target: p50 ≤ 2 ms, p99 ≤ 10 ms at 1,000 events/s.
+//    process over Redis, the market paced at 100 and at 1,000 events/s (three symbols whose candles
+//    close together: events come in threes, each waits for the cascades before it, as live) — and
+//    the same graph on the in-process bus at 1,000 events/s. Target: p50 ≤ 2 ms, p99 ≤ 10 ms at
+//    1,000 events/s. Baseline: the bare floor of any design that waits for each stage's answer
+//    through Redis (`floorChain`: as many round trips per event, to as many processes, due at the
+//    same times, nothing parsed or handled), and the ratio of ours to it.
 // 3. Sustained load: 10,000 deliveries/s for 60 s (`--quick`: 10 s) from the publisher into a stage
 //    host in another process (the quiet-delivery path: no reply awaited); the maximum consumer lag
 //    (entries not yet read) sampled every second must stay bounded.
 // 4. Replay throughput: the bundled real-data example through `quantum run --split` vs the
 //    in-process backtest, as a ratio.
 // Prints a JSON line and a table; writes bench/results/redis.json.
-// Usage: `npx tsx bench/redis.ts [--quick]` (needs redis-server on PATH).
+// Usage: `npx tsx bench/redis.ts [--quick] [--only part] [--tsx]` (needs redis-server on PATH): runs
+// compiled (tsc into dist/, the services too, as a deployment runs them), or with `--tsx` under tsx.
+// First: under tsx this runs the compiled bench and exits (see lib/compiled.ts).
+import './lib/redis/compiled-first.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,8 +174,13 @@ async function latency(url: string): Promise<Record<string, unknown>> {
       ...summary.latencyMs,
     };
     // The floor at the same rate: as many round trips per event, to as many processes, bare.
-    const hops = Math.max(1, Math.round(summary.roundTripsPerEvent));
-    results[`floor${rate}`] = await floorChain(url, rate, hops, Math.min(events, quick ? 1000 : 3000), 1200);
+    // Due at the same times as the market's events (the symbols' candles close together).
+    const hops = Math.max(1, summary.roundTripsPerEvent);
+    const firstTs = market.klines[0].ts;
+    const dueOffsetsMs = market.klines
+      .slice(0, quick ? 1000 : 3000)
+      .map((kline) => (kline.ts - firstTs) / speedFor(rate));
+    results[`floor${rate}`] = await floorChain(url, rate, hops, dueOffsetsMs, 1200);
   }
   // In process, paced the same way (1,000 events/s): the kernel alone.
   const kernel = tradingKernel(config, {
@@ -178,8 +190,9 @@ async function latency(url: string): Promise<Record<string, unknown>> {
   await connectVenue(kernel, market.klines[0].openTime);
   const sample: number[] = [];
   const startedMs = performance.now();
+  const firstTs = market.klines[0].ts;
   for (let i = 0; i < market.klines.length; i++) {
-    const dueMs = startedMs + i;
+    const dueMs = startedMs + (market.klines[i].ts - firstTs) / speedFor(1000);
     const waitMs = dueMs - performance.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     const pending = kernel.process(market.klines[i], TOPICS.klines);
@@ -208,9 +221,10 @@ async function floorChain(
   url: string,
   rate: number,
   hops: number,
-  events: number,
+  dueOffsetsMs: readonly number[],
   bytes: number,
 ): Promise<Record<string, unknown>> {
+  const events = dueOffsetsMs.length;
   const tag = `floor${rate}`;
   const supervisor = new Supervisor({
     command: [process.execPath, ...process.execArgv, process.argv[1]],
@@ -218,7 +232,7 @@ async function floorChain(
   });
   const redis = connectRedis(url, 'bench-floor');
   const reader = connectRedis(url, 'bench-floor-replies');
-  const inboxes = Array.from({ length: hops }, (_, hop) => `${tag}:inbox:${hop}`);
+  const inboxes = Array.from({ length: Math.ceil(hops) }, (_, hop) => `${tag}:inbox:${hop}`);
   const replies = `${tag}:replies`;
   for (const inbox of inboxes) await ensureGroup(redis, inbox);
   supervisor.start(inboxes.map((inbox) => ({ name: inbox, args: ['--echo', url, inbox, replies] })));
@@ -234,10 +248,13 @@ async function floorChain(
   const sample: number[] = [];
   const startedMs = performance.now();
   for (let event = 0; event < events; event++) {
-    const dueMs = startedMs + (event * 1000) / rate;
+    const dueMs = startedMs + dueOffsetsMs[event];
     const waitMs = dueMs - performance.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-    for (const inbox of inboxes) {
+    // `hops` may be fractional (a mean): the extra round trip goes to every event where the
+    // running total crosses an integer, so the floor makes as many round trips as the cascade.
+    const count = Math.floor(hops) + (Math.floor((event + 1) * (hops % 1)) - Math.floor(event * (hops % 1)));
+    for (const inbox of inboxes.slice(0, count)) {
       const answer = reader.xread('COUNT', 1, 'BLOCK', 5000, 'STREAMS', replies, lastId) as Promise<
         [string, [string, string[]][]][] | null
       >;
@@ -386,7 +403,7 @@ async function main(): Promise<void> {
     for (const [name, value] of Object.entries(latencies)) {
       const row = value as Record<string, number>;
       console.log(
-        `latency ${name}: ${row.events} events at ${row.ratePerSec}/s${row.achievedPerSec === undefined ? '' : ` (achieved ${row.achievedPerSec.toFixed(0)}/s)`}${row.roundTripsPerEvent === undefined ? '' : `, ${row.roundTripsPerEvent.toFixed(2)} round trips/event`}${row.hops === undefined ? '' : `, bare floor: ${row.hops} round trips/event`}: p50 ${ms(row.p50)}, p99 ${ms(row.p99)}, max ${ms(row.max)}`,
+        `latency ${name}: ${row.events} events at ${row.ratePerSec}/s${row.achievedPerSec === undefined ? '' : ` (achieved ${row.achievedPerSec.toFixed(0)}/s)`}${row.roundTripsPerEvent === undefined ? '' : `, ${row.roundTripsPerEvent.toFixed(2)} round trips/event`}${row.hops === undefined ? '' : `, bare floor: ${row.hops.toFixed(2)} round trips/event`}: p50 ${ms(row.p50)}, p99 ${ms(row.p99)}, max ${ms(row.max)}`,
       );
     }
     for (const [split, floor] of Object.entries(latencyOverFloor)) {
