@@ -23,9 +23,6 @@ import { deliveryFields, envelopeFields, type Reply, refusedEnvelope } from './w
 /** How many market events ahead the market-only stages are sent. */
 const LOOKAHEAD = 32;
 
-/** Quiet deliveries held back per inbox before they are sent anyway (see `Conductor.hold`). */
-const HELD_MAX = 256;
-
 export interface ConductorOptions {
   readonly url: string;
   readonly keys: Keyspace;
@@ -109,8 +106,6 @@ export class Conductor {
   private roundTrips = 0;
   /** Quiet deliveries whose (empty) reply has not arrived yet. */
   private readonly unanswered = new Set<Promise<void>>();
-  /** Quiet deliveries not sent yet, by inbox (see `hold`). */
-  private readonly held = new Map<string, string[][]>();
   private journalSkip = 0;
   private journalCount = 0;
   private writeFailure: Error | undefined;
@@ -172,7 +167,6 @@ export class Conductor {
         this.options.onProgress?.(done, total);
       },
     });
-    for (const inbox of this.held.keys()) this.release(inbox);
     await Promise.all(this.unanswered);
     await this.publisher.flush();
     const latencyMs = percentiles(latencies);
@@ -257,17 +251,21 @@ export class Conductor {
         return reply.finally(() => clearInterval(timer));
       },
       post: (stage, partition, deliveryId, context: StageContext): void => {
-        const answered = this.hold(stage, partition, deliveryId, context.clock.now(), context.current).then(
-          (reply) => {
-            this.unanswered.delete(answered);
-            // The kernel enforces quietness in the stage itself: an emission or error here is a failure of the stage.
-            if (reply.emissions.length > 0 || reply.error !== undefined) {
-              this.quietFailure ??= new Error(
-                `stage ${stage} answered a delivery on a topic it declares quiet (${reply.error ?? `${reply.emissions.length} emissions`})`,
-              );
-            }
-          },
-        );
+        const answered = this.deliver(
+          stage,
+          partition,
+          deliveryId,
+          context.clock.now(),
+          context.current,
+        ).then((reply) => {
+          this.unanswered.delete(answered);
+          // The kernel enforces quietness in the stage itself: an emission or error here is a failure of the stage.
+          if (reply.emissions.length > 0 || reply.error !== undefined) {
+            this.quietFailure ??= new Error(
+              `stage ${stage} answered a delivery on a topic it declares quiet (${reply.error ?? `${reply.emissions.length} emissions`})`,
+            );
+          }
+        });
         this.unanswered.add(answered);
       },
     };
@@ -285,7 +283,7 @@ export class Conductor {
     return this.deliver(stage, partition, deliveryId, nowMs, envelope);
   }
 
-  /** Sends one delivery to a stage's inbox partition (after what is held for it); resolves with its reply. */
+  /** Sends one delivery to a stage's inbox partition; resolves with its reply. */
   private deliver(
     stage: string,
     partition: number,
@@ -295,44 +293,8 @@ export class Conductor {
   ): Promise<Reply> {
     const reply = this.channel.wait(deliveryId);
     const fields = deliveryFields({ deliveryId, nowMs, envelope });
-    const inbox = this.options.keys.inbox(stage, partition);
-    this.release(inbox);
-    this.publisher.publish(inbox, fields);
+    this.publisher.publish(this.options.keys.inbox(stage, partition), fields);
     return reply;
-  }
-
-  /**
-   * A quiet delivery (nobody waits for its reply) is held back until the stage is sent one that
-   * is awaited, then both go in order: the stage handles them in one read, as its inbox order is
-   * the kernel's either way. So a stage that only learns from a topic on most events (sizing and
-   * risk from every candle's snapshot) is not woken for each one — on a small host the wake-ups
-   * slowed the stages the cascade waits for. At most `HELD_MAX` per inbox; all go at the end.
-   */
-  private hold(
-    stage: string,
-    partition: number,
-    deliveryId: string,
-    nowMs: number,
-    envelope: Envelope,
-  ): Promise<Reply> {
-    const reply = this.channel.wait(deliveryId);
-    const inbox = this.options.keys.inbox(stage, partition);
-    let held = this.held.get(inbox);
-    if (held === undefined) {
-      held = [];
-      this.held.set(inbox, held);
-    }
-    held.push(deliveryFields({ deliveryId, nowMs, envelope }));
-    if (held.length >= HELD_MAX) this.release(inbox);
-    return reply;
-  }
-
-  /** Sends what is held for `inbox`, in order. */
-  private release(inbox: string): void {
-    const held = this.held.get(inbox);
-    if (held === undefined || held.length === 0) return;
-    for (const fields of held) this.publisher.publish(inbox, fields);
-    held.length = 0;
   }
 
   /**
