@@ -17,8 +17,9 @@ export interface ChainLink {
  * B the inputs, the order, the clock time and the envelopes it gets in one process:
  * - every topic B consumes is published by A and by no other stage (nor by the kernel: not
  *   `control`), so B's inputs are A's emissions and nothing else;
- * - B declares nothing quiet and sets no timer (checked when it answers: the conductor fails the
- *   run otherwise) — a timer would make the kernel feed it later on `control`;
+ * - B declares nothing quiet (a quiet delivery is posted, not awaited). A timer B sets is applied
+ *   with its reply at the same point of the cascade as in one process, and fires through B's
+ *   inbox only after the conductor has that reply, so it keeps its place too;
  * - no other stage that A's emissions reach (not quietly) can reach A again: depth-first, their
  *   cascades run between A's emission and B's turn, and would make A emit again first;
  * - both run as one replica (the caller's `sameProcess` says no otherwise).

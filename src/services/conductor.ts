@@ -235,15 +235,9 @@ export class Conductor {
           this.prefetched.delete(deliveryId);
           return ahead;
         }
+        // A chained delivery's reply comes in its feeder's transaction: waited for, never sent.
         const reply = this.chained.delete(deliveryId)
-          ? this.channel.wait(deliveryId).then((answer) => {
-              if ((answer.timers?.length ?? 0) > 0) {
-                this.quietFailure ??= new Error(
-                  `stage ${stage} set a timer, but it runs chained to its feeder`,
-                );
-              }
-              return answer;
-            })
+          ? this.channel.wait(deliveryId)
           : this.roundTrip(stage, partition, deliveryId, context.clock.now(), context.current);
         if (onSlowStage === undefined) return reply;
         const sentMs = performance.now();

@@ -239,17 +239,21 @@ export class StageHost {
         this.options.observer?.handled?.(stage.name, latencyMs, reply.emissions.length);
       });
     }
-    if (error !== undefined) return;
-    for (const link of this.options.chains.get(stage.name) ?? []) {
-      for (const index of chainedEmissions(link, reply.emissions)) {
+    const links = this.options.chains.get(stage.name);
+    if (error !== undefined || links === undefined) return;
+    // As the kernel: each emission in order, to its chained consumers in rank order, depth-first.
+    const chainedAt = links.map((link) => new Set(chainedEmissions(link, reply.emissions)));
+    for (let index = 0; index < reply.emissions.length; index++) {
+      for (let l = 0; l < links.length; l++) {
+        if (!chainedAt[l].has(index)) continue;
         const { topic, event } = reply.emissions[index];
         // The envelope the conductor's kernel delivers (same id, times and cause).
         const tsEvent = event.ts ?? envelope.tsEvent;
         const tsInit = this.options.clockKind === 'wall' ? nowMs : tsEvent;
         const chained = new BusEnvelope(topic, event, tsEvent, tsInit, stage.name, envelope, index);
-        const chainedId = deliveryIdOf(chained.id, link.stage.name);
+        const chainedId = deliveryIdOf(chained.id, links[l].stage.name);
         if (this.handledIds.seenBefore(chainedId)) continue;
-        await this.deliver(link.stage, chainedId, chained, nowMs, multi, reports);
+        await this.deliver(links[l].stage, chainedId, chained, nowMs, multi, reports);
       }
     }
   }
