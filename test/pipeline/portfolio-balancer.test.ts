@@ -18,16 +18,17 @@ const input = {
   output: { progress: false },
 };
 
-test('the risk-governor service hosts the balancer when it is on', () => {
-  const names = (balancer: boolean) =>
+test('the risk-governor service hosts the balancer when it is on (the kill switch runs with the portfolio)', () => {
+  const names = (service: 'risk-governor' | 'portfolio', balancer: boolean) =>
     hostedStages(
-      'risk-governor',
+      service,
       parsePipelineConfig({ data: { source: 'synthetic' }, balancer: { enabled: balancer } }),
       [],
       { replica: 0, replicas: 1 },
     ).map(({ stage }) => stage.name);
-  assert.equal(names(true), ['kill-switch', 'portfolio-balancer', 'risk-governor']);
-  assert.equal(names(false), ['kill-switch', 'risk-governor']);
+  assert.equal(names('risk-governor', true), ['portfolio-balancer', 'risk-governor']);
+  assert.equal(names('risk-governor', false), ['risk-governor']);
+  assert.equal(names('portfolio', true), ['portfolio', 'kill-switch']);
 });
 
 if (needSharedData('klines/um-2026-02-1h')) {
