@@ -142,9 +142,15 @@ export const registerLearnCommand = (program: Command): void => {
         if (redis === undefined) return;
         const stream = keyspace(flags.shard).stream(TOPICS.modelSupervisor);
         const vote = flags.vote ?? flags.name;
-        process.stderr.write(`learn: watching ${stream} on ${shownUrl(url)} for findings about ${vote}\n`);
         void (async () => {
-          let last = '$';
+          // From the stream's newest entry as it is now (not `$`, which means "from when the first
+          // read reaches Redis"): a finding published once "watching" is printed is never missed.
+          const newest = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1).catch(() => [])) as [
+            string,
+            string[],
+          ][];
+          let last = newest[0]?.[0] ?? '0-0';
+          process.stderr.write(`learn: watching ${stream} on ${shownUrl(url)} for findings about ${vote}\n`);
           // Wall time (a command, not the engine): findings before this are not acted on again.
           let quietUntil = 0;
           while (!stopping) {

@@ -128,7 +128,8 @@ export const startLocalRedis = async (options: LocalRedisOptions): Promise<Local
   const stop = async (): Promise<void> => {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null) return;
+    // Gone already (an exit code, or killed by a signal): its 'exit' will not come again.
+    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
       // SIGTERM makes redis-server flush its append-only file and exit.

@@ -59,6 +59,7 @@ test('bad options are refused with the option named', async () => {
 test('--on-findings: a decay finding for the model starts a round; a bias or another model does not', async () => {
   let server: LocalRedis | undefined;
   let child: ChildProcess | undefined;
+  let redis: ReturnType<typeof connectRedis> | undefined;
   try {
     server = await startLocalRedis({ dir: join(dir, 'redis') });
     const url = server.url;
@@ -80,10 +81,11 @@ test('--on-findings: a decay finding for the model starts a round; a bias or ano
     };
     await until(() => stderr.includes('learn: watching'), 'watching the stream');
     await until(() => stdout.includes('(gbdt, manual)'), 'the first round');
-    const redis = connectRedis(url, 'test');
+    redis = connectRedis(url, 'test');
+    const writer = redis;
     const stream = keyspace().stream(TOPICS.modelSupervisor);
     const publish = (event: ModelFindingRaised) =>
-      redis.xadd(
+      writer.xadd(
         stream,
         '*',
         ...envelopeFields(
@@ -98,7 +100,6 @@ test('--on-findings: a decay finding for the model starts a round; a bias or ano
     await until(() => stdout.includes('supervisor: accuracy-decay of XGB'), 'a round for the decay');
     // Give a second round every chance to start (it must not).
     await new Promise((r) => setTimeout(r, 1500));
-    redis.disconnect();
     child.kill('SIGTERM');
     const status = await new Promise<number | null>((resolve) => child?.once('close', resolve));
     assert.is(status, 0, stderr);
@@ -110,6 +111,8 @@ test('--on-findings: a decay finding for the model starts a round; a bias or ano
       .split('\n');
     assert.ok(lines.length >= 3);
   } finally {
+    // Closed on failure too: a connection retrying a stopped server would keep this file from exiting.
+    redis?.disconnect();
     child?.kill('SIGKILL');
     await server?.stop();
   }
