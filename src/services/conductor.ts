@@ -236,9 +236,11 @@ export class Conductor {
           return ahead;
         }
         // A chained delivery's reply comes in its feeder's transaction: waited for, never sent.
-        const reply = this.chained.delete(deliveryId)
+        const chained = this.chained.delete(deliveryId);
+        if (!chained) this.roundTrips++;
+        const reply = chained
           ? this.channel.wait(deliveryId)
-          : this.roundTrip(stage, partition, deliveryId, context.clock.now(), context.current);
+          : this.deliver(stage, partition, deliveryId, context.clock.now(), context.current);
         if (onSlowStage === undefined) return reply;
         const sentMs = performance.now();
         const timer = setInterval(() => onSlowStage(stage, performance.now() - sentMs), 10_000);
@@ -263,18 +265,6 @@ export class Conductor {
         this.unanswered.add(answered);
       },
     };
-  }
-
-  /** A delivery the cascade waits for: counted (round trips per market event, in the summary). */
-  private roundTrip(
-    stage: string,
-    partition: number,
-    deliveryId: string,
-    nowMs: number,
-    envelope: Envelope,
-  ): Promise<Reply> {
-    this.roundTrips++;
-    return this.deliver(stage, partition, deliveryId, nowMs, envelope);
   }
 
   /** Sends one delivery to a stage's inbox partition; resolves with its reply. */
