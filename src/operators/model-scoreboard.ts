@@ -54,29 +54,56 @@ export const cohenKappa = (confusion: ArrayLike<number>): number => {
   return (agree / total - chance) / (1 - chance);
 };
 
-/** One model's record: cumulative counts, and rings of its last `window` resolved and cast votes. */
+/** How many of the last `window` codes (0 … `codes` − 1) were each code: a ring and its counts. */
+class RollingCounts {
+  readonly counts: Float64Array;
+  private readonly ring: Uint8Array;
+  private head = 0;
+  /** Codes inside the window. */
+  size = 0;
+
+  constructor(codes: number, window: number) {
+    this.counts = new Float64Array(codes);
+    this.ring = new Uint8Array(window);
+  }
+
+  add(code: number): void {
+    const ring = this.ring;
+    if (this.size === ring.length) this.counts[ring[this.head]]--;
+    else this.size++;
+    ring[this.head] = code;
+    this.counts[code]++;
+    this.head = (this.head + 1) % ring.length;
+  }
+}
+
+/** One model's record: cumulative counts, and its last `window` resolved and cast votes. */
 class ModelRecord {
   /** Votes cast by action code, abstentions at index 3. */
   readonly votes = new Float64Array(4);
-  /** Resolved votes, cumulative and over the window: [vote × 3 + realized]. */
+  /** Resolved votes, cumulative: [vote × 3 + realized]. */
   readonly confusion = new Float64Array(9);
-  readonly recentConfusion = new Float64Array(9);
-  /** Last `window` resolved votes (vote × 3 + realized) and cast votes (action code), as rings. */
-  private readonly resolvedRing: Uint8Array;
-  private resolvedHead = 0;
-  private resolvedCount = 0;
-  private readonly castRing: Uint8Array;
-  private castHead = 0;
-  private castCount = 0;
-  /** Non-abstaining votes by action over the cast ring. */
-  readonly recentCast = new Float64Array(3);
+  /** The last `window` resolved votes (vote × 3 + realized). */
+  private readonly recentResolvedVotes: RollingCounts;
+  /** The last `window` non-abstaining votes, by action code. */
+  private readonly recentCastVotes: RollingCounts;
 
   constructor(
     readonly name: string,
     window: number,
   ) {
-    this.resolvedRing = new Uint8Array(window);
-    this.castRing = new Uint8Array(window);
+    this.recentResolvedVotes = new RollingCounts(9, window);
+    this.recentCastVotes = new RollingCounts(3, window);
+  }
+
+  /** Resolved votes over the window: [vote × 3 + realized]. */
+  get recentConfusion(): Float64Array {
+    return this.recentResolvedVotes.counts;
+  }
+
+  /** Non-abstaining votes by action over the window. */
+  get recentCast(): Float64Array {
+    return this.recentCastVotes.counts;
   }
 
   cast(code: number): void {
@@ -85,33 +112,23 @@ class ModelRecord {
       return;
     }
     this.votes[code]++;
-    const ring = this.castRing;
-    if (this.castCount === ring.length) this.recentCast[ring[this.castHead]]--;
-    else this.castCount++;
-    ring[this.castHead] = code;
-    this.recentCast[code]++;
-    this.castHead = (this.castHead + 1) % ring.length;
+    this.recentCastVotes.add(code);
   }
 
   resolve(vote: number, realized: number): void {
     const cell = vote * 3 + realized;
     this.confusion[cell]++;
-    const ring = this.resolvedRing;
-    if (this.resolvedCount === ring.length) this.recentConfusion[ring[this.resolvedHead]]--;
-    else this.resolvedCount++;
-    ring[this.resolvedHead] = cell;
-    this.recentConfusion[cell]++;
-    this.resolvedHead = (this.resolvedHead + 1) % ring.length;
+    this.recentResolvedVotes.add(cell);
   }
 
   /** Resolved votes inside the window. */
   get recentResolved(): number {
-    return this.resolvedCount;
+    return this.recentResolvedVotes.size;
   }
 
   /** Cast (non-abstaining) votes inside the window. */
   get recentCastCount(): number {
-    return this.castCount;
+    return this.recentCastVotes.size;
   }
 }
 

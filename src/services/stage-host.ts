@@ -242,10 +242,10 @@ export class StageHost {
     const links = this.options.chains.get(stage.name);
     if (error !== undefined || links === undefined) return;
     // As the kernel: each emission in order, to its chained consumers in rank order, depth-first.
-    const chainedAt = links.map((link) => new Set(chainedEmissions(link, reply.emissions)));
+    const chainedAt = links.map((link) => chainedEmissions(link, reply.emissions));
     for (let index = 0; index < reply.emissions.length; index++) {
       for (let l = 0; l < links.length; l++) {
-        if (!chainedAt[l].has(index)) continue;
+        if (!chainedAt[l].includes(index)) continue;
         const { topic, event } = reply.emissions[index];
         // The envelope the conductor's kernel delivers (same id, times and cause).
         const tsEvent = event.ts ?? envelope.tsEvent;
