@@ -8,7 +8,9 @@ import {
   exitReasonOf,
   hitOf,
   isOpenStatus,
+  liquidationFillOf,
   NO_HIT,
+  reachesTrigger,
   reduces,
   type SimOrder,
   type SymbolBook,
@@ -50,6 +52,18 @@ export class SimMatcher {
     const rangeFraction = (kline.high - kline.low) / kline.close;
     this.begin(kline.ts, kline.volume, rangeFraction);
     if (book.orders.length > 0) this.arrive(book, kline.open);
+    // Most candles reach no trigger: the four walks would find nothing, so they are skipped.
+    const low = Math.min(kline.low, kline.open, kline.close);
+    const high = Math.max(kline.high, kline.open, kline.close);
+    if (reachesTrigger(book, low, high)) this.walkCandle(book, kline);
+    this.settleFunding(book, kline.openTime, kline.ts, kline.close, kline.fundingRate);
+    book.lastPrice = kline.close;
+    book.lastRangeFraction = rangeFraction;
+    book.lastTs = kline.ts;
+  }
+
+  /** The candle's price path: open, then its extremes in the intrabar policy's order, then close. */
+  private walkCandle(book: SymbolBook, kline: Kline): void {
     this.walk(book, kline.open, kline.open);
     let lowFirst = kline.close >= kline.open;
     const position = book.position;
@@ -62,10 +76,6 @@ export class SimMatcher {
     if (first !== kline.open) this.walk(book, kline.open, first);
     if (second !== first) this.walk(book, first, second);
     if (kline.close !== second) this.walk(book, second, kline.close);
-    this.settleFunding(book, kline.openTime, kline.ts, kline.close, kline.fundingRate);
-    book.lastPrice = kline.close;
-    book.lastRangeFraction = rangeFraction;
-    book.lastTs = kline.ts;
   }
 
   onTick(book: SymbolBook, tick: Tick): void {
@@ -315,26 +325,7 @@ export class SimMatcher {
       price,
       lossUsdt: feeUsdt - realizedPnlUsdt,
     });
-    this.emit({
-      kind: 'fill',
-      clientOrderId: `autoclose-${ts}`,
-      intentId: position.intentId,
-      symbol: book.symbol,
-      ts,
-      side,
-      positionSide: position.side,
-      purpose: 'EXIT',
-      qty: position.qty,
-      price,
-      feeUsdt,
-      liquidity: 'TAKER',
-      slippageUsdt: 0,
-      reduceOnly: true,
-      exitReason: 'LIQUIDATION',
-      leverage: position.leverage,
-      venueOrderId: `liquidation-${ts}`,
-      venueTradeId: String(++this.tradeSeq),
-    });
+    this.emit(liquidationFillOf(book.symbol, position, ts, feeUsdt, String(++this.tradeSeq)));
     this.cancelReduceOnly(book, side);
   }
 

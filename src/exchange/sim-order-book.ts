@@ -196,6 +196,54 @@ export const hitOf = (
   return NO_HIT;
 };
 
+/**
+ * Whether a price in [low, high] (the candle's whole path) could fire the liquidation or a resting trigger: a −1 trigger
+ * fires when price falls to its level, so only if low reaches it; a +1 trigger only if high does.
+ * False means every walk over the candle's path would return without a hit.
+ */
+export const reachesTrigger = (book: SymbolBook, low: number, high: number): boolean => {
+  const position = book.position;
+  if (position !== undefined && position.liquidationPrice > 0) {
+    if (position.side === 'LONG' ? low <= position.liquidationPrice : high >= position.liquidationPrice)
+      return true;
+  }
+  const orders = book.orders;
+  for (let i = 0; i < orders.length; i++) {
+    const order = orders[i];
+    if (order.triggerDir === 0 || !order.arrived) continue;
+    if (order.triggerDir === -1 ? low <= order.triggerLevel : high >= order.triggerLevel) return true;
+  }
+  return false;
+};
+
+/** The fill that closes a liquidated position at its liquidation price (the clearance fee as its fee). */
+export const liquidationFillOf = (
+  symbol: string,
+  position: SimPosition,
+  ts: number,
+  feeUsdt: number,
+  venueTradeId: string,
+): Fill => ({
+  kind: 'fill',
+  clientOrderId: `autoclose-${ts}`,
+  intentId: position.intentId,
+  symbol,
+  ts,
+  side: exitSideOf(position.side),
+  positionSide: position.side,
+  purpose: 'EXIT',
+  qty: position.qty,
+  price: position.liquidationPrice,
+  feeUsdt,
+  liquidity: 'TAKER',
+  slippageUsdt: 0,
+  reduceOnly: true,
+  exitReason: 'LIQUIDATION',
+  leverage: position.leverage,
+  venueOrderId: `liquidation-${ts}`,
+  venueTradeId,
+});
+
 /** Whether a reduce-only order has a position to reduce (it waits otherwise). */
 export const reduces = (book: SymbolBook, order: SimOrder): boolean =>
   book.position !== undefined && order.request.side === exitSideOf(book.position.side);

@@ -72,7 +72,15 @@ export const replayMarket = async (
  */
 const earlyEnds = (events: readonly MarketEvent[]): Map<number, string> => {
   const lastIndex = new Map<string, number>();
-  for (let index = 0; index < events.length; index++) lastIndex.set(events[index].symbol, index);
+  // Written when the symbol changes (a run of one symbol's events costs one Map write, not one each).
+  let symbol: string | undefined;
+  for (let index = 0; index < events.length; index++) {
+    const next = events[index].symbol;
+    if (next === symbol) continue;
+    if (symbol !== undefined) lastIndex.set(symbol, index - 1);
+    symbol = next;
+  }
+  if (symbol !== undefined) lastIndex.set(symbol, events.length - 1);
   const finalTs = events.length > 0 ? events[events.length - 1].ts : 0;
   const ends = new Map<number, string>();
   for (const [symbol, index] of lastIndex) if (events[index].ts < finalTs) ends.set(index, symbol);

@@ -79,10 +79,22 @@ export const createEnsembleVote = (
 ): Handler<ModelBatch, Signal> => {
   // A Map: weights are read for every vote of every candle (a record lookup by dynamic key is slower).
   const weights = new Map(Object.entries(p.weights));
+  // The configured weight per prediction slot, kept for the model name last seen there: a batch
+  // lists the same models in the same order every candle (the same name strings), so the Map is
+  // read once per model, not four times per candle.
+  const slotNames: string[] = [];
+  const slotWeights: number[] = [];
+  const configuredWeightOf = (slot: number, model: string): number => {
+    if (slotNames[slot] !== model) {
+      slotNames[slot] = model;
+      slotWeights[slot] = weights.get(model) ?? 1;
+    }
+    return slotWeights[slot];
+  };
   const weightOf =
     factorOf === undefined
-      ? (model: string): number => weights.get(model) ?? 1
-      : (model: string): number => (weights.get(model) ?? 1) * factorOf(model);
+      ? configuredWeightOf
+      : (slot: number, model: string): number => configuredWeightOf(slot, model) * factorOf(model);
   // ATR index cached by the identity of the feature set's shared `names` array.
   let knownNames: readonly string[] | undefined;
   let atrIndex = -1;
@@ -92,7 +104,7 @@ export const createEnsembleVote = (
       let totalWeight = 0;
       for (let i = 0; i < predictions.length; i++) {
         const prediction = predictions[i];
-        if (prediction.action !== null) totalWeight += weightOf(prediction.model);
+        if (prediction.action !== null) totalWeight += weightOf(i, prediction.model);
       }
       scores[0] = 0;
       scores[1] = 0;
@@ -104,7 +116,7 @@ export const createEnsembleVote = (
           if (vote === null) continue;
           // BUY, SELL, HOLD → 0, 1, 2 (as ACTIONS).
           const slot = vote === 'BUY' ? 0 : vote === 'SELL' ? 1 : 2;
-          scores[slot] += (weightOf(prediction.model) / totalWeight) * prediction.confidence;
+          scores[slot] += (weightOf(i, prediction.model) / totalWeight) * prediction.confidence;
         }
       }
       let action: Action = 'HOLD';
@@ -129,7 +141,7 @@ export const createEnsembleVote = (
       for (let i = 0; i < predictions.length; i++) {
         const prediction = predictions[i];
         const weight =
-          prediction.action === null || totalWeight === 0 ? 0 : weightOf(prediction.model) / totalWeight;
+          prediction.action === null || totalWeight === 0 ? 0 : weightOf(i, prediction.model) / totalWeight;
         votes[i] =
           prediction.abstainReason === undefined
             ? {

@@ -33,6 +33,9 @@ export interface RoundTrip {
   feesUsdt: number;
   fundingUsdt: number;
   reason: ExitReason | undefined;
+  /** The position `liquidationPrice` was computed for: it changes only with the position (fills), not the mark. */
+  liquidationOf: PositionState | undefined;
+  liquidationPrice: number;
 }
 
 /** An entry order sent (SUBMITTED) or accepted by the venue (ACCEPTED) and not yet filled. */
@@ -137,6 +140,10 @@ export const snapshotAt = (
   for (const trip of trips.values()) {
     const position = trip.position;
     const markPrice = marks.get(trip.symbol) ?? position.entryPrice;
+    if (trip.liquidationOf !== position) {
+      trip.liquidationOf = position;
+      trip.liquidationPrice = liquidationPrice(position, tiersOf(trip.symbol));
+    }
     const pnl = unrealizedPnlUsdt(position, markPrice);
     unrealized += pnl;
     usedMarginUsdt += position.marginUsdt;
@@ -149,7 +156,7 @@ export const snapshotAt = (
       entryPrice: position.entryPrice,
       leverage: position.leverage,
       marginUsdt: position.marginUsdt,
-      liquidationPrice: liquidationPrice(position, tiersOf(trip.symbol)),
+      liquidationPrice: trip.liquidationPrice,
       markPrice,
       unrealizedPnlUsdt: pnl,
       openedTs: trip.entryTs,

@@ -175,6 +175,8 @@ export const createPortfolioAccounting = (
         feesUsdt: openingFeeUsdt,
         fundingUsdt: 0,
         reason: undefined,
+        liquidationOf: undefined,
+        liquidationPrice: Number.NaN,
       });
       return;
     }
@@ -268,6 +270,8 @@ export const createPortfolioAccounting = (
       feesUsdt: 0,
       fundingUsdt: 0,
       reason: undefined,
+      liquidationOf: undefined,
+      liquidationPrice: Number.NaN,
     });
     marks.set(report.symbol, report.markPrice);
   };

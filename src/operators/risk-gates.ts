@@ -62,7 +62,17 @@ export type RiskGate = (
 
 const pass = (value: SizingDecision): GateResult<SizingDecision> => ({ ok: true, value });
 const fail = (gate: string, reason: string): GateResult<SizingDecision> => ({ ok: false, gate, reason });
-const fmt = (value: number): string => String(Number(value.toFixed(8)));
+/**
+ * A number as shown in a denial: at most 8 decimals, float noise dropped (0.1 + 0.2 → 0.3). The
+ * shortest form is already that when it has no exponent and ≤ 8 decimals (most quantities and
+ * prices): then `toFixed(8)` (slow, and run for most denials) would give the same digits.
+ */
+export const fmt = (value: number): string => {
+  const text = String(value);
+  const point = text.indexOf('.');
+  if (text.indexOf('e') < 0 && (point < 0 || text.length - point - 1 <= 8)) return text;
+  return String(Number(value.toFixed(8)));
+};
 
 /** kill-switch: sticky once tripped, or when the snapshot's drawdown reached `maxDrawdownPct`. */
 export const killSwitchGate: RiskGate = (decision, { snapshot, killSwitchTripped }, p) => {

@@ -12,6 +12,7 @@ import {
   dailyLossGate,
   evaluateRiskGates,
   exchangeFiltersGate,
+  fmt,
   freeMarginGate,
   killSwitchGate,
   maxGrossExposureGate,
@@ -351,6 +352,42 @@ test('free-margin: margin + taker fee must fit in available minus what working e
     freeMarginGate(decision, context({ snapshot: working }), params),
     denied('free-margin', 'needs 200.50 USDT margin + fee, free margin 200.40 USDT'),
   );
+});
+
+test('fmt: the numbers in denials read as toFixed(8) without float noise, fast path or not', () => {
+  const reference = (value: number): string => String(Number(value.toFixed(8)));
+  const values = [
+    0,
+    -0,
+    1,
+    -1,
+    0.1 + 0.2,
+    1 - 0.4 - 0.4,
+    0.001,
+    123.456,
+    1e-7,
+    1e-9,
+    5e-9,
+    4.9e-9,
+    0.123456789,
+    0.12345678,
+    -0.000000015,
+    1e20,
+    1e21,
+    2 ** 53,
+    12345678.123456789,
+    Number.NaN,
+    Infinity,
+    -Infinity,
+  ];
+  // A seeded walk over magnitudes and decimals (a linear congruential generator: deterministic).
+  let seed = 7;
+  for (let i = 0; i < 5000; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const mantissa = seed / 2147483648 - 0.5;
+    values.push(mantissa * 10 ** ((i % 24) - 12), Math.round(mantissa * 1e6) / 10 ** (i % 12));
+  }
+  for (const value of values) assert.is(fmt(value), reference(value), `fmt(${value})`);
 });
 
 test.run();
