@@ -1,4 +1,4 @@
-import type { BusEvent } from '../domain/index.js';
+import { type BusEvent, timestampText } from '../domain/index.js';
 import type { Topic } from './topics.js';
 
 /**
@@ -79,7 +79,7 @@ export const sourceIdOf = (event: BusEvent): string => {
   const symbol = 'symbol' in event ? event.symbol : '';
   switch (event.kind) {
     case 'tick':
-      return `tick:${symbol}:${event.ts}:${event.tradeId ?? ''}`;
+      return `tick:${symbol}:${timestampText(event.ts)}:${event.tradeId ?? ''}`;
     case 'fill':
       // The venue's trade id when it gives one: the same execution from websocket and REST is one event.
       return event.venueTradeId === undefined
@@ -88,7 +88,7 @@ export const sourceIdOf = (event: BusEvent): string => {
     case 'execution-result':
       return `execution-result:${event.clientOrderId}:${event.status}:${event.filledQty}`;
     case 'kline':
-      return `kline:${symbol}:${event.interval}:${event.ts}`;
+      return `kline:${symbol}:${event.interval}:${timestampText(event.ts)}`;
     case 'timer-fired':
       return `timer-fired:${event.owner}:${event.name}:${event.ts}`;
     default:

@@ -8,6 +8,7 @@ import {
   type RegimeChanged,
   type Signal,
   type TradeIntent,
+  timestampText,
   type UniverseChanged,
   type UniverseExclusion,
 } from '../domain/index.js';
@@ -83,7 +84,7 @@ export const createSignalToIntent = (
       if (signal.action === 'HOLD' || signal.confidence < p.minConfidence) return;
       if (signal.action === 'SELL' && !p.allowShort) return;
       const side: PositionSide = signal.action === 'BUY' ? 'LONG' : 'SHORT';
-      const id = `${signal.symbol}-${signal.ts}-${side}`;
+      const id = `${signal.symbol}-${timestampText(signal.ts)}-${side}`;
       const { symbol, ts, price, confidence, atr } = signal;
       if (universe !== undefined && !universe.members.has(symbol)) {
         const out = outBecause.get(symbol);
