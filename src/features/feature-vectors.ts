@@ -27,7 +27,8 @@ export const createFeatureVectorizer = (
   onSkip?: (kline: Kline, skipped: number) => void,
 ): FeatureVectorizer => {
   const names = engine.names;
-  const featureCount = names.length;
+  const template: number[] = [];
+  for (let i = 0; i < names.length; i++) template.push(Number.NaN);
   const bySymbol = new Map<string, SymbolFeatures>();
   let skipped = 0;
   return {
@@ -42,7 +43,9 @@ export const createFeatureVectorizer = (
         return undefined;
       }
       entry.lastTs = kline.ts;
-      const values = new Array<number>(featureCount);
+      // A copy of a NaN-filled template (pushed, so V8 keeps it a packed double array): one
+      // allocation, where a `new Array(n)` is reallocated when the first double is written into it.
+      const values = template.slice();
       entry.state.update(kline.high, kline.low, kline.close, kline.volume, values);
       return { kind: 'feature-vector', symbol: kline.symbol, ts: kline.ts, kline, names, values };
     },
