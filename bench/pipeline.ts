@@ -16,53 +16,39 @@
 //    a floor: a real market event also causes ~1.7 derived bus events (snapshot, signal, …) whose
 //    envelopes, ids and deliveries the no-op graph never makes (the profile below has the rest).
 //
-// Profile (V8 CPU profiler, what `node --cpu-prof` records, 100 µs sampling; two warm rounds of
-// the full pipeline on 200,000 single-symbol klines after two unprofiled ones, under tsx like this
-// bench, src 786af55 (the hot path is the same in fe99c79, the results' commit); the host was
-// shared with other jobs, so read the shares, not the milliseconds). Self time, natives and
-// helpers charged to their JS caller:
-//   kernel: event ids (derivedIdOf, sourceIdOf)        45 %  (28 % the hash and its base-36 strings,
-//                                                              16 % tsx's `__name` on the `mix` and
-//                                                              `mixText` closures made per call)
-//   kernel: dispatch (runFrom, cascade, pushFrame,     16 %  (3 % is `frame.outputs.length = 0`)
-//           handlerStage.handle, topicOf, clock)
-//   sim exchange (matcher onKline/walk, orders)         9 %
-//   features/indicators (engine, vectorizer, glue)      7 %
-//   GC 5 %, portfolio (accounting, snapshot) 4 %, models 3 %, risk (sizing, gates, kill switch)
-//   2 %, ensemble 2 %, position monitor 1 %, venue glue 1 %, strategy + bracket 1 %, VM 4 %
-// => kernel plumbing ≈ 61 %, stage work ≈ 30 % (≈ 2.3 µs/event), GC ≈ 5 %, VM ≈ 4 %.
-// Top 10 self-time functions:
-//   16.2 % derivedIdOf (kernel/envelope.ts)      10.2 % its `mix` closure
-//    8.1 % `set natives` (defineProperty, __name)  7.2 % __name (tsx helper in envelope.ts)
-//    5.6 % Kernel.runFrom (kernel/kernel.ts)      4.9 % (garbage collector)
-//    3.6 % (program)                              3.2 % handlerStage handle (kernel/operate.ts)
-//    2.8 % SimMatcher.onKline (exchange)          2.7 % `set length` (frame.outputs.length = 0)
-// Per market event the bus carries 2.68 envelopes: the kline, one portfolio snapshot (to kill
-// switch, sizing and risk), 0.16 signals, 0.15 intents, sizing decisions and denials each, a few
-// venue reports; each derived one costs a derivedIdOf call (~2.3 µs under tsx, 64-bit FNV over
-// ~26 + 9 characters in float arithmetic, two base-36 renderings). The no-op kernel's own
-// ~600 ns/event: sourceIdOf's template string 26 %, runFrom 22 %, `outputs.length = 0` 20 %, GC 10 %.
-// For scale: the hand-wired rxjs graph before the kernel (commit 2c8a148), run in this session on
-// this host, took 3.7 µs/event (273k/s) with the same 480 trades.
-// Most valuable optimisations (for src/kernel; prototyped on copies outside the repo, measured as
-// best of 6 rounds in three alternated passes; trades unchanged):
-//   a. Ids on demand: keep the cause's FNV state with the envelope, hash only stage + index, and
-//      render the string when someone reads `id` (a recorder, the Redis bus; a backtest never
-//      does). Upper bound, ids made free: 7.4-8.3 → 3.4-4.1 µs/event (2.1×). If ids must stay
-//      eager: the same hash with its state in a Uint32Array and no per-call closures (identical
-//      ids on 200,000 inputs, 2.4× faster per call): 5.1-5.8 µs (1.44×).
-//   b. Dispatch: reset `frame.outputs` only when non-empty (20 % of the no-op kernel) — +5-7 %
-//      measured on top of (a, eager); a lazy source id (26 % of the no-op kernel, a template
-//      string per kline) and envelopes built only for `onEvent`/`current` → ~10 % together.
-//   c. Run the hot path compiled (tsc output, as the `quantum` bin does) or without esbuild's
-//      keepNames: tsx wraps every closure made per call in `__name` (defineProperty). Measured:
-//      tsc-compiled src 6.0-6.3 vs tsx 7.4-8.3 µs/event (1.25×); mostly the same closures as
-//      (a), so the two gains overlap — hence also: no closures created per call on hot paths.
-//   Not worth it: skipping the matcher's four `walk` scans when no trigger or liquidation lies in
-//   the candle's range (prototyped: within noise); publishing the snapshot only when it changes
-//   (counted: the book is flat on 9 % of klines, so ≤ 9 % of snapshots would be spared).
-// Even with (a) and (b) the single-symbol target of 600k events/s (1.67 µs/event) stays out of
-// reach on this host: the best prototype (ids free) ran ~3.4 µs/event; stage work alone is ~2.3.
+// Where the time goes (src 18b8958, compiled, 200,000 single-symbol klines, V8's sampling profiler
+// at 50 µs over four warm rounds; a run is ~2.0-2.1 µs per kline on this host, whose speed drifts by
+// ±10 % from minute to minute, so compare runs made side by side):
+//   ai-engine stage ≈ 28 %: features ≈ 0.32 µs in isolation (18 features, 11 indicator classes; the
+//     indicators' own arithmetic ≈ 0.13 µs, the rest is per-candle glue and the megamorphic
+//     `update` call), two rule models + predict ≈ 0.15 µs, the ensemble ≈ 0.11 µs.
+//   kernel dispatch ≈ 15 % (runFrom, cascade, and the handler stage's call into each handler's
+//     `next`, a megamorphic call: ~10-15 ns per handler call, 7.6 calls and 2.68 envelopes/kline).
+//   portfolio ≈ 10 % (a snapshot per candle: ~0.1 µs with a position open, as on 91 % of candles),
+//   venue + matcher ≈ 8 %, GC ≈ 8 % (2.5 KB allocated per kline; a scavenge of the 16 MB young
+//     generation every ~13 ms costs 1.1-1.5 ms with 0.5 % surviving), position monitor ≈ 4 %,
+//     risk + sizing + strategy ≈ 7 %, the rest (replay, (program)) ≈ 10 %.
+// Trading is ~40 % of it: the same run with strategy.minConfidence 1 (same candles, features,
+// models and signals; no entries) runs 835 k events/s against 515 k in the same minutes. Half of
+// that is holding a position (the snapshot's position, the matcher's resting stop and take-profit,
+// the monitor's trailing stop); ~7 % is the 0.15 intents per kline that the risk governor denies
+// (27,683 position-exists and 1,516 cooldown denials of 29.7 k intents, 200 k klines), each an
+// intent, a sizing decision and a denial on the bus (~0.9 µs per intent).
+// What this session's changes bought (measured before and after each change):
+//   - the matcher skips a candle's four path walks when no resting trigger or liquidation lies in
+//     its low-high range (most candles): ~+8 %;
+//   - an intent's id used `${ts}`: String of a 13-digit number is V8's slow double path (210 ns);
+//     `timestampText` gives the same text in 40 ns: ~+3 %;
+//   - snapshots keep a position's liquidation price until the position changes; the ensemble
+//     reads each model's weight once per slot, not per vote; denial numbers skip `toFixed` when the
+//     shortest form has ≤ 8 decimals; feature values are born a double array: ~+2-4 % together.
+//   Tried and dropped (no difference measurable above the host's drift): a last-symbol cache in
+//   front of the per-symbol Maps, exact-size position arrays in snapshots, a class for handler
+//   stages (the call into `next` stays megamorphic), switch dispatch over indicator classes
+//   (-20 ns of the features' 320), young generations of 4 MB (much slower) or 32 MB (same).
+// 600 k (1.67 µs) would need the kernel's dispatch nearly free and another ~15 % off the stages'
+// work; the candidates left are each ~1-3 % (envelope timestamps unboxed, the futile intent chain,
+// the snapshot's Position per candle).
 //
 // Usage: `node --import tsx bench/pipeline.ts [--quick] [--tsx]`: runs compiled (tsc into dist/, as
 // `quantum` runs), or with `--tsx` the sources under tsx. Prints a JSON line and tables; writes
