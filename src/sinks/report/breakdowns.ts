@@ -80,12 +80,22 @@ export const monthlyReturns = (
     });
     start = last;
   };
+  // The month being summed covers [monthStart, monthEnd) of `ts − 1`: its key is worked out once
+  // per month, not per point (a Date and an ISO string per point cost ~1 µs: 0.5 s for a year of 1m bars).
+  let monthStart = Number.POSITIVE_INFINITY;
+  let monthEnd = Number.NEGATIVE_INFINITY;
   for (const point of equity) {
     // A bar closing at a month's first instant (00:00 on the 1st) was traded in the month before.
-    const key = new Date(point.ts - 1).toISOString().slice(0, 7);
-    if (key !== month) {
-      close();
-      month = key;
+    const at = point.ts - 1;
+    if (!(at >= monthStart && at < monthEnd)) {
+      const date = new Date(at);
+      const key = date.toISOString().slice(0, 7);
+      monthStart = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+      monthEnd = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+      if (key !== month) {
+        close();
+        month = key;
+      }
     }
     last = point.equityUsdt;
   }

@@ -55,4 +55,28 @@ test('a bar closing at 00:00 on the 1st counts for the month it ends, not the ne
   );
 });
 
+test('monthly returns over 20,000 hourly points equal a month key worked out per point', () => {
+  const points = Array.from({ length: 20_000 }, (_, i) => ({
+    ts: Date.UTC(2024, 0, 1) + i * 3_600_000,
+    equityUsdt: 10_000 + i * 0.37 - (i % 50) * 2.5,
+  }));
+  // The plain definition: each point's month is that of ts − 1 (a bar closing at 00:00 on the 1st
+  // belongs to the month before); a month starts where the previous one ended.
+  const expected: { month: string; startEquityUsdt: number; endEquityUsdt: number; returnPct: number }[] = [];
+  let start = 10_000;
+  for (const point of points) {
+    const month = new Date(point.ts - 1).toISOString().slice(0, 7);
+    const current = expected[expected.length - 1];
+    if (current === undefined || current.month !== month) {
+      if (current !== undefined) start = current.endEquityUsdt;
+      expected.push({ month, startEquityUsdt: start, endEquityUsdt: point.equityUsdt, returnPct: 0 });
+    }
+    const row = expected[expected.length - 1];
+    row.endEquityUsdt = point.equityUsdt;
+    row.returnPct = (row.endEquityUsdt / row.startEquityUsdt - 1) * 100;
+  }
+  assert.equal(monthlyReturns(points, 10_000), expected);
+  assert.is(expected.length, 29); // Dec 2023 (the first point closes at 00:00 on Jan 1) to Apr 2026
+});
+
 test.run();

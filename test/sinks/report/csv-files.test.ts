@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  EQUITY_CSV_HEADER,
+  formatDecimal,
   formatEquityCsv,
+  formatIsoUtc,
   formatTradesCsv,
   TRADES_CSV_HEADER,
   writeEquityCsv,
@@ -79,6 +82,24 @@ test('the files are byte-identical for equal inputs built separately', async () 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('equity.csv of many points (batches of lines) is the plain join of its lines, byte for byte', () => {
+  // 10,001 points: two full batches of 4096 lines and a partial one; one-hour bars across months.
+  const points = Array.from({ length: 10_001 }, (_, i) => ({
+    ts: T0 + i * HOUR_MS,
+    equityUsdt: 10_000 + Math.sin(i / 7) * 123.456789 + i / 3,
+    walletUsdt: i % 5 === 0 ? undefined : 10_000 + i / 7,
+    drawdownPct: (i % 97) / 9.1,
+  }));
+  const lines = points.map(
+    (p) =>
+      `${p.ts},${formatIsoUtc(p.ts)},${formatDecimal(p.equityUsdt)},${
+        p.walletUsdt === undefined ? '' : formatDecimal(p.walletUsdt)
+      },${formatDecimal(p.drawdownPct, 6)}`,
+  );
+  assert.is(formatEquityCsv(points), `${[EQUITY_CSV_HEADER.join(','), ...lines].join('\n')}\n`);
+  assert.is(formatEquityCsv([]), `${EQUITY_CSV_HEADER.join(',')}\n`);
 });
 
 test.run();
