@@ -197,9 +197,9 @@ export const hitOf = (
 };
 
 /**
- * Whether a price in [low, high] (the candle's whole path) could fire the liquidation or a resting trigger: a −1 trigger
- * fires when price falls to its level, so only if low reaches it; a +1 trigger only if high does.
- * False means every walk over the candle's path would return without a hit.
+ * Whether a price in [low, high] (the candle's whole path) could fire the liquidation or a resting
+ * trigger: a −1 trigger fires when price falls to its level, so only if low reaches it; a +1 trigger
+ * only if high does. False means every walk over the candle's path would return without a hit.
  */
 export const reachesTrigger = (book: SymbolBook, low: number, high: number): boolean => {
   const position = book.position;

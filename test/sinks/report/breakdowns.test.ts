@@ -59,6 +59,7 @@ test('monthly returns over 20,000 hourly points equal a month key worked out per
   const points = Array.from({ length: 20_000 }, (_, i) => ({
     ts: Date.UTC(2024, 0, 1) + i * 3_600_000,
     equityUsdt: 10_000 + i * 0.37 - (i % 50) * 2.5,
+    drawdownPct: 0,
   }));
   // The plain definition: each point's month is that of ts − 1 (a bar closing at 00:00 on the 1st
   // belongs to the month before); a month starts where the previous one ended.
