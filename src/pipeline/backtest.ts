@@ -1,5 +1,4 @@
 import { dirname } from 'node:path';
-import { lastValueFrom, Subject } from 'rxjs';
 import type { DeadLetter, EngineEvent, Kline } from '../domain/index.js';
 import { createPrng, DataError } from '../domain/index.js';
 import type { Exchange } from '../exchange/exchange.js';
@@ -12,7 +11,7 @@ import {
   type BacktestReport,
   buildBacktestReport,
   buyAndHold,
-  collectReportInputs,
+  createReportInputsCollector,
   displayCandles,
   formatModelReport,
   formatSummaryTable,
@@ -127,9 +126,8 @@ const replayOnKernel = async (
   // Refused input rows first, then whatever the run refuses (a failing stage, a malformed event).
   const deadLetters: DeadLetter[] = market.issues.map(deadLetterOf);
   const stats = createRunStats();
-  const events$ = new Subject<EngineEvent | DeadLetter>();
-  const inputs$ = lastValueFrom(events$.pipe(collectReportInputs({ barIntervalMs: market.intervalMs })));
-  for (const letter of deadLetters) events$.next(letter);
+  const report = createReportInputsCollector({ barIntervalMs: market.intervalMs });
+  for (const letter of deadLetters) report.add(letter);
   const kernel = tradingKernel(
     { ...config, seed },
     { exchange, models },
@@ -140,15 +138,14 @@ const replayOnKernel = async (
         const event = envelope.event as EngineEvent | DeadLetter;
         if (event.kind === 'dead-letter') deadLetters.push(event);
         stats.record(event);
-        events$.next(event);
+        report.add(event);
       },
     },
   );
   // The venue reports what it holds before the first candle (a fresh simulator: its wallet only).
   await connectVenue(kernel, market.klines[0]?.openTime ?? 0);
   await replayMarket(kernel, market.klines, { onProgress: options.onProgress });
-  events$.complete();
-  return { inputs: await inputs$, stats, deadLetters };
+  return { inputs: report.result(), stats, deadLetters };
 };
 
 /** The report of a replay: run info, metrics, candles for the charts and the buy-and-hold benchmark. */
