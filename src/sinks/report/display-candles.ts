@@ -49,24 +49,30 @@ export const buyAndHold = (
   equityTs: readonly number[],
   initialEquityUsdt: number,
 ): number[] => {
-  const symbols = [...new Set(klines.map((kline) => kline.symbol))];
-  if (symbols.length === 0) return equityTs.map(() => initialEquityUsdt);
-  const share = initialEquityUsdt / symbols.length;
-  const first = new Map<string, number>();
-  const last = new Map<string, number>();
+  // Symbols numbered in order of first appearance (the order their values are summed in).
+  const indexOf = new Map<string, number>();
+  for (const kline of klines) if (!indexOf.has(kline.symbol)) indexOf.set(kline.symbol, indexOf.size);
+  const count = indexOf.size;
+  if (count === 0) return equityTs.map(() => initialEquityUsdt);
+  const share = initialEquityUsdt / count;
+  // Per symbol by index (one Map read per kline, none per equity point): started, first and last close.
+  const started = new Uint8Array(count);
+  const first = new Float64Array(count);
+  const last = new Float64Array(count);
   const values: number[] = [];
   let next = 0;
   for (const ts of equityTs) {
     while (next < klines.length && klines[next].ts <= ts) {
       const kline = klines[next++];
-      if (!first.has(kline.symbol)) first.set(kline.symbol, kline.close);
-      last.set(kline.symbol, kline.close);
+      const i = indexOf.get(kline.symbol) as number;
+      if (started[i] === 0) {
+        started[i] = 1;
+        first[i] = kline.close;
+      }
+      last[i] = kline.close;
     }
     let value = 0;
-    for (const symbol of symbols) {
-      const start = first.get(symbol);
-      value += start === undefined ? share : (share * (last.get(symbol) as number)) / start;
-    }
+    for (let i = 0; i < count; i++) value += started[i] === 0 ? share : (share * last[i]) / first[i];
     values.push(value);
   }
   return values;

@@ -84,6 +84,25 @@ test('the equity series is downsampled to maxEquityPoints with a note', () => {
   assert.match(html, /of 20,000 equity points shown/);
 });
 
+test('the benchmark is buy-and-hold at each shown equity point, found by its time', () => {
+  const report = syntheticReport(20_000, 100);
+  // A benchmark whose value encodes its point's index: each shown value must be its own point's.
+  const benchmarkUsdt = report.equity.map((_, i) => 10_000 + i / 4);
+  const html = renderReportHtml({ ...report, benchmarkUsdt }, { maxEquityPoints: 600 });
+  const data = embeddedData(html) as { equity: { ts: number[]; benchmark: number[] } };
+  const indexOfTs = new Map(report.equity.map((point, i) => [point.ts, i]));
+  assert.ok(data.equity.ts.length > 300);
+  assert.equal(
+    data.equity.benchmark,
+    data.equity.ts.map((ts) => 10_000 + (indexOfTs.get(ts) as number) / 4),
+  );
+  // Without a benchmark of the right length there is none.
+  const none = embeddedData(renderReportHtml({ ...report, benchmarkUsdt: [1, 2] })) as {
+    equity: { benchmark: null };
+  };
+  assert.is(none.equity.benchmark, null);
+});
+
 test('the trades table is capped to the last maxTrades with a note', () => {
   const report = syntheticReport(5000, 300);
   const html = renderReportHtml(report, { maxTrades: 100 });
