@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Clock } from '../kernel/clock.js';
 import { DedupeWindow } from '../kernel/dedupe-window.js';
-import { BusEnvelope, derivedIdOf, type Envelope } from '../kernel/envelope.js';
+import { BusEnvelope, type Envelope } from '../kernel/envelope.js';
 import type { Stage } from '../kernel/stage.js';
 import { type Captured, captureContext } from './capture-context.js';
 import { type ChainLink, chainedEmissions } from './chains.js';
@@ -230,9 +230,16 @@ export class StageHost {
             ...(captured.timers.length > 0 ? { timers: captured.timers } : {}),
           }
         : { emissions: [], error };
+    // Each emission as the conductor's kernel makes it (same id, times and cause): published on its
+    // topic, and delivered to the stages chained here.
+    const emitted = reply.emissions.map(({ topic, event }, index) => {
+      const tsEvent = event.ts ?? envelope.tsEvent;
+      const tsInit = this.options.clockKind === 'wall' ? nowMs : tsEvent;
+      return new BusEnvelope(topic, event, tsEvent, tsInit, stage.name, envelope, index);
+    });
     if (multi !== undefined) {
       multi.xadd(this.options.keys.replies, '*', ...replyFields(deliveryId, reply));
-      this.publishEmissions(multi, stage.name, envelope, nowMs, reply);
+      this.publishEmissions(multi, emitted, nowMs);
       const latencyMs = performance.now() - startedMs;
       reports.push(() => {
         if (error !== undefined) this.options.observer?.failed?.(stage.name, error);
@@ -246,11 +253,7 @@ export class StageHost {
     for (let index = 0; index < reply.emissions.length; index++) {
       for (let l = 0; l < links.length; l++) {
         if (!chainedAt[l].includes(index)) continue;
-        const { topic, event } = reply.emissions[index];
-        // The envelope the conductor's kernel delivers (same id, times and cause).
-        const tsEvent = event.ts ?? envelope.tsEvent;
-        const tsInit = this.options.clockKind === 'wall' ? nowMs : tsEvent;
-        const chained = new BusEnvelope(topic, event, tsEvent, tsInit, stage.name, envelope, index);
+        const chained = emitted[index];
         const chainedId = deliveryIdOf(chained.id, links[l].stage.name);
         if (this.handledIds.seenBefore(chainedId)) continue;
         await this.deliver(links[l].stage, chainedId, chained, nowMs, multi, reports);
@@ -258,28 +261,18 @@ export class StageHost {
     }
   }
 
-  /** Each emission on its topic stream (ids as the conductor's kernel derives them), and the hashes they update. */
-  private publishEmissions(
-    multi: ChainableCommander,
-    stageName: string,
-    cause: Envelope,
-    nowMs: number,
-    reply: Reply,
-  ): void {
+  /**
+   * Each emission on its topic stream, stamped with the host's time (`tsInit`: for latency), and
+   * the hashes it updates.
+   */
+  private publishEmissions(multi: ChainableCommander, emitted: readonly Envelope[], nowMs: number): void {
     const { keys, maxLen = 100_000 } = this.options;
-    reply.emissions.forEach(({ topic, event }, index) => {
-      const envelope: Envelope = {
-        id: derivedIdOf(cause.id, stageName, index),
-        topic,
-        causeId: cause.id,
-        tsEvent: event.ts ?? cause.tsEvent,
-        tsInit: nowMs,
-        origin: stageName,
-        event,
-      };
-      multi.xadd(keys.stream(topic), 'MAXLEN', '~', maxLen, '*', ...envelopeFields(envelope));
+    for (const envelope of emitted) {
+      const { id, topic, causeId, tsEvent, origin, event } = envelope;
+      const stamped: Envelope = { id, topic, causeId, tsEvent, tsInit: nowMs, origin, event };
+      multi.xadd(keys.stream(topic), 'MAXLEN', '~', maxLen, '*', ...envelopeFields(stamped));
       for (const [key, fields] of projectionsOf(keys, event)) multi.hset(key, fields);
-    });
+    }
   }
 
   /**
