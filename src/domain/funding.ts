@@ -13,6 +13,26 @@ export const fundingInstantsIn = (from: number, to: number, intervalMs = FUNDING
   return instants;
 };
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The settlement instant a funding record stands for: the nearest whole hour (UTC). Binance settles
+ * on whole hours (every 8 h, or 4 h / 1 h on some symbols) and its `calc_time` / `fundingTime`
+ * lags that hour by a few ms (XRPUSDT: 0 to 17 ms) — taken literally, the 08:00 settlement would
+ * land in the candle that opens at 08:00 instead of the one that closes then.
+ */
+export const settlementHourOf = (fundingTime: number): number => Math.round(fundingTime / HOUR_MS) * HOUR_MS;
+
+/**
+ * When a candle `(openTime, ts]` that carries a funding rate from data settles it: its last whole
+ * hour (where `attachFunding` put the settlement), or its close when it holds none (a rate set on a
+ * sub-hour candle by other means).
+ */
+export const dataSettlementInstant = (openTime: number, ts: number): number => {
+  const hour = Math.floor(ts / HOUR_MS) * HOUR_MS;
+  return hour > openTime ? hour : ts;
+};
+
 /** The first settlement instant after `t`. */
 export const nextFundingTime = (t: number, intervalMs = FUNDING_INTERVAL_MS): number =>
   Math.floor(t / intervalMs) * intervalMs + intervalMs;

@@ -95,10 +95,14 @@ export interface SimAccount {
  *   margin. Emits PositionLiquidated then a Fill (purpose EXIT, reason LIQUIDATION).
  * - **OCO.** When a position becomes flat (or flips), its resting reduce-only orders on the closing
  *   side are CANCELED with reason "position closed".
- * - **Funding** at every instant k·fundingIntervalHours after 00:00 UTC in (openTime, ts] of a kline
- *   (ticks: since the previous tick), settled at the event's end: each open position pays
- *   qty × close × rate × direction (longs pay positive rates). Rate = kline.fundingRate, else
- *   `defaultFundingRate` (null ⇒ none). Funding comes out of the wallet, not the isolated margin.
+ * - **Funding**, settled at the event's end: each open position pays qty × close × rate × direction
+ *   (longs pay positive rates); it comes out of the wallet, not the isolated margin. A kline that
+ *   carries `fundingRate` (data: a funding file, the live feed, the synthetic market) settles that
+ *   rate once, at its last whole hour (`dataSettlementInstant`; a coarse candle's settlements come
+ *   summed in one rate), and from then on the symbol pays only what its data lists — so 4 h and
+ *   1 h symbols pay at their own interval. A symbol without data pays `defaultFundingRate` (null ⇒
+ *   none) at every instant k·fundingIntervalHours after 00:00 UTC in (openTime, ts] of a kline
+ *   (ticks: since the previous tick).
  * - **close(ts, symbol?)** closes every position (or the symbol's) at its last price as MARKET (taker, slippage, END_OF_DATA),
  *   cancels every resting order ("end of data"), then completes `events$`.
  */
@@ -371,6 +375,7 @@ export class SimExchange implements Exchange {
         lastRangeFraction: 0,
         lastTs: Number.NaN,
         lastFundingTs: Number.NEGATIVE_INFINITY,
+        fundingFromData: false,
       };
       this.books.set(symbol, book);
     }

@@ -1,7 +1,8 @@
 import type { Fill, Kline, OrderSide, Tick, VenueEvent } from '../domain/index.js';
-import { directionOf, exitSideOf, roundToStep } from '../domain/index.js';
+import { exitSideOf, roundToStep } from '../domain/index.js';
 import { applyFill, type FillOutcome, liquidationPrice, pnlUsdt } from '../domain/position-math.js';
 import type { SimExchangeParams } from './sim-exchange-params.js';
+import { SimFunding } from './sim-funding.js';
 import {
   endOfDataOrder,
   executionResultOf,
@@ -39,13 +40,13 @@ export class SimMatcher {
   private eventTs = 0;
   private eventVolume = 0;
   private slippageFraction = 0;
-  private readonly fundingIntervalMs: number;
+  private readonly funding: SimFunding;
 
   constructor(
     private readonly params: SimExchangeParams,
     private readonly emit: (event: VenueEvent) => void,
   ) {
-    this.fundingIntervalMs = params.fundingIntervalHours * 3_600_000;
+    this.funding = new SimFunding(params, this.ledger, emit);
   }
 
   onKline(book: SymbolBook, kline: Kline): void {
@@ -56,7 +57,7 @@ export class SimMatcher {
     const low = Math.min(kline.low, kline.open, kline.close);
     const high = Math.max(kline.high, kline.open, kline.close);
     if (reachesTrigger(book, low, high)) this.walkCandle(book, kline);
-    this.settleFunding(book, kline.openTime, kline.ts, kline.close, kline.fundingRate);
+    this.funding.settle(book, kline.openTime, kline.ts, kline.close, kline.fundingRate);
     book.lastPrice = kline.close;
     book.lastRangeFraction = rangeFraction;
     book.lastTs = kline.ts;
@@ -84,7 +85,7 @@ export class SimMatcher {
     this.walk(book, tick.price, tick.price);
     // The first tick of a symbol has no "since": funding starts counting from it.
     const since = Number.isNaN(book.lastTs) ? tick.ts : book.lastTs;
-    this.settleFunding(book, since, tick.ts, tick.price, undefined);
+    this.funding.settle(book, since, tick.ts, tick.price, undefined);
     book.lastPrice = tick.price;
     book.lastTs = tick.ts;
   }
@@ -335,37 +336,6 @@ export class SimMatcher {
       if (order.request.reduceOnly && order.request.side === closingSide && isOpenStatus(order.status)) {
         this.finish(book, order, 'CANCELED', this.eventTs, 'position closed');
       }
-    }
-  }
-
-  /** Funding instants in (since, until] not yet settled; each open position pays at `markPrice`. */
-  private settleFunding(
-    book: SymbolBook,
-    since: number,
-    until: number,
-    markPrice: number,
-    dataRate: number | undefined,
-  ): void {
-    const interval = this.fundingIntervalMs;
-    let instant = Math.floor(Math.max(since, book.lastFundingTs) / interval) * interval + interval;
-    if (instant > until) return;
-    const rate = dataRate ?? this.params.defaultFundingRate;
-    for (; instant <= until; instant += interval) {
-      book.lastFundingTs = instant;
-      const position = book.position;
-      if (position === undefined || rate === null) continue;
-      const amountUsdt = position.qty * markPrice * rate * directionOf(position.side);
-      this.ledger.fundingUsdt += amountUsdt;
-      this.emit({
-        kind: 'funding-paid',
-        symbol: book.symbol,
-        ts: instant,
-        positionSide: position.side,
-        rate,
-        markPrice,
-        qty: position.qty,
-        amountUsdt,
-      });
     }
   }
 

@@ -74,6 +74,11 @@ export interface SymbolBook {
   lastTs: number;
   /** Latest funding instant already settled. */
   lastFundingTs: number;
+  /**
+   * Whether the symbol's candles have carried a funding rate from data: from then on its funding
+   * comes from the data alone (every settlement it lists, at its own interval), not the grid.
+   */
+  fundingFromData: boolean;
 }
 
 export const isOpenStatus = (status: OrderStatus): boolean =>

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Kline } from '../domain/index.js';
+import { type Kline, settlementHourOf } from '../domain/index.js';
 import { createIssueLog, type DataIssue, dataPolicy } from './data-quality.js';
 
 /** One funding settlement: when (ms) and the rate (fraction of notional, positive ⇒ longs pay). */
@@ -81,8 +81,10 @@ export const readFundingCsv = (
 
 /**
  * Returns the candles with `fundingRate` set on each candle whose `(openTime, ts]` contains a
- * funding time (the candle at whose close the settlement applies); when several fall in one
- * candle (coarse intervals) their rates are summed. Candles are copied, never mutated; candles
+ * settlement (the candle at whose close it applies); when several fall in one candle (coarse
+ * intervals) their rates are summed. A settlement is placed at its whole hour
+ * (`settlementHourOf`): Binance's `calc_time` lags it by a few ms, which would otherwise move the
+ * 08:00 settlement into the candle that opens at 08:00. Candles are copied, never mutated; candles
  * without funding are returned as the same objects. Both inputs must be sorted by time.
  */
 export const attachFunding = (klines: readonly Kline[], rates: readonly FundingRate[]): Kline[] => {
@@ -91,10 +93,10 @@ export const attachFunding = (klines: readonly Kline[], rates: readonly FundingR
   for (let i = 0; i < klines.length; i++) {
     const kline = klines[i];
     // Skip funding times before this candle (they fall in no candle we have).
-    while (next < rates.length && rates[next].ts <= kline.openTime) next++;
+    while (next < rates.length && settlementHourOf(rates[next].ts) <= kline.openTime) next++;
     let rate = 0;
     let found = false;
-    while (next < rates.length && rates[next].ts <= kline.ts) {
+    while (next < rates.length && settlementHourOf(rates[next].ts) <= kline.ts) {
       rate += rates[next].rate;
       found = true;
       next++;

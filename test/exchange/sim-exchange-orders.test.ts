@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { FundingPaid } from '../../src/domain/index.js';
+import { kline } from '../builders.js';
 import { bar, harness, MINUTE_MS, near, order, stopLoss, T0, takeProfit } from './sim-harness.js';
 
 const INVALID = 'QT_EXCHANGE_INVALID_ORDER';
@@ -254,6 +255,69 @@ test('the kline funding rate wins over the default; null default charges only da
   // 1 × 100 × −0.0003 = −0.03: a long receives a negative rate
   assert.equal([paid.rate, paid.markPrice], [-0.0003, 100]);
   assert.ok(near(paid.amountUsdt, -0.03));
+});
+
+test('funding from data: a 4 h symbol pays at each of its settlements, and nothing the data does not list', () => {
+  // The grid is the default 8 h, the default rate 0.01 %; the data says 4 h (Binance has 4 h and 1 h symbols).
+  const h = harness({ defaultFundingRate: 0.0001 });
+  h.venue.createOrder(order({ qty: 2 }));
+  h.venue.onMarket(bar(0, { open: 100, high: 100, low: 100, close: 100 })); // fills at 01:01's open
+  const hour = 3_600_000;
+  const day = Date.UTC(2024, 0, 1);
+  const rates: Record<number, number> = { 4: 0.0002, 8: -0.0001, 12: 0.0003 };
+  for (let closeHour = 3; closeHour <= 13; closeHour++) {
+    const rate = rates[closeHour];
+    h.venue.onMarket(
+      kline({
+        openTime: day + (closeHour - 1) * hour,
+        ts: day + closeHour * hour,
+        interval: '1h',
+        open: 100,
+        high: 100,
+        low: 100,
+        close: 100,
+        volume: 10,
+        ...(rate === undefined ? {} : { fundingRate: rate }),
+      }),
+    );
+  }
+  const paid = h.events.filter((e): e is FundingPaid => e.kind === 'funding-paid');
+  assert.equal(
+    paid.map((p) => [(p.ts - day) / hour, p.rate]),
+    [
+      [4, 0.0002],
+      [8, -0.0001],
+      [12, 0.0003],
+    ],
+  );
+  assert.ok(near(h.venue.account().fundingUsdt, 2 * 100 * (0.0002 - 0.0001 + 0.0003)));
+});
+
+test('funding from data on a coarse candle: its summed rate is paid once, at its last hour', () => {
+  const h = harness({ defaultFundingRate: 0.0001 });
+  h.venue.createOrder(order());
+  h.venue.onMarket(bar(0, { open: 100, high: 100, low: 100, close: 100 }));
+  const day = Date.UTC(2024, 0, 2);
+  // A daily candle holds the 08:00, 16:00 and 24:00 settlements: attachFunding sums them.
+  h.venue.onMarket(
+    kline({
+      openTime: day,
+      ts: day + 86_400_000,
+      interval: '1d',
+      open: 100,
+      high: 100,
+      low: 100,
+      close: 100,
+      volume: 10,
+      fundingRate: 0.0006,
+    }),
+  );
+  const paid = h.events.filter((e): e is FundingPaid => e.kind === 'funding-paid');
+  // Before: the grid settled each of the three instants at the summed rate (three times too much).
+  assert.equal(
+    paid.filter((p) => p.ts > day).map((p) => [p.ts, p.rate]),
+    [[day + 86_400_000, 0.0006]],
+  );
 });
 
 test('close() exits at the last close with taker fee and slippage, cancels the rest, completes', () => {

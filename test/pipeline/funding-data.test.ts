@@ -31,19 +31,26 @@ if (needSharedData(KLINES) && needSharedData(FUNDING)) {
     copyFileSync(FUNDING, join(folder, 'XRPUSDT-fundingRate-2021-11.csv'));
   };
 
-  test('a folder with a funding CSV: each settlement lands on the candle whose (openTime, ts] holds it', () => {
+  test('a folder with a funding CSV: each settlement lands on the candle that closes at its hour', () => {
     setUp();
     const data = loadMarketData(folder);
     const klines = data.klinesBySymbol.get('XRPUSDT') ?? [];
     const rates = readFundingCsv(FUNDING).rates;
-    const inRange = rates.filter((r) => r.ts > klines[0].openTime && r.ts <= (klines.at(-1)?.ts ?? 0));
+    // Binance stamps a settlement a few ms after its whole hour: the candle closing at the hour holds it.
+    const hourOf = (ts: number): number => Math.round(ts / 3_600_000) * 3_600_000;
+    const inRange = rates.filter(
+      (r) => hourOf(r.ts) > klines[0].openTime && hourOf(r.ts) <= (klines.at(-1)?.ts ?? 0),
+    );
     const funded = klines.filter((k) => k.fundingRate !== undefined);
     assert.ok(inRange.length >= 10, `${inRange.length} settlements in the candles' range`);
     assert.equal(
       funded.map((k) => k.fundingRate),
       inRange.map((r) => r.rate),
     );
-    for (const [i, k] of funded.entries()) assert.ok(inRange[i].ts > k.openTime && inRange[i].ts <= k.ts);
+    assert.equal(
+      funded.map((k) => k.ts),
+      inRange.map((r) => hourOf(r.ts)),
+    );
     const file = data.files.find((f) => f.format === 'funding-csv');
     assert.equal(
       { rates: file?.fundingRates, symbols: file?.symbols, skipped: file?.skipped },
@@ -95,12 +102,14 @@ if (needSharedData(KLINES) && needSharedData(FUNDING)) {
     const payments = ofKind(events, 'funding-paid');
     assert.ok(payments.length >= 5, `${payments.length} funding payments`);
     const rates = readFundingCsv(FUNDING).rates;
+    // Binance stamps a settlement a few ms after its whole hour: it settles at the hour.
+    const hourOf = (ts: number): number => Math.round(ts / 3_600_000) * 3_600_000;
     const byCandleClose = new Map(
       market.klines.filter((k) => k.fundingRate !== undefined).map((k) => [k.ts, k.fundingRate]),
     );
     for (const payment of payments) {
-      const settled = rates.find((r) => r.ts > payment.ts - 300_000 && r.ts <= payment.ts);
-      assert.ok(settled !== undefined, `a settlement in the candle closing at ${payment.ts}`);
+      const settled = rates.find((r) => hourOf(r.ts) === payment.ts);
+      assert.ok(settled !== undefined, `a settlement at ${new Date(payment.ts).toISOString()}`);
       assert.is(payment.rate, settled.rate);
       assert.is(byCandleClose.get(payment.ts), settled.rate);
       const sign = payment.positionSide === 'LONG' ? 1 : -1;
@@ -109,6 +118,19 @@ if (needSharedData(KLINES) && needSharedData(FUNDING)) {
         `${payment.amountUsdt} = ${sign} × ${payment.qty} × ${payment.markPrice} × ${settled.rate}`,
       );
     }
+    // Every settlement while a position was open is paid once, the ones stamped late included.
+    const trades = ofKind(events, 'trade-closed');
+    const held = rates
+      .map((r) => hourOf(r.ts))
+      .filter((instant) => trades.some((t) => t.entryTs <= instant && instant < t.ts));
+    assert.equal(
+      payments.map((p) => p.ts),
+      held,
+    );
+    assert.ok(
+      payments.some((p) => rates.some((r) => hourOf(r.ts) === p.ts && r.ts > p.ts)),
+      'a settlement stamped after its hour was charged',
+    );
     assert.ok(
       payments.some((p) => p.rate !== 0.0001),
       'a real rate other than the 0.01 % default was charged',

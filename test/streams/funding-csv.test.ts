@@ -40,21 +40,30 @@ if (needSharedData(FUNDING, KLINES)) {
     const { klines } = readFreqtradeJson(KLINES);
     const funded = attachFunding(klines, rates).filter((k) => k.fundingRate !== undefined);
     // Candles run 2021-11-15 00:00 → 2021-11-21 22:35; funding times 11-18 00:00 … inside that range.
-    const inRange = rates.filter((r) => r.ts > klines[0].openTime && r.ts <= klines[klines.length - 1].ts);
+    const hourOf = (ts: number): number => Math.round(ts / 3_600_000) * 3_600_000;
+    const inRange = rates.filter(
+      (r) => hourOf(r.ts) > klines[0].openTime && hourOf(r.ts) <= klines[klines.length - 1].ts,
+    );
     assert.is(funded.length, inRange.length);
     assert.is(
-      funded[0].openTime,
+      funded[0].ts,
       1_637_193_600_000,
-      'the stamp 00:00:00.017 lies in the candle opening at 00:00',
+      'the 00:00 settlement (stamped 00:00:00.017) lies in the candle that closes at 00:00',
+    );
+    // Every settlement in the candle that closes at its hour, however many ms its stamp lags.
+    assert.equal(
+      funded.map((k) => k.ts),
+      inRange.map((r) => hourOf(r.ts)),
     );
   });
 }
 
-test('a funding time on a candle boundary belongs to the candle that closes there', () => {
-  const klines = [kline(0), kline(60_000), kline(120_000)];
+test('a settlement belongs to the candle that closes at its whole hour, its stamp a few ms late or early', () => {
+  const hour = 3_600_000;
+  const klines = [kline(7 * hour, hour), kline(8 * hour, hour), kline(9 * hour, hour)];
   const result = attachFunding(klines, [
-    { ts: 60_000, rate: 0.0001 },
-    { ts: 150_000, rate: -0.0002 },
+    { ts: 8 * hour + 17, rate: 0.0001 },
+    { ts: 10 * hour - 3, rate: -0.0002 },
   ]);
   assert.equal(
     result.map((k) => k.fundingRate),
