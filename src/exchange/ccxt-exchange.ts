@@ -21,7 +21,12 @@ import {
   prepareBinanceClient,
   unifiedSymbol,
 } from './binance-client.js';
-import { fetchFundingPaid } from './ccxt-funding.js';
+import {
+  type FundingIntervals,
+  fetchFundingPaid,
+  fundingIntervalOf,
+  loadFundingIntervals,
+} from './ccxt-funding.js';
 import {
   type AlgoUpdate,
   fillOf,
@@ -89,6 +94,8 @@ export class CcxtExchange implements Exchange {
   private readonly leverage = new Map<string, number>();
   /** Funding income rows already reported (Binance's tranId). */
   private readonly fundingSeen = new Set<string>();
+  /** Symbols that settle funding every 4 h or 1 h (the rest every 8 h), loaded on connect. */
+  private fundingIntervals: FundingIntervals = new Map();
   /** Commands run one at a time, in the order sent. */
   private queue: Promise<void> = Promise.resolve();
   private streaming = false;
@@ -105,6 +112,7 @@ export class CcxtExchange implements Exchange {
     await prepareBinanceClient(this.client);
     await syncClock(this.client, this.options.onWarning);
     await loadSymbolFilters(this.client, this.options.symbols, this.filters);
+    this.fundingIntervals = await loadFundingIntervals(this.client, this.options.onWarning);
     const reports = await reconcile(this.client, this.options.symbols, ts, {
       filters: this.filters,
       orders: this.orders,
@@ -123,7 +131,8 @@ export class CcxtExchange implements Exchange {
   onMarket(event: MarketEvent): void {
     if (event.kind !== 'kline') return;
     const held = this.positions.get(event.symbol);
-    for (const instant of fundingInstantsIn(event.openTime, event.ts)) {
+    const interval = fundingIntervalOf(this.fundingIntervals, event.symbol);
+    for (const instant of fundingInstantsIn(event.openTime, event.ts, interval)) {
       const at = held === undefined ? undefined : { side: held.side, qty: held.qty };
       this.enqueue(async () => {
         for (const paid of await fetchFundingPaid(this.client, event.symbol, instant, at, this.fundingSeen))

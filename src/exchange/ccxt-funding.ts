@@ -1,20 +1,50 @@
 import { z } from 'zod';
-import type { FundingPaid, PositionSide } from '../domain/index.js';
+import { FUNDING_INTERVAL_MS, type FundingPaid, type PositionSide } from '../domain/index.js';
 import { wallSleep } from '../kernel/clock.js';
 import type { BinanceClient } from './binance-client.js';
+import { venueErrorOf } from './venue-errors.js';
 
 /**
  * Funding the account paid or received on Binance, as the engine's `FundingPaid` events, so the
  * portfolio's wallet follows the venue's (issue #16: fills, fees *and funding* match the ledger).
  *
- * Binance settles funding at fixed instants (every 8 h at 00:00, 08:00, 16:00 UTC on most symbols)
- * and books each payment as a `FUNDING_FEE` income row. After a candle whose `(openTime, ts]`
+ * Binance settles funding at fixed instants (every 8 h at 00:00, 08:00, 16:00 UTC on most symbols,
+ * every 4 h or every hour on some: `loadFundingIntervals`) and books each payment as a `FUNDING_FEE` income row. After a candle whose `(openTime, ts]`
  * holds a settlement instant, the venue asks `GET /fapi/v1/income` for the symbol's funding rows
  * since just before it, and `GET /fapi/v1/fundingRate` for the rate and mark price of that instant.
  * Each row becomes one event, once (by Binance's `tranId`), stamped with the settlement instant.
  * Binance may post the row a moment after the instant: while a position was held and no row is
  * there yet, it asks again (1 s, 2 s, 4 s … up to a minute).
  */
+
+const FundingInfoRows = z.array(
+  z.looseObject({ symbol: z.string(), fundingIntervalHours: z.coerce.number().int().min(1).max(24) }),
+);
+
+/** Each symbol's settlement interval (ms); symbols not listed settle every 8 h. */
+export type FundingIntervals = ReadonlyMap<string, number>;
+
+/**
+ * The symbols whose funding settles at another interval than 8 h (`GET /fapi/v1/fundingInfo`:
+ * Binance lists the symbols whose cap, floor or interval it adjusted — some settle every 4 h or
+ * every hour). A failed request leaves every symbol at 8 h, with a warning naming the error.
+ */
+export const loadFundingIntervals = async (
+  client: BinanceClient,
+  onWarning?: (message: string) => void,
+): Promise<FundingIntervals> => {
+  try {
+    const rows = FundingInfoRows.parse(await client.fapiPublicGetFundingInfo());
+    return new Map(rows.map((row) => [row.symbol, row.fundingIntervalHours * 3_600_000]));
+  } catch (error) {
+    onWarning?.(`${venueErrorOf(error, 'funding intervals').message}; funding is looked for every 8 h`);
+    return new Map();
+  }
+};
+
+/** `symbol`'s settlement interval, ms. */
+export const fundingIntervalOf = (intervals: FundingIntervals, symbol: string): number =>
+  intervals.get(symbol) ?? FUNDING_INTERVAL_MS;
 
 const IncomeRow = z.looseObject({
   symbol: z.string(),

@@ -30,6 +30,8 @@ const scenarioSymbol = z
     maxQty: z.number().positive().optional(),
     /** Binance `MIN_NOTIONAL.notional`, USDT. */
     minNotional: z.number().nonnegative().optional(),
+    /** Hours between funding settlements: 8 (default), or 4 / 1 as Binance runs some symbols (`/fapi/v1/fundingInfo`). */
+    fundingIntervalHours: z.union([z.literal(1), z.literal(4), z.literal(8)]).optional(),
   })
   .strict();
 
@@ -65,7 +67,7 @@ export const fakeScenario = z
     marketFill: z.enum(['immediate', 'next-open']).default('immediate'),
     /** Leverage of every symbol until `POST /fapi/v1/leverage` changes it. */
     leverage: z.number().int().min(1).max(125).default(20),
-    /** Funding rate at each 8-hourly instant, unless the data carries its own. */
+    /** Funding rate at each settlement (every 8 h unless a symbol says otherwise), unless the data carries its own. */
     fundingRate: z.number().min(-0.03).max(0.03).default(0.0001),
     /** Request weight per minute (Binance: 2400). */
     weightLimit: z.number().int().positive().default(2400),
@@ -220,6 +222,7 @@ export const scenarioOptions = (scenario: FakeScenario, baseDir: string): Loaded
       marketMaxQty: fromRules?.marketMaxQty,
       minNotional: own?.minNotional ?? fromRules?.minNotionalUsdt ?? fromData.minNotional,
       maxLeverage: fromRules?.maxLeverage,
+      ...(own?.fundingIntervalHours === undefined ? {} : { fundingIntervalHours: own.fundingIntervalHours }),
     };
   });
   const ruled = symbols.filter((s) => rules?.filtersOf(s.symbol) !== undefined).length;

@@ -2,6 +2,7 @@ import type { Kline } from '../domain/index.js';
 import { fundingInstantsIn } from '../domain/index.js';
 import type { FakeVenue } from './fake-venue.js';
 import type {
+  FakeSymbol,
   FakeVenueOptions,
   IncomeRecord,
   IncomeType,
@@ -73,13 +74,17 @@ export function incomeRecord(
   return { tranId: internals.takeId(), symbol, incomeType, income, time, tradeId, info };
 }
 
-/** Charge funding at each funding instant inside the candle (several in a candle longer than 8 h). */
+/** Hours → ms between `spec`'s funding settlements (8 h unless the symbol says otherwise). */
+export const fundingIntervalMsOf = (spec: FakeSymbol): number => (spec.fundingIntervalHours ?? 8) * 3_600_000;
+
+/** Charge funding at each of the symbol's settlement instants inside the candle (several in a long candle). */
 export function settleFunding(internals: VenueInternals, candle: Kline): void {
   const { venue } = internals;
   const rate = candle.fundingRate ?? internals.options.fundingRate;
   const markPrice = candle.close;
   // Instants in (openTime, ts]: the candle that closes at 08:00 pays the 08:00 funding.
-  for (const fundingTime of fundingInstantsIn(candle.openTime, candle.ts)) {
+  const interval = fundingIntervalMsOf(venue.symbolOf(candle.symbol));
+  for (const fundingTime of fundingInstantsIn(candle.openTime, candle.ts, interval)) {
     venue.funding.push({ symbol: candle.symbol, fundingTime, fundingRate: rate, markPrice });
     const position = venue.positions.get(candle.symbol);
     if (position === undefined) continue;

@@ -13,6 +13,8 @@ export interface FakeSymbol {
   readonly minNotional: number;
   /** Highest leverage `POST /fapi/v1/leverage` accepts (the first bracket's); 125 when absent. */
   readonly maxLeverage?: number;
+  /** Hours between funding settlements; 8 when absent (Binance runs some symbols at 4 h or 1 h). */
+  readonly fundingIntervalHours?: number;
 }
 
 export type Side = 'BUY' | 'SELL';
@@ -139,7 +141,7 @@ export interface FakeVenueOptions {
   readonly makerFeeRate: number;
   readonly slippageBps: number;
   readonly defaultLeverage: number;
-  /** Funding rate at each 8-hourly instant unless a candle carries `fundingRate`. */
+  /** Funding rate at each settlement instant (the symbol's interval) unless a candle carries `fundingRate`. */
   readonly fundingRate: number;
   /**
    * When a MARKET order fills: `immediate` (default) at the last price, as it arrives; `next-open`

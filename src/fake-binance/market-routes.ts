@@ -3,6 +3,7 @@ import { BinanceApiError, invalidParameter } from './binance-errors.js';
 import { exchangeInfoBody, klineRow } from './binance-payloads.js';
 import type { FakeBinanceOptions } from './fake-binance-server.js';
 import type { FakeVenue } from './fake-venue.js';
+import { fundingIntervalMsOf } from './fake-venue-ledger.js';
 import { klinesWeight, type WeightBudget } from './request-weights.js';
 import { need, numberParam, type Route } from './route-params.js';
 import { aggTradeRow, bookTickerRow } from './tape-payloads.js';
@@ -16,7 +17,7 @@ export interface MarketRouteContext {
   serverTime(): number;
 }
 
-/** Public market data (ping, time, exchangeInfo, klines, premiumIndex, fundingRate, ticker, aggTrades, bookTicker) and leverage brackets. */
+/** Public market data (ping, time, exchangeInfo, klines, premiumIndex, fundingInfo, fundingRate, ticker, aggTrades, bookTicker) and leverage brackets. */
 export const marketRoutes = ({ venue, options, weights, serverTime }: MarketRouteContext): Route[] => [
   { method: 'GET', url: '/fapi/v1/ping', security: 'NONE', weight: 1, handle: () => ({}) },
   {
@@ -63,9 +64,9 @@ export const marketRoutes = ({ venue, options, weights, serverTime }: MarketRout
     security: 'NONE',
     weight: (p) => (p.has('symbol') ? 1 : 10),
     handle: (p) => {
-      const next = nextFundingTime(venue.time());
       const row = (symbol: string): object => {
         const price = String(venue.priceOf(symbol));
+        const next = nextFundingTime(venue.time(), fundingIntervalMsOf(venue.symbolOf(symbol)));
         return {
           symbol,
           markPrice: price,
@@ -82,6 +83,23 @@ export const marketRoutes = ({ venue, options, weights, serverTime }: MarketRout
       const symbol = p.get('symbol');
       return symbol === null ? [...venue.symbols.keys()].map(row) : row(symbol);
     },
+  },
+  {
+    // As Binance: only the symbols whose funding cap, floor or interval differ from the default.
+    method: 'GET',
+    url: '/fapi/v1/fundingInfo',
+    security: 'NONE',
+    weight: 1,
+    handle: () =>
+      [...venue.symbols.values()]
+        .filter((spec) => (spec.fundingIntervalHours ?? 8) !== 8)
+        .map((spec) => ({
+          symbol: spec.symbol,
+          adjustedFundingRateCap: '0.02000000',
+          adjustedFundingRateFloor: '-0.02000000',
+          fundingIntervalHours: spec.fundingIntervalHours,
+          disclaimer: false,
+        })),
   },
   {
     method: 'GET',

@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import { z } from 'zod';
 import { fundingInstantsIn, INTERVAL_MS, type Interval, type Kline } from '../domain/index.js';
 import { type BinanceClient, forgetClosedConnections, unifiedSymbol } from '../exchange/binance-client.js';
+import { type FundingIntervals, fundingIntervalOf, loadFundingIntervals } from '../exchange/ccxt-funding.js';
 import { venueErrorOf } from '../exchange/venue-errors.js';
 import { wallNow } from '../kernel/clock.js';
 import { readyClient, sleeper } from './live-source.js';
@@ -18,7 +19,8 @@ import { readyClient, sleeper } from './live-source.js';
  *   the REST catch-up after it backfills what the outage missed.
  * - A candle whose `(openTime, ts]` holds a funding settlement carries the rate Binance settled
  *   (`GET /fapi/v1/fundingRate`), so a paper session's simulator charges the real funding and its
- *   recording replays with it (`funding: false` leaves it out).
+ *   recording replays with it (`funding: false` leaves it out). Settlements follow each symbol's
+ *   own interval (`GET /fapi/v1/fundingInfo` on start: 8 h, or 4 h / 1 h on some symbols).
  * - Candles carry `tsInit` (wall time when we read them), for latency only.
  *
  * This is I/O (a source), so it reads the wall clock; operators downstream see only event time.
@@ -112,6 +114,8 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
     /** Per symbol: the open time of the last candle emitted, and a chain so catch-ups never overlap. */
     const last = new Map<string, number>();
     const chains = new Map<string, Promise<void>>();
+    /** Symbols that settle funding every 4 h or 1 h (the rest every 8 h), loaded on start. */
+    let fundingIntervals: FundingIntervals = new Map();
 
     const catchUp = (symbol: string): Promise<void> => {
       const run = async (): Promise<void> => {
@@ -134,7 +138,10 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
             let kline = klineOf(symbol, interval, row, closedBy);
             if (kline === undefined || kline.openTime < since || kline.ts > closedBy) continue;
             if (kline.openTime <= (last.get(symbol) ?? Number.NEGATIVE_INFINITY)) continue;
-            const instants = options.funding === false ? [] : fundingInstantsIn(kline.openTime, kline.ts);
+            const instants =
+              options.funding === false
+                ? []
+                : fundingInstantsIn(kline.openTime, kline.ts, fundingIntervalOf(fundingIntervals, symbol));
             if (instants.length > 0) {
               try {
                 const rate = await settledFunding(client, kline, instants);
@@ -207,6 +214,7 @@ export const liveKlines = (options: LiveKlineOptions): Observable<Kline> =>
 
     void (async () => {
       if (!(await readyClient(client, subscriber, 'live klines'))) return;
+      if (options.funding !== false) fundingIntervals = await loadFundingIntervals(client, warn);
       for (const symbol of options.symbols) {
         const after = options.after?.get(symbol);
         if (after !== undefined) last.set(symbol, after);

@@ -4,7 +4,7 @@ import type { FundingPaid, Kline, OrderRequest, VenueEvent } from '../../src/dom
 import { clientOrderIdFor, fundingInstantsIn } from '../../src/domain/index.js';
 import { createBinanceClient } from '../../src/exchange/binance-client.js';
 import { CcxtExchange } from '../../src/exchange/ccxt-exchange.js';
-import { KEY, LINK, linkPath, SECRET, startLinkFake, until } from '../fake-binance/harness.js';
+import { KEY, LINK, LINK_SPEC, linkPath, SECRET, startLinkFake, until } from '../fake-binance/harness.js';
 
 // Funding through CcxtExchange against the fake Binance server (127.0.0.1, real LINKUSDT 1h
 // candles): after a candle that holds a settlement instant, what the venue booked as FUNDING_FEE
@@ -36,10 +36,14 @@ const entry = (side: 'BUY' | 'SELL', qty: number, intentId: string): OrderReques
   leverage: 5,
 });
 
-test('a held position’s funding becomes FundingPaid events equal to the venue’s FUNDING_FEE income, once each', async () => {
+const heldThroughADay = async (fundingIntervalHours: 4 | 8): Promise<void> => {
   // Candles carry their own rates (positive and negative), so the rate is the settlement's own.
   const path: Kline[] = linkPath().map((k, i) => ({ ...k, fundingRate: ((i % 7) - 3) * 1e-4 }));
-  const fake = await startLinkFake({ path: new Map([[LINK, path]]), revealed: 24 });
+  const fake = await startLinkFake({
+    symbols: [{ ...LINK_SPEC, fundingIntervalHours }],
+    path: new Map([[LINK, path]]),
+    revealed: 24,
+  });
   const client = createBinanceClient({ apiKey: KEY, secret: SECRET, baseUrl: fake.restUrl });
   const exchange = new CcxtExchange({ client, symbols: [LINK], reconnectDelayMs: 50 });
   const events: VenueEvent[] = [];
@@ -50,7 +54,7 @@ test('a held position’s funding becomes FundingPaid events equal to the venue�
     exchange.createOrder(entry('BUY', 30, 'funding-long'));
     await exchange.drain();
     await until('the entry filled', () => events.some((e) => e.kind === 'fill'));
-    // 24 h of candles: three settlements (08:00, 16:00, 00:00); the engine sees each candle.
+    // 24 h of candles: three settlements (08:00, 16:00, 00:00), or six on a 4 h symbol; the engine sees each candle.
     for (let i = 0; i < 24; i++) {
       fake.step(1);
       const candle = path[24 + i];
@@ -59,8 +63,9 @@ test('a held position’s funding becomes FundingPaid events equal to the venue�
     }
     await exchange.drain();
     const ledger = fake.venue.income.filter((r) => r.incomeType === 'FUNDING_FEE');
-    assert.is(ledger.length, 3);
-    assert.is(funding().length, 3);
+    const settlements = 24 / fundingIntervalHours;
+    assert.is(ledger.length, settlements);
+    assert.is(funding().length, settlements);
     for (const [i, paid] of funding().entries()) {
       const booked = ledger[i];
       const settled = fake.venue.funding.find((f) => f.fundingTime === booked.time);
@@ -94,6 +99,12 @@ test('a held position’s funding becomes FundingPaid events equal to the venue�
     await exchange.drain();
     await fake.close();
   }
-});
+};
+
+test('a held position’s funding becomes FundingPaid events equal to the venue’s FUNDING_FEE income, once each', () =>
+  heldThroughADay(8));
+
+test('a symbol Binance settles every 4 h (GET /fapi/v1/fundingInfo): each of its six settlements a day, to the cent', () =>
+  heldThroughADay(4));
 
 test.run();

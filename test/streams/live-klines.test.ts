@@ -4,7 +4,7 @@ import type { Kline } from '../../src/domain/index.js';
 import { createBinanceClient } from '../../src/exchange/binance-client.js';
 import type { FakeBinance } from '../../src/fake-binance/fake-binance-server.js';
 import { liveKlines } from '../../src/streams/live-klines.js';
-import { AVAX, avaxPath, startAvaxFake, until } from '../fake-binance/harness.js';
+import { AVAX, AVAX_SPEC, avaxPath, startAvaxFake, startLinkFake, until } from '../fake-binance/harness.js';
 
 // The live kline feed against the fake Binance server (127.0.0.1) replaying real AVAXUSDT 1m
 // candles: closed candles in order, none missing and none twice, across a dropped websocket.
@@ -52,6 +52,51 @@ test('closed candles arrive in order; a 3-minute websocket outage is backfilled 
       warnings.some((w) => /kline stream AVAXUSDT/.test(w)),
       'the outage is reported',
     );
+  } finally {
+    subscription.unsubscribe();
+    await client.close().catch(() => undefined);
+    await fake.close();
+  }
+});
+
+test('a symbol Binance settles every 4 h: the candle that closes at 04:00 carries the rate settled then', async () => {
+  const fundingPath = avaxPath(Date.UTC(2026, 1, 1, 4, 5));
+  // Candle i closes at 00:00 + (i + 1) min: 236 closes at 03:57, 239 at 04:00.
+  const fake = await startLinkFake({
+    symbols: [{ ...AVAX_SPEC, fundingIntervalHours: 4 }],
+    path: new Map([[AVAX, fundingPath]]),
+    revealed: 237,
+  });
+  const client = createBinanceClient({ baseUrl: fake.restUrl });
+  const seen: Kline[] = [];
+  const warnings: string[] = [];
+  const subscription = liveKlines({
+    client,
+    symbols: [AVAX],
+    interval: '1m',
+    now: () => fake.venue.time(),
+    after: new Map([[AVAX, fundingPath[236].openTime]]),
+    onWarning: (w) => warnings.push(w),
+  }).subscribe((k) => seen.push(k));
+  try {
+    await until('funding intervals asked', () => (fake.requests.get('GET /fapi/v1/fundingInfo') ?? 0) > 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let i = 0; i < 5; i++) {
+      fake.step(1);
+      await until(`candle ${i + 1}`, () => seen.length === i + 1);
+    }
+    // An 8 h grid would look for no settlement before 08:00.
+    assert.equal(
+      seen.map((k) => [new Date(k.ts).toISOString().slice(11, 16), k.fundingRate]),
+      [
+        ['03:58', undefined],
+        ['03:59', undefined],
+        ['04:00', 0.0001],
+        ['04:01', undefined],
+        ['04:02', undefined],
+      ],
+    );
+    assert.equal(warnings, []);
   } finally {
     subscription.unsubscribe();
     await client.close().catch(() => undefined);
