@@ -29,12 +29,14 @@ export interface Envelope<E extends BusEvent = BusEvent> {
  */
 export class BusEnvelope<E extends BusEvent = BusEvent> implements Envelope<E> {
   private knownId: string | undefined;
+  /** `tsInit` when it is not `tsEvent` (live); a backtest's envelopes keep one number, not two. */
+  private readonly initTs: number | undefined;
 
   constructor(
     readonly topic: Topic,
     readonly event: E,
     readonly tsEvent: number,
-    readonly tsInit: number,
+    tsInit: number,
     /** Stage that emitted it; `source` for events that entered from outside. */
     readonly origin: string,
     /** The envelope whose handling emitted this one (undefined: from outside). */
@@ -44,6 +46,11 @@ export class BusEnvelope<E extends BusEvent = BusEvent> implements Envelope<E> {
     id?: string,
   ) {
     this.knownId = id;
+    this.initTs = tsInit === tsEvent ? undefined : tsInit;
+  }
+
+  get tsInit(): number {
+    return this.initTs ?? this.tsEvent;
   }
 
   get id(): string {

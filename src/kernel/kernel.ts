@@ -4,6 +4,7 @@ import { type Clock, EventTimeClock, WallClock } from './clock.js';
 import { DedupeWindow } from './dedupe-window.js';
 import { BusEnvelope, derivedIdOf, type Envelope } from './envelope.js';
 import { malformedLetter, StageError, stageFailureLetter } from './failures.js';
+import { type Frame, isThenable, NO_SUBSCRIBERS, type Subscriber, subscriberOf } from './frames.js';
 import type { KernelOptions } from './kernel-options.js';
 import type { Stage, StageContext } from './stage.js';
 import { parseExternal } from './topic-schemas.js';
@@ -11,29 +12,6 @@ import { TOPICS, type Topic } from './topics.js';
 
 export { StageError } from './failures.js';
 export type { KernelOptions } from './kernel-options.js';
-
-interface Subscriber {
-  readonly stage: Stage;
-  readonly context: StageContext;
-}
-
-/** One event being delivered: reused per depth, so a cascade allocates no frames. */
-interface Frame {
-  envelope: Envelope;
-  subscribers: readonly Subscriber[];
-  /** Next subscriber to call. */
-  next: number;
-  /** What the last called subscriber emitted, and how many of those were delivered. */
-  /** A reused buffer: its first `count` entries are the last subscriber's emissions. */
-  readonly outputs: Envelope[];
-  count: number;
-  delivered: number;
-}
-
-const NO_SUBSCRIBERS: readonly Subscriber[] = Object.freeze([]);
-
-const isThenable = (value: unknown): value is PromiseLike<void> =>
-  value !== undefined && value !== null && typeof (value as PromiseLike<void>).then === 'function';
 
 /**
  * The event-time engine (DESIGN.md §1a): a bus of topics, stages in declared order, and a
@@ -56,6 +34,8 @@ export class Kernel {
   readonly clock: Clock;
   /** Whether `tsInit` is wall time (live) rather than the event's time (backtest). */
   private readonly wallClock: boolean;
+  /** The clock when it is event time (its timers fire before each event), else undefined. */
+  private readonly eventClock: EventTimeClock | undefined;
   private readonly subscribersByTopic = new Map<Topic, Subscriber[]>();
   private readonly stages = new Map<string, Subscriber>();
   private readonly onEvent: ((envelope: Envelope) => void) | undefined;
@@ -82,6 +62,7 @@ export class Kernel {
   constructor(options: KernelOptions = {}) {
     this.clock = options.clock ?? new EventTimeClock();
     this.wallClock = this.clock.kind === 'wall';
+    this.eventClock = this.clock instanceof EventTimeClock ? this.clock : undefined;
     this.onEvent = options.onEvent;
     this.throwOnStageError = options.onStageError === 'throw';
     this.onFatal = options.onFatal;
@@ -102,7 +83,7 @@ export class Kernel {
   /** Registers a stage; its place among a topic's subscribers follows `rank`, then `name`. */
   register(stage: Stage): this {
     if (this.stages.has(stage.name)) throw new Error(`stage ${stage.name} is registered twice`);
-    const subscriber: Subscriber = { stage, context: this.contextOf(stage) };
+    const subscriber = subscriberOf(stage, this.contextOf(stage));
     this.stages.set(stage.name, subscriber);
     for (const topic of new Set(stage.consumes)) {
       const list = this.subscribersByTopic.get(topic) ?? [];
@@ -258,8 +239,8 @@ export class Kernel {
 
   /** Fires the event-time timers due by `ts` (each to quiescence), then delivers `then`. */
   private fireDueTimers(ts: number, then: Envelope): void | Promise<void> {
-    const clock = this.clock;
-    if (!(clock instanceof EventTimeClock)) return undefined;
+    const clock = this.eventClock;
+    if (clock === undefined) return undefined;
     for (;;) {
       const timer = clock.takeDue(ts);
       if (timer === undefined) return undefined;
@@ -341,7 +322,11 @@ export class Kernel {
       this.handlingStage = subscriber.stage;
       let result: void | PromiseLike<void>;
       try {
-        result = subscriber.stage.handle(frame.envelope.event, subscriber.context);
+        const handler = subscriber.handler;
+        result =
+          handler === undefined
+            ? subscriber.stage.handle(frame.envelope.event, subscriber.context)
+            : handler.next(frame.envelope.event, subscriber.emit as (out: BusEvent) => void);
       } catch (error) {
         this.stageFailed(frame, subscriber.stage, error);
         continue;

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { BusEvent } from '../domain/index.js';
-import type { Stage, StageContext } from './stage.js';
+import { DIRECT_HANDLER, type DirectHandler, type Stage, type StageContext } from './stage.js';
 import type { Topic } from './topics.js';
 
 /**
@@ -107,6 +107,19 @@ export const handlerStage = <Out extends BusEvent>(spec: {
   // One emit function per stage (the context is the stage's own, for its whole life).
   let context: StageContext | undefined;
   let emit: ((out: Out) => void) | undefined;
+  const handle = (event: BusEvent, stageContext: StageContext): void | PromiseLike<void> => {
+    if (context !== stageContext) {
+      context = stageContext;
+      const bound = stageContext;
+      emit = (out) => bound.emit(out, topicOf(out));
+    }
+    return handler.next(event, emit as (out: Out) => void);
+  };
+  const direct: DirectHandler = {
+    handle,
+    handler: handler as DirectHandler['handler'],
+    topicOf: topicOf as (event: BusEvent) => Topic,
+  };
   return {
     name: spec.name,
     rank: spec.rank,
@@ -114,13 +127,7 @@ export const handlerStage = <Out extends BusEvent>(spec: {
     // Always both keys, in one order: every handler stage has one shape (the kernel's calls stay monomorphic).
     quiet: spec.quiet,
     publishes: spec.publishes,
-    handle(event, stageContext) {
-      if (context !== stageContext) {
-        context = stageContext;
-        const bound = stageContext;
-        emit = (out) => bound.emit(out, topicOf(out));
-      }
-      return handler.next(event, emit as (out: Out) => void);
-    },
-  };
+    handle,
+    [DIRECT_HANDLER]: direct,
+  } as Stage;
 };

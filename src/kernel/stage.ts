@@ -43,6 +43,28 @@ export interface Stage {
 }
 
 /**
+ * What `handlerStage` attaches to the stage it makes (under `DIRECT_HANDLER`): its handler and how
+ * its emissions are routed, so the kernel calls the handler itself — one call per delivery, not
+ * two. It holds only while the stage's `handle` is the one it was made with: a wrapper that
+ * replaces `handle` (the supervised ai-engine arms a timer first) is called like any stage.
+ */
+export interface DirectHandler {
+  readonly handle: Stage['handle'];
+  readonly handler: {
+    next(event: BusEvent, emit: (out: BusEvent) => void): void | PromiseLike<void>;
+  };
+  readonly topicOf: (event: BusEvent) => Topic;
+}
+
+export const DIRECT_HANDLER: unique symbol = Symbol('quantum.directHandler');
+
+/** The stage's direct handler, when it has one that still applies. */
+export const directHandlerOf = (stage: Stage): DirectHandler | undefined => {
+  const direct = (stage as Stage & { readonly [DIRECT_HANDLER]?: DirectHandler })[DIRECT_HANDLER];
+  return direct !== undefined && direct.handle === stage.handle ? direct : undefined;
+};
+
+/**
  * The declared order of the trading graph's stages on a shared event (the README's "how one
  * market event flows"): the venue first (its fills precede the candle everywhere), then the
  * account, then what protects open positions, then the decision chain that opens new ones.

@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kernel } from '../../src/kernel/kernel.js';
+import { handlerStage } from '../../src/kernel/operate.js';
 import type { Stage } from '../../src/kernel/stage.js';
 import { TOPICS } from '../../src/kernel/topics.js';
 import { intent, kline, signal } from '../builders.js';
@@ -224,6 +225,37 @@ test('events emitted by one handler are delivered in the order it emitted them',
     );
   kernel.process(kline(), TOPICS.klines);
   assert.equal(seen, [0.1, 0.2, 0.3, 0.4]);
+});
+
+test('a handler stage is called through its handler; a wrapper that replaces its handle is called through the wrapper', () => {
+  const seen: string[] = [];
+  const make = (name: string): Stage =>
+    handlerStage({
+      name,
+      rank: 10,
+      consumes: [TOPICS.klines],
+      publishes: [TOPICS.signals],
+      handler: { next: (event, emit) => emit(signal({ symbol: `${name}:${event.kind}` })) },
+      topicOf: () => TOPICS.signals,
+    });
+  const plain = make('plain');
+  const inner = make('wrapped');
+  // As the supervised ai-engine: the same stage, with a handle that does something first.
+  const wrapped: Stage = {
+    ...inner,
+    handle(event, context) {
+      seen.push(`wrapper saw ${event.kind}`);
+      return inner.handle(event, context);
+    },
+  };
+  const kernel = new Kernel({
+    onEvent: (envelope) => {
+      if (envelope.event.kind === 'signal') seen.push(`${envelope.origin} → ${envelope.event.symbol}`);
+    },
+  });
+  kernel.register(plain).register(wrapped);
+  kernel.process(kline(), TOPICS.klines);
+  assert.equal(seen, ['plain → plain:kline', 'wrapper saw kline', 'wrapped → wrapped:kline']);
 });
 
 test.run();
