@@ -14,8 +14,8 @@ const startVenue = (): Promise<FakeBinance> => startAvaxFake(path, { revealed: 1
 
 const comparable = (k: Kline): string => `${k.openTime} ${k.open} ${k.high} ${k.low} ${k.close} ${k.volume}`;
 
-test('closed candles arrive in order; a 3-minute websocket outage is backfilled with no gap and no duplicate', async () => {
-  const fake = await startVenue();
+/** The live AVAXUSDT 1m feed from the fake venue, resumed after the candle opening at `afterOpenTime`. */
+const feed = (fake: FakeBinance, afterOpenTime: number) => {
   const client = createBinanceClient({ baseUrl: fake.restUrl });
   const seen: Kline[] = [];
   const warnings: string[] = [];
@@ -23,12 +23,19 @@ test('closed candles arrive in order; a 3-minute websocket outage is backfilled 
     client,
     symbols: [AVAX],
     interval: '1m',
-    // The fake venue's clock is its path's time; resume after the last revealed candle.
+    // The fake venue's clock is its path's time.
     now: () => fake.venue.time(),
-    after: new Map([[AVAX, path[9].openTime]]),
+    after: new Map([[AVAX, afterOpenTime]]),
     reconnectDelayMs: 50,
     onWarning: (w) => warnings.push(w),
   }).subscribe((k) => seen.push(k));
+  return { client, seen, warnings, subscription };
+};
+
+test('closed candles arrive in order; a 3-minute websocket outage is backfilled with no gap and no duplicate', async () => {
+  const fake = await startVenue();
+  // Resume after the last revealed candle.
+  const { client, seen, warnings, subscription } = feed(fake, path[9].openTime);
   try {
     // Wait for the stream to be subscribed, then move the path.
     await until('kline subscription', () => (fake.requests.get('GET /fapi/v1/exchangeInfo') ?? 0) > 0);
@@ -67,17 +74,7 @@ test('a symbol Binance settles every 4 h: the candle that closes at 04:00 carrie
     path: new Map([[AVAX, fundingPath]]),
     revealed: 237,
   });
-  const client = createBinanceClient({ baseUrl: fake.restUrl });
-  const seen: Kline[] = [];
-  const warnings: string[] = [];
-  const subscription = liveKlines({
-    client,
-    symbols: [AVAX],
-    interval: '1m',
-    now: () => fake.venue.time(),
-    after: new Map([[AVAX, fundingPath[236].openTime]]),
-    onWarning: (w) => warnings.push(w),
-  }).subscribe((k) => seen.push(k));
+  const { client, seen, warnings, subscription } = feed(fake, fundingPath[236].openTime);
   try {
     await until('funding intervals asked', () => (fake.requests.get('GET /fapi/v1/fundingInfo') ?? 0) > 0);
     await new Promise((resolve) => setTimeout(resolve, 300));
