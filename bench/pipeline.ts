@@ -46,9 +46,20 @@
 //   front of the per-symbol Maps, exact-size position arrays in snapshots, a class for handler
 //   stages (the call into `next` stays megamorphic), switch dispatch over indicator classes
 //   (-20 ns of the features' 320), young generations of 4 MB (much slower) or 32 MB (same).
-// 600 k (1.67 µs) would need the kernel's dispatch nearly free and another ~15 % off the stages'
-// work; the candidates left are each ~1-3 % (envelope timestamps unboxed, the futile intent chain,
-// the snapshot's Position per candle).
+// Later (src 368c579): the kernel calls a handler stage's handler itself (one call per delivery,
+// not two) and a backtest's envelopes box one timestamp, not two: ~+3 % side by side (8 alternating
+// processes each). Linux `perf` (cpu-clock, main thread) then splits a run: our JS ≈ 50 %, V8
+// builtins ≈ 23 % — megamorphic property loads ≈ 5 % (`event.kind` / `event.ts` where every event
+// type passes: the portfolio's and the venue's switches, the kernel's emit, onEvent), calls into a
+// different function each time ≈ 5 %, Map lookups by string ≈ 3 %, write barriers ≈ 1 % — GC ≈ 6 %,
+// page faults and the rest. Measured and dropped: a monomorphic call site per handler stage (each
+// stage's own `handle` compiled apart: no change, so the call's cost is not its megamorphism);
+// leaving the snapshot's deliveries to sizing and risk out (an upper bound: +2 %); a Position reused
+// per open trip across snapshots (+2 %, and a snapshot must not change after it is published);
+// skipping intents on symbols the strategy sees in position (~+7 %, but the strategy runs ahead of
+// the account in a split run, so it cannot see positions without losing that).
+// 600 k (1.67 µs) would need ~17 % more: no single piece left is larger than ~5 %, and what costs is
+// spread over a dynamic bus's every delivery.
 //
 // Usage: `node --import tsx bench/pipeline.ts [--quick] [--tsx]`: runs compiled (tsc into dist/, as
 // `quantum` runs), or with `--tsx` the sources under tsx. Prints a JSON line and tables; writes
