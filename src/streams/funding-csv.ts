@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type Kline, settlementHourOf } from '../domain/index.js';
-import { createIssueLog, type DataIssue, dataPolicy } from './data-quality.js';
+import { createIssueLog, type DataIssue, type DataPolicy, dataPolicy } from './data-quality.js';
 
 /** One funding settlement: when (ms) and the rate (fraction of notional, positive ⇒ longs pay). */
 export interface FundingRate {
@@ -20,8 +20,8 @@ export interface FundingFileResult {
 
 /**
  * Parses a Binance fundingRate dump, `calc_time,funding_interval_hours,last_funding_rate` (header
- * optional; `calc_time` in ms or µs, kept as is — Binance stamps a few ms after the hour, which
- * still falls in the right candle). A bad number, an earlier or repeated time is an issue
+ * optional; `calc_time` in ms or µs, kept as is — Binance stamps a few ms after the hour;
+ * `attachFunding` places each at its hour). A bad number, an earlier or repeated time is an issue
  * handled by `options.policy` (data-quality.ts).
  */
 export const parseFundingCsv = (
@@ -104,4 +104,49 @@ export const attachFunding = (klines: readonly Kline[], rates: readonly FundingR
     result[i] = found ? { ...kline, fundingRate: rate } : kline;
   }
   return result;
+};
+
+/** Binance's longest funding interval: a longer stretch without a settlement means some are missing. */
+const LONGEST_FUNDING_INTERVAL_MS = 8 * 3_600_000;
+
+/**
+ * Where a symbol's funding data stops covering its candles, as `gap` issues of `file`: a hole
+ * between two settlements longer than 8 h (Binance's longest interval), or candles that run on
+ * more than 8 h after the last one. Once a symbol's candles carry rates the simulator charges only
+ * what the data lists, so funding there would be missing without a word. Under `fail` the first
+ * one throws (data-quality.ts). Candles before the first settlement pay the configured default.
+ */
+export const fundingCoverageGaps = (
+  symbol: string,
+  klines: readonly Kline[],
+  rates: readonly FundingRate[],
+  file: string,
+  policy: DataPolicy,
+): DataIssue[] => {
+  const log = createIssueLog(file, policy);
+  const last = klines.at(-1);
+  if (last === undefined || rates.length === 0) return log.issues;
+  const iso = (ts: number): string => new Date(ts).toISOString();
+  const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
+  let previous = settlementHourOf(rates[0].ts);
+  for (let i = 1; i < rates.length; i++) {
+    const hour = settlementHourOf(rates[i].ts);
+    // Holes outside the candles' range do not matter.
+    if (hour - previous > LONGEST_FUNDING_INTERVAL_MS && hour > klines[0].openTime && previous < last.ts) {
+      log.report(
+        0,
+        'gap',
+        `${symbol}: no funding settlement between ${iso(previous)} and ${iso(hour)} (${hours(hour - previous)}; Binance settles at least every 8 h): none is charged in between`,
+      );
+    }
+    previous = hour;
+  }
+  if (last.ts - previous > LONGEST_FUNDING_INTERVAL_MS) {
+    log.report(
+      0,
+      'gap',
+      `${symbol}: the funding data ends at ${iso(previous)}, ${hours(last.ts - previous)} before the candles do (${iso(last.ts)}); Binance settles at least every 8 h: none is charged after it`,
+    );
+  }
+  return log.issues;
 };

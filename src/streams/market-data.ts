@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DataError, INTERVAL_MS, Interval, type Kline, SymbolId } from '../domain/index.js';
 import { createIssueLog, type DataIssue, type DataPolicy, dataPolicy } from './data-quality.js';
 import { parseFreqtradeJson } from './freqtrade-json.js';
-import { attachFunding, type FundingRate, parseFundingCsv } from './funding-csv.js';
+import { attachFunding, type FundingRate, fundingCoverageGaps, parseFundingCsv } from './funding-csv.js';
 import { parseJsonlEvents } from './jsonl-events.js';
 import { parseKlineCsv } from './kline-csv.js';
 import type { KlineFileResult } from './kline-rows.js';
@@ -107,6 +107,8 @@ export const loadMarketData = (
   const files: MarketDataFile[] = [];
   const parts: Part[] = [];
   const funding = new Map<string, FundingRate[]>();
+  /** The last funding file read per symbol: where a hole in its coverage is reported. */
+  const fundingFile = new Map<string, string>();
   for (const filePath of paths) {
     const format = FORMAT_BY_EXTENSION[extname(filePath)];
     if (format === undefined)
@@ -189,6 +191,7 @@ export const loadMarketData = (
         if (result !== undefined && symbol !== undefined) {
           issues.push(...result.issues);
           funding.set(symbol, [...(funding.get(symbol) ?? []), ...result.rates]);
+          fundingFile.set(symbol, filePath);
         }
         files.push({
           path: filePath,
@@ -252,6 +255,9 @@ export const loadMarketData = (
       .sort((a, b) => a.ts - b.ts)
       .filter((rate, i, all) => i === 0 || rate.ts !== all[i - 1].ts);
     klinesBySymbol.set(symbol, attachFunding(klines, sorted));
+    issues.push(
+      ...fundingCoverageGaps(symbol, klines, sorted, fundingFile.get(symbol) ?? symbol, opts.policy),
+    );
   }
   return { klinesBySymbol, issues, files };
 };

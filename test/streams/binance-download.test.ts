@@ -139,9 +139,15 @@ test('candles the exchange does not have are reported as gaps and left out, neve
     assert.not.ok(existsSync(join(out, 'LINKUSDT-1h-2026-01.csv')));
     const back = loadMarketData(out, { policy: 'skip' });
     assert.equal(back.klinesBySymbol.get('LINKUSDT'), asDownloaded(path.get('LINKUSDT') ?? [], venue));
+    // The candle gap, and the funding hole it made: the fake venue settles funding on its candles,
+    // so the lost candles took the 08:00 settlement with them — reported, not silently uncharged.
     assert.equal(
       back.issues.map((issue) => issue.kind),
-      ['gap'],
+      ['gap', 'gap'],
+    );
+    assert.match(
+      back.issues[1].message,
+      /LINKUSDT: no funding settlement between 2026-02-05T00:00:00.000Z and 2026-02-05T16:00:00.000Z/,
     );
   } finally {
     await venue.close();

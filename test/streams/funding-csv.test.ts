@@ -1,8 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Kline } from '../../src/domain/index.js';
+import { DataError, type Kline } from '../../src/domain/index.js';
 import { readFreqtradeJson } from '../../src/streams/freqtrade-json.js';
-import { attachFunding, parseFundingCsv, readFundingCsv } from '../../src/streams/funding-csv.js';
+import {
+  attachFunding,
+  fundingCoverageGaps,
+  parseFundingCsv,
+  readFundingCsv,
+} from '../../src/streams/funding-csv.js';
 import { needSharedData, sharedData } from '../shared-data.js';
 
 const FUNDING = sharedData('funding/XRPUSDT-funding.csv');
@@ -98,6 +103,42 @@ test('bad funding rows are issues with their line', () => {
       [3, 'invalid-number', 'last_funding_rate is "abc", expected a number'],
       [4, 'duplicate', 'calc_time 1000 is not after the previous 1000'],
     ],
+  );
+});
+
+test('funding data that stops covering the candles is a gap issue: a hole between settlements, or an end before theirs', () => {
+  const hour = 3_600_000;
+  const day = Date.UTC(2026, 0, 1);
+  // Hourly candles over two days; settlements every 8 h, stamped a few ms late.
+  const candles = Array.from({ length: 48 }, (_, i) => kline(day + i * hour, hour));
+  const every8h = [8, 16, 24, 32, 40, 48].map((h) => ({ ts: day + h * hour + 7, rate: 0.0001 }));
+  assert.equal(fundingCoverageGaps('XRPUSDT', candles, every8h, 'f.csv', 'skip'), []);
+  // 4 h symbols: denser is fine.
+  const every4h = Array.from({ length: 12 }, (_, i) => ({ ts: day + (i + 1) * 4 * hour, rate: 0.0001 }));
+  assert.equal(fundingCoverageGaps('XRPUSDT', candles, every4h, 'f.csv', 'skip'), []);
+  const holed = every8h.filter((r) => r.ts !== day + 24 * hour + 7);
+  assert.equal(
+    fundingCoverageGaps('XRPUSDT', candles, holed, 'f.csv', 'skip').map((i) => [i.kind, i.file, i.message]),
+    [
+      [
+        'gap',
+        'f.csv',
+        'XRPUSDT: no funding settlement between 2026-01-01T16:00:00.000Z and 2026-01-02T08:00:00.000Z (16.0 h; Binance settles at least every 8 h): none is charged in between',
+      ],
+    ],
+  );
+  const ended = every8h.slice(0, 3);
+  assert.equal(
+    fundingCoverageGaps('XRPUSDT', candles, ended, 'f.csv', 'skip').map((i) => i.message),
+    [
+      'XRPUSDT: the funding data ends at 2026-01-02T00:00:00.000Z, 24.0 h before the candles do (2026-01-03T00:00:00.000Z); Binance settles at least every 8 h: none is charged after it',
+    ],
+  );
+  // A strict run refuses it, naming the file.
+  assert.throws(
+    () => fundingCoverageGaps('XRPUSDT', candles, ended, 'f.csv', 'fail'),
+    (error: Error) =>
+      error instanceof DataError && /^f\.csv:0: XRPUSDT: the funding data ends/.test(error.message),
   );
 });
 
