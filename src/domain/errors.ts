@@ -70,6 +70,15 @@ export class InvalidOrder extends ExchangeError {
     super('QT_EXCHANGE_INVALID_ORDER', message);
   }
 }
+/**
+ * The position the order would leave exceeds what the symbol's leverage bracket allows at its
+ * leverage (Binance `-2027`): lower the leverage or the size.
+ */
+export class PositionLimitExceeded extends ExchangeError {
+  constructor(message: string) {
+    super('QT_EXCHANGE_POSITION_LIMIT', message);
+  }
+}
 /** A reduce-only order would not reduce the position (Binance `-2022`). */
 export class ReduceOnlyRejected extends ExchangeError {
   constructor(message: string) {

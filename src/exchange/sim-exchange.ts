@@ -60,7 +60,8 @@ export interface SimAccount {
  *   non-reduce-only, leverage ≤ the first bracket's, position ≤ the bracket cap at that leverage,
  *   available margin = wallet − used margin − reserved by resting entries, reduce-only
  *   consistency) and answers REJECTED with `errorCode`
- *   (`QT_EXCHANGE_INVALID_ORDER`, `QT_EXCHANGE_INSUFFICIENT_MARGIN`) and a reason, or NEW at once.
+ *   (`QT_EXCHANGE_INVALID_ORDER`, `QT_EXCHANGE_INSUFFICIENT_MARGIN`, `QT_EXCHANGE_POSITION_LIMIT`)
+ *   and a reason, or NEW at once.
  *   A second submit of a known `clientOrderId` creates nothing: the order's latest report is
  *   re-sent. Rejected orders are not remembered (a retry is checked afresh, as on Binance).
  * - **Latency.** An order becomes live at the first market event with `ts ≥ order.ts + latencyMs`:

@@ -1,5 +1,12 @@
 import type { OrderRequest, SymbolFilters } from '../domain/index.js';
-import { bracketsOf, exitSideOf, InsufficientFunds, InvalidOrder, roundToStep } from '../domain/index.js';
+import {
+  bracketsOf,
+  exitSideOf,
+  InsufficientFunds,
+  InvalidOrder,
+  PositionLimitExceeded,
+  roundToStep,
+} from '../domain/index.js';
 import { maxNotionalAtLeverage } from '../domain/position-math.js';
 import type { SimPosition } from './sim-order-book.js';
 
@@ -144,7 +151,10 @@ export const checkOrder = (order: OrderRequest, context: OrderCheckContext): Ord
     );
   }
   const overCap = positionCapCheck(order, qty, referencePrice, context);
-  if (overCap !== undefined) return invalid(`${where}: ${overCap}`);
+  if (overCap !== undefined) {
+    const reason = `${where}: ${overCap}`;
+    return { ok: false, errorCode: new PositionLimitExceeded(reason).code, reason };
+  }
   const required = requiredMarginUsdt(
     order,
     qty,

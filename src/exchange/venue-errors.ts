@@ -5,6 +5,7 @@ import {
   InsufficientFunds,
   InvalidOrder,
   NetworkError,
+  PositionLimitExceeded,
   RateLimitExceeded,
   ReduceOnlyRejected,
   TimestampOutOfWindow,
@@ -25,7 +26,8 @@ const reasonOf = (error: unknown): string => {
 
 /**
  * The domain's error for what ccxt raised on a Binance call: retryable ones (network, 429/418,
- * -1021 timestamp) and refusals (margin -2019, filters, reduce-only -2022, auth -1022/-2015), each
+ * -1021 timestamp) and refusals (margin -2019, filters, reduce-only -2022, the leverage bracket's
+ * position cap -2027, auth -1022/-2015), each
  * with a stable code. The message keeps Binance's code and text, never the request (it is signed).
  */
 export const venueErrorOf = (error: unknown, where: string): ExchangeError => {
@@ -35,6 +37,7 @@ export const venueErrorOf = (error: unknown, where: string): ExchangeError => {
   if (code === -2019 || code === -2018 || error instanceof ccxt.InsufficientFunds)
     return new InsufficientFunds(reason);
   if (code === -2022) return new ReduceOnlyRejected(reason);
+  if (code === -2027) return new PositionLimitExceeded(reason);
   if (code === -1021 || error instanceof ccxt.InvalidNonce) return new TimestampOutOfWindow(reason, error);
   if (
     code === -1022 ||

@@ -65,7 +65,7 @@ test('leverage above the first bracket, or a position beyond the bracket cap for
   assert.match(results()[0].reason ?? '', /leverage 150 above maxLeverage 125/);
   // 1.2 × 43 000 = 51 600 > 50 000, the cap of the 125× bracket
   venue.createOrder(order({ clientOrderId: 'cap-125', leverage: 125, qty: 1.2 }));
-  assert.equal([results()[1].status, results()[1].errorCode], ['REJECTED', INVALID]);
+  assert.equal([results()[1].status, results()[1].errorCode], ['REJECTED', 'QT_EXCHANGE_POSITION_LIMIT']);
   assert.match(results()[1].reason ?? '', /exceed 50000 USDT, the maximum at leverage 125 .*-2027/);
   // at 100× the cap is 600 000
   venue.createOrder(order({ clientOrderId: 'cap-100', leverage: 100, qty: 1.2 }));
@@ -75,6 +75,7 @@ test('leverage above the first bracket, or a position beyond the bracket cap for
   // adding to the position counts the whole position: 14 × 43 000 = 602 000 > 600 000
   venue.createOrder(order({ clientOrderId: 'add', leverage: 100, qty: 12.8, ts: T0 + MINUTE_MS }));
   assert.match(results().at(-1)?.reason ?? '', /position notional 602000\.00 USDT would exceed 600000/);
+  assert.is(results().at(-1)?.errorCode, 'QT_EXCHANGE_POSITION_LIMIT');
   // a reduce-only exit is never capped
   venue.createOrder(
     order({
