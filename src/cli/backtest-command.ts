@@ -41,6 +41,7 @@ export const registerBacktestCommand = (program: Command): void => {
           progress ??= createProgress('backtest', total, 'klines', flags.progress && config.output.progress);
           progress.update(done);
         },
+        onWarning: (message: string) => process.stderr.write(`warning: ${message}\n`),
       };
       if (modules === undefined) {
         const result = await runBacktest(options);

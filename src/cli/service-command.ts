@@ -130,6 +130,7 @@ export const registerServiceCommands = (program: Command): void => {
           progress ??= createProgress('run', total, 'klines', flags.progress && config.output.progress);
           progress.update(done);
         },
+        onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       };
       const result = flags.split
         ? await runSplit({

@@ -30,6 +30,7 @@ import {
   noCandlesMessage,
   refuseOtherQuotes,
 } from './market-source.js';
+import { memoryWarning } from './memory-check.js';
 import { createRunStats, type RunStats } from './run-stats.js';
 
 export interface BacktestOptions {
@@ -49,6 +50,10 @@ export interface BacktestOptions {
   readonly outDirLabel?: string;
   /** Called as the replay advances (for a progress bar). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called before the replay with what the user should know at once (a market that may not fit in memory). */
+  readonly onWarning?: (message: string) => void;
+  /** The heap limit the memory check compares with (tests); Node's own by default. */
+  readonly heapLimitBytes?: number;
   /** ISO time the report was made; only report.json/html carry it (trades.csv stays byte-identical). */
   readonly generatedAt?: string;
   /**
@@ -215,6 +220,8 @@ export const runWithReplay = async (
   const seed = options.seed ?? config.seed;
   const baseDir = options.configPath === undefined ? '.' : dirname(options.configPath);
   const market = loadTradableMarket(options, seed, baseDir);
+  const tooBig = memoryWarning(market.klines.length, options.heapLimitBytes);
+  if (tooBig !== undefined) options.onWarning?.(tooBig);
   const models = buildModels(config, baseDir);
   // The output folder must take the files before the run starts, not after it.
   const outDir = options.outDir === undefined ? config.output.dir : options.outDir;

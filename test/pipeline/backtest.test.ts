@@ -65,6 +65,30 @@ test('progress is reported as the replay advances and ends at the total', async 
   ]);
 });
 
+test('a market that may not fit in the heap is a warning before the replay, naming the numbers and what to do', async () => {
+  const config = parsePipelineConfig({ data: { synthetic: { count: 1_000 } } });
+  const heard: string[] = [];
+  let warnedBeforeReplay = false;
+  // 3,000 candles at ~750 B: 2.25 MB, against a 2 MB limit.
+  await runBacktest({
+    config,
+    outDir: null,
+    heapLimitBytes: 2_000_000,
+    onWarning: (message) => heard.push(message),
+    onProgress: () => {
+      warnedBeforeReplay ||= heard.length === 1;
+    },
+  });
+  assert.is(heard.length, 1);
+  assert.ok(warnedBeforeReplay, 'the warning comes before the replay');
+  assert.match(heard[0], /^3,000 candles need about 0\.0 GB of memory .* heap limit here is 0\.0 GB/);
+  assert.match(heard[0], /NODE_OPTIONS=--max-old-space-size=1024\) or backtest fewer symbols or months/);
+  // Node's own limit: this run fits, nothing said.
+  const quiet: string[] = [];
+  await runBacktest({ config, outDir: null, onWarning: (message) => quiet.push(message) });
+  assert.equal(quiet, []);
+});
+
 test('a window without candles is a DataError naming the data and the window, not a metrics failure', async () => {
   const config = parsePipelineConfig({ data: { synthetic: { count: 300 } } });
   const from = Date.parse('2030-01-01T00:00:00Z');
