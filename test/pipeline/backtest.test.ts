@@ -69,7 +69,7 @@ test('a market that may not fit in the heap is a warning before the replay, nami
   const config = parsePipelineConfig({ data: { synthetic: { count: 1_000 } } });
   const heard: string[] = [];
   let warnedBeforeReplay = false;
-  // 3,000 candles at ~750 B: 2.25 MB, against a 2 MB limit.
+  // 3,000 candles at ~550 B: 1.65 MB, over 80 % of a 2 MB limit.
   await runBacktest({
     config,
     outDir: null,

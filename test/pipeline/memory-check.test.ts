@@ -14,7 +14,7 @@ test('silent below 80 % of the heap limit; from there a warning with the estimat
   const year20 = 20 * 525_600;
   assert.is(
     memoryWarning(year20, limit),
-    "10,512,000 candles need about 7.9 GB of memory with what the run records, and Node's heap limit here is 4.0 GB: the run may run out of memory. Raise the limit (NODE_OPTIONS=--max-old-space-size=12288) or backtest fewer symbols or months at a time",
+    "10,512,000 candles need about 5.8 GB of memory with what the run records, and Node's heap limit here is 4.0 GB: the run may run out of memory. Raise the limit (NODE_OPTIONS=--max-old-space-size=9216) or backtest fewer symbols or months at a time",
   );
 });
 
