@@ -1,9 +1,14 @@
+const HOUR_MS = 3_600_000;
+
+/** A funding interval given in hours (Binance's `fundingIntervalHours`), in ms. */
+export const fundingIntervalMs = (hours: number): number => hours * HOUR_MS;
+
 /**
- * Binance's funding settlement instants: every 8 h from 00:00 UTC on most USDⓈ-M perpetuals. One
- * definition for every place that asks which settlements a candle holds — the Binance venue, the
- * live kline feed, the fake venue.
+ * Binance's funding settlement instants: every 8 h from 00:00 UTC on most USDⓈ-M perpetuals (its
+ * longest interval; some symbols settle every 4 h or every hour). One definition for every place
+ * that asks which settlements a candle holds — the Binance venue, the live kline feed, the fake venue.
  */
-export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
+export const FUNDING_INTERVAL_MS = fundingIntervalMs(8);
 
 /** Settlement instants in `(from, to]` (ms): the candle that closes at 08:00 holds the 08:00 one. */
 export const fundingInstantsIn = (from: number, to: number, intervalMs = FUNDING_INTERVAL_MS): number[] => {
@@ -12,8 +17,6 @@ export const fundingInstantsIn = (from: number, to: number, intervalMs = FUNDING
     instants.push(t);
   return instants;
 };
-
-const HOUR_MS = 3_600_000;
 
 /**
  * The settlement instant a funding record stands for: the nearest whole hour (UTC). Binance settles

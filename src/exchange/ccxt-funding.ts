@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { FUNDING_INTERVAL_MS, type FundingPaid, type PositionSide } from '../domain/index.js';
+import {
+  FUNDING_INTERVAL_MS,
+  type FundingPaid,
+  fundingIntervalMs,
+  type PositionSide,
+} from '../domain/index.js';
 import { wallSleep } from '../kernel/clock.js';
 import type { BinanceClient } from './binance-client.js';
 import { venueErrorOf } from './venue-errors.js';
@@ -9,8 +14,8 @@ import { venueErrorOf } from './venue-errors.js';
  * portfolio's wallet follows the venue's (issue #16: fills, fees *and funding* match the ledger).
  *
  * Binance settles funding at fixed instants (every 8 h at 00:00, 08:00, 16:00 UTC on most symbols,
- * every 4 h or every hour on some: `loadFundingIntervals`) and books each payment as a `FUNDING_FEE` income row. After a candle whose `(openTime, ts]`
- * holds a settlement instant, the venue asks `GET /fapi/v1/income` for the symbol's funding rows
+ * every 4 h or every hour on some: `loadFundingIntervals`) and books each payment as a
+ * `FUNDING_FEE` income row. After a candle whose `(openTime, ts]` holds a settlement instant, the venue asks `GET /fapi/v1/income` for the symbol's funding rows
  * since just before it, and `GET /fapi/v1/fundingRate` for the rate and mark price of that instant.
  * Each row becomes one event, once (by Binance's `tranId`), stamped with the settlement instant.
  * Binance may post the row a moment after the instant: while a position was held and no row is
@@ -35,7 +40,7 @@ export const loadFundingIntervals = async (
 ): Promise<FundingIntervals> => {
   try {
     const rows = FundingInfoRows.parse(await client.fapiPublicGetFundingInfo());
-    return new Map(rows.map((row) => [row.symbol, row.fundingIntervalHours * 3_600_000]));
+    return new Map(rows.map((row) => [row.symbol, fundingIntervalMs(row.fundingIntervalHours)]));
   } catch (error) {
     onWarning?.(`${venueErrorOf(error, 'funding intervals').message}; funding is looked for every 8 h`);
     return new Map();

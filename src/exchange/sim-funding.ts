@@ -1,4 +1,4 @@
-import { dataSettlementInstant, directionOf, type VenueEvent } from '../domain/index.js';
+import { dataSettlementInstant, directionOf, fundingIntervalMs, type VenueEvent } from '../domain/index.js';
 import type { SimExchangeParams } from './sim-exchange-params.js';
 import type { SimLedger } from './sim-matcher.js';
 import type { SymbolBook } from './sim-order-book.js';
@@ -18,7 +18,7 @@ export class SimFunding {
     private readonly ledger: SimLedger,
     private readonly emit: (event: VenueEvent) => void,
   ) {
-    this.intervalMs = params.fundingIntervalHours * 3_600_000;
+    this.intervalMs = fundingIntervalMs(params.fundingIntervalHours);
     this.defaultRate = params.defaultFundingRate;
   }
 

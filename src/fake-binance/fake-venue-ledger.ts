@@ -1,5 +1,5 @@
 import type { Kline } from '../domain/index.js';
-import { fundingInstantsIn } from '../domain/index.js';
+import { FUNDING_INTERVAL_MS, fundingInstantsIn, fundingIntervalMs } from '../domain/index.js';
 import type { FakeVenue } from './fake-venue.js';
 import type {
   FakeSymbol,
@@ -75,7 +75,10 @@ export function incomeRecord(
 }
 
 /** Hours → ms between `spec`'s funding settlements (8 h unless the symbol says otherwise). */
-export const fundingIntervalMsOf = (spec: FakeSymbol): number => (spec.fundingIntervalHours ?? 8) * 3_600_000;
+export const fundingIntervalMsOf = (spec: FakeSymbol): number =>
+  spec.fundingIntervalHours === undefined
+    ? FUNDING_INTERVAL_MS
+    : fundingIntervalMs(spec.fundingIntervalHours);
 
 /** Charge funding at each of the symbol's settlement instants inside the candle (several in a long candle). */
 export function settleFunding(internals: VenueInternals, candle: Kline): void {

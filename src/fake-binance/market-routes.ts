@@ -1,4 +1,4 @@
-import { nextFundingTime } from '../domain/index.js';
+import { FUNDING_INTERVAL_MS, nextFundingTime } from '../domain/index.js';
 import { BinanceApiError, invalidParameter } from './binance-errors.js';
 import { exchangeInfoBody, klineRow } from './binance-payloads.js';
 import type { FakeBinanceOptions } from './fake-binance-server.js';
@@ -92,7 +92,7 @@ export const marketRoutes = ({ venue, options, weights, serverTime }: MarketRout
     weight: 1,
     handle: () =>
       [...venue.symbols.values()]
-        .filter((spec) => (spec.fundingIntervalHours ?? 8) !== 8)
+        .filter((spec) => fundingIntervalMsOf(spec) !== FUNDING_INTERVAL_MS)
         .map((spec) => ({
           symbol: spec.symbol,
           adjustedFundingRateCap: '0.02000000',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { type Kline, settlementHourOf } from '../domain/index.js';
+import { FUNDING_INTERVAL_MS, type Kline, settlementHourOf } from '../domain/index.js';
 import { createIssueLog, type DataIssue, type DataPolicy, dataPolicy } from './data-quality.js';
 
 /** One funding settlement: when (ms) and the rate (fraction of notional, positive ⇒ longs pay). */
@@ -106,9 +106,6 @@ export const attachFunding = (klines: readonly Kline[], rates: readonly FundingR
   return result;
 };
 
-/** Binance's longest funding interval: a longer stretch without a settlement means some are missing. */
-const LONGEST_FUNDING_INTERVAL_MS = 8 * 3_600_000;
-
 /**
  * Where a symbol's funding data stops covering its candles, as `gap` issues of `file`: a hole
  * between two settlements longer than 8 h (Binance's longest interval), or candles that run on
@@ -123,6 +120,7 @@ export const fundingCoverageGaps = (
   file: string,
   policy: DataPolicy,
 ): DataIssue[] => {
+  // 8 h, the default, is also Binance's longest interval: a longer stretch means settlements are missing.
   const log = createIssueLog(file, policy);
   const last = klines.at(-1);
   if (last === undefined || rates.length === 0) return log.issues;
@@ -132,7 +130,7 @@ export const fundingCoverageGaps = (
   for (let i = 1; i < rates.length; i++) {
     const hour = settlementHourOf(rates[i].ts);
     // Holes outside the candles' range do not matter.
-    if (hour - previous > LONGEST_FUNDING_INTERVAL_MS && hour > klines[0].openTime && previous < last.ts) {
+    if (hour - previous > FUNDING_INTERVAL_MS && hour > klines[0].openTime && previous < last.ts) {
       log.report(
         0,
         'gap',
@@ -141,7 +139,7 @@ export const fundingCoverageGaps = (
     }
     previous = hour;
   }
-  if (last.ts - previous > LONGEST_FUNDING_INTERVAL_MS) {
+  if (last.ts - previous > FUNDING_INTERVAL_MS) {
     log.report(
       0,
       'gap',
