@@ -247,9 +247,11 @@ export const applyFill = (position: PositionState | undefined, fill: FillInput):
   if (remainingQty > position.qty * FLAT_EPSILON) {
     return {
       position: {
-        ...position,
+        side: position.side,
         qty: remainingQty,
+        entryPrice: position.entryPrice,
         marginUsdt: position.marginUsdt * (remainingQty / position.qty),
+        leverage: position.leverage,
       },
       realizedPnlUsdt,
       closedQty,

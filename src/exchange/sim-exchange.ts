@@ -192,7 +192,11 @@ export class SimExchange implements Exchange {
         leverage: position.leverage,
       };
       book.position = {
-        ...held,
+        side: held.side,
+        qty: held.qty,
+        entryPrice: held.entryPrice,
+        marginUsdt: held.marginUsdt,
+        leverage: held.leverage,
         openedTs: position.openedTs,
         intentId: position.intentId,
         liquidationPrice: liquidationPrice(held, book.brackets),

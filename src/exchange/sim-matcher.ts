@@ -292,8 +292,14 @@ export class SimMatcher {
       return;
     }
     const opened = before === undefined || outcome.closedPosition;
+    // One literal shape for every position (a spread's copy takes the shape of its source, and the
+    // position's readers, here and in the portfolio, went megamorphic).
     book.position = {
-      ...next,
+      side: next.side,
+      qty: next.qty,
+      entryPrice: next.entryPrice,
+      marginUsdt: next.marginUsdt,
+      leverage: next.leverage,
       openedTs: opened ? this.eventTs : before.openedTs,
       intentId: opened ? intentId : before.intentId,
       liquidationPrice: liquidationPrice(next, book.brackets),

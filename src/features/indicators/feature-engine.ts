@@ -79,27 +79,33 @@ const createIndicator = (spec: FeatureSpec): StreamingIndicator => {
   }
 };
 
+/** An indicator's `update`, bound to it. */
+type Update = StreamingIndicator['update'];
+
 /**
  * Per-symbol state: the distinct indicators, then a flat copy of outputs into the value array.
  * The outputs are read through each indicator's `out` typed array, collected once here, so the
- * per-candle loop does only monomorphic typed-array loads.
+ * per-candle loop does only monomorphic typed-array loads. Each indicator's `update` is bound once
+ * too: `indicators[i].update` would be a megamorphic property load per indicator per candle (one
+ * class each; ~4 % of a backtest's instructions).
  */
 class CompiledFeatureState implements FeatureState {
-  private readonly indicators: StreamingIndicator[];
+  private readonly updates: Update[];
   private readonly outputs: Float64Array[];
   private readonly sourceIndex: Int32Array;
   private readonly outputIndex: Int32Array;
 
   constructor(specs: readonly FeatureSpec[], computeKeys: readonly string[]) {
-    this.indicators = computeKeys.map((key) => createIndicator(specs.find((s) => s.computeKey === key)!));
-    this.outputs = this.indicators.map((indicator) => indicator.out);
+    const indicators = computeKeys.map((key) => createIndicator(specs.find((s) => s.computeKey === key)!));
+    this.updates = indicators.map((indicator) => indicator.update.bind(indicator));
+    this.outputs = indicators.map((indicator) => indicator.out);
     this.sourceIndex = Int32Array.from(specs, (s) => computeKeys.indexOf(s.computeKey));
     this.outputIndex = Int32Array.from(specs, (s) => s.outputIndex);
   }
 
   update(high: number, low: number, close: number, volume: number, values: number[] | Float64Array): void {
-    const indicators = this.indicators;
-    for (let i = 0; i < indicators.length; i++) indicators[i].update(high, low, close, volume);
+    const updates = this.updates;
+    for (let i = 0; i < updates.length; i++) updates[i](high, low, close, volume);
     const outputs = this.outputs;
     const sourceIndex = this.sourceIndex;
     const outputIndex = this.outputIndex;
