@@ -31,6 +31,8 @@ export interface Frame {
   next: number;
   /** A reused buffer: its first `count` entries are the last subscriber's emissions, `delivered` of them delivered. */
   readonly outputs: Envelope[];
+  /** Each output's subscribers (resolved when it was emitted), parallel to `outputs`. */
+  readonly routes: (readonly Subscriber[])[];
   count: number;
   delivered: number;
 }

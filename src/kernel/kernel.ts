@@ -86,12 +86,22 @@ export class Kernel {
     const subscriber = subscriberOf(stage, this.contextOf(stage));
     this.stages.set(stage.name, subscriber);
     for (const topic of new Set(stage.consumes)) {
-      const list = this.subscribersByTopic.get(topic) ?? [];
+      // In place: emitters hold this list (`listFor`).
+      const list = this.listFor(topic);
       list.push(subscriber);
       list.sort((a, b) => a.stage.rank - b.stage.rank || (a.stage.name < b.stage.name ? -1 : 1));
-      this.subscribersByTopic.set(topic, list);
     }
     return this;
+  }
+
+  /** A topic's subscriber list, created empty when it has none yet (registrations add to it in place). */
+  private listFor(topic: Topic): Subscriber[] {
+    let list = this.subscribersByTopic.get(topic);
+    if (list === undefined) {
+      list = [];
+      this.subscribersByTopic.set(topic, list);
+    }
+    return list;
   }
 
   /** Names of a topic's subscribers in delivery order (documentation and tests). */
@@ -169,10 +179,13 @@ export class Kernel {
     // Read once: the declarations are checked on every emission.
     const quiet = stage.quiet !== undefined && stage.quiet.length > 0 ? stage.quiet : undefined;
     const publishes = stage.publishes;
+    // Each declared topic's subscribers, resolved once: an emission finds its route with the
+    // declaration check (a pointer compare per declared topic), not a Map lookup per envelope.
+    const routes = publishes?.map((topic) => this.listFor(topic));
     return {
       clock: this.clock,
       emit(event, topic) {
-        kernel.emitFrom(stage, event, topic, quiet, publishes);
+        kernel.emitFrom(stage, event, topic, quiet, publishes, routes);
       },
       get current(): Envelope {
         const frame = kernel.handling;
@@ -197,6 +210,7 @@ export class Kernel {
     topic: Topic,
     quiet: readonly Topic[] | undefined,
     publishes: readonly Topic[] | undefined,
+    routes: readonly Subscriber[][] | undefined,
   ): void {
     const frame = this.handling;
     if (frame === undefined || this.handlingStage !== stage) {
@@ -205,13 +219,19 @@ export class Kernel {
       );
     }
     const cause = frame.envelope;
-    if (quiet?.includes(cause.topic)) {
+    if (quiet !== undefined && indexIn(quiet, cause.topic) >= 0) {
       throw new Error(`stage ${stage.name} emitted ${event.kind} on ${cause.topic}, which it declares quiet`);
     }
-    if (publishes !== undefined && !publishes.includes(topic)) {
-      throw new Error(
-        `stage ${stage.name} emitted ${event.kind} on ${topic}, which it does not declare it publishes`,
-      );
+    let subscribers: Subscriber[];
+    if (publishes === undefined || routes === undefined) subscribers = this.listFor(topic);
+    else {
+      const route = indexIn(publishes, topic);
+      if (route < 0) {
+        throw new Error(
+          `stage ${stage.name} emitted ${event.kind} on ${topic}, which it does not declare it publishes`,
+        );
+      }
+      subscribers = routes[route];
     }
     const tsEvent = event.ts ?? cause.tsEvent;
     const tsInit = this.wallClock ? this.clock.now() : tsEvent;
@@ -224,6 +244,7 @@ export class Kernel {
       cause,
       frame.count,
     );
+    frame.routes[frame.count] = subscribers;
     frame.count++;
   }
 
@@ -284,7 +305,7 @@ export class Kernel {
   private pushFrame(envelope: Envelope, subscribers: readonly Subscriber[]): number {
     let frame = this.frames[this.depth];
     if (frame === undefined) {
-      frame = { envelope, subscribers, next: 0, outputs: [], count: 0, delivered: 0 };
+      frame = { envelope, subscribers, next: 0, outputs: [], routes: [], count: 0, delivered: 0 };
       this.frames.push(frame);
     } else {
       frame.envelope = envelope;
@@ -305,10 +326,10 @@ export class Kernel {
       const frame = this.frames[this.depth - 1];
       // Deliver what the last subscriber emitted before the next subscriber runs (depth-first).
       if (frame.delivered < frame.count) {
+        const subscribers = frame.routes[frame.delivered];
         const envelope = frame.outputs[frame.delivered++];
         this.onEvent?.(envelope);
-        const subscribers = this.subscribersByTopic.get(envelope.topic);
-        if (subscribers !== undefined && subscribers.length > 0) this.pushFrame(envelope, subscribers);
+        if (subscribers.length > 0) this.pushFrame(envelope, subscribers);
         continue;
       }
       if (frame.next >= frame.subscribers.length) {
@@ -374,6 +395,15 @@ export class Kernel {
     // A dlq subscriber failing on a dead letter would be handed its own failure again, forever:
     // that letter is recorded (onEvent) but not delivered.
     if (failedOnDeadLetter) this.onEvent?.(deadLetter);
-    else frame.outputs[frame.count++] = deadLetter;
+    else {
+      frame.routes[frame.count] = this.listFor(TOPICS.dlq);
+      frame.outputs[frame.count++] = deadLetter;
+    }
   }
 }
+
+/** Position of `topic` in a stage's short declared list (−1: absent); a loop of pointer compares. */
+const indexIn = (topics: readonly Topic[], topic: Topic): number => {
+  for (let i = 0; i < topics.length; i++) if (topics[i] === topic) return i;
+  return -1;
+};

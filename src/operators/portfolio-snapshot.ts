@@ -136,7 +136,9 @@ export const snapshotAt = (
   let usedMarginUsdt = 0;
   let grossExposureUsdt = 0;
   let netExposureUsdt = 0;
-  const positions: Position[] = [];
+  // Sized once (a `[]` grows its backing store on the first push: one more allocation per snapshot).
+  const positions = new Array<Position>(trips.size);
+  let count = 0;
   for (const trip of trips.values()) {
     const position = trip.position;
     const markPrice = marks.get(trip.symbol) ?? position.entryPrice;
@@ -149,7 +151,7 @@ export const snapshotAt = (
     usedMarginUsdt += position.marginUsdt;
     grossExposureUsdt += markPrice * position.qty;
     netExposureUsdt += markPrice * position.qty * directionOf(position.side);
-    positions.push({
+    positions[count++] = {
       symbol: trip.symbol,
       side: position.side,
       qty: position.qty,
@@ -161,7 +163,7 @@ export const snapshotAt = (
       unrealizedPnlUsdt: pnl,
       openedTs: trip.entryTs,
       intentId: trip.intentId,
-    });
+    };
   }
   const { realizedPnlUsdt, feesUsdt, fundingUsdt } = book;
   const walletUsdt = book.initialBalanceUsdt + realizedPnlUsdt - feesUsdt - fundingUsdt;
@@ -193,7 +195,7 @@ export const snapshotAt = (
     peakEquityUsdt,
     drawdownPct,
     dayStartEquityUsdt: book.dayStartEquityUsdt,
-    positions: positions.length === 0 ? NO_POSITIONS : positions,
+    positions: count === 0 ? NO_POSITIONS : positions,
     lastExitTs: book.lastExitTsView,
     workingEntries: working.size === 0 ? NO_WORKING_ENTRIES : workingEntriesAt(working, marks),
   };
