@@ -295,7 +295,8 @@ export class Kernel {
   /** A topic's subscribers; a timer goes to the stage that set it only. */
   private subscribersFor(envelope: Envelope): readonly Subscriber[] {
     const event = envelope.event;
-    if (event.kind === 'timer-fired') {
+    // Timers come on `control` only: other topics skip the (megamorphic) kind load.
+    if (envelope.topic === TOPICS.control && event.kind === 'timer-fired') {
       const owner = this.stages.get(event.owner);
       return owner === undefined ? NO_SUBSCRIBERS : [owner];
     }
