@@ -16,8 +16,13 @@ export interface StreamingIndicator {
    * `begIndex` is.
    */
   readonly lookbacks: readonly number[];
-  /** Outputs of the latest candle, `NaN` during warm-up; `out[0]` is what `update` returns. */
-  readonly out: Float64Array;
+  /**
+   * Outputs of the latest candle, `NaN` during warm-up; `out[0]` is what `update` returns. The
+   * feature engine rebinds it, before the first update, to a view of the same length into one
+   * buffer shared by a symbol's indicators: an indicator reads `this.out` at each update and never
+   * keeps the array it was born with.
+   */
+  out: Float64Array;
   /** Consumes one closed candle; returns `out[0]`. */
   update(high: number, low: number, close: number, volume: number): number;
 }
