@@ -110,7 +110,10 @@ class CompiledFeatureState implements FeatureState {
       offsets.push(offset);
       offset += view.length;
     }
-    this.outputIndex = Int32Array.from(specs, (s) => offsets[computeKeys.indexOf(s.computeKey)] + s.outputIndex);
+    this.outputIndex = Int32Array.from(
+      specs,
+      (s) => offsets[computeKeys.indexOf(s.computeKey)] + s.outputIndex,
+    );
   }
 
   update(high: number, low: number, close: number, volume: number, values: number[] | Float64Array): void {
