@@ -286,6 +286,12 @@ export const createPortfolioAccounting = (
     next(event, emit) {
       emitOut = emit;
       switch (event.kind) {
+        // First: every candle comes here, the rest now and then.
+        case 'kline':
+          marks.set(event.symbol, event.close);
+          changedSinceSnapshot = false;
+          emit(snapshotAt(book, event.ts, tiersOf));
+          return;
         case 'fill':
           return onFillReported(event);
         case 'funding-paid':
@@ -311,11 +317,6 @@ export const createPortfolioAccounting = (
           return;
         case 'tick':
           marks.set(event.symbol, event.price);
-          return;
-        case 'kline':
-          marks.set(event.symbol, event.close);
-          changedSinceSnapshot = false;
-          emit(snapshotAt(book, event.ts, tiersOf));
           return;
         default:
           return;

@@ -294,6 +294,12 @@ export const createPositionMonitor = (
   return {
     next(event, emit) {
       switch (event.kind) {
+        // First: every candle comes here, the rest now and then.
+        case 'kline': {
+          const kline = event as Extract<PositionMonitorInput, { kind: 'kline' }>;
+          onKline(kline.symbol, kline.ts, kline.high, kline.low, kline.close, emit);
+          return;
+        }
         case 'position-status-report': {
           // A position the venue reported on connect: managed from now on like one of ours.
           const report = event as PositionStatusReport;
@@ -304,11 +310,6 @@ export const createPositionMonitor = (
           const ts = (event as { ts: number }).ts;
           cancelOrphans(positions, reconciledProtective, ts, emit);
           protectAdopted(positions, p, tickSizeOf, ts, emit);
-          return;
-        }
-        case 'kline': {
-          const kline = event as Extract<PositionMonitorInput, { kind: 'kline' }>;
-          onKline(kline.symbol, kline.ts, kline.high, kline.low, kline.close, emit);
           return;
         }
         case 'sizing-decision': {
