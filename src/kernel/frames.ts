@@ -1,7 +1,6 @@
 import type { BusEvent } from '../domain/index.js';
 import type { Envelope } from './envelope.js';
 import { type DirectHandler, directHandlerOf, type Stage, type StageContext } from './stage.js';
-import type { Topic } from './topics.js';
 
 /** A registered stage as the kernel calls it. */
 export interface Subscriber {
@@ -10,30 +9,18 @@ export interface Subscriber {
   /** A handler stage's handler, called directly with `emit` (`directHandlerOf`); else `stage.handle`. */
   readonly handler: DirectHandler['handler'] | undefined;
   readonly emit: ((out: BusEvent) => void) | undefined;
-  /** `stage.latest` when it names any topic. */
-  readonly latest: readonly Topic[] | undefined;
-  /** The newest event of a `latest` topic, held until the stage's next other delivery (see `Stage.latest`). */
-  held: Envelope | undefined;
-  /** This subscriber alone: the subscriber list of a held event's delivery. */
-  readonly alone: readonly Subscriber[];
 }
 
 /** The stage with its context, and its handler and emit when the kernel may call the handler itself. */
 export const subscriberOf = (stage: Stage, context: StageContext): Subscriber => {
   const direct = directHandlerOf(stage);
   const topicOf = direct?.topicOf;
-  const alone: Subscriber[] = [];
-  const subscriber: Subscriber = {
+  return {
     stage,
     context,
     handler: direct?.handler,
     emit: topicOf === undefined ? undefined : (out) => context.emit(out, topicOf(out)),
-    latest: stage.latest !== undefined && stage.latest.length > 0 ? stage.latest : undefined,
-    held: undefined,
-    alone,
   };
-  alone.push(subscriber);
-  return subscriber;
 };
 
 /** One event being delivered: reused per depth, so a cascade allocates no frames. */

@@ -83,13 +83,6 @@ export class Kernel {
   /** Registers a stage; its place among a topic's subscribers follows `rank`, then `name`. */
   register(stage: Stage): this {
     if (this.stages.has(stage.name)) throw new Error(`stage ${stage.name} is registered twice`);
-    for (const topic of stage.latest ?? []) {
-      if (!(stage.quiet ?? []).includes(topic)) {
-        throw new Error(
-          `stage ${stage.name} declares ${topic} latest but not quiet (a latest topic is quiet)`,
-        );
-      }
-    }
     const subscriber = subscriberOf(stage, this.contextOf(stage));
     this.stages.set(stage.name, subscriber);
     for (const topic of new Set(stage.consumes)) {
@@ -344,22 +337,7 @@ export class Kernel {
         this.depth--;
         continue;
       }
-      const subscriber = frame.subscribers[frame.next];
-      if (subscriber.latest !== undefined && frame.subscribers !== subscriber.alone) {
-        // A `latest` topic's event replaces the one it holds; anything else gets the held one first.
-        if (indexIn(subscriber.latest, frame.envelope.topic) >= 0) {
-          subscriber.held = frame.envelope;
-          frame.next++;
-          continue;
-        }
-        const held = subscriber.held;
-        if (held !== undefined) {
-          subscriber.held = undefined;
-          this.pushFrame(held, subscriber.alone);
-          continue;
-        }
-      }
-      frame.next++;
+      const subscriber = frame.subscribers[frame.next++];
       frame.count = 0;
       frame.delivered = 0;
       this.handling = frame;

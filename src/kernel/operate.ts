@@ -98,8 +98,6 @@ export const handlerStage = <Out extends BusEvent>(spec: {
   readonly consumes: readonly Topic[];
   /** Consumed topics it never answers (see `Stage.quiet`). */
   readonly quiet?: readonly Topic[];
-  /** Quiet topics of which only the newest event matters (see `Stage.latest`). */
-  readonly latest?: readonly Topic[];
   /** Topics it publishes to (see `Stage.publishes`). */
   readonly publishes?: readonly Topic[];
   readonly handler: Handler<BusEvent, Out>;
@@ -128,7 +126,6 @@ export const handlerStage = <Out extends BusEvent>(spec: {
     consumes: spec.consumes,
     // Always both keys, in one order: every handler stage has one shape (the kernel's calls stay monomorphic).
     quiet: spec.quiet,
-    latest: spec.latest,
     publishes: spec.publishes,
     handle,
     [DIRECT_HANDLER]: direct,

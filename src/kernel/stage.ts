@@ -35,14 +35,6 @@ export interface Stage {
    */
   readonly quiet?: readonly Topic[];
   /**
-   * Quiet topics of which only the newest event matters to this stage: it keeps the latest state
-   * they carry (sizing the equity of the last snapshot, risk the last snapshot), so the kernel may
-   * conflate them — it holds such an event and delivers only the newest one held, just before the
-   * stage's next delivery of anything else. What the stage decides is the same; it skips the
-   * deliveries nothing reads (a snapshot per candle to each of them). Each must also be `quiet`.
-   */
-  readonly latest?: readonly Topic[];
-  /**
    * Topics it publishes to (declared, and enforced by the kernel when given): what the graph's
    * documentation shows, and how the conductor knows which stages are fed by market data alone.
    */

@@ -189,8 +189,6 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
         : [TOPICS.intents, TOPICS.portfolio],
       // Snapshots only update the equity it sizes from; a regime change its scale.
       quiet: config.regime.enabled ? [TOPICS.portfolio, TOPICS.regime] : [TOPICS.portfolio],
-      // It sizes from the last snapshot's equity: the kernel may hand it the newest one only.
-      latest: [TOPICS.portfolio],
       publishes: [TOPICS.sizingDecided, TOPICS.governorDenied],
       handler: createPositionSizing(positionSizingParams.parse({ ...config.sizing, initialEquityUsdt })),
       topicOf: (event) => (event.kind === 'sizing-decision' ? TOPICS.sizingDecided : TOPICS.governorDenied),
@@ -211,8 +209,7 @@ export const tradingStages = (config: PipelineConfig, deps: GraphDeps): Stage[] 
       name: 'risk-governor',
       rank: STAGE_RANK.riskGovernor,
       consumes: [config.balancer.enabled ? TOPICS.sizingFinal : TOPICS.sizingDecided, TOPICS.portfolio],
-      // Snapshots only update the account view its gates read. Not `latest`: a snapshot past the
-      // drawdown limit trips its kill switch for good, even when a later one is back under it.
+      // Snapshots only update the account view its gates read.
       quiet: [TOPICS.portfolio],
       publishes: [TOPICS.governorExecution, TOPICS.governorDenied],
       handler: createRiskGates(riskGatesParams.parse({ ...riskParams, initialEquityUsdt }), {
