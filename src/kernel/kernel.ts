@@ -37,6 +37,9 @@ export class Kernel {
   /** The clock when it is event time (its timers fire before each event), else undefined. */
   private readonly eventClock: EventTimeClock | undefined;
   private readonly subscribersByTopic = new Map<Topic, Subscriber[]>();
+  /** The topic an event from outside came on last, and its subscribers (see `subscribersFor`). */
+  private lastTopic: Topic | undefined;
+  private lastSubscribers: readonly Subscriber[] = NO_SUBSCRIBERS;
   private readonly stages = new Map<string, Subscriber>();
   private readonly onEvent: ((envelope: Envelope) => void) | undefined;
   private readonly throwOnStageError: boolean;
@@ -300,7 +303,14 @@ export class Kernel {
       const owner = this.stages.get(event.owner);
       return owner === undefined ? NO_SUBSCRIBERS : [owner];
     }
-    return this.subscribersByTopic.get(envelope.topic) ?? NO_SUBSCRIBERS;
+    // Events from outside come mostly on one topic (a replay's klines): the last list is kept (a
+    // topic's list is one array for the kernel's life, `listFor`).
+    const topic = envelope.topic;
+    if (topic !== this.lastTopic) {
+      this.lastTopic = topic;
+      this.lastSubscribers = this.listFor(topic);
+    }
+    return this.lastSubscribers;
   }
 
   private pushFrame(envelope: Envelope, subscribers: readonly Subscriber[]): number {
