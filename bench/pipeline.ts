@@ -58,8 +58,28 @@
 // per open trip across snapshots (+2 %, and a snapshot must not change after it is published);
 // skipping intents on symbols the strategy sees in position (~+7 %, but the strategy runs ahead of
 // the account in a split run, so it cannot see positions without losing that).
-// 600 k (1.67 µs) would need ~17 % more: no single piece left is larger than ~5 %, and what costs is
-// spread over a dynamic bus's every delivery.
+// Later (src 6cc3d52 and on): this host's speed drifts too much to see a 2 % change in time, so
+// changes were measured in instructions instead — callgrind (`valgrind --tool=callgrind node
+// --single-threaded`, JIT code named by `--perf-basic-prof`), 50,000 klines, instructions of 6 rounds
+// minus those of 2 (the warm rounds only), repeatable to ~0.4 %; V8's IC log (`--log-ic`) named the
+// megamorphic sites. What it found and what the changes bought (instructions per kline):
+//   - every indicator's `update` was a megamorphic load (11 classes) and every position object of
+//     the simulator had one of several shapes (a spread copies its source's shape), so its readers in
+//     the venue, the matcher and the account went megamorphic: bound updates, one literal shape per
+//     position: 19.7 k → 18.4 k (−6.4 %);
+//   - the replay loop was an async function, which V8 never optimizes while it runs: a backtest's
+//     replay ran in baseline code throughout; now a plain loop runs each span of synchronous cascades;
+//     an emission's subscribers come with its declaration check (no Map lookup per envelope);
+//     snapshot positions sized once: −3.3 %;
+//   - the copy of 18 indicator outputs into the vector re-checked each indicator's typed array per
+//     value (~65 instructions each); the outputs now live in one buffer per symbol: −2.6 %;
+//   - the replay's backtest loop calls `process` only; an external event's subscribers are kept per
+//     topic: −2 %.
+//   Measured and taken out again: handlers' `next` bound per subscriber (the generic bound call costs
+//   more than the megamorphic load it saves); per-family update closures (same as bound); conflating
+//   sizing's snapshot deliveries (a quiet delivery costs ~20 instructions, the checks more).
+// Side by side in time (8 rounds per process, alternating): 557 k → 625 k events/s (+12 %) for the
+// same run against the session's start; the full bench then measured 611 k single-symbol.
 //
 // Usage: `node --import tsx bench/pipeline.ts [--quick] [--tsx]`: runs compiled (tsc into dist/, as
 // `quantum` runs), or with `--tsx` the sources under tsx. Prints a JSON line and tables; writes

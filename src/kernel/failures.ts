@@ -1,6 +1,6 @@
 import type { BusEvent, DeadLetter } from '../domain/index.js';
-import type { Envelope } from './envelope.js';
-import type { Topic } from './topics.js';
+import { BusEnvelope, derivedIdOf, type Envelope } from './envelope.js';
+import { TOPICS, type Topic } from './topics.js';
 
 /**
  * What a failure inside the kernel becomes: a `StageError` when the run is to fail, else a
@@ -45,6 +45,24 @@ export const stageFailureLetter = (stage: string, envelope: Envelope, error: unk
 });
 
 /** The dead letter of an external event that failed its topic's schema. */
+/** The envelope of a stage's failure on `envelope`: on `dlq`, caused by it, its id derived from it. */
+export const stageFailureEnvelope = (
+  stage: string,
+  envelope: Envelope,
+  error: unknown,
+  tsInit: number,
+): Envelope =>
+  new BusEnvelope(
+    TOPICS.dlq,
+    stageFailureLetter(stage, envelope, error),
+    envelope.tsEvent,
+    tsInit,
+    stage,
+    envelope,
+    0,
+    derivedIdOf(envelope.id, `${stage}!dead-letter`, 0),
+  );
+
 export const malformedLetter = (topic: Topic, reason: string, raw: unknown): DeadLetter => ({
   kind: 'dead-letter',
   origin: `topic ${topic}`,

@@ -1,6 +1,7 @@
 import type { BusEvent } from '../domain/index.js';
 import type { Envelope } from './envelope.js';
 import { type DirectHandler, directHandlerOf, type Stage, type StageContext } from './stage.js';
+import type { Topic } from './topics.js';
 
 /** A registered stage as the kernel calls it. */
 export interface Subscriber {
@@ -36,6 +37,31 @@ export interface Frame {
   count: number;
   delivered: number;
 }
+
+/** Makes `frames[depth]` the delivery of `envelope` to `subscribers` (reused: a cascade allocates no frames). */
+export const enterFrame = (
+  frames: Frame[],
+  depth: number,
+  envelope: Envelope,
+  subscribers: readonly Subscriber[],
+): void => {
+  const frame = frames[depth];
+  if (frame === undefined) {
+    frames.push({ envelope, subscribers, next: 0, outputs: [], routes: [], count: 0, delivered: 0 });
+    return;
+  }
+  frame.envelope = envelope;
+  frame.subscribers = subscribers;
+  frame.next = 0;
+  frame.count = 0;
+  frame.delivered = 0;
+};
+
+/** Position of `topic` in a stage's short declared list (−1: absent); a loop of pointer compares. */
+export const indexIn = (topics: readonly Topic[], topic: Topic): number => {
+  for (let i = 0; i < topics.length; i++) if (topics[i] === topic) return i;
+  return -1;
+};
 
 export const NO_SUBSCRIBERS: readonly Subscriber[] = Object.freeze([]);
 

@@ -2,9 +2,17 @@ import type { BusEvent } from '../domain/index.js';
 import { Barrier } from './barrier.js';
 import { type Clock, EventTimeClock, WallClock } from './clock.js';
 import { DedupeWindow } from './dedupe-window.js';
-import { BusEnvelope, derivedIdOf, type Envelope } from './envelope.js';
-import { malformedLetter, StageError, stageFailureLetter } from './failures.js';
-import { type Frame, isThenable, NO_SUBSCRIBERS, type Subscriber, subscriberOf } from './frames.js';
+import { BusEnvelope, type Envelope } from './envelope.js';
+import { malformedLetter, StageError, stageFailureEnvelope } from './failures.js';
+import {
+  enterFrame,
+  type Frame,
+  indexIn,
+  isThenable,
+  NO_SUBSCRIBERS,
+  type Subscriber,
+  subscriberOf,
+} from './frames.js';
 import type { KernelOptions } from './kernel-options.js';
 import type { Stage, StageContext } from './stage.js';
 import { parseExternal } from './topic-schemas.js';
@@ -14,8 +22,7 @@ export { StageError } from './failures.js';
 export type { KernelOptions } from './kernel-options.js';
 
 /**
- * The event-time engine (DESIGN.md §1a): a bus of topics, stages in declared order, and a
- * quiescence barrier.
+ * The event-time engine (DESIGN.md §1a): a bus of topics, stages in declared order, a quiescence barrier.
  *
  * - `process(event, topic)` delivers one event from outside (a candle, a venue report) and
  *   everything it causes, depth-first: each subscriber of the event runs in `rank` order, and
@@ -89,7 +96,6 @@ export class Kernel {
     const subscriber = subscriberOf(stage, this.contextOf(stage));
     this.stages.set(stage.name, subscriber);
     for (const topic of new Set(stage.consumes)) {
-      // In place: emitters hold this list (`listFor`).
       const list = this.listFor(topic);
       list.push(subscriber);
       list.sort((a, b) => a.stage.rank - b.stage.rank || (a.stage.name < b.stage.name ? -1 : 1));
@@ -182,8 +188,7 @@ export class Kernel {
     // Read once: the declarations are checked on every emission.
     const quiet = stage.quiet !== undefined && stage.quiet.length > 0 ? stage.quiet : undefined;
     const publishes = stage.publishes;
-    // Each declared topic's subscribers, resolved once: an emission finds its route with the
-    // declaration check (a pointer compare per declared topic), not a Map lookup per envelope.
+    // Each declared topic's subscribers, found with the declaration check (no Map lookup per emission).
     const routes = publishes?.map((topic) => this.listFor(topic));
     return {
       clock: this.clock,
@@ -303,8 +308,7 @@ export class Kernel {
       const owner = this.stages.get(event.owner);
       return owner === undefined ? NO_SUBSCRIBERS : [owner];
     }
-    // Events from outside come mostly on one topic (a replay's klines): the last list is kept (a
-    // topic's list is one array for the kernel's life, `listFor`).
+    // Events from outside come mostly on one topic (a replay's klines): its list is kept (`listFor`).
     const topic = envelope.topic;
     if (topic !== this.lastTopic) {
       this.lastTopic = topic;
@@ -314,17 +318,7 @@ export class Kernel {
   }
 
   private pushFrame(envelope: Envelope, subscribers: readonly Subscriber[]): number {
-    let frame = this.frames[this.depth];
-    if (frame === undefined) {
-      frame = { envelope, subscribers, next: 0, outputs: [], routes: [], count: 0, delivered: 0 };
-      this.frames.push(frame);
-    } else {
-      frame.envelope = envelope;
-      frame.subscribers = subscribers;
-      frame.next = 0;
-      frame.count = 0;
-      frame.delivered = 0;
-    }
+    enterFrame(this.frames, this.depth, envelope, subscribers);
     return this.depth++;
   }
 
@@ -390,19 +384,10 @@ export class Kernel {
     if (this.throwOnStageError) throw new StageError(stage.name, envelope.topic, envelope.event, error);
     this.deadLetterCount++;
     const failedOnDeadLetter = envelope.event.kind === 'dead-letter';
-    const letter = stageFailureLetter(stage.name, envelope, error);
     frame.count = 0;
     frame.delivered = 0;
-    const deadLetter: Envelope = new BusEnvelope(
-      TOPICS.dlq,
-      letter,
-      envelope.tsEvent,
-      this.wallClock ? this.clock.now() : envelope.tsEvent,
-      stage.name,
-      envelope,
-      0,
-      derivedIdOf(envelope.id, `${stage.name}!dead-letter`, 0),
-    );
+    const tsInit = this.wallClock ? this.clock.now() : envelope.tsEvent;
+    const deadLetter = stageFailureEnvelope(stage.name, envelope, error, tsInit);
     // A dlq subscriber failing on a dead letter would be handed its own failure again, forever:
     // that letter is recorded (onEvent) but not delivered.
     if (failedOnDeadLetter) this.onEvent?.(deadLetter);
@@ -412,9 +397,3 @@ export class Kernel {
     }
   }
 }
-
-/** Position of `topic` in a stage's short declared list (−1: absent); a loop of pointer compares. */
-const indexIn = (topics: readonly Topic[], topic: Topic): number => {
-  for (let i = 0; i < topics.length; i++) if (topics[i] === topic) return i;
-  return -1;
-};
