@@ -21,10 +21,15 @@ const createFeatureReader = (features: readonly string[]) => {
         knownNames = vector.names;
         indexes = featureIndexes(vector.names, features);
       }
-      for (let i = 0; i < features.length; i++) {
-        const index = indexes[i];
-        const value = index < 0 ? Number.NaN : vector.values[index];
-        values[i] = value;
+      // Locals, not the closure's variables: the loop then checks each array once, not per feature
+      // (a predictor's closures are re-made per run, so their variables are not constants to V8).
+      const from = vector.values;
+      const at = indexes;
+      const into = values;
+      for (let i = 0; i < into.length; i++) {
+        const index = at[i];
+        const value = index < 0 ? Number.NaN : from[index];
+        into[i] = value;
         if (i < required && !Number.isFinite(value)) return false;
       }
       return true;

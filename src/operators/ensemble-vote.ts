@@ -42,8 +42,6 @@ export const ensembleWeightingParams = z
   .strict();
 export type EnsembleWeightingParams = z.output<typeof ensembleWeightingParams>;
 
-const ACTIONS: readonly Action[] = ['BUY', 'SELL', 'HOLD'];
-
 /**
  * Weighted vote of the models into one `Signal` per batch.
  *
@@ -98,7 +96,6 @@ export const createEnsembleVote = (
   // ATR index cached by the identity of the feature set's shared `names` array.
   let knownNames: readonly string[] | undefined;
   let atrIndex = -1;
-  const scores = new Float64Array(3);
   return {
     next({ vector, predictions }, emit) {
       let totalWeight = 0;
@@ -106,33 +103,41 @@ export const createEnsembleVote = (
         const prediction = predictions[i];
         if (prediction.action !== null) totalWeight += weightOf(i, prediction.model);
       }
-      scores[0] = 0;
-      scores[1] = 0;
-      scores[2] = 0;
+      // Three locals, not an array: the scores stay in registers.
+      let buy = 0;
+      let sell = 0;
+      let hold = 0;
       if (totalWeight > 0) {
         for (let i = 0; i < predictions.length; i++) {
           const prediction = predictions[i];
           const vote = prediction.action;
           if (vote === null) continue;
-          // BUY, SELL, HOLD → 0, 1, 2 (as ACTIONS).
-          const slot = vote === 'BUY' ? 0 : vote === 'SELL' ? 1 : 2;
-          scores[slot] += (weightOf(i, prediction.model) / totalWeight) * prediction.confidence;
+          const share = (weightOf(i, prediction.model) / totalWeight) * prediction.confidence;
+          if (vote === 'BUY') buy += share;
+          else if (vote === 'SELL') sell += share;
+          else hold += share;
         }
       }
       let action: Action = 'HOLD';
-      let confidence = scores[2];
+      let confidence = hold;
       if (totalWeight > 0) {
-        let best = 0;
+        // The first best of BUY, SELL, HOLD (in that order); a tie for the best is no decision.
+        let best: Action = 'BUY';
+        let bestScore = buy;
         let tie = false;
-        for (let a = 1; a < 3; a++) {
-          if (scores[a] > scores[best]) {
-            best = a;
-            tie = false;
-          } else if (scores[a] === scores[best]) tie = true;
-        }
-        if (!tie && ACTIONS[best] !== 'HOLD' && scores[best] >= p.minConfidence) {
-          action = ACTIONS[best];
-          confidence = scores[best];
+        if (sell > bestScore) {
+          best = 'SELL';
+          bestScore = sell;
+          tie = false;
+        } else if (sell === bestScore) tie = true;
+        if (hold > bestScore) {
+          best = 'HOLD';
+          bestScore = hold;
+          tie = false;
+        } else if (hold === bestScore) tie = true;
+        if (!tie && best !== 'HOLD' && bestScore >= p.minConfidence) {
+          action = best;
+          confidence = bestScore;
         }
       }
       if (action === 'HOLD' && !p.emitHold) return;
