@@ -78,8 +78,9 @@
 //   Measured and taken out again: handlers' `next` bound per subscriber (the generic bound call costs
 //   more than the megamorphic load it saves); per-family update closures (same as bound); conflating
 //   sizing's snapshot deliveries (a quiet delivery costs ~20 instructions, the checks more).
-// Side by side in time (8 rounds per process, alternating): 557 k → 625 k events/s (+12 %) for the
-// same run against the session's start; the full bench then measured 611 k single-symbol.
+// Side by side in time (8 rounds per process, alternating): 540-557 k → 615-625 k events/s
+// (+12-14 %) for the same run against 69c3199; four full runs of this bench then measured 519-611 k
+// single-symbol (0.86-1.02 of the target: the host's drift decides whether a run meets it).
 //
 // Usage: `node --import tsx bench/pipeline.ts [--quick] [--tsx]`: runs compiled (tsc into dist/, as
 // `quantum` runs), or with `--tsx` the sources under tsx. Prints a JSON line and tables; writes
