@@ -106,13 +106,13 @@ class Release {
   }
 
   /** One event: the hold before it, its cascade, then what follows it. */
-  private one(index: number): Promise<void> | undefined {
+  private one(index: number): void | Promise<void> {
     const held = this.options.beforeEach?.(index);
     if (held !== undefined) return held.then(() => this.processed(index));
     return this.processed(index);
   }
 
-  private processed(index: number): Promise<void> | undefined {
+  private processed(index: number): void | Promise<void> {
     const event = this.events[index];
     const pending = this.kernel.process(event, marketTopicOf(event));
     if (pending !== undefined) return pending.then(() => this.after(index));
@@ -120,16 +120,15 @@ class Release {
   }
 
   /** After an event's cascade: `afterEach`, and its symbol's own end when its data ends here. */
-  private after(index: number): Promise<void> | undefined {
+  private after(index: number): void | Promise<void> {
     this.options.afterEach?.(index);
     // Most replays have no early end: skip the lookup then (this runs per event).
     const ended = this.endsEarly.size === 0 ? undefined : this.endsEarly.get(index);
     if (ended === undefined) return undefined;
-    const closing = this.kernel.process(
+    return this.kernel.process(
       { kind: 'end-of-data', ts: this.events[index].ts, symbol: ended },
       TOPICS.control,
     );
-    return closing === undefined ? undefined : closing;
   }
 }
 
