@@ -1,4 +1,6 @@
-const HOUR_MS = 3_600_000;
+import { INTERVAL_MS } from './kline.js';
+
+const HOUR_MS = INTERVAL_MS['1h'];
 
 /** A funding interval given in hours (Binance's `fundingIntervalHours`), in ms. */
 export const fundingIntervalMs = (hours: number): number => hours * HOUR_MS;

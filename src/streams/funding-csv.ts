@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { FUNDING_INTERVAL_MS, type Kline, settlementHourOf } from '../domain/index.js';
+import { FUNDING_INTERVAL_MS, fundingIntervalMs, type Kline, settlementHourOf } from '../domain/index.js';
 import { createIssueLog, type DataIssue, type DataPolicy, dataPolicy } from './data-quality.js';
 
 /** One funding settlement: when (ms) and the rate (fraction of notional, positive ⇒ longs pay). */
@@ -120,16 +120,16 @@ export const fundingCoverageGaps = (
   file: string,
   policy: DataPolicy,
 ): DataIssue[] => {
-  // 8 h, the default, is also Binance's longest interval: a longer stretch means settlements are missing.
   const log = createIssueLog(file, policy);
   const last = klines.at(-1);
   if (last === undefined || rates.length === 0) return log.issues;
   const iso = (ts: number): string => new Date(ts).toISOString();
-  const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
+  const hours = (ms: number): string => `${(ms / fundingIntervalMs(1)).toFixed(1)} h`;
   let previous = settlementHourOf(rates[0].ts);
   for (let i = 1; i < rates.length; i++) {
     const hour = settlementHourOf(rates[i].ts);
-    // Holes outside the candles' range do not matter.
+    // 8 h is Binance's longest interval: a longer stretch means settlements are missing. Holes
+    // outside the candles' range do not matter.
     if (hour - previous > FUNDING_INTERVAL_MS && hour > klines[0].openTime && previous < last.ts) {
       log.report(
         0,

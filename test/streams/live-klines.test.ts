@@ -32,18 +32,38 @@ const feed = (fake: FakeBinance, afterOpenTime: number) => {
   return { client, seen, warnings, subscription };
 };
 
+/** Runs `body` on the feed, then unsubscribes and closes the client and the venue, whatever happened. */
+const withFeed = async (
+  fake: FakeBinance,
+  afterOpenTime: number,
+  body: (feed: { seen: Kline[]; warnings: string[] }) => Promise<void>,
+): Promise<void> => {
+  const { client, seen, warnings, subscription } = feed(fake, afterOpenTime);
+  try {
+    await body({ seen, warnings });
+  } finally {
+    subscription.unsubscribe();
+    await client.close().catch(() => undefined);
+    await fake.close();
+  }
+};
+
+/** Moves the venue on one candle at a time, waiting for each to arrive (`seen` holds `before` already). */
+const stepCandles = async (fake: FakeBinance, seen: Kline[], count: number, before = 0): Promise<void> => {
+  for (let i = before + 1; i <= before + count; i++) {
+    fake.step(1);
+    await until(`candle ${i}`, () => seen.length === i);
+  }
+};
+
 test('closed candles arrive in order; a 3-minute websocket outage is backfilled with no gap and no duplicate', async () => {
   const fake = await startVenue();
   // Resume after the last revealed candle.
-  const { client, seen, warnings, subscription } = feed(fake, path[9].openTime);
-  try {
+  await withFeed(fake, path[9].openTime, async ({ seen, warnings }) => {
     // Wait for the stream to be subscribed, then move the path.
     await until('kline subscription', () => (fake.requests.get('GET /fapi/v1/exchangeInfo') ?? 0) > 0);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    for (let i = 0; i < 3; i++) {
-      fake.step(1);
-      await until(`candle ${i + 1}`, () => seen.length === i + 1);
-    }
+    await stepCandles(fake, seen, 3);
     // The market connection drops and three candles (three minutes of 1m candles) close before
     // the client is back: nobody receives them on the stream.
     fake.dropConnections(true);
@@ -59,11 +79,7 @@ test('closed candles arrive in order; a 3-minute websocket outage is backfilled 
       warnings.some((w) => /kline stream AVAXUSDT/.test(w)),
       'the outage is reported',
     );
-  } finally {
-    subscription.unsubscribe();
-    await client.close().catch(() => undefined);
-    await fake.close();
-  }
+  });
 });
 
 test('a symbol Binance settles every 4 h: the candle that closes at 04:00 carries the rate settled then', async () => {
@@ -74,14 +90,10 @@ test('a symbol Binance settles every 4 h: the candle that closes at 04:00 carrie
     path: new Map([[AVAX, fundingPath]]),
     revealed: 237,
   });
-  const { client, seen, warnings, subscription } = feed(fake, fundingPath[236].openTime);
-  try {
+  await withFeed(fake, fundingPath[236].openTime, async ({ seen, warnings }) => {
     await until('funding intervals asked', () => (fake.requests.get('GET /fapi/v1/fundingInfo') ?? 0) > 0);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    for (let i = 0; i < 5; i++) {
-      fake.step(1);
-      await until(`candle ${i + 1}`, () => seen.length === i + 1);
-    }
+    await stepCandles(fake, seen, 5);
     // An 8 h grid would look for no settlement before 08:00.
     assert.equal(
       seen.map((k) => [new Date(k.ts).toISOString().slice(11, 16), k.fundingRate]),
@@ -94,11 +106,7 @@ test('a symbol Binance settles every 4 h: the candle that closes at 04:00 carrie
       ],
     );
     assert.equal(warnings, []);
-  } finally {
-    subscription.unsubscribe();
-    await client.close().catch(() => undefined);
-    await fake.close();
-  }
+  });
 });
 
 test.run();
