@@ -105,9 +105,12 @@ const viaLoop = measure(() => {
     const l = k.low;
     const c = k.close;
     const v = k.volume;
-    values[0] = ema12.update(h, l, c, v);
-    values[1] = ema26.update(h, l, c, v);
-    values[2] = rsi.update(h, l, c, v);
+    ema12.update(h, l, c, v);
+    values[0] = ema12.out[0];
+    ema26.update(h, l, c, v);
+    values[1] = ema26.out[0];
+    rsi.update(h, l, c, v);
+    values[2] = rsi.out[0];
     macd.update(h, l, c, v);
     values[3] = macd.out[0];
     values[4] = macd.out[1];
@@ -123,10 +126,14 @@ const viaLoop = measure(() => {
     values[11] = bb.out[0];
     values[12] = bb.out[1];
     values[13] = bb.out[2];
-    values[14] = roc.update(h, l, c, v);
-    values[15] = logret.update(h, l, c, v);
-    values[16] = rvol.update(h, l, c, v);
-    values[17] = volz.update(h, l, c, v);
+    roc.update(h, l, c, v);
+    values[14] = roc.out[0];
+    logret.update(h, l, c, v);
+    values[15] = logret.out[0];
+    rvol.update(h, l, c, v);
+    values[16] = rvol.out[0];
+    volz.update(h, l, c, v);
+    values[17] = volz.out[0];
     const last = values[17];
     if (!Number.isNaN(last)) checksum += last;
   }

@@ -104,7 +104,8 @@ const baseline = (): number => {
     const s = i % SYMBOLS;
     dmi[s].update(k.high, k.low, k.close, k.volume);
     atr[s].update(k.high, k.low, k.close, k.volume);
-    const rv = vol[s].update(k.high, k.low, k.close, k.volume);
+    vol[s].update(k.high, k.low, k.close, k.volume);
+    const rv = vol[s].out[0];
     const n = Math.floor(i / SYMBOLS);
     if (!Number.isNaN(lastClose[s]))
       returns[s][(n - 1) % B.correlationWindow] = Math.log(k.close / lastClose[s]);

@@ -160,7 +160,8 @@ class SymbolRegime implements RegimeHold {
     const { high, low, close, volume } = kline;
     this.dmi.update(high, low, close, volume);
     this.atr.update(high, low, close, volume);
-    const realizedVol = this.vol.update(high, low, close, volume);
+    this.vol.update(high, low, close, volume);
+    const realizedVol = this.vol.out[0];
     this.logs[this.logCount % this.p.slopePeriod] = Math.log(close);
     this.logCount++;
     const natr = this.atr.out[1];

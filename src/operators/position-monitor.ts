@@ -99,7 +99,8 @@ export const createPositionMonitor = (
       atr = new Atr({ period: p.atrPeriod });
       atrs.set(symbol, atr);
     }
-    return atr.update(high, low, close, 0);
+    atr.update(high, low, close, 0);
+    return atr.out[0];
   };
 
   /**

@@ -27,12 +27,12 @@ export class Atr implements StreamingIndicator {
     this.lookbacks = [period, period];
   }
 
-  update(high: number, low: number, close: number, _volume: number): number {
+  update(high: number, low: number, close: number, _volume: number): void {
     const period = this.period;
     const count = this.count++;
     const prevClose = this.prevClose;
     this.prevClose = close;
-    if (count === 0) return Number.NaN;
+    if (count === 0) return;
     const tr = trueRange(high, low, prevClose);
     if (count > period) {
       this.atr *= period - 1;
@@ -40,12 +40,11 @@ export class Atr implements StreamingIndicator {
       this.atr /= period;
     } else {
       this.atr += tr;
-      if (count < period) return Number.NaN;
+      if (count < period) return;
       this.atr /= period;
     }
     const atr = this.atr;
     this.out[0] = atr;
     this.out[1] = isTaZero(close) ? 0 : (atr / close) * 100;
-    return atr;
   }
 }

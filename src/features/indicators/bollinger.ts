@@ -31,15 +31,14 @@ export class Bollinger implements StreamingIndicator {
     this.lookbacks = [period - 1, period - 1, period - 1];
   }
 
-  update(_high: number, _low: number, close: number, _volume: number): number {
+  update(_high: number, _low: number, close: number, _volume: number): void {
     const moments = this.moments;
-    if (!moments.next(close)) return Number.NaN;
+    if (!moments.next(close)) return;
     const middle = moments.mean;
     const width = taStdDev(moments.variance) * this.nbdev;
     const out = this.out;
     out[0] = middle + width;
     out[1] = middle;
     out[2] = middle - width;
-    return out[0];
   }
 }

@@ -25,7 +25,7 @@ export class Cci implements StreamingIndicator {
     this.lookbacks = [period - 1];
   }
 
-  update(high: number, low: number, close: number, _volume: number): number {
+  update(high: number, low: number, close: number, _volume: number): void {
     const period = this.period;
     const prices = this.typicalPrices;
     const typicalPrice = (high + low + close) / 3;
@@ -42,6 +42,5 @@ export class Cci implements StreamingIndicator {
       cci = distance !== 0 && deviationSum !== 0 ? distance / (0.015 * (deviationSum / period)) : 0;
     }
     this.out[0] = cci;
-    return cci;
   }
 }

@@ -36,7 +36,7 @@ export class Dmi implements StreamingIndicator {
     this.lookbacks = [2 * period - 1, period, period];
   }
 
-  update(high: number, low: number, close: number, _volume: number): number {
+  update(high: number, low: number, close: number, _volume: number): void {
     const period = this.period;
     const count = this.count++;
     const diffPlus = high - this.prevHigh;
@@ -45,13 +45,13 @@ export class Dmi implements StreamingIndicator {
     this.prevHigh = high;
     this.prevLow = low;
     this.prevClose = close;
-    if (count === 0) return Number.NaN;
+    if (count === 0) return;
     if (count < period) {
       // Seed: raw sums of the first `period − 1` movements and true ranges.
       if (diffMinus > 0 && diffPlus < diffMinus) this.minusDm += diffMinus;
       else if (diffPlus > 0 && diffPlus > diffMinus) this.plusDm += diffPlus;
       this.tr += tr;
-      return Number.NaN;
+      return;
     }
     this.minusDm -= this.minusDm / period;
     this.plusDm -= this.plusDm / period;
@@ -84,6 +84,5 @@ export class Dmi implements StreamingIndicator {
       if (!Number.isNaN(dx)) this.adx = (this.adx * (period - 1) + dx) / period;
       out[0] = this.adx;
     }
-    return out[0];
   }
 }

@@ -29,8 +29,8 @@ export class Ema implements StreamingIndicator {
     this.lookbacks = [period - 1];
   }
 
-  update(_high: number, _low: number, close: number, _volume: number): number {
-    return this.next(close);
+  update(_high: number, _low: number, close: number, _volume: number): void {
+    this.next(close);
   }
 
   /** Consumes one value of any series; returns the EMA or `NaN` during warm-up. */

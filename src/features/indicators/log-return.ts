@@ -22,10 +22,9 @@ export class LogReturn implements StreamingIndicator {
     this.lookbacks = [period];
   }
 
-  update(_high: number, _low: number, close: number, _volume: number): number {
+  update(_high: number, _low: number, close: number, _volume: number): void {
     const pastClose = this.lag.push(close);
     const logReturn = Math.log(close / pastClose);
     this.out[0] = logReturn;
-    return logReturn;
   }
 }

@@ -46,20 +46,19 @@ export class Macd implements StreamingIndicator {
     this.lookbacks = [lookback, lookback, lookback];
   }
 
-  update(_high: number, _low: number, close: number, _volume: number): number {
+  update(_high: number, _low: number, close: number, _volume: number): void {
     const count = this.count++;
     const slow = this.slowEma.next(close);
-    if (count < this.fastDelay) return Number.NaN;
+    if (count < this.fastDelay) return;
     const fast = this.fastEma.next(close);
     // NaN until both EMAs are seeded (at candle slow − 1).
-    if (Number.isNaN(slow)) return Number.NaN;
+    if (Number.isNaN(slow)) return;
     const line = fast - slow;
     const signal = this.signalEma.next(line);
     const out = this.out;
-    if (Number.isNaN(signal)) return Number.NaN;
+    if (Number.isNaN(signal)) return;
     out[0] = line;
     out[1] = signal;
     out[2] = line - signal;
-    return line;
   }
 }

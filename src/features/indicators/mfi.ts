@@ -31,13 +31,13 @@ export class Mfi implements StreamingIndicator {
     this.lookbacks = [period];
   }
 
-  update(high: number, low: number, close: number, volume: number): number {
+  update(high: number, low: number, close: number, volume: number): void {
     const period = this.period;
     const count = this.count++;
     const typicalPrice = (high + low + close) / 3;
     const change = typicalPrice - this.prevTypicalPrice;
     this.prevTypicalPrice = typicalPrice;
-    if (count === 0) return Number.NaN;
+    if (count === 0) return;
     // Flow of candle k (k ≥ 1) lives in slot (k − 1) % period.
     const slot = (count - 1) % period;
     if (count > period) {
@@ -57,10 +57,9 @@ export class Mfi implements StreamingIndicator {
       this.positiveFlows[slot] = 0;
       this.negativeFlows[slot] = 0;
     }
-    if (count < period) return Number.NaN;
+    if (count < period) return;
     const total = this.positiveSum + this.negativeSum;
     const mfi = total < 1 ? 0 : 100 * (this.positiveSum / total);
     this.out[0] = mfi;
-    return mfi;
   }
 }

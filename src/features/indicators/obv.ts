@@ -12,7 +12,7 @@ export class Obv implements StreamingIndicator {
   private prevClose = 0;
   private obv = 0;
 
-  update(_high: number, _low: number, close: number, volume: number): number {
+  update(_high: number, _low: number, close: number, volume: number): void {
     if (!this.started) {
       this.started = true;
       this.obv = volume;
@@ -20,6 +20,5 @@ export class Obv implements StreamingIndicator {
     else if (close < this.prevClose) this.obv -= volume;
     this.prevClose = close;
     this.out[0] = this.obv;
-    return this.obv;
   }
 }

@@ -25,7 +25,7 @@ export class RealizedVolatility implements StreamingIndicator {
     this.lookbacks = [period];
   }
 
-  update(_high: number, _low: number, close: number, _volume: number): number {
+  update(_high: number, _low: number, close: number, _volume: number): void {
     const prevClose = this.prevClose;
     this.prevClose = close;
     let volatility = Number.NaN;
@@ -34,6 +34,5 @@ export class RealizedVolatility implements StreamingIndicator {
       volatility = taStdDev(this.moments.variance);
     }
     this.out[0] = volatility;
-    return volatility;
   }
 }

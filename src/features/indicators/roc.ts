@@ -22,11 +22,10 @@ export class Roc implements StreamingIndicator {
     this.lookbacks = [period];
   }
 
-  update(_high: number, _low: number, close: number, _volume: number): number {
+  update(_high: number, _low: number, close: number, _volume: number): void {
     const pastClose = this.lag.push(close);
     // NaN during warm-up stays NaN; an old close of 0 gives 0 (TA-Lib).
     const roc = pastClose === 0 ? 0 : (close / pastClose - 1) * 100;
     this.out[0] = roc;
-    return roc;
   }
 }

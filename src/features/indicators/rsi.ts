@@ -28,12 +28,13 @@ export class Rsi implements StreamingIndicator {
     this.lookbacks = [period];
   }
 
-  update(_high: number, _low: number, close: number, _volume: number): number {
+  update(_high: number, _low: number, close: number, _volume: number): void {
     const period = this.period;
     const count = this.count++;
     const change = close - this.prevClose;
     this.prevClose = close;
-    if (count === 0) return this.write(Number.NaN);
+    // NaN while warming up (out[0] starts NaN).
+    if (count === 0) return;
     if (count > period) {
       this.avgLoss *= period - 1;
       this.avgGain *= period - 1;
@@ -45,16 +46,11 @@ export class Rsi implements StreamingIndicator {
       // Seed: plain sums of the first `period` gains and losses, then their mean.
       if (change < 0) this.avgLoss -= change;
       else this.avgGain += change;
-      if (count < period) return this.write(Number.NaN);
+      if (count < period) return;
       this.avgLoss /= period;
       this.avgGain /= period;
     }
     const total = this.avgGain + this.avgLoss;
-    return this.write(isTaZero(total) ? 0 : 100 * (this.avgGain / total));
-  }
-
-  private write(rsi: number): number {
-    this.out[0] = rsi;
-    return rsi;
+    this.out[0] = isTaZero(total) ? 0 : 100 * (this.avgGain / total);
   }
 }

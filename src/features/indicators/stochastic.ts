@@ -40,17 +40,16 @@ export class Stochastic implements StreamingIndicator {
     this.lookbacks = [lookback, lookback];
   }
 
-  update(high: number, low: number, close: number, _volume: number): number {
+  update(high: number, low: number, close: number, _volume: number): void {
     const range = this.range;
-    if (!range.next(high, low)) return Number.NaN;
+    if (!range.next(high, low)) return;
     const diff = (range.highest - range.lowest) / 100;
     const rawK = diff !== 0 ? (close - range.lowest) / diff : 0;
     const slowK = this.slowKSma.next(rawK);
-    if (Number.isNaN(slowK)) return Number.NaN;
+    if (Number.isNaN(slowK)) return;
     const slowD = this.slowDSma.next(slowK);
-    if (Number.isNaN(slowD)) return Number.NaN;
+    if (Number.isNaN(slowD)) return;
     this.out[0] = slowK;
     this.out[1] = slowD;
-    return slowK;
   }
 }

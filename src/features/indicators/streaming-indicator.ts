@@ -1,9 +1,11 @@
 /**
  * The shape every streaming indicator shares. One instance follows one symbol's closed candles in
- * time order; `update` is called once per candle and returns the primary output, `NaN` while the
- * indicator is warming up. Multi-output indicators (MACD, Bollinger, DMI, Stochastic, ATR/NATR)
- * also keep every output of the latest candle in `out`, so the feature engine can read all of them
- * after a single update (that is how `macd_*`, `bb_*`, `adx`/`+di`/`−di` share one computation).
+ * time order; `update` is called once per candle and writes the latest candle's outputs into `out`
+ * (`out[0]` the primary one), `NaN` while the indicator is warming up. Multi-output indicators
+ * (MACD, Bollinger, DMI, Stochastic, ATR/NATR) keep every output there, so the feature engine reads
+ * all of them after a single update (that is how `macd_*`, `bb_*`, `adx`/`+di`/`−di` share one
+ * computation). `update` returns nothing: a double returned from a call the JIT does not inline is
+ * boxed, one heap number per indicator per candle.
  *
  * Arithmetic follows TA-Lib's C code operation by operation (same running sums, same seeding, same
  * epsilon tests), so outputs equal TA-Lib's to the last bit or within an ulp, including the drift
@@ -17,14 +19,14 @@ export interface StreamingIndicator {
    */
   readonly lookbacks: readonly number[];
   /**
-   * Outputs of the latest candle, `NaN` during warm-up; `out[0]` is what `update` returns. The
+   * Outputs of the latest candle, `NaN` during warm-up; `out[0]` is the primary output. The
    * feature engine rebinds it, before the first update, to a view of the same length into one
    * buffer shared by a symbol's indicators: an indicator reads `this.out` at each update and never
    * keeps the array it was born with.
    */
   out: Float64Array;
-  /** Consumes one closed candle; returns `out[0]`. */
-  update(high: number, low: number, close: number, volume: number): number;
+  /** Consumes one closed candle; its outputs are then in `out`. */
+  update(high: number, low: number, close: number, volume: number): void;
 }
 
 /** TA-Lib's `TA_EPSILON`: values closer to zero than this are treated as zero (`TA_IS_ZERO`). */

@@ -22,13 +22,12 @@ export class VolumeZScore implements StreamingIndicator {
     this.lookbacks = [period - 1];
   }
 
-  update(_high: number, _low: number, _close: number, volume: number): number {
+  update(_high: number, _low: number, _close: number, volume: number): void {
     let zScore = Number.NaN;
     if (this.moments.next(volume)) {
       const stdDev = taStdDev(this.moments.variance);
       zScore = stdDev === 0 ? 0 : (volume - this.moments.mean) / stdDev;
     }
     this.out[0] = zScore;
-    return zScore;
   }
 }

@@ -21,7 +21,7 @@ export class WilliamsR implements StreamingIndicator {
     this.lookbacks = [period - 1];
   }
 
-  update(high: number, low: number, close: number, _volume: number): number {
+  update(high: number, low: number, close: number, _volume: number): void {
     const range = this.range;
     let williamsR = Number.NaN;
     if (range.next(high, low)) {
@@ -29,6 +29,5 @@ export class WilliamsR implements StreamingIndicator {
       williamsR = diff !== 0 ? (range.highest - close) / diff : 0;
     }
     this.out[0] = williamsR;
-    return williamsR;
   }
 }

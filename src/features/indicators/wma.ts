@@ -33,7 +33,7 @@ export class Wma implements StreamingIndicator {
     this.lookbacks = [period - 1];
   }
 
-  update(_high: number, _low: number, close: number, _volume: number): number {
+  update(_high: number, _low: number, close: number, _volume: number): void {
     const period = this.period;
     const slot = this.count % period;
     this.count++;
@@ -52,6 +52,5 @@ export class Wma implements StreamingIndicator {
       this.weightedSum -= this.plainSum;
     }
     this.out[0] = wma;
-    return wma;
   }
 }
