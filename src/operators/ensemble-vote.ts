@@ -93,26 +93,34 @@ export const createEnsembleVote = (
     factorOf === undefined
       ? configuredWeightOf
       : (slot: number, model: string): number => configuredWeightOf(slot, model) * factorOf(model);
+  // Each slot's weight at this vote (0 for an abstention), found once per vote and read by the
+  // scores and the votes (a call per slot and pass cost more than the vote's own arithmetic).
+  let slotUsed = new Float64Array(0);
   // ATR index cached by the identity of the feature set's shared `names` array.
   let knownNames: readonly string[] | undefined;
   let atrIndex = -1;
   return {
     next({ vector, predictions }, emit) {
+      const count = predictions.length;
+      if (slotUsed.length !== count) slotUsed = new Float64Array(count);
+      const used = slotUsed;
       let totalWeight = 0;
-      for (let i = 0; i < predictions.length; i++) {
+      for (let i = 0; i < count; i++) {
         const prediction = predictions[i];
-        if (prediction.action !== null) totalWeight += weightOf(i, prediction.model);
+        const weight = prediction.action === null ? 0 : weightOf(i, prediction.model);
+        used[i] = weight;
+        totalWeight += weight;
       }
       // Three locals, not an array: the scores stay in registers.
       let buy = 0;
       let sell = 0;
       let hold = 0;
       if (totalWeight > 0) {
-        for (let i = 0; i < predictions.length; i++) {
+        for (let i = 0; i < count; i++) {
           const prediction = predictions[i];
           const vote = prediction.action;
           if (vote === null) continue;
-          const share = (weightOf(i, prediction.model) / totalWeight) * prediction.confidence;
+          const share = (used[i] / totalWeight) * prediction.confidence;
           if (vote === 'BUY') buy += share;
           else if (vote === 'SELL') sell += share;
           else hold += share;
@@ -142,11 +150,10 @@ export const createEnsembleVote = (
       }
       if (action === 'HOLD' && !p.emitHold) return;
       // Votes only for a signal that is emitted (most candles are HOLD).
-      const votes = new Array<ModelVote>(predictions.length);
-      for (let i = 0; i < predictions.length; i++) {
+      const votes = new Array<ModelVote>(count);
+      for (let i = 0; i < count; i++) {
         const prediction = predictions[i];
-        const weight =
-          prediction.action === null || totalWeight === 0 ? 0 : weightOf(i, prediction.model) / totalWeight;
+        const weight = prediction.action === null || totalWeight === 0 ? 0 : used[i] / totalWeight;
         votes[i] =
           prediction.abstainReason === undefined
             ? {
