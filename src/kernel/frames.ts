@@ -16,11 +16,14 @@ export interface Subscriber {
 export const subscriberOf = (stage: Stage, context: StageContext): Subscriber => {
   const direct = directHandlerOf(stage);
   const topicOf = direct?.topicOf;
+  // The context's own function, not `context.emit` per call: the context has an accessor
+  // (`current`), and its loads were generic IC calls in the compiled code.
+  const emitOn = context.emit;
   return {
     stage,
     context,
     handler: direct?.handler,
-    emit: topicOf === undefined ? undefined : (out) => context.emit(out, topicOf(out)),
+    emit: topicOf === undefined ? undefined : (out) => emitOn(out, topicOf(out)),
   };
 };
 

@@ -121,7 +121,8 @@ class CompiledFeatureState implements FeatureState {
     for (let i = 0; i < updates.length; i++) updates[i](high, low, close, volume);
     const outputs = this.outputs;
     const outputIndex = this.outputIndex;
-    for (let i = 0; i < outputIndex.length; i++) values[i] = outputs[outputIndex[i]];
+    const count = outputIndex.length;
+    for (let i = 0; i < count; i++) values[i] = outputs[outputIndex[i]];
   }
 }
 
