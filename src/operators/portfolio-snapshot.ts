@@ -54,8 +54,8 @@ export interface WorkingEntry {
 export interface AccountBook {
   /** The open round trip per symbol. */
   readonly trips: Map<string, RoundTrip>;
-  /** The last kline close (or tick price) per symbol. */
-  readonly marks: Map<string, number>;
+  /** The last kline close (or tick price) per symbol (`markTo`). */
+  readonly marks: Map<string, Mark>;
   /** Working entries by clientOrderId: risk counts them, so a venue that answers late cannot be overrun. */
   readonly working: Map<string, WorkingEntry>;
   /** A frozen copy of the last exit ts per symbol, shared by snapshots until the next exit. */
@@ -73,6 +73,18 @@ export interface AccountBook {
 }
 
 const DAY_MS = 86_400_000;
+
+/** A symbol's mark, updated in place: a `Map` of numbers would box a new heap number per candle. */
+export interface Mark {
+  price: number;
+}
+
+/** Marks `symbol` at `price`. */
+export const markTo = (marks: Map<string, Mark>, symbol: string, price: number): void => {
+  const mark = marks.get(symbol);
+  if (mark === undefined) marks.set(symbol, { price });
+  else mark.price = price;
+};
 
 /** Shared by every flat snapshot: most candles have no open position. */
 const NO_POSITIONS: readonly Position[] = Object.freeze([]);
@@ -96,7 +108,7 @@ export const emptyAccountBook = (initialBalanceUsdt: number): AccountBook => ({
 /** Working entries valued at the symbol's last mark. */
 const workingEntriesAt = (
   working: ReadonlyMap<string, WorkingEntry>,
-  marks: ReadonlyMap<string, number>,
+  marks: ReadonlyMap<string, Mark>,
 ): PortfolioSnapshot['workingEntries'] =>
   [...working.entries()].map(([clientOrderId, entry]) =>
     entry.leverage === undefined
@@ -105,7 +117,7 @@ const workingEntriesAt = (
           symbol: entry.symbol,
           side: entry.side,
           qty: entry.qty,
-          notionalUsdt: entry.qty * (marks.get(entry.symbol) ?? 0),
+          notionalUsdt: entry.qty * (marks.get(entry.symbol)?.price ?? 0),
           state: entry.state,
         }
       : {
@@ -113,7 +125,7 @@ const workingEntriesAt = (
           symbol: entry.symbol,
           side: entry.side,
           qty: entry.qty,
-          notionalUsdt: entry.qty * (marks.get(entry.symbol) ?? 0),
+          notionalUsdt: entry.qty * (marks.get(entry.symbol)?.price ?? 0),
           leverage: entry.leverage,
           state: entry.state,
         },
@@ -141,7 +153,7 @@ export const snapshotAt = (
   let count = 0;
   for (const trip of trips.values()) {
     const position = trip.position;
-    const markPrice = marks.get(trip.symbol) ?? position.entryPrice;
+    const markPrice = marks.get(trip.symbol)?.price ?? position.entryPrice;
     if (trip.liquidationOf !== position) {
       trip.liquidationOf = position;
       trip.liquidationPrice = liquidationPrice(position, tiersOf(trip.symbol));

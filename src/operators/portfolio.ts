@@ -23,7 +23,7 @@ import {
 } from '../domain/index.js';
 import { applyFillEvent, type MarginTiers } from '../domain/position-math.js';
 import { type Handler, operate } from '../kernel/operate.js';
-import { emptyAccountBook, type RoundTrip, snapshotAt } from './portfolio-snapshot.js';
+import { emptyAccountBook, markTo, type RoundTrip, snapshotAt } from './portfolio-snapshot.js';
 
 export const portfolioAccountingParams = z
   .object({
@@ -273,7 +273,7 @@ export const createPortfolioAccounting = (
       liquidationOf: undefined,
       liquidationPrice: Number.NaN,
     });
-    marks.set(report.symbol, report.markPrice);
+    markTo(marks, report.symbol, report.markPrice);
   };
 
   /** Fills after the last candle (the venue's end-of-data close) still belong in the account. */
@@ -288,7 +288,7 @@ export const createPortfolioAccounting = (
       switch (event.kind) {
         // First: every candle comes here, the rest now and then.
         case 'kline':
-          marks.set(event.symbol, event.close);
+          markTo(marks, event.symbol, event.close);
           changedSinceSnapshot = false;
           emit(snapshotAt(book, event.ts, tiersOf));
           return;
@@ -316,7 +316,7 @@ export const createPortfolioAccounting = (
           if (event.symbol === undefined) flushChanges(emit);
           return;
         case 'tick':
-          marks.set(event.symbol, event.price);
+          markTo(marks, event.symbol, event.price);
           return;
         default:
           return;
