@@ -3,39 +3,28 @@ import type { FeatureVector, ModelPrediction } from '../domain/index.js';
 import { abstain, clipConfidence, featureIndexes, type Model, predictionOf } from './model.js';
 
 /**
- * Reads a fixed list of named features out of vectors. The index lookup is cached by the identity
- * of the vector's `names` array (one shared array per feature set), so the per-candle cost is a
- * pointer compare and a few array reads. Returns `false` when a feature is absent or NaN.
+ * Where a fixed list of named features sits in vectors: the indexes are cached by the identity of
+ * the vector's `names` array (one shared array per feature set), so the per-candle cost is a
+ * pointer compare; −1 for a feature the set does not compute. The models read their few values
+ * straight from the vector (`valueAt`): a loop copying them into a buffer re-checked its three
+ * arrays per value, ~50 instructions each.
  */
-const createFeatureReader = (features: readonly string[]) => {
+const createFeatureIndex = (features: readonly string[]): ((vector: FeatureVector) => Int32Array) => {
   // Which `names` array the cached indexes belong to; a new feature set re-resolves them.
   let knownNames: readonly string[] | undefined;
   let indexes: Int32Array = new Int32Array(0);
-  const values = new Float64Array(features.length);
-  return {
-    values,
-    /** Index of feature `i` in the current feature set (−1 when the set does not compute it). */
-    indexOf: (i: number): number => indexes[i],
-    read(vector: FeatureVector, required: number): boolean {
-      if (vector.names !== knownNames) {
-        knownNames = vector.names;
-        indexes = featureIndexes(vector.names, features);
-      }
-      // Locals, not the closure's variables: the loop then checks each array once, not per feature
-      // (a predictor's closures are re-made per run, so their variables are not constants to V8).
-      const from = vector.values;
-      const at = indexes;
-      const into = values;
-      for (let i = 0; i < into.length; i++) {
-        const index = at[i];
-        const value = index < 0 ? Number.NaN : from[index];
-        into[i] = value;
-        if (i < required && !Number.isFinite(value)) return false;
-      }
-      return true;
-    },
+  return (vector) => {
+    if (vector.names !== knownNames) {
+      knownNames = vector.names;
+      indexes = featureIndexes(vector.names, features);
+    }
+    return indexes;
   };
 };
+
+/** A vector's value at `index`; NaN when its feature set lacks the feature (−1). */
+const valueAt = (values: readonly number[], index: number): number =>
+  index < 0 ? Number.NaN : values[index];
 
 /** Params of `emaTrendRsiModel`; feature params are feature NAMES of the configured feature set. */
 export const emaTrendRsiParams = z
@@ -88,15 +77,18 @@ export const emaTrendRsiModel = (params: z.input<typeof emaTrendRsiParams> = {})
     features: [p.fast, p.slow, p.rsi],
     warmup: p.warmup,
     create() {
-      const reader = createFeatureReader(features);
-      const v = reader.values;
+      const indexesOf = createFeatureIndex(features);
       return (vector: FeatureVector): ModelPrediction => {
+        const at = indexesOf(vector);
+        const values = vector.values;
+        const fast = valueAt(values, at[0]);
+        const slow = valueAt(values, at[1]);
+        const rsi = valueAt(values, at[2]);
         // fast, slow and rsi are required; atr is optional.
-        if (!reader.read(vector, 3)) return abstain(p.name, vector, 'warm-up');
-        const fast = v[0];
-        const slow = v[1];
-        const rsi = v[2];
-        const atr = v[3];
+        if (!(Number.isFinite(fast) && Number.isFinite(slow) && Number.isFinite(rsi))) {
+          return abstain(p.name, vector, 'warm-up');
+        }
+        const atr = valueAt(values, at[3]);
         const buy = fast > slow && rsi >= p.rsiBuyMin && rsi <= p.rsiBuyMax;
         const sell = fast < slow && rsi >= p.rsiSellMin && rsi <= p.rsiSellMax;
         if (!buy && !sell) return predictionOf(p.name, vector, 'HOLD', p.holdConfidence);
@@ -149,14 +141,24 @@ export const macdAdxModel = (params: z.input<typeof macdAdxParams> = {}): Model 
     features,
     warmup: p.warmup,
     create() {
-      const reader = createFeatureReader(features);
-      const v = reader.values;
+      const indexesOf = createFeatureIndex(features);
       return (vector: FeatureVector): ModelPrediction => {
-        if (!reader.read(vector, 4)) return abstain(p.name, vector, 'warm-up');
-        const hist = v[0];
-        const adx = v[1];
-        const plusDi = v[2];
-        const minusDi = v[3];
+        const at = indexesOf(vector);
+        const values = vector.values;
+        const hist = valueAt(values, at[0]);
+        const adx = valueAt(values, at[1]);
+        const plusDi = valueAt(values, at[2]);
+        const minusDi = valueAt(values, at[3]);
+        if (
+          !(
+            Number.isFinite(hist) &&
+            Number.isFinite(adx) &&
+            Number.isFinite(plusDi) &&
+            Number.isFinite(minusDi)
+          )
+        ) {
+          return abstain(p.name, vector, 'warm-up');
+        }
         const trending = adx >= p.adxThreshold;
         const buy = trending && hist > 0 && plusDi > minusDi;
         const sell = trending && hist < 0 && minusDi > plusDi;
