@@ -96,6 +96,11 @@ class CompiledFeatureState implements FeatureState {
   private readonly outputs: Float64Array;
   /** Position in `outputs` of each feature's value. */
   private readonly outputIndex: Int32Array;
+  /**
+   * Whether feature i is at `outputs[i]` (the features list every output of their indicators, in
+   * the indicators' order, as the default set does): then the copy reads one array, not two.
+   */
+  private readonly inOrder: boolean;
 
   constructor(specs: readonly FeatureSpec[], computeKeys: readonly string[]) {
     const indicators = computeKeys.map((key) => createIndicator(specs.find((s) => s.computeKey === key)!));
@@ -114,6 +119,8 @@ class CompiledFeatureState implements FeatureState {
       specs,
       (s) => offsets[computeKeys.indexOf(s.computeKey)] + s.outputIndex,
     );
+    this.inOrder =
+      this.outputIndex.length === this.outputs.length && this.outputIndex.every((at, i) => at === i);
   }
 
   update(high: number, low: number, close: number, volume: number, values: number[] | Float64Array): void {
@@ -122,7 +129,8 @@ class CompiledFeatureState implements FeatureState {
     const outputs = this.outputs;
     const outputIndex = this.outputIndex;
     const count = outputIndex.length;
-    for (let i = 0; i < count; i++) values[i] = outputs[outputIndex[i]];
+    if (this.inOrder) for (let i = 0; i < count; i++) values[i] = outputs[i];
+    else for (let i = 0; i < count; i++) values[i] = outputs[outputIndex[i]];
   }
 }
 
