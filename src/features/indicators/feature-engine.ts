@@ -129,8 +129,17 @@ class CompiledFeatureState implements FeatureState {
     const outputs = this.outputs;
     const outputIndex = this.outputIndex;
     const count = outputIndex.length;
-    if (this.inOrder) for (let i = 0; i < count; i++) values[i] = outputs[i];
-    else for (let i = 0; i < count; i++) values[i] = outputs[outputIndex[i]];
+    if (this.inOrder) {
+      let i = 0;
+      // Four values a step: the compiler re-checks both arrays once per step, not once per value.
+      for (; i + 3 < count; i += 4) {
+        values[i] = outputs[i];
+        values[i + 1] = outputs[i + 1];
+        values[i + 2] = outputs[i + 2];
+        values[i + 3] = outputs[i + 3];
+      }
+      for (; i < count; i++) values[i] = outputs[i];
+    } else for (let i = 0; i < count; i++) values[i] = outputs[outputIndex[i]];
   }
 }
 
