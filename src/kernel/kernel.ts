@@ -52,7 +52,10 @@ export class Kernel {
   private readonly throwOnStageError: boolean;
   private readonly frames: Frame[] = [];
   private depth = 0;
-  /** The frame whose subscriber is running (where its emissions go); undefined between handlers. */
+  /**
+   * The frame whose subscriber is running (where its emissions go), and its stage: left set from
+   * one handler to the next (no other stage's code runs in between), cleared when a run ends.
+   */
   private handling: Frame | undefined;
   private handlingStage: Stage | undefined;
   private readonly barrier = new Barrier(
@@ -81,7 +84,7 @@ export class Kernel {
       this.clock.attach((timer) => {
         // Nobody awaits a timer's cascade: its failure goes to onFatal (or the next call).
         try {
-          const pending = this.deliver(this.sourceEnvelope(timer, TOPICS.control));
+          const pending = this.barrier.deliver(this.sourceEnvelope(timer, TOPICS.control));
           if (pending !== undefined) pending.catch((error: unknown) => this.unawaitedFailure(error));
         } catch (error) {
           this.unawaitedFailure(error);
@@ -139,7 +142,7 @@ export class Kernel {
    */
   process(event: BusEvent, topic: Topic): void | Promise<void> {
     this.throwFatal();
-    return this.deliver(this.sourceEnvelope(event, topic));
+    return this.barrier.deliver(this.sourceEnvelope(event, topic));
   }
 
   /**
@@ -156,12 +159,12 @@ export class Kernel {
         this.duplicateCount++;
         return undefined;
       }
-      return this.deliver(envelope);
+      return this.barrier.deliver(envelope);
     }
     const letter = malformedLetter(topic, parsed.reason, raw);
     this.deadLetterCount++;
     // Numbered: two malformed events never share an id.
-    return this.deliver(
+    return this.barrier.deliver(
       this.sourceEnvelope(letter, TOPICS.dlq, `dead-letter:${topic}:${++this.injectedLetters}`),
     );
   }
@@ -256,11 +259,6 @@ export class Kernel {
     frame.count++;
   }
 
-  /** Through the barrier: the timers due by the event's time, then its cascade. */
-  private deliver(envelope: Envelope): void | Promise<void> {
-    return this.barrier.deliver(envelope);
-  }
-
   private timersThenCascade(envelope: Envelope): void | Promise<void> {
     const pending = this.fireDueTimers(envelope.tsEvent, envelope);
     return pending === undefined ? this.cascade(envelope) : pending;
@@ -327,52 +325,54 @@ export class Kernel {
    * then the rest continues when it settles (the same steps, in the same order).
    */
   private runFrom(base: number): void | Promise<void> {
-    while (this.depth > base) {
-      const frame = this.frames[this.depth - 1];
-      // Deliver what the last subscriber emitted before the next subscriber runs (depth-first).
-      if (frame.delivered < frame.count) {
-        const subscribers = frame.routes[frame.delivered];
-        const envelope = frame.outputs[frame.delivered++];
-        this.onEvent?.(envelope);
-        if (subscribers.length > 0) this.pushFrame(envelope, subscribers);
-        continue;
+    const frames = this.frames;
+    deeper: while (this.depth > base) {
+      // One frame's subscribers in turn (its fields read once per turn, not once per step).
+      const frame = frames[this.depth - 1];
+      const subscribers = frame.subscribers;
+      for (;;) {
+        // Deliver what the last subscriber emitted before the next subscriber runs (depth-first).
+        if (frame.delivered < frame.count) {
+          const routes = frame.routes[frame.delivered];
+          const envelope = frame.outputs[frame.delivered++];
+          this.onEvent?.(envelope);
+          if (routes.length === 0) continue;
+          this.pushFrame(envelope, routes);
+          continue deeper;
+        }
+        if (frame.next >= subscribers.length) {
+          this.depth--;
+          continue deeper;
+        }
+        const subscriber = subscribers[frame.next++];
+        frame.count = 0;
+        frame.delivered = 0;
+        this.handling = frame;
+        this.handlingStage = subscriber.stage;
+        let result: void | PromiseLike<void>;
+        try {
+          const handler = subscriber.handler;
+          result =
+            handler === undefined
+              ? subscriber.stage.handle(frame.envelope.event, subscriber.context)
+              : handler.next(frame.envelope.event, subscriber.emit as (out: BusEvent) => void);
+        } catch (error) {
+          this.stageFailed(frame, subscriber.stage, error);
+          continue;
+        }
+        if (isThenable(result)) {
+          return Promise.resolve(result).then(
+            () => this.runFrom(base),
+            (error: unknown) => {
+              this.stageFailed(frame, subscriber.stage, error);
+              return this.runFrom(base);
+            },
+          );
+        }
       }
-      if (frame.next >= frame.subscribers.length) {
-        this.depth--;
-        continue;
-      }
-      const subscriber = frame.subscribers[frame.next++];
-      frame.count = 0;
-      frame.delivered = 0;
-      this.handling = frame;
-      this.handlingStage = subscriber.stage;
-      let result: void | PromiseLike<void>;
-      try {
-        const handler = subscriber.handler;
-        result =
-          handler === undefined
-            ? subscriber.stage.handle(frame.envelope.event, subscriber.context)
-            : handler.next(frame.envelope.event, subscriber.emit as (out: BusEvent) => void);
-      } catch (error) {
-        this.stageFailed(frame, subscriber.stage, error);
-        continue;
-      }
-      if (isThenable(result)) {
-        return Promise.resolve(result).then(
-          () => {
-            this.handling = undefined;
-            this.handlingStage = undefined;
-            return this.runFrom(base);
-          },
-          (error: unknown) => {
-            this.stageFailed(frame, subscriber.stage, error);
-            return this.runFrom(base);
-          },
-        );
-      }
-      this.handling = undefined;
-      this.handlingStage = undefined;
     }
+    this.handling = undefined;
+    this.handlingStage = undefined;
     return undefined;
   }
 
