@@ -82,7 +82,7 @@
 // (+12-14 %) for the same run against 69c3199; four full runs of this bench then measured 519-611 k
 // single-symbol (0.86-1.02 of the target: the host's drift decides whether a run meets it).
 // Later (src 6c2d74e and on), the same way; instructions per kline of our JS and V8's builtins
-// (compiler and GC apart) 14.06 k → 12.83 k (−8.7 %), allocation 2.29 → 2.12 KB per kline:
+// (compiler and GC apart) 14.06 k → 12.66 k (−10 %), allocation 2.29 → 2.12 KB per kline:
 //   - a double returned from a call the compiler does not inline is boxed: every indicator's
 //     `update` returned its value, a heap number per indicator per candle; it now returns nothing
 //     (the outputs are in `out`): −7.6 % allocation, −1.2 %;
@@ -93,10 +93,13 @@
 //   - a closure's `let` holding a double and a `Map` of numbers box a new heap number per write
 //     (and a write barrier): the sizer's equity and the account's marks are fields updated in place;
 //   - the ensemble finds each slot's weight once per vote (−0.9 %); a handler's emit calls its
-//     context's function, not `context.emit` (a generic IC call: the context has an accessor).
+//     context's function, not `context.emit` (a generic IC call: the context has an accessor);
+//   - `runFrom` runs one frame's subscribers in an inner loop and leaves the handling frame set
+//     from one handler to the next (cleared when the run ends): −1.3 %.
 //   Measured and taken out again: a derived envelope's `tsEvent` read on demand (no megamorphic `ts`
 //   load per emission) — the getter kept the barrier's path from being inlined, net −0.4 %.
-// Side by side in time (6 rounds per process, alternating): 574-630 k → 655-712 k events/s.
+// Side by side in time (6 rounds per process, alternating, best three of each): 574-630 k →
+// 655-712 k events/s; nine full runs of this bench: 590-678 k single-symbol (0.98-1.13 of it).
 //
 // Usage: `node --import tsx bench/pipeline.ts [--quick] [--tsx]`: runs compiled (tsc into dist/, as
 // `quantum` runs), or with `--tsx` the sources under tsx. Prints a JSON line and tables; writes
