@@ -17,7 +17,8 @@ export const subscriberOf = (stage: Stage, context: StageContext): Subscriber =>
   const direct = directHandlerOf(stage);
   const topicOf = direct?.topicOf;
   // The context's own function, not `context.emit` per call: the context has an accessor
-  // (`current`), and its loads were generic IC calls in the compiled code.
+  // (`current`), and its loads were generic IC calls in the compiled code. Called unbound: the
+  // kernel's `emit` (contextOf) does not use `this`.
   const emitOn = context.emit;
   return {
     stage,

@@ -52,10 +52,7 @@ export class Kernel {
   private readonly throwOnStageError: boolean;
   private readonly frames: Frame[] = [];
   private depth = 0;
-  /**
-   * The frame whose subscriber is running (where its emissions go), and its stage: left set from
-   * one handler to the next (no other stage's code runs in between), cleared when a run ends.
-   */
+  /** The frame whose subscriber is running (where its emissions go), and its stage (see `runFrom`). */
   private handling: Frame | undefined;
   private handlingStage: Stage | undefined;
   private readonly barrier = new Barrier(
@@ -335,6 +332,9 @@ export class Kernel {
         if (frame.delivered < frame.count) {
           const routes = frame.routes[frame.delivered];
           const envelope = frame.outputs[frame.delivered++];
+          // onEvent runs outside every handler (a stage's emit or `current` there throws); the
+          // stage is not cleared after each handler, only here and when the run ends or fails.
+          this.handlingStage = undefined;
           this.onEvent?.(envelope);
           if (routes.length === 0) continue;
           this.pushFrame(envelope, routes);

@@ -95,15 +95,15 @@ export const createEnsembleVote = (
       : (slot: number, model: string): number => configuredWeightOf(slot, model) * factorOf(model);
   // Each slot's weight at this vote (0 for an abstention), found once per vote and read by the
   // scores and the votes (a call per slot and pass cost more than the vote's own arithmetic).
-  let slotUsed = new Float64Array(0);
+  let voteWeights = new Float64Array(0);
   // ATR index cached by the identity of the feature set's shared `names` array.
   let knownNames: readonly string[] | undefined;
   let atrIndex = -1;
   return {
     next({ vector, predictions }, emit) {
       const count = predictions.length;
-      if (slotUsed.length !== count) slotUsed = new Float64Array(count);
-      const used = slotUsed;
+      if (voteWeights.length !== count) voteWeights = new Float64Array(count);
+      const used = voteWeights;
       let totalWeight = 0;
       for (let i = 0; i < count; i++) {
         const prediction = predictions[i];

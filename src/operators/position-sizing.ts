@@ -119,13 +119,13 @@ export const sizeIntent = (
 export const createPositionSizing = (
   p: PositionSizingParams,
 ): Handler<TradeIntent | PortfolioSnapshot | { readonly kind: string }, SizingDecision | OrderDenied> => {
-  // The latest equity as an object's field, updated in place: a closure's `let` would box a new
-  // heap number at every snapshot (one per candle).
-  const account = { equityUsdt: p.initialEquityUsdt };
+  // The latest snapshot's equity as an object's field, updated in place: a closure's `let` would
+  // box a new heap number at every snapshot (one per candle).
+  const latest = { equityUsdt: p.initialEquityUsdt };
   const regimes = new Map<string, Regime>();
   return {
     next(event, emit) {
-      if (event.kind === 'portfolio-snapshot') account.equityUsdt = (event as PortfolioSnapshot).equityUsdt;
+      if (event.kind === 'portfolio-snapshot') latest.equityUsdt = (event as PortfolioSnapshot).equityUsdt;
       else if (event.kind === 'regime-changed') {
         const change = event as RegimeChanged;
         regimes.set(change.symbol, change.regime);
@@ -134,14 +134,14 @@ export const createPositionSizing = (
         const regime = regimes.get(intent.symbol);
         const scale = regime === undefined ? 1 : (p.regimeScale[regime] ?? 1);
         if (scale === 1) {
-          emit(sizeIntent(p, intent, account.equityUsdt));
+          emit(sizeIntent(p, intent, latest.equityUsdt));
           return;
         }
         if (scale === 0) {
           emit(denied(intent, `regime ${regime}: sizing.regimeScale is 0 (no entries)`));
           return;
         }
-        const sized = sizeIntent(p, intent, account.equityUsdt * scale);
+        const sized = sizeIntent(p, intent, latest.equityUsdt * scale);
         emit(
           sized.kind === 'sizing-decision'
             ? sizingDecisionOf(

@@ -332,4 +332,28 @@ test('the dead letters of two malformed external events have distinct ids', () =
   assert.is.not(published[0].id, published[1].id);
 });
 
+test('a stage’s emit and current called from onEvent, between its handler and the next, throw', () => {
+  let saved: StageContext | undefined;
+  const errors: string[] = [];
+  const kernel = new Kernel({
+    onEvent: (envelope) => {
+      if (envelope.event.kind !== 'signal') return;
+      errors.push(thrown(() => saved?.emit(signal(), TOPICS.signals)).message);
+      errors.push(thrown(() => saved?.current).message);
+    },
+  })
+    .register(
+      stage('features', 0, [TOPICS.klines], (event, context) => {
+        saved = context;
+        context.emit(signal({ ts: event.ts }), TOPICS.signals);
+      }),
+    )
+    .register(stage('after', 1, [TOPICS.klines], () => undefined));
+  kernel.process(kline(), TOPICS.klines);
+  assert.equal(errors, [
+    'stage features emitted signal outside its handler (after its promise resolved?)',
+    'stage features: no event is being handled',
+  ]);
+});
+
 test.run();

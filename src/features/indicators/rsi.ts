@@ -33,7 +33,7 @@ export class Rsi implements StreamingIndicator {
     const count = this.count++;
     const change = close - this.prevClose;
     this.prevClose = close;
-    // NaN while warming up (out[0] starts NaN).
+    // Warm-up (the first candle, then until `period` changes are seen) leaves out[0] at its NaN.
     if (count === 0) return;
     if (count > period) {
       this.avgLoss *= period - 1;
