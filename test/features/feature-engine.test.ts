@@ -3,28 +3,8 @@
 // by index. Whatever the order and subset of names, each feature's value is the same.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DEFAULT_FEATURES } from '../../src/features/feature-names.js';
 import { createFeatureEngine } from '../../src/features/indicators/feature-engine.js';
-
-const DEFAULT_FEATURES = [
-  'ema_12',
-  'ema_26',
-  'rsi_14',
-  'macd_12_26_9',
-  'macd_signal_12_26_9',
-  'macd_hist_12_26_9',
-  'atr_14',
-  'natr_14',
-  'adx_14',
-  'plus_di_14',
-  'minus_di_14',
-  'bb_upper_20_2',
-  'bb_middle_20_2',
-  'bb_lower_20_2',
-  'roc_10',
-  'logret_1',
-  'rvol_20',
-  'volz_20',
-];
 
 /** Every candle's values by feature name, over a wavy, deterministic series of 300 candles. */
 const valuesByName = (names: readonly string[]): Map<string, number[]> => {
