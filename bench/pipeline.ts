@@ -101,6 +101,10 @@
 //   load per emission) — the getter kept the barrier's path from being inlined, net −0.4 %.
 // Side by side in time (6 rounds per process, alternating, best three of each): 574-630 k →
 // 655-712 k events/s; nine full runs of this bench: 590-678 k single-symbol (0.98-1.13 of it).
+// Later (847569b): the single-symbol target had been measured beside the 20- and 222-symbol
+// markets in one heap, with their rounds in between; measured alone (1a below), the same build ran
+// 10-15 % faster in the same bench run (641-693 k against 555-637 k). Four full runs: 662-693 k
+// (each the best of three processes; all twelve processes 618-693 k).
 //
 // Usage: `node --import tsx bench/pipeline.ts [--quick] [--tsx]`: runs compiled (tsc into dist/, as
 // `quantum` runs), or with `--tsx` the sources under tsx. Prints a JSON line and tables; writes
