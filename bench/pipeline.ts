@@ -103,7 +103,7 @@
 // 655-712 k events/s; nine full runs of this bench: 590-678 k single-symbol (0.98-1.13 of it).
 // Later (847569b): the single-symbol target had been measured beside the 20- and 222-symbol
 // markets in one heap, with their rounds in between; measured alone (1a below), the same build ran
-// 10-15 % faster in the same bench run (641-693 k against 555-637 k). Four full runs: 662-693 k
+// 6-18 % faster in the same bench run (641-693 k against 555-637 k). Four full runs: 662-693 k
 // (each the best of three processes; all twelve processes 618-693 k).
 //
 // Usage: `node --import tsx bench/pipeline.ts [--quick] [--tsx]`: runs compiled (tsc into dist/, as
@@ -177,7 +177,7 @@ const timedRun = async (klines: readonly Kline[]): Promise<{ seconds: number; ou
 // young-generation collection took ~66 % longer (median 2.84 vs 1.71 ms; the same bytes held as
 // Float64Arrays: 1.52 vs 1.51 ms) and the single-symbol rounds ran ~7 % slower (best 576-612 k vs
 // 646-660 k events/s, three alternating pairs of processes); with the other scales' runs between
-// them (the round-robin below, whose JIT feedback is also theirs) 10-15 % slower. Measured beside
+// them (the round-robin below, whose JIT feedback is also theirs) 6-18 % slower. Measured beside
 // them, the target's number would be the bench's artifact. Three such processes, at the start, after the round-robin
 // and at the end, so that a slow spell of the host does not decide it alone; the best round counts.
 const singleScale = scales[0];
