@@ -103,8 +103,8 @@
 // 655-712 k events/s; nine full runs of this bench: 590-678 k single-symbol (0.98-1.13 of it).
 // Later (847569b): the single-symbol target had been measured beside the 20- and 222-symbol
 // markets in one heap, with their rounds in between; measured alone (1a below), the same build ran
-// 6-18 % faster in the same bench run (641-693 k against 555-637 k). Four full runs: 662-693 k
-// (each the best of three processes; all twelve processes 618-693 k).
+// 6-18 % faster in the same bench run (641-734 k against 555-637 k). Six full runs: 662-734 k
+// (each the best of three processes; 14 of the 15 processes listed ≥ 600 k, 587-734 k).
 //
 // Usage: `node --import tsx bench/pipeline.ts [--quick] [--tsx]`: runs compiled (tsc into dist/, as
 // `quantum` runs), or with `--tsx` the sources under tsx. Prints a JSON line and tables; writes
@@ -178,8 +178,9 @@ const timedRun = async (klines: readonly Kline[]): Promise<{ seconds: number; ou
 // Float64Arrays: 1.52 vs 1.51 ms) and the single-symbol rounds ran ~7 % slower (best 576-612 k vs
 // 646-660 k events/s, three alternating pairs of processes); with the other scales' runs between
 // them (the round-robin below, whose JIT feedback is also theirs) 6-18 % slower. Measured beside
-// them, the target's number would be the bench's artifact. Three such processes, at the start, after the round-robin
-// and at the end, so that a slow spell of the host does not decide it alone; the best round counts.
+// them, the target's number would be the bench's artifact. Three such processes — at the start,
+// after the round-robin and at the end — so that a slow spell of the host does not decide it
+// alone; the best round counts.
 const singleScale = scales[0];
 const singleSymbolScript = fileURLToPath(
   new URL(`./lib/pipeline/single-symbol.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
@@ -224,6 +225,7 @@ const assertTraded = (symbols: number, output: RunOutput | undefined): RunOutput
   }
   return output;
 };
+// The second single-symbol process (1a), after the round-robin.
 measureSingleSymbol();
 
 const pipelineRows = markets.map(({ symbols, klines }, index) => {
@@ -341,7 +343,7 @@ const barrier = {
   plumbingShare: kernelBarrierSeconds / bestSeconds[0],
 };
 
-// The target's number: the single-symbol market replayed with nothing else in the heap (1a).
+// The third single-symbol process (1a), at the end; the target's number is the best of the three.
 measureSingleSymbol();
 for (const measured of singleSymbolProcesses) assertTraded(singleScale.symbols, measured.output);
 const singleSeconds = Math.min(...singleSymbolProcesses.map((measured) => measured.bestSeconds));
